@@ -1,0 +1,6 @@
+//! Server functions: the public endpoints of the product, at stable paths under `/api/`.
+//!
+//! Each body authorises the caller on the server, makes one call into `crate::ssr`, and maps the
+//! error (with its HTTP status) — route guards in the UI are only for comfort.
+
+pub mod auth;

@@ -1,0 +1,5 @@
+//! Pieces shared by several screens.
+
+mod layout;
+
+pub use layout::{AdminMenu, Layout};

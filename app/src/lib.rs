@@ -1,0 +1,110 @@
+//! bizdirect — the administration console of a corporate internet bank, built around client
+//! certificates.
+//!
+//! Crate map:
+//! - [`pages`]: one module per screen; [`components`]: the frame and shared pieces.
+//! - [`api`]: the `#[server]` functions (public endpoints under `/api/`).
+//! - [`error`]: [`error::AppError`], the one wire error; [`model`]: wire DTOs (no secrets).
+//! - [`i18n`]: Japanese/English texts; [`validate`]: input rules run on both sides;
+//!   [`time_fmt`]: timestamps in Japan time.
+//! - `ssr` (feature `ssr` only): the server-side domain — database, sessions, PINs, audit, CA.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod i18n;
+pub mod model;
+pub mod pages;
+pub mod time_fmt;
+pub mod validate;
+
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use i18n::Lang;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+use pages::{
+    AdminLogonPage, AdminStatusPage, EnvironmentPage, NotFoundPage, TopPage, UserLogonPage, UsersPage,
+};
+
+/// The language of this page load: on the server from `?lang=` / the `lang` cookie, in the
+/// browser from `<html lang>` (which the server wrote), so both render the same words.
+fn page_lang() -> Lang {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .map(|parts| {
+                let cookie = parts.headers.get(http::header::COOKIE).and_then(|v| v.to_str().ok());
+                Lang::from_query_and_cookie(parts.uri.query(), cookie)
+            })
+            .unwrap_or_default()
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+            .and_then(|e| e.get_attribute("lang"))
+            .and_then(|l| Lang::parse(&l))
+            .unwrap_or_default()
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        Lang::default()
+    }
+}
+
+/// The HTML document around the app (server side only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let lang = page_lang();
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The application: routes of every screen.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_context(page_lang());
+    // Marks the document once the WASM has taken over (end-to-end tests wait for it; a page
+    // that never hydrates then fails loudly instead of silently falling back to plain forms).
+    #[cfg(feature = "hydrate")]
+    Effect::new(|| {
+        if let Some(html) = document().document_element() {
+            let _ = html.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/bizdirect.css"/>
+        <Router>
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/") view=TopPage/>
+                <Route path=path!("/environment") view=EnvironmentPage/>
+                <Route path=path!("/admin/logon") view=AdminLogonPage/>
+                // Async: the session check completes before the response starts, so that a
+                // missing session becomes a real 302 to the logon page.
+                <Route path=path!("/admin/status") view=AdminStatusPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
+                <Route path=path!("/user/logon") view=UserLogonPage/>
+            </Routes>
+        </Router>
+    }
+}

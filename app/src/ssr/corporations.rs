@@ -1,0 +1,245 @@
+//! The bank operator's use cases (command line only, never the web): create a contract
+//! corporation with its administrator, list corporations, and seed the demo corporation.
+
+use super::audit::{self, Event, Outcome};
+use super::db::{self, corporations::NewCorporation, users::NewUser};
+use super::secret::Pin;
+use super::AppState;
+use crate::validate::{self, PinOwner};
+use rand::Rng;
+
+/// Users a corporation may have unless the bank operator sets otherwise (SPEC §1).
+pub const DEFAULT_MAX_USERS: i64 = 99;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CorporationError {
+    #[error("契約法人ID {0:?}: {1}")]
+    ContractId(String, &'static str),
+    #[error("契約法人ID {0} は既に登録されています (already registered)")]
+    Duplicate(String),
+    #[error("契約法人名: 1〜60文字で指定してください (name must be 1-60 characters)")]
+    Name,
+    #[error("{0}: {1}")]
+    Pin(&'static str, &'static str),
+    #[error("契約法人暗証番号と契約法人確認暗証番号は異なるものにしてください (the two PINs must differ)")]
+    SamePins,
+    #[error("利用者数の上限は1〜9999で指定してください (max users must be 1-9999)")]
+    MaxUsers,
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("PIN hashing: {0}")]
+    Pin2(#[from] super::pin::PinError),
+}
+
+/// What the bank operator asked for.
+#[derive(Debug, Default)]
+pub struct CreateRequest {
+    /// `None`: a fresh 11-digit ID is drawn.
+    pub contract_id: Option<String>,
+    pub name: String,
+    /// `None`: a random PIN is generated and returned (printed once by the CLI).
+    pub admin_pin: Option<Pin>,
+    pub admin_confirm_pin: Option<Pin>,
+    pub max_users: Option<i64>,
+}
+
+#[derive(Debug)]
+pub struct Created {
+    pub contract_id: String,
+    pub admin_pin: Pin,
+    pub admin_confirm_pin: Pin,
+}
+
+fn problem_text(p: crate::error::Problem) -> &'static str {
+    use crate::error::Problem;
+    match p {
+        Problem::Required => "入力してください (required)",
+        Problem::Format => "使用できない文字があります (characters not allowed)",
+        Problem::Length => "6〜12文字にしてください (6-12 characters)",
+        Problem::NeedsLetterAndDigit => "英字と数字を組み合わせてください (mix letters and digits)",
+    }
+}
+
+/// A random PIN that satisfies the PIN rules: 10 letters and digits, both present, no look-alikes.
+pub fn generate_pin() -> Pin {
+    const LETTERS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    const DIGITS: &[u8] = b"23456789";
+    let mut rng = rand::rngs::OsRng;
+    loop {
+        let pin: String = (0..10)
+            .map(|_| {
+                let set = if rng.gen_bool(0.5) { LETTERS } else { DIGITS };
+                char::from(set[rng.gen_range(0..set.len())])
+            })
+            .collect();
+        if validate::new_pin(&pin, PinOwner::User).is_ok() {
+            return Pin::new(pin);
+        }
+    }
+}
+
+fn generate_contract_id() -> String {
+    let mut rng = rand::rngs::OsRng;
+    format!("{}{:010}", rng.gen_range(1..=9), rng.gen_range(0..10_000_000_000_u64))
+}
+
+/// Creates a corporation and its administrator in one transaction with its audit record.
+pub async fn create(state: &AppState, req: CreateRequest, now: i64) -> Result<Created, CorporationError> {
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > 60 {
+        return Err(CorporationError::Name);
+    }
+    if let Some(id) = &req.contract_id {
+        validate::contract_id(id).map_err(|p| {
+            CorporationError::ContractId(
+                id.clone(),
+                match p {
+                    crate::error::Problem::Format => "半角数字で指定してください (digits only)",
+                    crate::error::Problem::Length => "16桁以内で指定してください (at most 16 digits)",
+                    _ => "入力してください (required)",
+                },
+            )
+        })?;
+    }
+    let max_users = req.max_users.unwrap_or(DEFAULT_MAX_USERS);
+    if !(1..=9999).contains(&max_users) {
+        return Err(CorporationError::MaxUsers);
+    }
+    let admin_pin = req.admin_pin.unwrap_or_else(generate_pin);
+    let confirm_pin = req.admin_confirm_pin.unwrap_or_else(generate_pin);
+    validate::new_pin(admin_pin.expose(), PinOwner::Admin)
+        .map_err(|p| CorporationError::Pin("契約法人暗証番号 (admin PIN)", problem_text(p)))?;
+    validate::new_pin(confirm_pin.expose(), PinOwner::Admin).map_err(|p| {
+        CorporationError::Pin("契約法人確認暗証番号 (admin confirmation PIN)", problem_text(p))
+    })?;
+    if admin_pin == confirm_pin {
+        return Err(CorporationError::SamePins);
+    }
+    let pin_hash = state.pins.hash(&admin_pin).await?;
+    let confirm_hash = state.pins.hash(&confirm_pin).await?;
+
+    let mut tx = db::begin_write(&state.db).await?;
+    let contract_id = match req.contract_id {
+        Some(id) => {
+            if db::corporations::contract_id_exists(&mut tx, &id).await? {
+                return Err(CorporationError::Duplicate(id));
+            }
+            id
+        }
+        None => loop {
+            let id = generate_contract_id();
+            if !db::corporations::contract_id_exists(&mut tx, &id).await? {
+                break id;
+            }
+        },
+    };
+    let id = db::corporations::insert(
+        &mut tx,
+        &NewCorporation {
+            contract_id: &contract_id,
+            name,
+            admin_pin_hash: &pin_hash,
+            admin_confirm_pin_hash: &confirm_hash,
+            max_users,
+        },
+        now,
+    )
+    .await?;
+    let detail = format!("name={name} max_users={max_users}");
+    audit::record(
+        &mut tx,
+        &Event {
+            actor: "bank",
+            corporation_id: Some(id),
+            action: "corporation_create",
+            target: &contract_id,
+            outcome: Outcome::Success,
+            detail: &detail,
+            client_addr: "cli",
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Created { contract_id, admin_pin, admin_confirm_pin: confirm_pin })
+}
+
+/// The demo corporation (fixed, so README, tests and reviewers agree).
+pub mod demo {
+    pub const CONTRACT_ID: &str = "10000000001";
+    pub const NAME: &str = "デモ株式会社";
+    pub const ADMIN_PIN: &str = "Admin1234";
+    pub const ADMIN_CONFIRM_PIN: &str = "Confirm1234";
+    pub const USER_PIN: &str = "User1234";
+    pub const USER_CONFIRM_PIN: &str = "UserConf1234";
+    /// `(利用者ID, 利用者名)` of the demo users.
+    pub const USERS: [(&str, &str); 5] = [
+        ("test01", "テスト01"),
+        ("test02", "テスト02"),
+        ("test03", "テスト03"),
+        ("test04", "テスト04"),
+        ("test05", "テスト05"),
+    ];
+}
+
+/// Seeds the demo corporation and its users unless it exists. Returns whether it seeded.
+pub async fn seed_demo(state: &AppState, now: i64) -> Result<bool, CorporationError> {
+    if db::corporations::find_by_contract_id(&state.db, demo::CONTRACT_ID).await?.is_some() {
+        return Ok(false);
+    }
+    create(
+        state,
+        CreateRequest {
+            contract_id: Some(demo::CONTRACT_ID.into()),
+            name: demo::NAME.into(),
+            admin_pin: Some(Pin::new(demo::ADMIN_PIN.into())),
+            admin_confirm_pin: Some(Pin::new(demo::ADMIN_CONFIRM_PIN.into())),
+            max_users: None,
+        },
+        now,
+    )
+    .await?;
+    let corp = db::corporations::find_by_contract_id(&state.db, demo::CONTRACT_ID)
+        .await?
+        .ok_or(CorporationError::Db(sqlx::Error::RowNotFound))?;
+    let mut hashed = Vec::new();
+    for _ in demo::USERS {
+        let pin = state.pins.hash(&Pin::new(demo::USER_PIN.into())).await?;
+        let confirm = state.pins.hash(&Pin::new(demo::USER_CONFIRM_PIN.into())).await?;
+        hashed.push((pin, confirm));
+    }
+    let mut tx = db::begin_write(&state.db).await?;
+    for ((user_id, name), (pin, confirm)) in demo::USERS.iter().zip(&hashed) {
+        db::users::insert(
+            &mut tx,
+            &NewUser {
+                corporation_id: corp.id,
+                user_id,
+                name,
+                pin_hash: pin,
+                confirm_pin_hash: confirm,
+                // Demo users log on with the README's PINs without being forced to change them.
+                pins_provisional: false,
+                all_online_permissions: true,
+            },
+            now,
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            &Event {
+                actor: "system",
+                corporation_id: Some(corp.id),
+                action: "user_create",
+                target: user_id,
+                outcome: Outcome::Success,
+                detail: "demo seed",
+                client_addr: "cli",
+            },
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}

@@ -1,0 +1,56 @@
+//! Table `audit_log`: append and read in chain order.
+
+use super::Tx;
+use sqlx::SqlitePool;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: i64,
+    pub actor: String,
+    pub corporation_id: Option<i64>,
+    pub action: String,
+    pub target: String,
+    pub outcome: String,
+    pub detail: String,
+    pub client_addr: String,
+    pub prev_hash: Vec<u8>,
+    pub hash: Vec<u8>,
+}
+
+/// `(seq, hash)` of the newest row, if any. Call inside the write transaction that appends.
+pub async fn last(tx: &mut Tx) -> Result<Option<(i64, Vec<u8>)>, sqlx::Error> {
+    sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+pub async fn insert(tx: &mut Tx, row: &AuditRow) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, corporation_id, action, target, outcome, detail, client_addr, prev_hash, hash) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(row.seq)
+    .bind(row.at)
+    .bind(&row.actor)
+    .bind(row.corporation_id)
+    .bind(&row.action)
+    .bind(&row.target)
+    .bind(&row.outcome)
+    .bind(&row.detail)
+    .bind(&row.client_addr)
+    .bind(&row.prev_hash)
+    .bind(&row.hash)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn all(pool: &SqlitePool) -> Result<Vec<AuditRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT seq, at, actor, corporation_id, action, target, outcome, detail, client_addr, prev_hash, hash \
+         FROM audit_log ORDER BY seq",
+    )
+    .fetch_all(pool)
+    .await
+}

@@ -1,0 +1,126 @@
+//! Table `corporations`: contract corporations and their administrator's credentials.
+
+use super::Tx;
+use crate::ssr::secret::PinHash;
+use sqlx::SqlitePool;
+
+/// A corporation row as the logon needs it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct CorporationRow {
+    pub id: i64,
+    pub contract_id: String,
+    pub name: String,
+    #[sqlx(try_from = "String")] // via From<String>
+    pub admin_pin_hash: PinHashCol,
+    pub suspended_at: Option<i64>,
+    pub previous_logon_at: Option<i64>,
+}
+
+/// Column wrapper so that a hash read from the database is a [`PinHash`] at once.
+#[derive(Debug)]
+pub struct PinHashCol(pub PinHash);
+
+impl From<String> for PinHashCol {
+    fn from(value: String) -> Self {
+        Self(PinHash::new(value))
+    }
+}
+
+/// A line of the bank operator's corporation list.
+#[derive(Debug, sqlx::FromRow)]
+pub struct CorporationSummary {
+    pub contract_id: String,
+    pub name: String,
+    pub max_users: i64,
+    pub users: i64,
+    pub suspended_at: Option<i64>,
+    pub created_at: i64,
+}
+
+pub async fn find_by_contract_id(
+    pool: &SqlitePool,
+    contract_id: &str,
+) -> Result<Option<CorporationRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, contract_id, name, admin_pin_hash, suspended_at, previous_logon_at \
+         FROM corporations WHERE contract_id = ?",
+    )
+    .bind(contract_id)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn find_by_id(pool: &SqlitePool, id: i64) -> Result<Option<CorporationRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, contract_id, name, admin_pin_hash, suspended_at, previous_logon_at \
+         FROM corporations WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn contract_id_exists(tx: &mut Tx, contract_id: &str) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM corporations WHERE contract_id = ?")
+        .bind(contract_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(n > 0)
+}
+
+pub struct NewCorporation<'a> {
+    pub contract_id: &'a str,
+    pub name: &'a str,
+    pub admin_pin_hash: &'a PinHash,
+    pub admin_confirm_pin_hash: &'a PinHash,
+    pub max_users: i64,
+}
+
+pub async fn insert(tx: &mut Tx, c: &NewCorporation<'_>, now: i64) -> Result<i64, sqlx::Error> {
+    let id = sqlx::query(
+        "INSERT INTO corporations (contract_id, name, admin_pin_hash, admin_confirm_pin_hash, max_users, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(c.contract_id)
+    .bind(c.name)
+    .bind(c.admin_pin_hash.expose())
+    .bind(c.admin_confirm_pin_hash.expose())
+    .bind(c.max_users)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?
+    .last_insert_rowid();
+    Ok(id)
+}
+
+/// Successful administrator logon: the latest logon becomes the previous one, failures reset.
+pub async fn record_admin_logon(tx: &mut Tx, id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE corporations SET previous_logon_at = last_logon_at, last_logon_at = ?, \
+         admin_failed_logons = 0 WHERE id = ?",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Wrong administrator PIN: counts consecutive failures (the lock itself comes with SPEC §4 lockouts).
+pub async fn record_admin_failure(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE corporations SET admin_failed_logons = admin_failed_logons + 1 WHERE id = ?")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn list(pool: &SqlitePool) -> Result<Vec<CorporationSummary>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT c.contract_id, c.name, c.max_users, c.suspended_at, c.created_at, \
+         (SELECT COUNT(*) FROM users u WHERE u.corporation_id = c.id AND u.deleted_at IS NULL) AS users \
+         FROM corporations c ORDER BY c.contract_id",
+    )
+    .fetch_all(pool)
+    .await
+}

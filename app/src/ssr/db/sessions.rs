@@ -1,0 +1,72 @@
+//! Table `sessions`. Tokens are looked up by their SHA-256; the token itself is never stored.
+
+use super::Tx;
+use sqlx::SqlitePool;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub role: String,
+    pub corporation_id: i64,
+    pub user_pk: Option<i64>,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+}
+
+pub struct NewSession<'a> {
+    pub token_hash: &'a [u8],
+    pub role: &'a str,
+    pub corporation_id: i64,
+    pub user_pk: Option<i64>,
+    pub client_addr: &'a str,
+}
+
+pub async fn insert(tx: &mut Tx, s: &NewSession<'_>, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, role, corporation_id, user_pk, created_at, last_seen_at, client_addr) \
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(s.token_hash)
+    .bind(s.role)
+    .bind(s.corporation_id)
+    .bind(s.user_pk)
+    .bind(now)
+    .bind(now)
+    .bind(s.client_addr)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The session with this token hash if it is still alive at `now`; refreshes its idle clock.
+/// Expired sessions are deleted on the way.
+pub async fn touch_live(
+    pool: &SqlitePool,
+    token_hash: &[u8],
+    now: i64,
+    idle_secs: i64,
+    max_secs: i64,
+) -> Result<Option<SessionRow>, sqlx::Error> {
+    let row: Option<SessionRow> = sqlx::query_as(
+        "UPDATE sessions SET last_seen_at = ?1 \
+         WHERE token_hash = ?2 AND last_seen_at + ?3 > ?1 AND created_at + ?4 > ?1 \
+         RETURNING role, corporation_id, user_pk, created_at, last_seen_at",
+    )
+    .bind(now)
+    .bind(token_hash)
+    .bind(idle_secs)
+    .bind(max_secs)
+    .fetch_optional(pool)
+    .await?;
+    if row.is_none() {
+        // Gone or expired: make sure an expired one cannot come back.
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash).execute(pool).await?;
+    }
+    Ok(row)
+}
+
+/// Ends one session; returns whether it existed.
+pub async fn delete(tx: &mut Tx, token_hash: &[u8]) -> Result<bool, sqlx::Error> {
+    let done =
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash).execute(&mut **tx).await?;
+    Ok(done.rows_affected() > 0)
+}

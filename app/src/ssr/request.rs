@@ -1,0 +1,92 @@
+//! The server side of one server-function call: state, request parts, cookies, client address,
+//! and the HTTP status that goes with an [`AppError`].
+
+use super::secret::SessionToken;
+use super::{internal, AppState};
+use crate::error::AppError;
+use axum::extract::ConnectInfo;
+use http::{header, request::Parts, HeaderValue, StatusCode};
+use leptos::prelude::use_context;
+use leptos_axum::ResponseOptions;
+use std::net::SocketAddr;
+
+/// Name of the session cookie. `__Host-`: Secure, Path=/, no Domain — bound to this origin.
+pub const SESSION_COOKIE: &str = "__Host-bizdirect-session";
+
+/// Reads a cookie from a `Cookie` header.
+pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Everything a server function needs about its request.
+pub struct Call {
+    pub state: AppState,
+    pub parts: Parts,
+    pub client_addr: String,
+}
+
+impl Call {
+    pub fn current() -> Result<Self, AppError> {
+        let state = use_context::<AppState>().ok_or_else(|| internal("context", "no AppState"))?;
+        let parts = use_context::<Parts>().ok_or_else(|| internal("context", "no request Parts"))?;
+        let client_addr = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ci| ci.0.ip().to_string())
+            .unwrap_or_default();
+        Ok(Self { state, parts, client_addr })
+    }
+
+    pub fn session_token(&self) -> Option<SessionToken> {
+        cookie(&self.parts, SESSION_COOKIE)
+            .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+            .map(|v| SessionToken::new(v.to_owned()))
+    }
+
+    /// A plain HTML form post (JavaScript off): leptos answers it with a redirect that carries
+    /// the error in the URL, so the status code must stay a redirect.
+    fn is_plain_form_post(&self) -> bool {
+        self.parts
+            .headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    }
+
+    /// Sets the HTTP status of `err` on the response (except for plain form posts) and returns it.
+    pub fn fail(&self, err: AppError) -> AppError {
+        if !self.is_plain_form_post() {
+            if let (Some(res), Ok(status)) =
+                (use_context::<ResponseOptions>(), StatusCode::from_u16(err.status()))
+            {
+                res.set_status(status);
+            }
+        }
+        err
+    }
+
+    pub fn set_session_cookie(&self, token: &SessionToken) {
+        set_cookie(&format!(
+            "{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict",
+            token.expose()
+        ));
+    }
+
+    pub fn clear_session_cookie(&self) {
+        set_cookie(&format!("{SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0"));
+    }
+}
+
+fn set_cookie(value: &str) {
+    if let (Some(res), Ok(v)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(value)) {
+        res.append_header(header::SET_COOKIE, v);
+    }
+}

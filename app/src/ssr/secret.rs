@@ -1,0 +1,55 @@
+//! Wrappers for secrets: no `Serialize`, and a `Debug` that never prints the value.
+
+use std::fmt;
+
+macro_rules! secret_string {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn new(value: String) -> Self {
+                Self(value)
+            }
+            /// The secret itself; call sites are few and deliberate.
+            pub fn expose(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!(stringify!($name), "(***)"))
+            }
+        }
+    };
+}
+
+secret_string!(
+    /// A PIN as typed or generated (plain text, short-lived).
+    Pin
+);
+secret_string!(
+    /// An Argon2id PHC string of a PIN.
+    PinHash
+);
+secret_string!(
+    /// The value of the session cookie. Only its SHA-256 is stored.
+    SessionToken
+);
+secret_string!(
+    /// A PEM-encoded private key.
+    PrivateKeyPem
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_the_value() {
+        assert_eq!(format!("{:?}", Pin::new("User1234".into())), "Pin(***)");
+        assert_eq!(format!("{:?}", SessionToken::new("abc".into())), "SessionToken(***)");
+    }
+}

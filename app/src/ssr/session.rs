@@ -1,0 +1,66 @@
+//! Sessions: random 256-bit tokens in an HttpOnly cookie, SHA-256 of the token in the database,
+//! idle timeout and absolute lifetime enforced on the server at every request.
+
+use super::db::{self, sessions::NewSession, Tx};
+use super::secret::SessionToken;
+use super::Settings;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+
+/// Who a live session belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    Admin { corporation_id: i64 },
+    User { corporation_id: i64, user_pk: i64 },
+}
+
+pub fn token_hash(token: &SessionToken) -> Vec<u8> {
+    Sha256::digest(token.expose().as_bytes()).to_vec()
+}
+
+/// Opens a new session inside `tx` and returns its token (a new one at every logon).
+pub async fn open(
+    tx: &mut Tx,
+    principal: &Principal,
+    client_addr: &str,
+    now: i64,
+) -> Result<SessionToken, sqlx::Error> {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = SessionToken::new(hex::encode(bytes));
+    let hash = token_hash(&token);
+    let (role, corporation_id, user_pk) = match principal {
+        Principal::Admin { corporation_id } => ("admin", *corporation_id, None),
+        Principal::User { corporation_id, user_pk } => ("user", *corporation_id, Some(*user_pk)),
+    };
+    db::sessions::insert(
+        tx,
+        &NewSession { token_hash: &hash, role, corporation_id, user_pk, client_addr },
+        now,
+    )
+    .await?;
+    Ok(token)
+}
+
+/// The principal of a live session, refreshing its idle clock; `None` if unknown or expired.
+pub async fn resume(
+    pool: &SqlitePool,
+    settings: &Settings,
+    token: &SessionToken,
+    now: i64,
+) -> Result<Option<Principal>, sqlx::Error> {
+    let row = db::sessions::touch_live(
+        pool,
+        &token_hash(token),
+        now,
+        settings.session_idle_secs,
+        settings.session_max_secs,
+    )
+    .await?;
+    Ok(row.and_then(|r| match (r.role.as_str(), r.user_pk) {
+        ("admin", None) => Some(Principal::Admin { corporation_id: r.corporation_id }),
+        ("user", Some(user_pk)) => Some(Principal::User { corporation_id: r.corporation_id, user_pk }),
+        _ => None,
+    }))
+}

@@ -1,0 +1,130 @@
+// The walking skeleton end to end: top page, 管理者ログオン, 契約法人ステータス, menu, ログオフ,
+// wrong PINs, the English switch — each run with JavaScript on (project js) and off (no-js).
+import { expect, test } from "@playwright/test";
+import { AdminLogonPage, DEMO, inspect, jsEnabled, settled, watchErrors } from "./support";
+
+test("top page offers both logons and 利用環境", async ({ page }, testInfo) => {
+  const errors = watchErrors(page);
+  await page.goto("/");
+  await settled(page, testInfo);
+  await expect(page.getByRole("link", { name: "管理者ログオン" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "利用者ログオン" })).toBeVisible();
+  await inspect(page, testInfo, "01-top");
+  await page.getByRole("link", { name: "利用環境" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "利用環境" })).toBeVisible();
+  await expect(page.getByRole("cell", { name: /Microsoft Edge/ })).toBeVisible();
+  await settled(page, testInfo);
+  await inspect(page, testInfo, "02-environment");
+  await page.goto("/user/logon");
+  await settled(page, testInfo);
+  await expect(page.getByRole("heading", { level: 1, name: "利用者ログオン" })).toBeVisible();
+  await inspect(page, testInfo, "03-user-logon");
+  expect(errors).toEqual([]);
+});
+
+test("logon → 契約法人ステータス → menu → ログオフ", async ({ page }, testInfo) => {
+  const errors = watchErrors(page);
+  await page.goto("/");
+  await settled(page, testInfo);
+  await page.getByRole("link", { name: "管理者ログオン" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "管理者ログオン" })).toBeVisible();
+  await expect(page.getByText("ID・暗証番号方式")).toBeVisible();
+  await settled(page, testInfo);
+  await inspect(page, testInfo, "04-admin-logon");
+
+  await new AdminLogonPage(page).logon(DEMO.contractId, DEMO.adminPin);
+  await expect(page).toHaveURL(/\/admin\/status$/);
+  await expect(page.getByRole("heading", { level: 1, name: "契約法人ステータス" })).toBeVisible();
+  await expect(page.locator("#corporation-name")).toHaveText(DEMO.corporation);
+  await expect(page.locator("#previous-logon")).not.toBeEmpty();
+  await settled(page, testInfo);
+  await inspect(page, testInfo, "05-status");
+
+  // 「契約法人管理情報変更」 ▼ 「利用者情報登録/変更」, by keyboard as well as by mouse
+  const menu = page.getByText("契約法人管理情報変更");
+  await menu.focus();
+  await page.keyboard.press("Enter");
+  const users = page.getByRole("link", { name: "利用者情報登録/変更" });
+  await expect(users).toBeVisible();
+  await inspect(page, testInfo, "06-status-menu-open");
+  await users.click();
+  await expect(page).toHaveURL(/\/admin\/users$/);
+  await expect(page.getByRole("heading", { level: 1, name: "利用者情報登録/変更" })).toBeVisible();
+  await settled(page, testInfo);
+  await inspect(page, testInfo, "07-users");
+
+  await page.getByRole("button", { name: "ログオフ" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByRole("link", { name: "管理者ログオン" })).toBeVisible();
+  // The session is gone on the server: the status page sends us back to the logon.
+  await page.goto("/admin/status");
+  await expect(page).toHaveURL(/\/admin\/logon$/);
+  expect(errors).toEqual([]);
+});
+
+test("wrong PIN and unknown ID get one generic message", async ({ page }, testInfo) => {
+  const errors = watchErrors(page);
+  const logon = new AdminLogonPage(page);
+  const generic = "契約法人IDまたは契約法人暗証番号が正しくありません。";
+  await logon.open(testInfo);
+  await logon.logon(DEMO.contractId, "Wrong9999");
+  await expect(logon.error()).toHaveText(generic);
+  await expect(page).toHaveURL(/\/admin\/logon/);
+  await settled(page, testInfo);
+  await inspect(page, testInfo, "08-wrong-pin");
+
+  await logon.open(testInfo);
+  await logon.logon("99999999999", DEMO.adminPin);
+  await expect(logon.error()).toHaveText(generic);
+
+  // Letters in the contract ID: a field message, tied to the field for screen readers.
+  await logon.open(testInfo);
+  await logon.logon("12ab", "x");
+  await expect(page.locator("#contract_id-error")).toHaveText("契約法人IDは半角数字で入力してください。");
+  await expect(logon.contractId()).toHaveAttribute("aria-invalid", "true");
+  await settled(page, testInfo);
+  await inspect(page, testInfo, "09-field-error");
+  expect(errors).toEqual([]);
+});
+
+test("English version one click away, and back", async ({ page }, testInfo) => {
+  const errors = watchErrors(page);
+  await page.goto("/");
+  await settled(page, testInfo);
+  await page.getByRole("link", { name: "English" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  await expect(page.getByRole("link", { name: "Administrator logon" })).toBeVisible();
+  await settled(page, testInfo);
+  await inspect(page, testInfo, "10-top-en");
+
+  // The choice sticks while moving around, also through the logon.
+  await page.getByRole("link", { name: "Administrator logon" }).click();
+  await expect(page.getByLabel("Contract ID")).toBeVisible();
+  await settled(page, testInfo);
+  await inspect(page, testInfo, "11-logon-en");
+  await page.getByLabel("Contract ID").fill(DEMO.contractId);
+  await page.getByLabel("Contract PIN").fill("Wrong9999");
+  await page.getByRole("button", { name: "Log on" }).click();
+  await expect(page.locator("#logon-error")).toHaveText("The contract ID or the contract PIN is not correct.");
+  await page.getByLabel("Contract ID").fill(DEMO.contractId);
+  await page.getByLabel("Contract PIN").fill(DEMO.adminPin);
+  await page.getByRole("button", { name: "Log on" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Corporation status" })).toBeVisible();
+  await expect(page.getByText("Corporation management")).toBeVisible();
+  await settled(page, testInfo);
+  await inspect(page, testInfo, "12-status-en");
+
+  await page.getByRole("link", { name: "日本語" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "ja");
+  await expect(page.getByRole("heading", { level: 1, name: "契約法人ステータス" })).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test("admin screens without a session go to the logon page", async ({ page }, testInfo) => {
+  for (const path of ["/admin/status", "/admin/users"]) {
+    await page.goto(path);
+    await expect(page).toHaveURL(/\/admin\/logon$/);
+    await expect(page.getByText(DEMO.corporation)).toHaveCount(0);
+  }
+  test.info().annotations.push({ type: "javascript", description: String(jsEnabled(testInfo)) });
+});

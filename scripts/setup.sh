@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Idempotent installer for everything bizdirect needs to build, run and test.
+# Usage: scripts/setup.sh [run|test|all]
+#   run  – wasm32 target, cargo-leptos, wasm-bindgen-cli, wasm-opt (release build)
+#   test – the above minus wasm-opt, plus Debian chromium/openssl and end2end npm packages
+# Each step is skipped when the pinned version is already present.
+set -euo pipefail
+what="${1:-all}"
+here="$(cd "$(dirname "$0")/.." && pwd)"
+
+CARGO_LEPTOS_VERSION=0.3.10
+WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen pin in Cargo.toml
+WASM_OPT_VERSION=0.116.1       # binaryen 116; never Debian's binaryen 108 (breaks the wasm)
+
+log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+export PATH="$HOME/.cargo/bin:$PATH"
+
+has_version() { # cmd expected-substring
+  command -v "$1" >/dev/null 2>&1 && "$1" --version 2>/dev/null | grep -qF -- "$2"
+}
+
+rust_tools() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    log "adding rust target wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown
+  fi
+  rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+  if ! has_version wasm-bindgen "$WASM_BINDGEN_VERSION"; then
+    log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (~4 min on 2 cores)"
+    # not --locked: the registry mirror lacks the newest webpki-roots in its lock file
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  fi
+  if ! has_version cargo-leptos "$CARGO_LEPTOS_VERSION"; then
+    log "installing cargo-leptos $CARGO_LEPTOS_VERSION (~20 min on 2 cores, once)"
+    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --force
+  fi
+}
+
+wasm_opt() {
+  if ! has_version wasm-opt "version 116"; then
+    log "installing wasm-opt $WASM_OPT_VERSION (binaryen 116, ~11 min on 2 cores, once)"
+    cargo install wasm-opt --version "$WASM_OPT_VERSION" --locked --force
+  fi
+}
+
+apt_packages() {
+  local missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  dpkg -s libnss3-tools >/dev/null 2>&1 || missing+=(libnss3-tools)
+  # Japanese glyphs in Chromium's screenshots (without them every label is a row of boxes)
+  dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
+  if ((${#missing[@]})); then
+    log "installing Debian packages: ${missing[*]}"
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+npm_packages() {
+  if [ ! -d "$here/end2end/node_modules/@playwright/test" ] || \
+     [ "$here/end2end/package-lock.json" -nt "$here/end2end/node_modules/.package-lock.json" ]; then
+    log "installing end2end npm packages"
+    (cd "$here/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  fi
+}
+
+case "$what" in
+  run)  rust_tools; wasm_opt ;;
+  test) apt_packages; rust_tools; [ -f "$here/end2end/package.json" ] && npm_packages ;;
+  all)  apt_packages; rust_tools; wasm_opt; [ -f "$here/end2end/package.json" ] && npm_packages ;;
+  *) echo "usage: $0 [run|test|all]" >&2; exit 2 ;;
+esac
+log "tools ready"

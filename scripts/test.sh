@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what is missing and runs every test: rustfmt, clippy (server/ssr and browser/wasm32),
+# unit and integration tests, then the Playwright suite in Debian's Chromium over HTTPS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh test
+. scripts/env.sh
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "rustfmt"
+cargo fmt --all --check
+step "clippy (server, ssr)"
+cargo clippy -p server -p app --features app/ssr --all-targets --locked -- -D warnings
+step "clippy (browser, hydrate, wasm32)"
+cargo clippy -p frontend --target wasm32-unknown-unknown --locked -- -D warnings
+step "unit and integration tests"
+cargo test -p server -p app --features app/ssr --locked
+step "build the site (cargo leptos build)"
+cargo leptos build
+step "end-to-end (Playwright, Chromium)"
+export SERVER_BIN="$CARGO_TARGET_DIR/debug/server"
+(cd end2end && npx playwright test)

@@ -1,0 +1,222 @@
+//! Configuration: command-line flags, `BIZDIRECT_*` environment variables, and an optional TOML
+//! file (`--config`). Precedence: flag > environment > file > built-in default.
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// bizdirect server and bank-operator command line.
+///
+/// Without a command it serves the product over HTTPS. All state lives in the data folder:
+/// the SQLite database, the certificate authority (ca/) and the HTTPS certificate (tls/),
+/// each created on first start and reused afterwards.
+#[derive(Debug, Parser)]
+#[command(name = "server", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub options: Options,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options shared by every command.
+#[derive(Debug, Args, Default, Clone)]
+pub struct Options {
+    /// TOML file with any of: data_dir, addr, demo, site_root, session_idle_minutes,
+    /// session_max_minutes. Flags and environment variables override it.
+    #[arg(long, global = true, env = "BIZDIRECT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Data folder (database, CA, TLS certificate) [default: ./data]
+    #[arg(long, global = true, env = "BIZDIRECT_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Address of the HTTPS listener [default: 127.0.0.1:3000]
+    #[arg(long, global = true, env = "BIZDIRECT_ADDR", value_name = "IP:PORT")]
+    pub addr: Option<SocketAddr>,
+    /// Seed the demo corporation with its well-known PINs (never in production)
+    #[arg(long, global = true, env = "BIZDIRECT_DEMO", num_args = 0..=1, default_missing_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub demo: Option<bool>,
+    /// Folder with the built site (pkg/*.wasm, *.js, *.css) [default: target/site]
+    #[arg(long, global = true, env = "BIZDIRECT_SITE_ROOT", value_name = "DIR")]
+    pub site_root: Option<PathBuf>,
+    /// Minutes without a request after which a session ends [default: 10]
+    #[arg(long, global = true, env = "BIZDIRECT_SESSION_IDLE_MINUTES", value_name = "MIN")]
+    pub session_idle_minutes: Option<u32>,
+    /// Minutes after logon after which a session ends however active [default: 480]
+    #[arg(long, global = true, env = "BIZDIRECT_SESSION_MAX_MINUTES", value_name = "MIN")]
+    pub session_max_minutes: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the product over HTTPS (the default)
+    Serve,
+    /// Bank operator: contract corporations
+    #[command(subcommand)]
+    Corp(CorpCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CorpCommand {
+    /// Create a contract corporation with its administrator; prints the PINs it generated
+    Create {
+        /// 契約法人名 (corporation name), 1-60 characters
+        #[arg(long)]
+        name: String,
+        /// 契約法人ID, half-width digits (drawn at random when omitted)
+        #[arg(long)]
+        contract_id: Option<String>,
+        /// 契約法人暗証番号; read from this environment variable instead of generated
+        #[arg(long, value_name = "ENV_VAR")]
+        admin_pin_env: Option<String>,
+        /// 契約法人確認暗証番号; read from this environment variable instead of generated
+        #[arg(long, value_name = "ENV_VAR")]
+        confirm_pin_env: Option<String>,
+        /// Most users the corporation may register [default: 99]
+        #[arg(long)]
+        max_users: Option<i64>,
+    },
+    /// List contract corporations
+    List,
+}
+
+/// The TOML file's keys (all optional; unknown keys are an error, so typos do not pass silently).
+#[derive(Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub data_dir: Option<PathBuf>,
+    pub addr: Option<SocketAddr>,
+    pub demo: Option<bool>,
+    pub site_root: Option<PathBuf>,
+    pub session_idle_minutes: Option<u32>,
+    pub session_max_minutes: Option<u32>,
+}
+
+/// Everything resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub addr: SocketAddr,
+    pub demo: bool,
+    pub site_root: PathBuf,
+    pub session_idle_minutes: u32,
+    pub session_max_minutes: u32,
+}
+
+impl FileConfig {
+    pub fn parse(text: &str, path: &Path) -> anyhow::Result<Self> {
+        toml::from_str(text).with_context(|| format!("configuration file {}", path.display()))
+    }
+}
+
+impl Options {
+    /// Resolves flags/env over the file over defaults, and checks the values.
+    pub fn resolve(&self) -> anyhow::Result<Config> {
+        let file = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read configuration file {}", path.display()))?;
+                FileConfig::parse(&text, path)?
+            }
+            None => FileConfig::default(),
+        };
+        self.resolve_with(file)
+    }
+
+    pub fn resolve_with(&self, file: FileConfig) -> anyhow::Result<Config> {
+        let config = Config {
+            data_dir: self.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("data")),
+            addr: self.addr.or(file.addr).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000))),
+            demo: self.demo.or(file.demo).unwrap_or(false),
+            site_root: self
+                .site_root
+                .clone()
+                .or(file.site_root)
+                .unwrap_or_else(|| PathBuf::from("target/site")),
+            session_idle_minutes: self.session_idle_minutes.or(file.session_idle_minutes).unwrap_or(10),
+            session_max_minutes: self.session_max_minutes.or(file.session_max_minutes).unwrap_or(480),
+        };
+        if !(1..=1440).contains(&config.session_idle_minutes) {
+            bail!("session_idle_minutes must be between 1 and 1440");
+        }
+        if config.session_max_minutes < config.session_idle_minutes || config.session_max_minutes > 7 * 1440 {
+            bail!("session_max_minutes must be at least session_idle_minutes and at most 10080 (7 days)");
+        }
+        Ok(config)
+    }
+}
+
+impl Config {
+    pub fn settings(&self) -> app::ssr::Settings {
+        app::ssr::Settings {
+            session_idle_secs: i64::from(self.session_idle_minutes) * 60,
+            session_max_secs: i64::from(self.session_max_minutes) * 60,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("server").chain(args.iter().copied())).expect("parse")
+    }
+
+    #[test]
+    fn defaults() {
+        let c = parse(&[]).options.resolve_with(FileConfig::default()).expect("resolve");
+        assert_eq!(c.data_dir, PathBuf::from("data"));
+        assert_eq!(c.addr, "127.0.0.1:3000".parse().expect("addr"));
+        assert!(!c.demo);
+        assert_eq!((c.session_idle_minutes, c.session_max_minutes), (10, 480));
+    }
+
+    #[test]
+    fn flags_beat_file_and_file_beats_defaults() {
+        let file = FileConfig::parse(
+            "data_dir = \"/srv/bd\"\naddr = \"0.0.0.0:8443\"\nsession_idle_minutes = 5\n",
+            Path::new("x.toml"),
+        )
+        .expect("toml");
+        let c = parse(&["--addr", "127.0.0.1:4000", "--demo"]).options.resolve_with(file).expect("resolve");
+        assert_eq!(c.addr, "127.0.0.1:4000".parse().expect("addr"), "flag wins");
+        assert_eq!(c.data_dir, PathBuf::from("/srv/bd"), "file beats default");
+        assert_eq!(c.session_idle_minutes, 5);
+        assert!(c.demo);
+    }
+
+    #[test]
+    fn demo_flag_takes_an_optional_boolean() {
+        assert_eq!(parse(&["--demo"]).options.demo, Some(true));
+        assert_eq!(parse(&["--demo=false"]).options.demo, Some(false));
+        assert_eq!(parse(&[]).options.demo, None);
+    }
+
+    #[test]
+    fn bad_input_is_refused_with_a_reason() {
+        assert!(Cli::try_parse_from(["server", "--addr", "nonsense"]).is_err());
+        assert!(Cli::try_parse_from(["server", "--session-idle-minutes", "-3"]).is_err());
+        assert!(Cli::try_parse_from(["server", "corp", "create"]).is_err(), "--name is required");
+        let unknown = FileConfig::parse("data_dri = \"x\"", Path::new("x.toml")).expect_err("typo");
+        assert!(format!("{unknown:#}").contains("data_dri"), "{unknown:#}");
+        let wrong_type = FileConfig::parse("addr = 3000", Path::new("x.toml"));
+        assert!(wrong_type.is_err());
+        let err = parse(&["--session-idle-minutes", "0"]).options.resolve_with(FileConfig::default());
+        assert!(err.is_err());
+        let err = parse(&["--session-idle-minutes", "30", "--session-max-minutes", "20"])
+            .options
+            .resolve_with(FileConfig::default());
+        assert!(err.is_err());
+    }
+
+    #[test]
+    fn subcommands() {
+        assert!(matches!(parse(&["corp", "list"]).command, Some(Command::Corp(CorpCommand::List))));
+        let cli = parse(&["corp", "create", "--name", "A社", "--contract-id", "123", "--data-dir", "/x"]);
+        assert_eq!(cli.options.data_dir, Some(PathBuf::from("/x")), "global options after a subcommand");
+        assert!(matches!(cli.command, Some(Command::Corp(CorpCommand::Create { .. }))));
+    }
+}

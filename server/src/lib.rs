@@ -1,0 +1,6 @@
+//! bizdirect server: configuration, the HTTPS listener, router wiring and the bank-operator CLI.
+//! The domain lives in `app::ssr`; this crate only wires it.
+
+pub mod config;
+pub mod router;
+pub mod start;

@@ -1,0 +1,210 @@
+//! `server`: serves bizdirect over HTTPS, and carries the bank operator's commands.
+
+use anyhow::Context;
+use app::ssr::corporations::{self, demo, CreateRequest};
+use app::ssr::secret::Pin;
+use clap::Parser;
+use server::config::{Cli, Command, Config, CorpCommand};
+use server::start;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,leptos_axum=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.options.resolve()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Corp(CorpCommand::List) => corp_list(&config).await,
+        Command::Corp(CorpCommand::Create {
+            name,
+            contract_id,
+            admin_pin_env,
+            confirm_pin_env,
+            max_users,
+        }) => {
+            let pin_from = |var: Option<String>| -> anyhow::Result<Option<Pin>> {
+                var.map(|v| {
+                    std::env::var(&v)
+                        .map(Pin::new)
+                        .with_context(|| format!("environment variable {v} is not set"))
+                })
+                .transpose()
+            };
+            let req = CreateRequest {
+                contract_id,
+                name,
+                admin_pin: pin_from(admin_pin_env)?,
+                admin_confirm_pin: pin_from(confirm_pin_env)?,
+                max_users,
+            };
+            corp_create(&config, req).await
+        }
+    }
+}
+
+async fn corp_create(config: &Config, req: CreateRequest) -> anyhow::Result<()> {
+    let generated = (req.admin_pin.is_none(), req.admin_confirm_pin.is_none());
+    let opened = start::open(&config.data_dir, config.settings()).await?;
+    let name = req.name.trim().to_owned();
+    let created = corporations::create(&opened.state, req, app::ssr::now()).await?;
+    println!("契約法人を登録しました (contract corporation created)");
+    println!("  契約法人名 (name):                     {name}");
+    println!("  契約法人ID (contract ID):              {}", created.contract_id);
+    if generated.0 {
+        println!("  契約法人暗証番号 (admin PIN):           {}", created.admin_pin.expose());
+    }
+    if generated.1 {
+        println!("  契約法人確認暗証番号 (confirmation PIN): {}", created.admin_confirm_pin.expose());
+    }
+    if generated.0 || generated.1 {
+        println!("Generated PINs are shown only now: hand them to the administrator securely.");
+    }
+    Ok(())
+}
+
+async fn corp_list(config: &Config) -> anyhow::Result<()> {
+    let opened = start::open(&config.data_dir, config.settings()).await?;
+    let list = app::ssr::db::corporations::list(&opened.state.db).await?;
+    println!("{:<17} {:>5} {:>5}  {:<9} 契約法人名 (name)", "契約法人ID", "users", "max", "status");
+    for c in &list {
+        let status = if c.suspended_at.is_some() { "suspended" } else { "active" };
+        println!("{:<17} {:>5} {:>5}  {:<9} {}", c.contract_id, c.users, c.max_users, status, c.name);
+    }
+    println!("({} corporations)", list.len());
+    Ok(())
+}
+
+fn rustls_config(chain_pem: &str, key_pem: &str) -> anyhow::Result<rustls::ServerConfig> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer};
+    let chain = CertificateDer::pem_slice_iter(chain_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .context("HTTPS certificate chain")?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).context("HTTPS private key")?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let opened = start::open(&config.data_dir, config.settings()).await?;
+    if opened.ca_created {
+        tracing::info!("created a new certificate authority in {}", opened.ca.cert_path().display());
+    }
+    if config.demo {
+        let seeded = corporations::seed_demo(&opened.state, app::ssr::now()).await?;
+        let line = "!".repeat(78);
+        eprintln!("{line}");
+        eprintln!(
+            "!! DEMO MODE: the demo corporation {} ({}) has PUBLICLY KNOWN PINs.",
+            demo::NAME,
+            demo::CONTRACT_ID
+        );
+        eprintln!("!! Never use --demo with real customers.{}", if seeded { " (seeded now)" } else { "" });
+        eprintln!("{line}");
+    }
+    let (chain, key) = start::tls_material(&opened, &config.data_dir)?;
+    let tls =
+        axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(rustls_config(&chain, key.expose())?));
+
+    let mut options = leptos::config::get_configuration(None)?.leptos_options;
+    if options.output_name.is_empty() {
+        // Built without cargo-leptos (which bakes in LEPTOS_OUTPUT_NAME): use the product's name.
+        options.output_name = "bizdirect".into();
+    }
+    options.site_root = config.site_root.to_string_lossy().as_ref().into();
+    options.site_addr = config.addr;
+    let wasm =
+        config.site_root.join(options.site_pkg_dir.as_ref()).join(format!("{}.wasm", options.output_name));
+    if !wasm.exists() {
+        tracing::warn!(
+            "{} is missing: pages will render but not hydrate. Build the site first (scripts/run.sh does).",
+            wasm.display()
+        );
+    }
+    let router = server::router::build(opened.state.clone(), options);
+
+    let handle = axum_server::Handle::new();
+    tokio::spawn(shutdown_on_signal(handle.clone()));
+    let server = axum_server::bind_rustls(config.addr, tls)
+        .handle(handle.clone())
+        .serve(router.into_make_service_with_connect_info::<SocketAddr>());
+    let announce = {
+        let handle = handle.clone();
+        let ca_path =
+            std::path::absolute(opened.ca.cert_path()).unwrap_or_else(|_| opened.ca.cert_path().to_owned());
+        let demo_mode = config.demo;
+        async move {
+            let Some(addr) = handle.listening().await else { return };
+            let host =
+                if addr.ip().is_unspecified() { "localhost".to_owned() } else { addr.ip().to_string() };
+            let host = if addr.is_ipv6() && host != "localhost" { format!("[{host}]") } else { host };
+            println!("bizdirect is serving at https://{host}:{}/", addr.port());
+            println!("CA certificate (trust it in your browser): {}", ca_path.display());
+            if demo_mode {
+                println!(
+                    "Demo administrator: 契約法人ID {}  契約法人暗証番号 {}  契約法人確認暗証番号 {}",
+                    demo::CONTRACT_ID,
+                    demo::ADMIN_PIN,
+                    demo::ADMIN_CONFIRM_PIN
+                );
+                println!(
+                    "Demo users: test01..test05  利用者暗証番号 {}  利用者確認暗証番号 {}",
+                    demo::USER_PIN,
+                    demo::USER_CONFIRM_PIN
+                );
+            }
+        }
+    };
+    tokio::spawn(announce);
+    server.await.with_context(|| format!("HTTPS listener on {}", config.addr))?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// SIGINT or SIGTERM: stop accepting, let in-flight requests finish (up to 10 s).
+async fn shutdown_on_signal(handle: axum_server::Handle<SocketAddr>) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+    handle.graceful_shutdown(Some(Duration::from_secs(10)));
+}

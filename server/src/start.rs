@@ -1,0 +1,37 @@
+//! Opening a data folder: database (migrations applied), CA and HTTPS certificate, all created
+//! on first start and reused afterwards.
+
+use anyhow::Context;
+use app::ssr::{ca::CertificateAuthority, db, secret::PrivateKeyPem, AppState, Settings};
+use std::path::Path;
+
+/// An opened data folder.
+pub struct Opened {
+    pub state: AppState,
+    pub ca: CertificateAuthority,
+    pub ca_created: bool,
+}
+
+pub fn database_path(data_dir: &Path) -> std::path::PathBuf {
+    data_dir.join("bizdirect.db")
+}
+
+/// Opens (or creates) the database and the CA in `data_dir`.
+pub async fn open(data_dir: &Path, settings: Settings) -> anyhow::Result<Opened> {
+    app::ssr::ca::private_dir(data_dir).with_context(|| format!("data folder {}", data_dir.display()))?;
+    let pool = db::open(&database_path(data_dir))
+        .await
+        .with_context(|| format!("database {}", database_path(data_dir).display()))?;
+    let (ca, ca_created) =
+        CertificateAuthority::load_or_create(&data_dir.join("ca"), time::OffsetDateTime::now_utc())
+            .context("certificate authority")?;
+    Ok(Opened { state: AppState::new(pool, settings), ca, ca_created })
+}
+
+/// The HTTPS certificate chain and key for the listener.
+pub fn tls_material(opened: &Opened, data_dir: &Path) -> anyhow::Result<(String, PrivateKeyPem)> {
+    opened
+        .ca
+        .load_or_issue_tls(&data_dir.join("tls"), time::OffsetDateTime::now_utc())
+        .context("HTTPS server certificate")
+}

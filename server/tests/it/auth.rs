@@ -1,0 +1,190 @@
+//! 管理者ログオン, sessions and logoff through the real router.
+
+use crate::support::TestApp;
+use app::ssr::corporations::demo;
+use app::ssr::{audit, auth, secret::SessionToken, Settings};
+use http::StatusCode;
+
+#[tokio::test]
+async fn logon_ok_sets_a_secure_session_cookie_and_redirects_to_status() {
+    let app = TestApp::new().await;
+    let reply =
+        app.call("admin_logon", &[("contract_id", demo::CONTRACT_ID), ("pin", demo::ADMIN_PIN)], None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.location(), Some("/admin/status"));
+    let cookie =
+        reply.set_cookies().into_iter().find(|c| c.starts_with("__Host-bizdirect-session=")).expect("cookie");
+    for attr in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(attr), "{attr} missing in {cookie}");
+    }
+    let cookie = reply.session_cookie().expect("cookie");
+    let status = app.call("admin_status", &[], Some(&cookie)).await;
+    assert_eq!(status.status, StatusCode::OK, "{}", status.body);
+    assert!(status.body.contains(demo::NAME), "{}", status.body);
+    assert!(status.body.contains(r#""previous_logon_at":null"#), "first logon: {}", status.body);
+}
+
+#[tokio::test]
+async fn wrong_pin_and_unknown_id_get_the_same_answer() {
+    let app = TestApp::new().await;
+    let wrong_pin =
+        app.call("admin_logon", &[("contract_id", demo::CONTRACT_ID), ("pin", "Wrong9999")], None).await;
+    let unknown_id =
+        app.call("admin_logon", &[("contract_id", "99999999999"), ("pin", demo::ADMIN_PIN)], None).await;
+    assert_eq!(wrong_pin.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown_id.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong_pin.body, unknown_id.body, "the answer must not tell which credential was wrong");
+    assert_eq!(wrong_pin.body, r#""LogonFailed""#);
+    assert!(wrong_pin.session_cookie().is_none() && unknown_id.session_cookie().is_none());
+    // The audit log knows the real reasons.
+    let audit = app.audit_actions().await;
+    let failures: Vec<_> = audit.iter().filter(|(a, o, _)| a == "admin_logon" && o == "failure").collect();
+    assert_eq!(failures.len(), 2);
+    assert_eq!(failures[0].2, "wrong pin");
+    assert_eq!(failures[1].2, "unknown contract id");
+}
+
+#[tokio::test]
+async fn malformed_contract_id_is_a_field_error_not_a_crash() {
+    let app = TestApp::new().await;
+    let reply = app.call("admin_logon", &[("contract_id", "abc"), ("pin", "x")], None).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.body.contains(r#""field":"contract_id""#), "{}", reply.body);
+    let missing = app.call("admin_logon", &[("contract_id", demo::CONTRACT_ID)], None).await;
+    assert!(missing.status.is_client_error() || missing.status.is_server_error());
+    assert!(missing.session_cookie().is_none());
+}
+
+#[tokio::test]
+async fn protected_server_function_without_session_is_401_without_data() {
+    let app = TestApp::new().await;
+    for cookie in [
+        None,
+        Some("__Host-bizdirect-session=0000000000000000000000000000000000000000000000000000000000000000"),
+        Some("__Host-bizdirect-session=garbage"),
+    ] {
+        let reply = app.call("admin_status", &[], cookie).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{cookie:?}");
+        assert_eq!(reply.body, r#""Unauthenticated""#);
+    }
+}
+
+#[tokio::test]
+async fn admin_pages_without_session_redirect_to_logon() {
+    let app = TestApp::new().await;
+    for path in ["/admin/status", "/admin/users"] {
+        let reply = app.get(path, None).await;
+        assert_eq!(reply.status, StatusCode::FOUND, "{path}: {}", reply.body);
+        assert_eq!(reply.location(), Some("/admin/logon"));
+        assert!(!reply.body.contains(demo::NAME));
+    }
+    let cookie = app.demo_admin_cookie().await;
+    let page = app.get("/admin/status", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(demo::NAME));
+}
+
+#[tokio::test]
+async fn logoff_ends_the_session_on_the_server() {
+    let app = TestApp::new().await;
+    let cookie = app.demo_admin_cookie().await;
+    let reply = app.call("logoff", &[], Some(&cookie)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.set_cookies().iter().any(|c| c.contains("Max-Age=0")), "cookie cleared");
+    let after = app.call("admin_status", &[], Some(&cookie)).await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED, "the old cookie is dead even if the browser kept it");
+}
+
+#[tokio::test]
+async fn each_logon_gets_a_new_session_and_previous_logon_is_shown() {
+    let app = TestApp::new().await;
+    let first = app.demo_admin_cookie().await;
+    let second = app.demo_admin_cookie().await;
+    assert_ne!(first, second);
+    let status = app.call("admin_status", &[], Some(&second)).await;
+    assert!(!status.body.contains(r#""previous_logon_at":null"#), "{}", status.body);
+}
+
+#[tokio::test]
+async fn plain_form_post_without_javascript_redirects_with_the_error_or_to_status() {
+    let app = TestApp::new().await;
+    let referer = "https://127.0.0.1:3000/admin/logon";
+    let bad = app
+        .post_form("admin_logon", &[("contract_id", demo::CONTRACT_ID), ("pin", "Wrong9999")], referer)
+        .await;
+    assert_eq!(bad.status, StatusCode::FOUND);
+    let location = bad.location().expect("location");
+    assert!(location.starts_with(referer) && location.contains("__err="), "{location}");
+    let good = app
+        .post_form("admin_logon", &[("contract_id", demo::CONTRACT_ID), ("pin", demo::ADMIN_PIN)], referer)
+        .await;
+    assert_eq!(good.status, StatusCode::FOUND);
+    assert_eq!(good.location(), Some("/admin/status"));
+    assert!(good.session_cookie().is_some());
+}
+
+#[tokio::test]
+async fn sessions_end_after_idle_timeout_and_absolute_lifetime() {
+    let app = TestApp::with_settings(Settings { session_idle_secs: 600, session_max_secs: 3600 }).await;
+    let now = app::ssr::now();
+    let token = auth::admin_logon(
+        &app.state,
+        demo::CONTRACT_ID,
+        &app::ssr::secret::Pin::new(demo::ADMIN_PIN.into()),
+        "t",
+        now,
+    )
+    .await
+    .expect("logon");
+    let check = |token: SessionToken, at: i64| {
+        let state = app.state.clone();
+        async move { auth::require_admin(&state, Some(&token), at).await.is_ok() }
+    };
+    assert!(check(token.clone(), now + 599).await, "active within the idle window");
+    assert!(check(token.clone(), now + 1190).await, "each request restarts the idle clock");
+    assert!(!check(token.clone(), now + 1190 + 601).await, "idle too long");
+    assert!(!check(token.clone(), now + 1190).await, "an expired session does not come back");
+
+    let token = auth::admin_logon(
+        &app.state,
+        demo::CONTRACT_ID,
+        &app::ssr::secret::Pin::new(demo::ADMIN_PIN.into()),
+        "t",
+        now,
+    )
+    .await
+    .expect("logon");
+    let mut at = now;
+    while at + 500 < now + 3600 {
+        at += 500;
+        assert!(check(token.clone(), at).await);
+    }
+    assert!(!check(token.clone(), now + 3600).await, "absolute lifetime reached");
+}
+
+#[tokio::test]
+async fn audit_chain_is_intact_and_detects_tampering() {
+    let app = TestApp::new().await;
+    app.demo_admin_cookie().await;
+    app.call("admin_logon", &[("contract_id", demo::CONTRACT_ID), ("pin", "Wrong9999")], None).await;
+    assert_eq!(audit::verify_chain(&app.state.db).await.expect("verify"), None);
+    sqlx::query("UPDATE audit_log SET outcome = 'success' WHERE outcome = 'failure'")
+        .execute(&app.state.db)
+        .await
+        .expect("tamper");
+    let broken = audit::verify_chain(&app.state.db).await.expect("verify").expect("break detected");
+    assert_eq!(broken.reason, "record altered");
+}
+
+#[tokio::test]
+async fn language_choice_is_remembered_in_a_cookie() {
+    let app = TestApp::new().await;
+    let en = app.get("/admin/logon?lang=en", None).await;
+    assert!(en.set_cookies().iter().any(|c| c.starts_with("lang=en")));
+    assert!(en.body.contains(r#"<html lang="en""#), "{}", &en.body[..200.min(en.body.len())]);
+    assert!(en.body.contains("Contract ID"));
+    let ja = app.get("/admin/logon", Some("lang=en")).await;
+    assert!(ja.body.contains("Contract ID"), "cookie keeps English");
+    let default = app.get("/admin/logon", None).await;
+    assert!(default.body.contains("契約法人ID") && default.body.contains("契約法人暗証番号"));
+}

@@ -1,0 +1,126 @@
+//! The bank-operator command line, run as a real process.
+
+use std::process::Command;
+
+fn server() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_server"))
+}
+
+fn run(args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
+    let out = server().args(args).envs(envs.iter().copied()).output().expect("run server");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn create_and_list_corporations() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().to_str().expect("path");
+    let (code, out, err) = run(
+        &["corp", "create", "--name", "株式会社テスト", "--contract-id", "20000000002", "--data-dir", d],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("20000000002"));
+    assert!(out.contains("契約法人暗証番号 (admin PIN):"), "generated PINs are printed once: {out}");
+
+    let (code, out, err) = run(
+        &[
+            "corp",
+            "create",
+            "--name",
+            "乙社",
+            "--admin-pin-env",
+            "P1",
+            "--confirm-pin-env",
+            "P2",
+            "--data-dir",
+            d,
+        ],
+        &[("P1", "Secret123"), ("P2", "Other4567")],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!out.contains("Secret123"), "PINs given by the operator are not echoed");
+
+    let (code, out, _) = run(&["corp", "list", "--data-dir", d], &[]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("株式会社テスト") && out.contains("乙社") && out.contains("(2 corporations)"),
+        "{out}"
+    );
+}
+
+/// (arguments, environment, what stderr must mention)
+type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+
+#[test]
+fn bad_arguments_fail_with_a_clear_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().to_str().expect("path");
+    let cases: &[Case] = &[
+        (&["corp", "create", "--data-dir", d], &[], "--name"),
+        (&["corp", "create", "--name", "A", "--contract-id", "12ab", "--data-dir", d], &[], "半角数字"),
+        (
+            &["corp", "create", "--name", "A", "--admin-pin-env", "P1", "--data-dir", d],
+            &[("P1", "short")],
+            "6〜12",
+        ),
+        (
+            &["corp", "create", "--name", "A", "--admin-pin-env", "NOPE_UNSET", "--data-dir", d],
+            &[],
+            "NOPE_UNSET",
+        ),
+        (
+            &[
+                "corp",
+                "create",
+                "--name",
+                "A",
+                "--admin-pin-env",
+                "P",
+                "--confirm-pin-env",
+                "P",
+                "--data-dir",
+                d,
+            ],
+            &[("P", "Same1234")],
+            "異なる",
+        ),
+        (&["corp", "create", "--name", "", "--data-dir", d], &[], "契約法人名"),
+        (&["--addr", "not-an-address"], &[], "not-an-address"),
+        (&["frobnicate"], &[], "frobnicate"),
+    ];
+    for (args, envs, expected) in cases {
+        let (code, out, err) = run(args, envs);
+        assert_ne!(code, 0, "{args:?} should fail");
+        assert!(err.contains(expected), "{args:?}: expected {expected:?} in stderr: {err}{out}");
+    }
+    // A duplicate contract ID is refused and nothing changes.
+    let create = ["corp", "create", "--name", "A", "--contract-id", "30000000003", "--data-dir", d];
+    assert_eq!(run(&create, &[]).0, 0);
+    let (code, _, err) = run(&create, &[]);
+    assert_ne!(code, 0);
+    assert!(err.contains("既に登録"), "{err}");
+    let (_, out, _) = run(&["corp", "list", "--data-dir", d], &[]);
+    assert!(out.contains("(1 corporations)"), "{out}");
+}
+
+#[test]
+fn help_explains_every_option() {
+    let (code, out, _) = run(&["--help"], &[]);
+    assert_eq!(code, 0);
+    for opt in [
+        "--data-dir",
+        "--addr",
+        "--demo",
+        "--config",
+        "BIZDIRECT_DATA_DIR",
+        "BIZDIRECT_ADDR",
+        "--session-idle-minutes",
+    ] {
+        assert!(out.contains(opt), "{opt} missing from --help");
+    }
+}

@@ -1,0 +1,6 @@
+//! Integration tests: a fresh SQLite database per test, the real router called in-process.
+
+mod support;
+
+mod auth;
+mod cli;
