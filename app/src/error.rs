@@ -7,12 +7,25 @@
 use leptos::server_fn::codec::JsonEncoding;
 use serde::{Deserialize, Serialize};
 
-/// Which input field a validation message belongs to (also the form field's `name`).
+/// Which input field a validation message belongs to. Its wire name is the form field's `name`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
     ContractId,
     Pin,
+    UserId,
+    #[serde(rename = "name")]
+    UserName,
+    Email,
+    UserPin,
+    UserPinAgain,
+    UserConfirmPin,
+    UserConfirmPinAgain,
+    LogonMethod,
+    AdminConfirmPin,
+    /// The radio button of the 利用者情報選択 table.
+    #[serde(rename = "user")]
+    Selection,
 }
 
 impl Field {
@@ -21,8 +34,25 @@ impl Field {
         match self {
             Field::ContractId => "contract_id",
             Field::Pin => "pin",
+            Field::UserId => "user_id",
+            Field::UserName => "name",
+            Field::Email => "email",
+            Field::UserPin => "user_pin",
+            Field::UserPinAgain => "user_pin_again",
+            Field::UserConfirmPin => "user_confirm_pin",
+            Field::UserConfirmPinAgain => "user_confirm_pin_again",
+            Field::LogonMethod => "logon_method",
+            Field::AdminConfirmPin => "admin_confirm_pin",
+            Field::Selection => "user",
         }
     }
+}
+
+/// One refused field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: Field,
+    pub problem: Problem,
 }
 
 /// Why a field was refused; the i18n layer words it.
@@ -37,6 +67,14 @@ pub enum Problem {
     Length,
     /// A PIN that lacks a letter or a digit.
     NeedsLetterAndDigit,
+    /// The re-entry differs from the first entry.
+    Mismatch,
+    /// 利用者暗証番号 and 利用者確認暗証番号 must differ.
+    SameAsOtherPin,
+    /// The value is already used (user IDs, also those of deleted users).
+    Taken,
+    /// A confirmation PIN that is not right.
+    Wrong,
 }
 
 /// The wire error of every server function.
@@ -54,9 +92,12 @@ pub enum AppError {
     /// ID or PIN wrong. Deliberately says neither which one nor whether the ID exists. HTTP 401.
     #[error("logon failed")]
     LogonFailed,
-    /// One input field was refused. HTTP 422.
-    #[error("invalid {field:?}: {problem:?}")]
-    Invalid { field: Field, problem: Problem },
+    /// Input fields were refused; nothing changed. HTTP 422.
+    #[error("invalid input: {0:?}")]
+    Invalid(Vec<FieldError>),
+    /// The corporation already has as many users as it may. HTTP 409.
+    #[error("user limit {max} reached")]
+    LimitReached { max: i64 },
     /// Something on the server failed; details are in the server log only. HTTP 500.
     #[error("internal error")]
     Internal,
@@ -73,8 +114,24 @@ impl AppError {
             AppError::Unauthenticated | AppError::LogonFailed => 401,
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
-            AppError::Invalid { .. } => 422,
+            AppError::Invalid(_) => 422,
+            AppError::LimitReached { .. } => 409,
             AppError::Internal | AppError::Communication => 500,
+        }
+    }
+}
+
+impl AppError {
+    /// One refused field.
+    pub fn field(field: Field, problem: Problem) -> Self {
+        AppError::Invalid(vec![FieldError { field, problem }])
+    }
+
+    /// The problem of `field`, if this error refused it.
+    pub fn problem_of(&self, field: Field) -> Option<Problem> {
+        match self {
+            AppError::Invalid(errors) => errors.iter().find(|e| e.field == field).map(|e| e.problem),
+            _ => None,
         }
     }
 }
@@ -91,6 +148,33 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
                 AppError::Communication
             }
             E::ServerError(_) | E::Serialization(_) | E::MiddlewareError(_) => AppError::Internal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_field_is_named_on_the_wire_as_in_its_form() {
+        let all = [
+            Field::ContractId,
+            Field::Pin,
+            Field::UserId,
+            Field::UserName,
+            Field::Email,
+            Field::UserPin,
+            Field::UserPinAgain,
+            Field::UserConfirmPin,
+            Field::UserConfirmPinAgain,
+            Field::LogonMethod,
+            Field::AdminConfirmPin,
+            Field::Selection,
+        ];
+        for field in all {
+            let wire = serde_json::to_string(&field).expect("json");
+            assert_eq!(wire, format!("\"{}\"", field.name()));
         }
     }
 }

@@ -9,6 +9,8 @@
 //!   [`time_fmt`]: timestamps in Japan time.
 //! - `ssr` (feature `ssr` only): the server-side domain — database, sessions, PINs, audit, CA.
 
+#![recursion_limit = "256"] // leptos view types of whole screens nest deeply
+
 pub mod api;
 pub mod components;
 pub mod error;
@@ -29,7 +31,8 @@ use leptos_router::{
     path, SsrMode,
 };
 use pages::{
-    AdminLogonPage, AdminStatusPage, EnvironmentPage, NotFoundPage, TopPage, UserLogonPage, UsersPage,
+    AdminLogonPage, AdminStatusPage, EnvironmentPage, FileSettingsPage, NotFoundPage, TopPage,
+    UserDeletePage, UserEditPage, UserLogonPage, UserNewPage, UsersPage,
 };
 
 /// The language of this page load: on the server from `?lang=` / the `lang` cookie, in the
@@ -103,6 +106,10 @@ pub fn App() -> impl IntoView {
                 // missing session becomes a real 302 to the logon page.
                 <Route path=path!("/admin/status") view=AdminStatusPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/users/new") view=UserNewPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/users/edit") view=UserEditPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/users/delete") view=UserDeletePage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/users/file-settings") view=FileSettingsPage ssr=SsrMode::Async/>
                 <Route path=path!("/user/logon") view=UserLogonPage/>
             </Routes>
         </Router>

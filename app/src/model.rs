@@ -13,3 +13,109 @@ pub struct CorporationStatus {
     /// Expiry of the administrator's own certificate (unix seconds); `None` while none is issued.
     pub admin_certificate_expires_at: Option<i64>,
 }
+
+/// The seven オンライン取引 permissions in the column order of 利用者情報選択: the form field name,
+/// which is also the database column. Labels are in [`crate::i18n::Texts::online_perms`].
+pub const ONLINE_PERMISSIONS: [&str; 7] = [
+    "perm_balance",          // 残高照会
+    "perm_deposits",         // 入出金明細照会
+    "perm_history",          // 取引履歴照会
+    "perm_transfer",         // 資金移動
+    "perm_scheduled_view",   // 資金移動予約照会
+    "perm_scheduled_cancel", // 資金移動予約取消
+    "perm_payments",         // 税金・各種料金の払込み
+];
+
+/// The three 外部ファイル送信 steps: 登録, 承認, 送信 (form field names of the user form).
+pub const FILE_PERMISSIONS: [&str; 3] = ["file_register", "file_approve", "file_send"];
+
+/// State of a user's certificate as the 電子証明書 column shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CertState {
+    /// No certificate and no open issuance.
+    None,
+    /// Issued by the administrator, not yet fetched by the user.
+    AwaitingAcquisition,
+    /// Fetched and valid.
+    InUse,
+    /// Valid, expiring within 30 days.
+    ExpiringSoon,
+}
+
+/// How a user logs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LogonMethod {
+    /// 電子証明書方式
+    Certificate,
+    /// ID・暗証番号方式
+    IdPin,
+}
+
+impl LogonMethod {
+    /// The radio value (see [`crate::validate::LOGON_METHODS`]).
+    pub fn value(self) -> &'static str {
+        match self {
+            LogonMethod::Certificate => "certificate",
+            LogonMethod::IdPin => "id_pin",
+        }
+    }
+
+    pub fn from_value(value: &str) -> Option<Self> {
+        match value {
+            "certificate" => Some(LogonMethod::Certificate),
+            "id_pin" => Some(LogonMethod::IdPin),
+            _ => None,
+        }
+    }
+}
+
+/// One row of the 利用者情報選択 table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub user_id: String,
+    pub name: String,
+    pub cert: CertState,
+    /// 利用停止 (locked after repeated wrong PINs).
+    pub suspended: bool,
+    /// 事故登録.
+    pub accident: bool,
+    /// 収納サービス封鎖.
+    pub collection_blocked: bool,
+    /// 収納サービス累積封鎖.
+    pub collection_cum_blocked: bool,
+    /// In the order of [`ONLINE_PERMISSIONS`].
+    pub online: [bool; 7],
+}
+
+/// 外部ファイル送信権限設定 of a corporation: which steps are in use (登録, 承認, 送信).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct FileSettings {
+    pub register: bool,
+    pub approve: bool,
+    pub send: bool,
+}
+
+/// What 利用者情報選択 shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserList {
+    pub users: Vec<UserSummary>,
+    pub file_settings: FileSettings,
+    pub max_users: i64,
+}
+
+/// Everything 利用者情報変更 shows of one user (no secrets: PINs are never sent back).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserDetail {
+    pub user_id: String,
+    pub name: String,
+    pub email: String,
+    pub logon_method: LogonMethod,
+    pub online: [bool; 7],
+    /// In the order of [`FILE_PERMISSIONS`].
+    pub file: [bool; 3],
+    pub suspended: bool,
+    pub accident: bool,
+    /// The PINs are still the provisional ones the administrator set.
+    pub pins_provisional: bool,
+    pub cert: CertState,
+}

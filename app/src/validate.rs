@@ -3,7 +3,7 @@
 //! The browser runs them for immediate field messages; the server runs them again because a
 //! server function is a public endpoint. Rules come from SPEC §2.
 
-use crate::error::{Field, Problem};
+use crate::error::{Field, FieldError, Problem};
 
 /// 契約法人ID: half-width digits, 1–16 of them.
 pub fn contract_id(value: &str) -> Result<(), Problem> {
@@ -64,11 +64,129 @@ pub fn logon_pin(value: &str) -> Result<(), Problem> {
     Ok(())
 }
 
-/// Checks the administrator logon form; the first refused field wins.
-pub fn admin_logon(contract_id_value: &str, pin: &str) -> Result<(), (Field, Problem)> {
-    contract_id(contract_id_value).map_err(|p| (Field::ContractId, p))?;
-    logon_pin(pin).map_err(|p| (Field::Pin, p))?;
+/// Checks the administrator logon form.
+pub fn admin_logon(contract_id_value: &str, pin: &str) -> Vec<FieldError> {
+    let mut errors = Errors::default();
+    errors.check(Field::ContractId, contract_id(contract_id_value));
+    errors.check(Field::Pin, logon_pin(pin));
+    errors.0
+}
+
+/// Collects field errors.
+#[derive(Default)]
+struct Errors(Vec<FieldError>);
+
+impl Errors {
+    fn check(&mut self, field: Field, result: Result<(), Problem>) {
+        if let Err(problem) = result {
+            self.0.push(FieldError { field, problem });
+        }
+    }
+}
+
+/// 利用者ID: 1–30 half-width letters and digits.
+pub fn user_id(value: &str) -> Result<(), Problem> {
+    if value.is_empty() {
+        return Err(Problem::Required);
+    }
+    if !value.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(Problem::Format);
+    }
+    if value.len() > 30 {
+        return Err(Problem::Length);
+    }
     Ok(())
+}
+
+/// Longest 利用者名, in characters.
+pub const USER_NAME_MAX: usize = 30;
+
+/// 利用者名: 1–30 characters, no control characters (spaces at the ends are trimmed before).
+pub fn user_name(value: &str) -> Result<(), Problem> {
+    if value.trim().is_empty() {
+        return Err(Problem::Required);
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Problem::Format);
+    }
+    if value.trim().chars().count() > USER_NAME_MAX {
+        return Err(Problem::Length);
+    }
+    Ok(())
+}
+
+/// E-mail address (optional): one `@` with text on both sides, a dot in the domain, no spaces.
+pub fn email(value: &str) -> Result<(), Problem> {
+    if value.is_empty() {
+        return Ok(());
+    }
+    if value.len() > 254 {
+        return Err(Problem::Length);
+    }
+    let ok = value.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains('@')
+    });
+    if !ok || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Problem::Format);
+    }
+    Ok(())
+}
+
+/// The inputs of 利用者情報登録 / 利用者情報変更 that have rules.
+#[derive(Debug, Clone, Copy)]
+pub struct UserForm<'a> {
+    /// `None` on 変更 (the ID cannot change).
+    pub user_id: Option<&'a str>,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub pin: &'a str,
+    pub pin_again: &'a str,
+    pub confirm_pin: &'a str,
+    pub confirm_pin_again: &'a str,
+    pub logon_method: &'a str,
+    /// 新規登録 requires both provisional PINs; on 変更 an empty pair leaves that PIN as it is.
+    pub pins_required: bool,
+    pub admin_confirm_pin: &'a str,
+}
+
+/// The logon methods a user may be given (the radio values).
+pub const LOGON_METHODS: [&str; 2] = ["certificate", "id_pin"];
+
+/// Every rule of the user form; returns all refused fields (empty: valid).
+pub fn user_form(f: &UserForm<'_>) -> Vec<FieldError> {
+    let mut errors = Errors::default();
+    if let Some(id) = f.user_id {
+        errors.check(Field::UserId, user_id(id));
+    }
+    errors.check(Field::UserName, user_name(f.name));
+    errors.check(Field::Email, email(f.email));
+    let mut pin_pair = |pin: &str, again: &str, field: Field, again_field: Field| {
+        if pin.is_empty() && again.is_empty() && !f.pins_required {
+            return false;
+        }
+        let rules = new_pin(pin, PinOwner::User);
+        let fine = rules.is_ok();
+        errors.check(field, rules);
+        if fine && pin != again {
+            errors.check(again_field, Err(Problem::Mismatch));
+        }
+        fine && pin == again
+    };
+    let pin_ok = pin_pair(f.pin, f.pin_again, Field::UserPin, Field::UserPinAgain);
+    let confirm_ok =
+        pin_pair(f.confirm_pin, f.confirm_pin_again, Field::UserConfirmPin, Field::UserConfirmPinAgain);
+    if pin_ok && confirm_ok && f.pin == f.confirm_pin {
+        errors.check(Field::UserConfirmPin, Err(Problem::SameAsOtherPin));
+    }
+    if !LOGON_METHODS.contains(&f.logon_method) {
+        errors.check(Field::LogonMethod, Err(Problem::Required));
+    }
+    errors.check(Field::AdminConfirmPin, logon_pin(f.admin_confirm_pin));
+    errors.0
 }
 
 #[cfg(test)]
@@ -121,11 +239,92 @@ mod tests {
         assert_eq!(contract_id(&"1".repeat(17)), Err(Problem::Length));
     }
 
+    fn fe(field: Field, problem: Problem) -> FieldError {
+        FieldError { field, problem }
+    }
+
     #[test]
-    fn logon_form_reports_first_bad_field() {
-        assert_eq!(admin_logon("", ""), Err((Field::ContractId, Problem::Required)));
-        assert_eq!(admin_logon("123", ""), Err((Field::Pin, Problem::Required)));
+    fn logon_form_reports_every_bad_field() {
+        assert_eq!(
+            admin_logon("", ""),
+            vec![fe(Field::ContractId, Problem::Required), fe(Field::Pin, Problem::Required)]
+        );
+        assert_eq!(admin_logon("123", ""), vec![fe(Field::Pin, Problem::Required)]);
         // At logon a PIN that breaks the *setting* rules is still just "wrong", not invalid.
-        assert_eq!(admin_logon("123", "short"), Ok(()));
+        assert_eq!(admin_logon("123", "short"), vec![]);
+    }
+
+    #[test]
+    fn user_id_name_email_rules() {
+        assert_eq!(user_id("test01"), Ok(()));
+        assert_eq!(user_id(&"a".repeat(30)), Ok(()));
+        assert_eq!(user_id(&"a".repeat(31)), Err(Problem::Length));
+        assert_eq!(user_id(""), Err(Problem::Required));
+        assert_eq!(user_id("test-01"), Err(Problem::Format));
+        assert_eq!(user_id("ｔｅｓｔ"), Err(Problem::Format));
+        assert_eq!(user_name("テスト01"), Ok(()));
+        assert_eq!(user_name("  "), Err(Problem::Required));
+        assert_eq!(user_name(&"名".repeat(30)), Ok(()));
+        assert_eq!(user_name(&"名".repeat(31)), Err(Problem::Length));
+        assert_eq!(user_name("a\tb"), Err(Problem::Format));
+        assert_eq!(email(""), Ok(()));
+        assert_eq!(email("taro@example.co.jp"), Ok(()));
+        for bad in
+            ["taro", "@example.com", "taro@", "taro@example", "ta ro@example.com", "a@b@c.com", "a@.com"]
+        {
+            assert_eq!(email(bad), Err(Problem::Format), "{bad}");
+        }
+    }
+
+    fn form<'a>() -> UserForm<'a> {
+        UserForm {
+            user_id: Some("test06"),
+            name: "テスト06",
+            email: "",
+            pin: "Pass1234",
+            pin_again: "Pass1234",
+            confirm_pin: "Conf5678",
+            confirm_pin_again: "Conf5678",
+            logon_method: "certificate",
+            pins_required: true,
+            admin_confirm_pin: "Confirm1234",
+        }
+    }
+
+    #[test]
+    fn user_form_rules() {
+        let check = |f: UserForm<'_>, expected: Vec<FieldError>| assert_eq!(user_form(&f), expected, "{f:?}");
+        check(form(), vec![]);
+        check(UserForm { pin_again: "Pass9999", ..form() }, vec![fe(Field::UserPinAgain, Problem::Mismatch)]);
+        check(
+            UserForm { confirm_pin: "Pass1234", confirm_pin_again: "Pass1234", ..form() },
+            vec![fe(Field::UserConfirmPin, Problem::SameAsOtherPin)],
+        );
+        check(
+            UserForm { pin: "", pin_again: "", confirm_pin: "", confirm_pin_again: "", ..form() },
+            vec![fe(Field::UserPin, Problem::Required), fe(Field::UserConfirmPin, Problem::Required)],
+        );
+        // On 変更 empty PIN pairs mean "leave as is"; a half-filled pair is still checked.
+        let change = UserForm { user_id: None, pins_required: false, ..form() };
+        check(UserForm { pin: "", pin_again: "", confirm_pin: "", confirm_pin_again: "", ..change }, vec![]);
+        check(
+            UserForm { pin: "", confirm_pin: "", confirm_pin_again: "", ..change },
+            vec![fe(Field::UserPin, Problem::Required)],
+        );
+        check(
+            UserForm {
+                user_id: Some("bad id"),
+                name: "",
+                logon_method: "x",
+                admin_confirm_pin: "",
+                ..form()
+            },
+            vec![
+                fe(Field::UserId, Problem::Format),
+                fe(Field::UserName, Problem::Required),
+                fe(Field::LogonMethod, Problem::Required),
+                fe(Field::AdminConfirmPin, Problem::Required),
+            ],
+        );
     }
 }

@@ -56,3 +56,31 @@ export class AdminLogonPage {
   }
   error() { return this.page.locator("#logon-error"); }
 }
+
+/** Logs the demo administrator on and lands on 契約法人ステータス. */
+export async function logonAsDemoAdmin(page: Page, testInfo: TestInfo) {
+  const logon = new AdminLogonPage(page);
+  await logon.open(testInfo);
+  await logon.logon(DEMO.contractId, DEMO.adminPin);
+  await expect(page).toHaveURL(/\/admin\/status$/);
+  await settled(page, testInfo);
+}
+
+/** Types `text` into the PIN field labelled `label` with its software keyboard. */
+export async function typeWithSoftKeyboard(page: Page, label: string, text: string) {
+  const field = page.locator(".field").filter({ has: page.getByLabel(label, { exact: true }) });
+  await field.getByRole("button", { name: "ソフトウェアキーボードを開く" }).click();
+  const keyboard = field.getByRole("group", { name: `ソフトウェアキーボード (${label})` });
+  await expect(keyboard).toBeVisible();
+  for (const ch of text) {
+    const upper = ch >= "A" && ch <= "Z";
+    const lower = ch >= "a" && ch <= "z";
+    const shift = keyboard.getByRole("button", { name: "大文字/小文字" });
+    const pressed = (await shift.getAttribute("aria-pressed")) === "true";
+    if ((upper && !pressed) || (lower && pressed)) await shift.click();
+    const name = upper ? `${ch} 大文字` : lower ? `${ch} 小文字` : ch;
+    await keyboard.getByRole("button", { name, exact: true }).click();
+  }
+  await keyboard.getByRole("button", { name: "閉じる" }).click();
+  await expect(keyboard).toBeHidden();
+}

@@ -80,6 +80,15 @@ pub enum CorpCommand {
     },
     /// List contract corporations
     List,
+    /// Set how many users a corporation may register
+    SetMaxUsers {
+        /// 契約法人ID
+        #[arg(long)]
+        contract_id: String,
+        /// The new limit (1-9999)
+        #[arg(long)]
+        max_users: i64,
+    },
 }
 
 /// The TOML file's keys (all optional; unknown keys are an error, so typos do not pass silently).

@@ -41,6 +41,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Corp(CorpCommand::List) => corp_list(&config).await,
+        Command::Corp(CorpCommand::SetMaxUsers { contract_id, max_users }) => {
+            let opened = start::open(&config.data_dir, config.settings()).await?;
+            corporations::set_max_users(&opened.state, &contract_id, max_users, app::ssr::now()).await?;
+            println!("契約法人ID {contract_id}: 利用者数の上限を {max_users} 名にしました (max users set)");
+            Ok(())
+        }
         Command::Corp(CorpCommand::Create {
             name,
             contract_id,

@@ -4,3 +4,4 @@
 //! error (with its HTTP status) — route guards in the UI are only for comfort.
 
 pub mod auth;
+pub mod users;

@@ -3,7 +3,8 @@
 
 use crate::api::auth::AdminLogon;
 use crate::components::Layout;
-use crate::error::{AppError, Field};
+use crate::components::{form_message, PinField, TextField};
+use crate::error::Field;
 use crate::i18n::texts;
 use leptos::prelude::*;
 
@@ -11,53 +12,20 @@ use leptos::prelude::*;
 pub fn AdminLogonPage() -> impl IntoView {
     let t = texts();
     let logon = ServerAction::<AdminLogon>::new();
-    let error = move || logon.value().get().and_then(Result::err);
-    let field_error = move |field: Field| {
-        move || match error() {
-            Some(AppError::Invalid { field: f, problem }) if f == field => Some(t.field_problem(f, problem)),
-            _ => None,
-        }
-    };
-    let general_error = move || match error() {
-        Some(AppError::Invalid { .. }) | None => None,
-        Some(e) => Some(t.error(&e)),
-    };
-    let invalid = move |field: Field| move || field_error(field)().is_some().then_some("true");
+    let shown = Signal::derive(move || logon.value().get().and_then(Result::err));
+    let general = form_message(shown);
     view! {
         <Layout title=t.admin_logon_title>
             <p class="method">{t.id_pin_method}</p>
             <div role="alert" class="alert-slot">
-                {move || general_error().map(|m| view! { <p class="error" id="logon-error">{m}</p> })}
+                {move || general.get().map(|m| view! { <p class="error" id="logon-error">{m}</p> })}
             </div>
             <ActionForm action=logon attr:class="form" attr:novalidate=true>
-                <div class="field">
-                    <label for="contract_id">{t.contract_id}</label>
-                    <input
-                        id="contract_id"
-                        name="contract_id"
-                        type="text"
-                        inputmode="numeric"
-                        autocomplete="username"
-                        maxlength="16"
-                        aria-describedby="contract_id-hint contract_id-error"
-                        aria-invalid=invalid(Field::ContractId)
-                    />
-                    <span class="hint" id="contract_id-hint">{t.contract_id_hint}</span>
-                    <span class="field-error" id="contract_id-error">{field_error(Field::ContractId)}</span>
-                </div>
-                <div class="field">
-                    <label for="pin">{t.admin_pin}</label>
-                    <input
-                        id="pin"
-                        name="pin"
-                        type="password"
-                        autocomplete="current-password"
-                        maxlength="64"
-                        aria-describedby="pin-error"
-                        aria-invalid=invalid(Field::Pin)
-                    />
-                    <span class="field-error" id="pin-error">{field_error(Field::Pin)}</span>
-                </div>
+                <TextField field=Field::ContractId label=t.contract_id shown=shown hint=t.contract_id_hint
+                    maxlength=16 autocomplete="username"/>
+                <PinField field=Field::Pin label=t.admin_pin shown=shown admin=true maxlength=64
+                    autocomplete="current-password"/>
+                <p class="note">{t.softkb_note}</p>
                 <div class="actions">
                     <button type="submit" class="primary" disabled=move || logon.pending().get()>
                         {move || if logon.pending().get() { t.logging_on } else { t.logon }}

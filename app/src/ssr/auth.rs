@@ -30,8 +30,10 @@ pub async fn admin_logon(
     client_addr: &str,
     now: i64,
 ) -> Result<SessionToken, AppError> {
-    validate::admin_logon(contract_id, pin.expose())
-        .map_err(|(field, problem)| AppError::Invalid { field, problem })?;
+    let errors = validate::admin_logon(contract_id, pin.expose());
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
 
     let corp = db::corporations::find_by_contract_id(&state.db, contract_id)
         .await

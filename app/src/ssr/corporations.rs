@@ -2,7 +2,7 @@
 //! corporation with its administrator, list corporations, and seed the demo corporation.
 
 use super::audit::{self, Event, Outcome};
-use super::db::{self, corporations::NewCorporation, users::NewUser};
+use super::db::{self, corporations::NewCorporation, users::NewUser, users::UserFields};
 use super::secret::Pin;
 use super::AppState;
 use crate::validate::{self, PinOwner};
@@ -57,6 +57,9 @@ fn problem_text(p: crate::error::Problem) -> &'static str {
         Problem::Format => "使用できない文字があります (characters not allowed)",
         Problem::Length => "6〜12文字にしてください (6-12 characters)",
         Problem::NeedsLetterAndDigit => "英字と数字を組み合わせてください (mix letters and digits)",
+        Problem::Mismatch | Problem::SameAsOtherPin | Problem::Taken | Problem::Wrong => {
+            "正しくありません (invalid)"
+        }
     }
 }
 
@@ -164,6 +167,42 @@ pub async fn create(state: &AppState, req: CreateRequest, now: i64) -> Result<Cr
     Ok(Created { contract_id, admin_pin, admin_confirm_pin: confirm_pin })
 }
 
+/// Sets a corporation's user limit (bank operator).
+pub async fn set_max_users(
+    state: &AppState,
+    contract_id: &str,
+    max_users: i64,
+    now: i64,
+) -> Result<(), CorporationError> {
+    if !(1..=9999).contains(&max_users) {
+        return Err(CorporationError::MaxUsers);
+    }
+    let mut tx = db::begin_write(&state.db).await?;
+    if !db::corporations::set_max_users(&mut tx, contract_id, max_users).await? {
+        return Err(CorporationError::ContractId(
+            contract_id.to_owned(),
+            "登録されていません (not registered)",
+        ));
+    }
+    let detail = format!("max_users={max_users}");
+    audit::record(
+        &mut tx,
+        &Event {
+            actor: "bank",
+            corporation_id: None,
+            action: "corporation_max_users",
+            target: contract_id,
+            outcome: Outcome::Success,
+            detail: &detail,
+            client_addr: "cli",
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The demo corporation (fixed, so README, tests and reviewers agree).
 pub mod demo {
     pub const CONTRACT_ID: &str = "10000000001";
@@ -215,12 +254,18 @@ pub async fn seed_demo(state: &AppState, now: i64) -> Result<bool, CorporationEr
             &NewUser {
                 corporation_id: corp.id,
                 user_id,
-                name,
                 pin_hash: pin,
                 confirm_pin_hash: confirm,
                 // Demo users log on with the README's PINs without being forced to change them.
                 pins_provisional: false,
-                all_online_permissions: true,
+                fields: UserFields {
+                    name,
+                    email: None,
+                    logon_method: "certificate",
+                    online: [true; 7],
+                    file: [false; 3],
+                    accident: false,
+                },
             },
             now,
         )

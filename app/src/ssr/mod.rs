@@ -16,6 +16,7 @@ pub mod request;
 pub mod secret;
 pub mod session;
 pub mod state;
+pub mod users;
 
 pub use state::{AppState, Settings};
 

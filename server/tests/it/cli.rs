@@ -45,12 +45,26 @@ fn create_and_list_corporations() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(!out.contains("Secret123"), "PINs given by the operator are not echoed");
 
+    let set = |id: &str, max: &str| {
+        run(&["corp", "set-max-users", "--contract-id", id, "--max-users", max, "--data-dir", d], &[])
+    };
+    let (code, out, err) = set("20000000002", "5");
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, err) = set("99", "5");
+    assert_ne!(code, 0);
+    assert!(err.contains("登録されていません"), "{err}");
+    let (code, _, err) = set("20000000002", "0");
+    assert_ne!(code, 0);
+    assert!(err.contains("1〜9999"), "{err}");
+
     let (code, out, _) = run(&["corp", "list", "--data-dir", d], &[]);
     assert_eq!(code, 0);
     assert!(
         out.contains("株式会社テスト") && out.contains("乙社") && out.contains("(2 corporations)"),
         "{out}"
     );
+    let line = out.lines().find(|l| l.contains("株式会社テスト")).unwrap_or_default();
+    assert_eq!(line.split_whitespace().nth(2), Some("5"), "max users shown: {line}");
 }
 
 /// (arguments, environment, what stderr must mention)

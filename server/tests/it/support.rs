@@ -132,3 +132,83 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// A valid 新規登録 form for `user_id`, with every permission off; override fields as needed.
+pub fn new_user_form(user_id: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("user_id", user_id),
+        ("name", "新規 利用者"),
+        ("email", ""),
+        ("user_pin", "Pass1234"),
+        ("user_pin_again", "Pass1234"),
+        ("user_confirm_pin", "Conf5678"),
+        ("user_confirm_pin_again", "Conf5678"),
+        ("logon_method", "certificate"),
+        ("admin_confirm_pin", corporations::demo::ADMIN_CONFIRM_PIN),
+    ]
+}
+
+/// A valid 変更 form for `user` that changes nothing but what the caller adds.
+pub fn change_form(user: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("user", user),
+        ("name", "テスト01"),
+        ("email", ""),
+        ("user_pin", ""),
+        ("user_pin_again", ""),
+        ("user_confirm_pin", ""),
+        ("user_confirm_pin_again", ""),
+        ("logon_method", "certificate"),
+        ("perm_balance", "on"),
+        ("perm_deposits", "on"),
+        ("perm_history", "on"),
+        ("perm_transfer", "on"),
+        ("perm_scheduled_view", "on"),
+        ("perm_scheduled_cancel", "on"),
+        ("perm_payments", "on"),
+        ("admin_confirm_pin", corporations::demo::ADMIN_CONFIRM_PIN),
+    ]
+}
+
+/// Replaces or adds a form field.
+pub fn with<'a>(mut form: Vec<(&'a str, &'a str)>, key: &'a str, value: &'a str) -> Vec<(&'a str, &'a str)> {
+    form.retain(|(k, _)| *k != key);
+    form.push((key, value));
+    form
+}
+
+/// Removes a form field (an unticked checkbox).
+pub fn without<'a>(mut form: Vec<(&'a str, &'a str)>, key: &str) -> Vec<(&'a str, &'a str)> {
+    form.retain(|(k, _)| *k != key);
+    form
+}
+
+impl TestApp {
+    /// Creates a second corporation with its administrator and returns its session cookie.
+    pub async fn other_admin_cookie(&self) -> String {
+        use app::ssr::{corporations::CreateRequest, secret::Pin};
+        corporations::create(
+            &self.state,
+            CreateRequest {
+                contract_id: Some("20000000002".into()),
+                name: "他社".into(),
+                admin_pin: Some(Pin::new("Other1234".into())),
+                admin_confirm_pin: Some(Pin::new("OtherConf1".into())),
+                max_users: None,
+            },
+            app::ssr::now(),
+        )
+        .await
+        .expect("create corporation");
+        let reply =
+            self.call("admin_logon", &[("contract_id", "20000000002"), ("pin", "Other1234")], None).await;
+        reply.session_cookie().expect("cookie")
+    }
+
+    /// The user list as JSON text.
+    pub async fn list_json(&self, cookie: &str) -> String {
+        let reply = self.call("list_users", &[], Some(cookie)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        reply.body
+    }
+}

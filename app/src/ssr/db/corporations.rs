@@ -12,9 +12,20 @@ pub struct CorporationRow {
     pub name: String,
     #[sqlx(try_from = "String")] // via From<String>
     pub admin_pin_hash: PinHashCol,
+    #[sqlx(try_from = "String")]
+    pub admin_confirm_pin_hash: PinHashCol,
     pub suspended_at: Option<i64>,
     pub previous_logon_at: Option<i64>,
+    pub max_users: i64,
+    pub file_register_enabled: bool,
+    pub file_approve_enabled: bool,
+    pub file_send_enabled: bool,
 }
+
+/// The columns of [`CorporationRow`].
+const CORPORATION_COLUMNS: &str =
+    "id, contract_id, name, admin_pin_hash, admin_confirm_pin_hash, suspended_at, \
+     previous_logon_at, max_users, file_register_enabled, file_approve_enabled, file_send_enabled";
 
 /// Column wrapper so that a hash read from the database is a [`PinHash`] at once.
 #[derive(Debug)]
@@ -41,23 +52,17 @@ pub async fn find_by_contract_id(
     pool: &SqlitePool,
     contract_id: &str,
 ) -> Result<Option<CorporationRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, contract_id, name, admin_pin_hash, suspended_at, previous_logon_at \
-         FROM corporations WHERE contract_id = ?",
-    )
-    .bind(contract_id)
-    .fetch_optional(pool)
-    .await
+    sqlx::query_as(&format!("SELECT {CORPORATION_COLUMNS} FROM corporations WHERE contract_id = ?"))
+        .bind(contract_id)
+        .fetch_optional(pool)
+        .await
 }
 
 pub async fn find_by_id(pool: &SqlitePool, id: i64) -> Result<Option<CorporationRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, contract_id, name, admin_pin_hash, suspended_at, previous_logon_at \
-         FROM corporations WHERE id = ?",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await
+    sqlx::query_as(&format!("SELECT {CORPORATION_COLUMNS} FROM corporations WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
 }
 
 pub async fn contract_id_exists(tx: &mut Tx, contract_id: &str) -> Result<bool, sqlx::Error> {
@@ -123,4 +128,29 @@ pub async fn list(pool: &SqlitePool) -> Result<Vec<CorporationSummary>, sqlx::Er
     )
     .fetch_all(pool)
     .await
+}
+
+/// Sets the user limit (bank operator). Returns whether the corporation exists.
+pub async fn set_max_users(tx: &mut Tx, contract_id: &str, max_users: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE corporations SET max_users = ? WHERE contract_id = ?")
+        .bind(max_users)
+        .bind(contract_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// 外部ファイル送信権限設定 (登録, 承認, 送信).
+pub async fn set_file_settings(tx: &mut Tx, id: i64, steps: [bool; 3]) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE corporations SET file_register_enabled = ?, file_approve_enabled = ?, file_send_enabled = ? \
+         WHERE id = ?",
+    )
+    .bind(steps[0])
+    .bind(steps[1])
+    .bind(steps[2])
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

@@ -1,44 +1,227 @@
-//! Table `users`.
+//! Table `users`. Every query is scoped to one corporation: a user ID of another corporation is
+//! simply not found.
 
+use super::corporations::PinHashCol;
 use super::Tx;
 use crate::ssr::secret::PinHash;
+use sqlx::SqlitePool;
+
+/// A user row (deleted users excluded unless a query says otherwise).
+#[derive(Debug, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub user_id: String,
+    pub name: String,
+    pub email: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub pin_hash: PinHashCol,
+    #[sqlx(try_from = "String")]
+    pub confirm_pin_hash: PinHashCol,
+    pub pins_provisional: bool,
+    pub logon_method: String,
+    pub suspended: bool,
+    pub accident: bool,
+    pub collection_blocked: bool,
+    pub collection_cum_blocked: bool,
+    pub perm_balance: bool,
+    pub perm_deposits: bool,
+    pub perm_history: bool,
+    pub perm_transfer: bool,
+    pub perm_scheduled_view: bool,
+    pub perm_scheduled_cancel: bool,
+    pub perm_payments: bool,
+    pub file_register: bool,
+    pub file_approve: bool,
+    pub file_send: bool,
+}
+
+impl UserRow {
+    /// オンライン取引 permissions in the order of `model::ONLINE_PERMISSIONS`.
+    pub fn online(&self) -> [bool; 7] {
+        [
+            self.perm_balance,
+            self.perm_deposits,
+            self.perm_history,
+            self.perm_transfer,
+            self.perm_scheduled_view,
+            self.perm_scheduled_cancel,
+            self.perm_payments,
+        ]
+    }
+
+    /// 外部ファイル送信 permissions (登録, 承認, 送信).
+    pub fn file(&self) -> [bool; 3] {
+        [self.file_register, self.file_approve, self.file_send]
+    }
+}
+
+const USER_COLUMNS: &str = "id, user_id, name, email, pin_hash, confirm_pin_hash, pins_provisional, logon_method, \
+     suspended, accident, collection_blocked, collection_cum_blocked, perm_balance, perm_deposits, perm_history, \
+     perm_transfer, perm_scheduled_view, perm_scheduled_cancel, perm_payments, file_register, file_approve, file_send";
+
+/// The live (not deleted) users of a corporation, by user ID.
+pub async fn list(pool: &SqlitePool, corporation_id: i64) -> Result<Vec<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE corporation_id = ? AND deleted_at IS NULL ORDER BY user_id"
+    ))
+    .bind(corporation_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// A live user of this corporation.
+pub async fn find(tx: &mut Tx, corporation_id: i64, user_id: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE corporation_id = ? AND user_id = ? AND deleted_at IS NULL"
+    ))
+    .bind(corporation_id)
+    .bind(user_id)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// A live user of this corporation, read outside a transaction.
+pub async fn find_in(
+    pool: &SqlitePool,
+    corporation_id: i64,
+    user_id: &str,
+) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE corporation_id = ? AND user_id = ? AND deleted_at IS NULL"
+    ))
+    .bind(corporation_id)
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Users that count against the limit (deleted ones do not).
+pub async fn count_live(tx: &mut Tx, corporation_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE corporation_id = ? AND deleted_at IS NULL")
+        .bind(corporation_id)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+/// Everything the administrator sets on a user (PIN hashes only when they are (re)set).
+pub struct UserFields<'a> {
+    pub name: &'a str,
+    pub email: Option<&'a str>,
+    pub logon_method: &'a str,
+    pub online: [bool; 7],
+    pub file: [bool; 3],
+    pub accident: bool,
+}
 
 pub struct NewUser<'a> {
     pub corporation_id: i64,
     pub user_id: &'a str,
-    pub name: &'a str,
     pub pin_hash: &'a PinHash,
     pub confirm_pin_hash: &'a PinHash,
     /// Provisional PINs must be changed at first logon.
     pub pins_provisional: bool,
-    /// All seven オンライン取引 permissions at once (the demo users have them all).
-    pub all_online_permissions: bool,
+    pub fields: UserFields<'a>,
 }
 
+/// Inserts a user. A user ID used before in the corporation (even by a deleted user) fails
+/// with a unique violation, which the caller reports as "taken".
 pub async fn insert(tx: &mut Tx, u: &NewUser<'_>, now: i64) -> Result<i64, sqlx::Error> {
-    let p = i64::from(u.all_online_permissions);
+    let f = &u.fields;
     let id = sqlx::query(
-        "INSERT INTO users (corporation_id, user_id, name, pin_hash, confirm_pin_hash, pins_provisional, \
-         perm_balance, perm_deposits, perm_history, perm_transfer, perm_scheduled_view, \
-         perm_scheduled_cancel, perm_payments, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO users (corporation_id, user_id, name, email, pin_hash, confirm_pin_hash, pins_provisional, \
+         logon_method, accident, perm_balance, perm_deposits, perm_history, perm_transfer, perm_scheduled_view, \
+         perm_scheduled_cancel, perm_payments, file_register, file_approve, file_send, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(u.corporation_id)
     .bind(u.user_id)
-    .bind(u.name)
+    .bind(f.name)
+    .bind(f.email)
     .bind(u.pin_hash.expose())
     .bind(u.confirm_pin_hash.expose())
-    .bind(i64::from(u.pins_provisional))
-    .bind(p)
-    .bind(p)
-    .bind(p)
-    .bind(p)
-    .bind(p)
-    .bind(p)
-    .bind(p)
+    .bind(u.pins_provisional)
+    .bind(f.logon_method)
+    .bind(f.accident)
+    .bind(f.online[0])
+    .bind(f.online[1])
+    .bind(f.online[2])
+    .bind(f.online[3])
+    .bind(f.online[4])
+    .bind(f.online[5])
+    .bind(f.online[6])
+    .bind(f.file[0])
+    .bind(f.file[1])
+    .bind(f.file[2])
     .bind(now)
     .execute(&mut **tx)
     .await?
     .last_insert_rowid();
     Ok(id)
+}
+
+/// Updates what the administrator changes on 利用者情報変更.
+pub async fn update(tx: &mut Tx, id: i64, f: &UserFields<'_>, unlock: bool) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET name = ?, email = ?, logon_method = ?, accident = ?, \
+         perm_balance = ?, perm_deposits = ?, perm_history = ?, perm_transfer = ?, perm_scheduled_view = ?, \
+         perm_scheduled_cancel = ?, perm_payments = ?, file_register = ?, file_approve = ?, file_send = ?, \
+         suspended = CASE WHEN ? THEN 0 ELSE suspended END, \
+         failed_logons = CASE WHEN ? THEN 0 ELSE failed_logons END \
+         WHERE id = ?",
+    )
+    .bind(f.name)
+    .bind(f.email)
+    .bind(f.logon_method)
+    .bind(f.accident)
+    .bind(f.online[0])
+    .bind(f.online[1])
+    .bind(f.online[2])
+    .bind(f.online[3])
+    .bind(f.online[4])
+    .bind(f.online[5])
+    .bind(f.online[6])
+    .bind(f.file[0])
+    .bind(f.file[1])
+    .bind(f.file[2])
+    .bind(unlock)
+    .bind(unlock)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Resets PINs to provisional ones (either or both).
+pub async fn reset_pins(
+    tx: &mut Tx,
+    id: i64,
+    pin_hash: Option<&PinHash>,
+    confirm_pin_hash: Option<&PinHash>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET pin_hash = COALESCE(?, pin_hash), confirm_pin_hash = COALESCE(?, confirm_pin_hash), \
+         pins_provisional = 1 WHERE id = ?",
+    )
+    .bind(pin_hash.map(PinHash::expose))
+    .bind(confirm_pin_hash.map(PinHash::expose))
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// 登録抹消: the row stays (audit, ID never reused); sessions of the user end.
+pub async fn mark_deleted(tx: &mut Tx, id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_pk = ?").bind(id).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Whether an error is the `UNIQUE (corporation_id, user_id)` violation.
+pub fn is_duplicate_user_id(err: &sqlx::Error) -> bool {
+    err.as_database_error().is_some_and(sqlx::error::DatabaseError::is_unique_violation)
 }

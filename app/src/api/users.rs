@@ -1,0 +1,232 @@
+//! 利用者情報選択 / 登録 / 変更 / 登録抹消 and 外部ファイル送信権限設定.
+//!
+//! The form-posting functions take the form's fields one by one (checkboxes arrive as
+//! `Some("on")` or not at all), so the same `<form>` works with and without JavaScript.
+#![allow(clippy::too_many_arguments)] // one argument per form field, by design
+
+use crate::error::AppError;
+use crate::model::{UserDetail, UserList};
+use crate::validate::UserForm;
+use leptos::prelude::*;
+
+/// `/admin/users` with the outcome message's parameters.
+#[cfg(feature = "ssr")]
+fn back_to_list(query: &str) {
+    leptos_axum::redirect(&format!("/admin/users?{query}"));
+}
+
+/// 利用者情報選択: the corporation's users and settings.
+#[server(prefix = "/api", endpoint = "list_users")]
+pub async fn list_users() -> Result<UserList, AppError> {
+    use crate::ssr::{auth, now, request::Call, users};
+    let call = Call::current()?;
+    let admin = auth::require_admin(&call.state, call.session_token().as_ref(), now())
+        .await
+        .map_err(|e| call.fail(e))?;
+    users::list(&call.state, &admin).await.map_err(|e| call.fail(e))
+}
+
+/// One user of the caller's corporation (for 変更 and 登録抹消).
+#[server(prefix = "/api", endpoint = "get_user")]
+pub async fn get_user(user: String) -> Result<UserDetail, AppError> {
+    use crate::ssr::{auth, now, request::Call, users};
+    let call = Call::current()?;
+    let admin = auth::require_admin(&call.state, call.session_token().as_ref(), now())
+        .await
+        .map_err(|e| call.fail(e))?;
+    users::get(&call.state, &admin, &user).await.map_err(|e| call.fail(e))
+}
+
+/// 新規登録 [OK].
+#[server(prefix = "/api", endpoint = "register_user")]
+pub async fn register_user(
+    user_id: String,
+    name: String,
+    email: String,
+    user_pin: String,
+    user_pin_again: String,
+    user_confirm_pin: String,
+    user_confirm_pin_again: String,
+    logon_method: Option<String>,
+    perm_balance: Option<String>,
+    perm_deposits: Option<String>,
+    perm_history: Option<String>,
+    perm_transfer: Option<String>,
+    perm_scheduled_view: Option<String>,
+    perm_scheduled_cancel: Option<String>,
+    perm_payments: Option<String>,
+    file_register: Option<String>,
+    file_approve: Option<String>,
+    file_send: Option<String>,
+    admin_confirm_pin: String,
+) -> Result<(), AppError> {
+    use crate::ssr::{auth, now, request::Call, users};
+    let call = Call::current()?;
+    let admin = auth::require_admin(&call.state, call.session_token().as_ref(), now())
+        .await
+        .map_err(|e| call.fail(e))?;
+    let input = users::UserInput {
+        user_id: Some(user_id.trim().to_owned()),
+        name,
+        email,
+        pin: user_pin,
+        pin_again: user_pin_again,
+        confirm_pin: user_confirm_pin,
+        confirm_pin_again: user_confirm_pin_again,
+        logon_method: logon_method.unwrap_or_default(),
+        online: [
+            perm_balance.is_some(),
+            perm_deposits.is_some(),
+            perm_history.is_some(),
+            perm_transfer.is_some(),
+            perm_scheduled_view.is_some(),
+            perm_scheduled_cancel.is_some(),
+            perm_payments.is_some(),
+        ],
+        file: [file_register.is_some(), file_approve.is_some(), file_send.is_some()],
+        accident: false,
+        unlock: false,
+        admin_confirm_pin,
+    };
+    let id = users::register(&call.state, &admin, &input, &call.client_addr, now())
+        .await
+        .map_err(|e| call.fail(e))?;
+    back_to_list(&format!("done=registered&user={id}"));
+    Ok(())
+}
+
+/// 利用者情報変更 [OK].
+#[server(prefix = "/api", endpoint = "change_user")]
+pub async fn change_user(
+    user: String,
+    name: String,
+    email: String,
+    user_pin: String,
+    user_pin_again: String,
+    user_confirm_pin: String,
+    user_confirm_pin_again: String,
+    logon_method: Option<String>,
+    perm_balance: Option<String>,
+    perm_deposits: Option<String>,
+    perm_history: Option<String>,
+    perm_transfer: Option<String>,
+    perm_scheduled_view: Option<String>,
+    perm_scheduled_cancel: Option<String>,
+    perm_payments: Option<String>,
+    file_register: Option<String>,
+    file_approve: Option<String>,
+    file_send: Option<String>,
+    accident: Option<String>,
+    unlock: Option<String>,
+    admin_confirm_pin: String,
+) -> Result<(), AppError> {
+    use crate::ssr::{auth, now, request::Call, users};
+    let call = Call::current()?;
+    let admin = auth::require_admin(&call.state, call.session_token().as_ref(), now())
+        .await
+        .map_err(|e| call.fail(e))?;
+    let input = users::UserInput {
+        user_id: None,
+        name,
+        email,
+        pin: user_pin,
+        pin_again: user_pin_again,
+        confirm_pin: user_confirm_pin,
+        confirm_pin_again: user_confirm_pin_again,
+        logon_method: logon_method.unwrap_or_default(),
+        online: [
+            perm_balance.is_some(),
+            perm_deposits.is_some(),
+            perm_history.is_some(),
+            perm_transfer.is_some(),
+            perm_scheduled_view.is_some(),
+            perm_scheduled_cancel.is_some(),
+            perm_payments.is_some(),
+        ],
+        file: [file_register.is_some(), file_approve.is_some(), file_send.is_some()],
+        accident: accident.is_some(),
+        unlock: unlock.is_some(),
+        admin_confirm_pin,
+    };
+    let changed = users::change(&call.state, &admin, &user, &input, &call.client_addr, now())
+        .await
+        .map_err(|e| call.fail(e))?;
+    if changed.is_empty() {
+        back_to_list(&format!("done=unchanged&user={user}"));
+    } else {
+        back_to_list(&format!("done=changed&user={user}&items={}", changed.join(",")));
+    }
+    Ok(())
+}
+
+/// 登録抹消 [OK].
+#[server(prefix = "/api", endpoint = "delete_user")]
+pub async fn delete_user(user: String, admin_confirm_pin: String) -> Result<(), AppError> {
+    use crate::ssr::{auth, now, request::Call, users};
+    let call = Call::current()?;
+    let admin = auth::require_admin(&call.state, call.session_token().as_ref(), now())
+        .await
+        .map_err(|e| call.fail(e))?;
+    users::delete(&call.state, &admin, &user, &admin_confirm_pin, &call.client_addr, now())
+        .await
+        .map_err(|e| call.fail(e))?;
+    back_to_list(&format!("done=deleted&user={user}"));
+    Ok(())
+}
+
+/// 外部ファイル送信権限設定 [OK].
+#[server(prefix = "/api", endpoint = "change_file_settings")]
+pub async fn change_file_settings(
+    file_register: Option<String>,
+    file_approve: Option<String>,
+    file_send: Option<String>,
+    admin_confirm_pin: String,
+) -> Result<(), AppError> {
+    use crate::ssr::{auth, now, request::Call, users};
+    let call = Call::current()?;
+    let admin = auth::require_admin(&call.state, call.session_token().as_ref(), now())
+        .await
+        .map_err(|e| call.fail(e))?;
+    let steps = [file_register.is_some(), file_approve.is_some(), file_send.is_some()];
+    users::change_file_settings(&call.state, &admin, steps, &admin_confirm_pin, &call.client_addr, now())
+        .await
+        .map_err(|e| call.fail(e))?;
+    back_to_list("done=file_settings");
+    Ok(())
+}
+
+impl RegisterUser {
+    /// The fields with rules, for the browser's check before sending.
+    pub fn form(&self) -> UserForm<'_> {
+        UserForm {
+            user_id: Some(self.user_id.trim()),
+            name: &self.name,
+            email: &self.email,
+            pin: &self.user_pin,
+            pin_again: &self.user_pin_again,
+            confirm_pin: &self.user_confirm_pin,
+            confirm_pin_again: &self.user_confirm_pin_again,
+            logon_method: self.logon_method.as_deref().unwrap_or_default(),
+            pins_required: true,
+            admin_confirm_pin: &self.admin_confirm_pin,
+        }
+    }
+}
+
+impl ChangeUser {
+    /// The fields with rules, for the browser's check before sending.
+    pub fn form(&self) -> UserForm<'_> {
+        UserForm {
+            user_id: None,
+            name: &self.name,
+            email: &self.email,
+            pin: &self.user_pin,
+            pin_again: &self.user_pin_again,
+            confirm_pin: &self.user_confirm_pin,
+            confirm_pin_again: &self.user_confirm_pin_again,
+            logon_method: self.logon_method.as_deref().unwrap_or_default(),
+            pins_required: false,
+            admin_confirm_pin: &self.admin_confirm_pin,
+        }
+    }
+}

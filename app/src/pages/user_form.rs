@@ -1,0 +1,200 @@
+//! Screen 7, 利用者情報登録 (新規登録) and 利用者情報変更 (変更): one form for both.
+//! The browser checks the fields with the shared rules before sending; the server checks again.
+
+use crate::api::auth::admin_status;
+use crate::api::users::{get_user, ChangeUser, RegisterUser};
+use crate::components::{form_message, AdminScreen, CheckField, PinField, Shown, TextField};
+use crate::error::{AppError, Field};
+use crate::i18n::{texts, Texts};
+use crate::model::{UserDetail, FILE_PERMISSIONS, ONLINE_PERMISSIONS};
+use crate::validate;
+use leptos::form::FromFormData;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_query_map;
+
+/// The fields shared by both screens. `existing` is `None` on 新規登録.
+fn user_fields(t: &'static Texts, shown: Shown, existing: Option<&UserDetail>) -> impl IntoView {
+    let online = existing.map_or([false; 7], |u| u.online);
+    let file = existing.map_or([false; 3], |u| u.file);
+    let method = existing.map_or("certificate", |u| u.logon_method.value());
+    let method_error = crate::components::field_message(shown, Field::LogonMethod);
+    view! {
+        <TextField field=Field::UserName label=t.user_name_label shown=shown hint=t.user_name_hint
+            value=existing.map(|u| u.name.clone()).unwrap_or_default() maxlength=30/>
+        <TextField field=Field::Email label=t.email_label shown=shown hint=t.email_hint input_type="email"
+            value=existing.map(|u| u.email.clone()).unwrap_or_default() maxlength=254/>
+        <fieldset>
+            <legend>{t.pins_section}</legend>
+            {existing.is_some().then(|| view! { <p class="hint">{t.pins_change_hint}</p> })}
+            <p class="hint">{t.pin_rule_hint}</p>
+            <p class="note">{t.softkb_note}</p>
+            <PinField field=Field::UserPin label=t.user_pin_label shown=shown/>
+            <PinField field=Field::UserPinAgain label=t.user_pin_again_label shown=shown/>
+            <PinField field=Field::UserConfirmPin label=t.user_confirm_pin_label shown=shown/>
+            <PinField field=Field::UserConfirmPinAgain label=t.user_confirm_pin_again_label shown=shown/>
+        </fieldset>
+        <fieldset aria-describedby="logon_method-error">
+            <legend>{t.logon_method_label}</legend>
+            {validate::LOGON_METHODS.iter().zip(t.logon_methods).map(|(value, label)| {
+                let id = format!("logon_method-{value}");
+                view! {
+                    <div class="check">
+                        <input type="radio" name="logon_method" id=id.clone() value=*value checked=*value == method/>
+                        <label for=id>{label}</label>
+                    </div>
+                }
+            }).collect_view()}
+            <span class="field-error" id="logon_method-error">{method_error}</span>
+        </fieldset>
+        <fieldset>
+            <legend>{t.perms_section}</legend>
+            <fieldset class="inner">
+                <legend>{t.col_online}</legend>
+                {ONLINE_PERMISSIONS.iter().zip(t.online_perms).zip(online).map(|((name, label), on)| view! {
+                    <CheckField name=name label=label checked=on/>
+                }).collect_view()}
+            </fieldset>
+            <fieldset class="inner">
+                <legend>{t.file_perms_label}</legend>
+                {FILE_PERMISSIONS.iter().zip(t.file_steps).zip(file).map(|((name, label), on)| view! {
+                    <CheckField name=name label=label checked=on/>
+                }).collect_view()}
+            </fieldset>
+        </fieldset>
+    }
+}
+
+/// 【電子証明書情報】: read-only until certificates can be issued from here.
+fn cert_section(t: &'static Texts, existing: Option<&UserDetail>) -> impl IntoView {
+    let state = existing.map_or(t.cert_states[0], |u| match u.cert {
+        crate::model::CertState::None => t.cert_states[0],
+        crate::model::CertState::AwaitingAcquisition => t.cert_states[1],
+        crate::model::CertState::InUse => t.cert_states[2],
+        crate::model::CertState::ExpiringSoon => t.cert_states[3],
+    });
+    view! {
+        <section class="cert-info" aria-labelledby="cert-h">
+            <h2 id="cert-h">{t.cert_section}</h2>
+            <p>{t.cert_current}": "<span id="cert-state">{state}</span></p>
+            <p class="hint">{t.cert_actions_later}</p>
+        </section>
+    }
+}
+
+/// 契約法人確認暗証番号 and [OK] [キャンセル] [クリア].
+pub fn confirm_and_buttons(t: &'static Texts, shown: Shown, pending: Signal<bool>) -> impl IntoView {
+    view! {
+        <div class="confirm">
+            <PinField field=Field::AdminConfirmPin label=t.admin_confirm_pin shown=shown admin=true maxlength=64
+                autocomplete="off"/>
+        </div>
+        <div class="actions">
+            <button type="submit" class="primary" disabled=move || pending.get()>
+                {move || if pending.get() { t.processing } else { t.ok }}
+            </button>
+            <a class="button secondary" href="/admin/users">{t.cancel}</a>
+            <button type="reset" class="secondary">{t.clear}</button>
+        </div>
+    }
+}
+
+/// The error shown on a form: the browser's check first, else the server's answer.
+pub fn shown_error<S>(client: RwSignal<Option<AppError>>, action: ServerAction<S>) -> Shown
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || client.get().or_else(|| action.value().get().and_then(Result::err)))
+}
+
+#[component]
+pub fn UserNewPage() -> impl IntoView {
+    let t = texts();
+    let data = Resource::new(|| (), |()| admin_status());
+    let action = ServerAction::<RegisterUser>::new();
+    let client = RwSignal::new(None::<AppError>);
+    let shown = shown_error(client, action);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match RegisterUser::from_event(&ev) {
+            Ok(args) => {
+                let errors = validate::user_form(&args.form());
+                if errors.is_empty() {
+                    client.set(None);
+                    action.dispatch(args);
+                } else {
+                    client.set(Some(AppError::Invalid(errors)));
+                }
+            }
+            Err(_) => client.set(Some(AppError::Communication)),
+        }
+    };
+    let render = move |_| {
+        view! {
+            <form method="post" action=RegisterUser::url() on:submit=on_submit novalidate class="form user-form">
+                <div role="alert">{move || form_message(shown).get().map(|m| view! { <p class="error" id="form-error">{m}</p> })}</div>
+                <TextField field=Field::UserId label=t.user_id_label shown=shown hint=t.user_id_hint maxlength=30/>
+                {user_fields(t, shown, None)}
+                {cert_section(t, None)}
+                {confirm_and_buttons(t, shown, action.pending().into())}
+            </form>
+        }
+    };
+    view! { <AdminScreen title=t.user_register_title data=data render=render/> }
+}
+
+#[component]
+pub fn UserEditPage() -> impl IntoView {
+    let t = texts();
+    let query = use_query_map();
+    let user = move || query.read().get("user").filter(|u| !u.is_empty());
+    let data = Resource::new(user, |u| get_user(u.unwrap_or_default()));
+    let action = ServerAction::<ChangeUser>::new();
+    let client = RwSignal::new(None::<AppError>);
+    let shown = shown_error(client, action);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match ChangeUser::from_event(&ev) {
+            Ok(args) => {
+                let errors = validate::user_form(&args.form());
+                if errors.is_empty() {
+                    client.set(None);
+                    action.dispatch(args);
+                } else {
+                    client.set(Some(AppError::Invalid(errors)));
+                }
+            }
+            Err(_) => client.set(Some(AppError::Communication)),
+        }
+    };
+    let render = move |u: UserDetail| {
+        view! {
+            <form method="post" action=ChangeUser::url() on:submit=on_submit novalidate class="form user-form">
+                <div role="alert">{move || form_message(shown).get().map(|m| view! { <p class="error" id="form-error">{m}</p> })}</div>
+                <input type="hidden" name="user" value=u.user_id.clone()/>
+                <div class="field">
+                    <span class="label">{t.user_id_label}</span>
+                    <span id="user-id">{u.user_id.clone()}</span>
+                </div>
+                {user_fields(t, shown, Some(&u))}
+                <fieldset>
+                    <legend>{t.status_section}</legend>
+                    <CheckField name="accident" label=t.accident_label checked=u.accident/>
+                    {if u.suspended {
+                        view! { <CheckField name="unlock" label=t.unlock_label checked=false/> }.into_any()
+                    } else {
+                        view! { <p class="hint">{t.not_suspended}</p> }.into_any()
+                    }}
+                </fieldset>
+                {cert_section(t, Some(&u))}
+                {confirm_and_buttons(t, shown, action.pending().into())}
+            </form>
+        }
+    };
+    view! {
+        {move || user().is_none().then(|| view! { <Redirect path="/admin/users?error=select"/> })}
+        <AdminScreen title=t.user_change_title data=data render=render/>
+    }
+}

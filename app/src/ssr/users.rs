@@ -1,0 +1,393 @@
+//! 利用者情報登録/変更 and 登録抹消: the administrator's use cases on users.
+//!
+//! Every change needs the 契約法人確認暗証番号; a wrong one changes nothing (and is audited).
+//! Fields are validated with the same rules the browser runs (`crate::validate`). Each change is
+//! one transaction together with its audit record. Every lookup is scoped to the administrator's
+//! corporation, so another corporation's user IDs are "not found".
+
+use super::audit::{self, Event, Outcome};
+use super::auth::AdminSession;
+use super::db::{self, corporations::CorporationRow, users::NewUser, users::UserFields, Tx};
+use super::secret::{Pin, PinHash};
+use super::{internal, AppState};
+use crate::error::{AppError, Field, Problem};
+use crate::model::{CertState, FileSettings, LogonMethod, UserDetail, UserList, UserSummary};
+use crate::validate;
+
+/// What the 利用者情報登録 / 変更 form sends.
+#[derive(Debug, Clone, Default)]
+pub struct UserInput {
+    /// Only on 新規登録.
+    pub user_id: Option<String>,
+    pub name: String,
+    pub email: String,
+    pub pin: String,
+    pub pin_again: String,
+    pub confirm_pin: String,
+    pub confirm_pin_again: String,
+    pub logon_method: String,
+    pub online: [bool; 7],
+    pub file: [bool; 3],
+    pub accident: bool,
+    /// 利用停止解除 (only meaningful on 変更).
+    pub unlock: bool,
+    pub admin_confirm_pin: String,
+}
+
+impl UserInput {
+    fn form(&self, pins_required: bool) -> validate::UserForm<'_> {
+        validate::UserForm {
+            user_id: self.user_id.as_deref(),
+            name: &self.name,
+            email: &self.email,
+            pin: &self.pin,
+            pin_again: &self.pin_again,
+            confirm_pin: &self.confirm_pin,
+            confirm_pin_again: &self.confirm_pin_again,
+            logon_method: &self.logon_method,
+            pins_required,
+            admin_confirm_pin: &self.admin_confirm_pin,
+        }
+    }
+
+    fn fields(&self) -> UserFields<'_> {
+        UserFields {
+            name: self.name.trim(),
+            email: Some(self.email.trim()).filter(|e| !e.is_empty()),
+            logon_method: &self.logon_method,
+            online: self.online,
+            file: self.file,
+            accident: self.accident,
+        }
+    }
+}
+
+fn db_err(context: &'static str) -> impl Fn(sqlx::Error) -> AppError {
+    move |e| internal(context, e)
+}
+
+async fn corporation(state: &AppState, admin: &AdminSession) -> Result<CorporationRow, AppError> {
+    db::corporations::find_by_id(&state.db, admin.corporation_id)
+        .await
+        .map_err(db_err("corporation"))?
+        .ok_or(AppError::Unauthenticated)
+}
+
+fn actor(corp: &CorporationRow) -> String {
+    format!("admin:{}", corp.contract_id)
+}
+
+/// Checks the 契約法人確認暗証番号. A wrong one is audited (in its own transaction, since the
+/// change itself does not happen) and answered as a field error.
+async fn confirm(
+    state: &AppState,
+    corp: &CorporationRow,
+    pin: &str,
+    action: &str,
+    target: &str,
+    client_addr: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let ok = state
+        .pins
+        .verify(Some(&corp.admin_confirm_pin_hash.0), &Pin::new(pin.to_owned()))
+        .await
+        .map_err(|e| internal("confirm pin", e))?;
+    if ok {
+        return Ok(());
+    }
+    let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
+    db::corporations::record_admin_failure(&mut tx, corp.id).await.map_err(db_err("failure count"))?;
+    audit::record(
+        &mut tx,
+        &Event {
+            actor: &actor(corp),
+            corporation_id: Some(corp.id),
+            action,
+            target,
+            outcome: Outcome::Failure,
+            detail: "wrong confirmation pin",
+            client_addr,
+        },
+        now,
+    )
+    .await
+    .map_err(db_err("audit"))?;
+    tx.commit().await.map_err(db_err("commit"))?;
+    Err(AppError::field(Field::AdminConfirmPin, Problem::Wrong))
+}
+
+async fn record(
+    tx: &mut Tx,
+    corp: &CorporationRow,
+    action: &str,
+    target: &str,
+    detail: &str,
+    client_addr: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    audit::record(
+        tx,
+        &Event {
+            actor: &actor(corp),
+            corporation_id: Some(corp.id),
+            action,
+            target,
+            outcome: Outcome::Success,
+            detail,
+            client_addr,
+        },
+        now,
+    )
+    .await
+    .map_err(db_err("audit"))
+}
+
+fn summary(u: &db::users::UserRow) -> UserSummary {
+    UserSummary {
+        user_id: u.user_id.clone(),
+        name: u.name.clone(),
+        cert: CertState::None,
+        suspended: u.suspended,
+        accident: u.accident,
+        collection_blocked: u.collection_blocked,
+        collection_cum_blocked: u.collection_cum_blocked,
+        online: u.online(),
+    }
+}
+
+/// 利用者情報選択.
+pub async fn list(state: &AppState, admin: &AdminSession) -> Result<UserList, AppError> {
+    let corp = corporation(state, admin).await?;
+    let users = db::users::list(&state.db, corp.id).await.map_err(db_err("list users"))?;
+    Ok(UserList {
+        users: users.iter().map(summary).collect(),
+        file_settings: FileSettings {
+            register: corp.file_register_enabled,
+            approve: corp.file_approve_enabled,
+            send: corp.file_send_enabled,
+        },
+        max_users: corp.max_users,
+    })
+}
+
+/// One user for 利用者情報変更 or 登録抹消.
+pub async fn get(state: &AppState, admin: &AdminSession, user_id: &str) -> Result<UserDetail, AppError> {
+    let u = db::users::find_in(&state.db, admin.corporation_id, user_id)
+        .await
+        .map_err(db_err("find user"))?
+        .ok_or(AppError::NotFound)?;
+    Ok(UserDetail {
+        user_id: u.user_id.clone(),
+        name: u.name.clone(),
+        email: u.email.clone().unwrap_or_default(),
+        logon_method: LogonMethod::from_value(&u.logon_method).unwrap_or(LogonMethod::Certificate),
+        online: u.online(),
+        file: u.file(),
+        suspended: u.suspended,
+        accident: u.accident,
+        pins_provisional: u.pins_provisional,
+        cert: CertState::None,
+    })
+}
+
+/// 新規登録. Returns the new user's ID.
+pub async fn register(
+    state: &AppState,
+    admin: &AdminSession,
+    input: &UserInput,
+    client_addr: &str,
+    now: i64,
+) -> Result<String, AppError> {
+    let errors = validate::user_form(&input.form(true));
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let user_id = input.user_id.clone().unwrap_or_default();
+    let corp = corporation(state, admin).await?;
+    confirm(state, &corp, &input.admin_confirm_pin, "user_create", &user_id, client_addr, now).await?;
+    let hash = |pin: &str| {
+        let pin = Pin::new(pin.to_owned());
+        async move { state.pins.hash(&pin).await.map_err(|e| internal("hash pin", e)) }
+    };
+    let pin_hash = hash(&input.pin).await?;
+    let confirm_hash = hash(&input.confirm_pin).await?;
+
+    let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
+    if db::users::count_live(&mut tx, corp.id).await.map_err(db_err("count"))? >= corp.max_users {
+        return Err(AppError::LimitReached { max: corp.max_users });
+    }
+    let new = NewUser {
+        corporation_id: corp.id,
+        user_id: &user_id,
+        pin_hash: &pin_hash,
+        confirm_pin_hash: &confirm_hash,
+        pins_provisional: true,
+        fields: input.fields(),
+    };
+    match db::users::insert(&mut tx, &new, now).await {
+        Ok(_) => {}
+        Err(e) if db::users::is_duplicate_user_id(&e) => {
+            return Err(AppError::field(Field::UserId, Problem::Taken));
+        }
+        Err(e) => return Err(internal("insert user", e)),
+    }
+    let detail = describe_fields(&input.fields());
+    record(&mut tx, &corp, "user_create", &user_id, &detail, client_addr, now).await?;
+    tx.commit().await.map_err(db_err("commit"))?;
+    Ok(user_id)
+}
+
+fn describe_fields(f: &UserFields<'_>) -> String {
+    let bits = |b: &[bool]| b.iter().map(|&x| if x { '1' } else { '0' }).collect::<String>();
+    format!(
+        "name={} email={} logon_method={} online={} file={} accident={}",
+        f.name,
+        f.email.unwrap_or(""),
+        f.logon_method,
+        bits(&f.online),
+        bits(&f.file),
+        f.accident
+    )
+}
+
+/// 変更. Returns the codes of what changed (see `Texts::changed_items`), empty if nothing did.
+pub async fn change(
+    state: &AppState,
+    admin: &AdminSession,
+    user_id: &str,
+    input: &UserInput,
+    client_addr: &str,
+    now: i64,
+) -> Result<Vec<&'static str>, AppError> {
+    let form = input.form(false);
+    let errors = validate::user_form(&validate::UserForm { user_id: None, ..form });
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let corp = corporation(state, admin).await?;
+    // Not found before the PIN check: the administrator learns nothing new either way (own corp).
+    let before = db::users::find_in(&state.db, corp.id, user_id)
+        .await
+        .map_err(db_err("find user"))?
+        .ok_or(AppError::NotFound)?;
+    confirm(state, &corp, &input.admin_confirm_pin, "user_change", user_id, client_addr, now).await?;
+
+    // The two PINs must differ also when only one of them is reset.
+    let new_pin = (!input.pin.is_empty()).then(|| Pin::new(input.pin.clone()));
+    let new_confirm = (!input.confirm_pin.is_empty()).then(|| Pin::new(input.confirm_pin.clone()));
+    let same_as = |pin: &Option<Pin>, other_hash: &PinHash| {
+        let pin = pin.clone();
+        let other = other_hash.clone();
+        async move {
+            match pin {
+                Some(p) => state.pins.verify(Some(&other), &p).await.map_err(|e| internal("verify", e)),
+                None => Ok(false),
+            }
+        }
+    };
+    if new_confirm.is_none() && same_as(&new_pin, &before.confirm_pin_hash.0).await?
+        || new_pin.is_none() && same_as(&new_confirm, &before.pin_hash.0).await?
+    {
+        return Err(AppError::field(Field::UserConfirmPin, Problem::SameAsOtherPin));
+    }
+    let hash = |pin: Option<Pin>| async move {
+        match pin {
+            Some(p) => state.pins.hash(&p).await.map(Some).map_err(|e| internal("hash", e)),
+            None => Ok(None),
+        }
+    };
+    let pin_hash = hash(new_pin).await?;
+    let confirm_hash = hash(new_confirm).await?;
+
+    let fields = input.fields();
+    let mut changed = Vec::new();
+    if fields.name != before.name {
+        changed.push("name");
+    }
+    if fields.email != before.email.as_deref() {
+        changed.push("email");
+    }
+    if fields.logon_method != before.logon_method {
+        changed.push("logon_method");
+    }
+    if pin_hash.is_some() {
+        changed.push("pin");
+    }
+    if confirm_hash.is_some() {
+        changed.push("confirm_pin");
+    }
+    if fields.online != before.online() {
+        changed.push("online");
+    }
+    if fields.file != before.file() {
+        changed.push("file");
+    }
+    if fields.accident != before.accident {
+        changed.push("accident");
+    }
+    let unlock = input.unlock && before.suspended;
+    if unlock {
+        changed.push("unlocked");
+    }
+    if changed.is_empty() {
+        return Ok(changed);
+    }
+
+    let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
+    db::users::update(&mut tx, before.id, &fields, unlock).await.map_err(db_err("update user"))?;
+    if pin_hash.is_some() || confirm_hash.is_some() {
+        db::users::reset_pins(&mut tx, before.id, pin_hash.as_ref(), confirm_hash.as_ref())
+            .await
+            .map_err(db_err("reset pins"))?;
+    }
+    let detail = format!("changed={} {}", changed.join(","), describe_fields(&fields));
+    record(&mut tx, &corp, "user_change", user_id, &detail, client_addr, now).await?;
+    tx.commit().await.map_err(db_err("commit"))?;
+    Ok(changed)
+}
+
+/// 登録抹消: the user can no longer log on; the row stays and the ID is never reused.
+pub async fn delete(
+    state: &AppState,
+    admin: &AdminSession,
+    user_id: &str,
+    admin_confirm_pin: &str,
+    client_addr: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    if let Err(problem) = validate::logon_pin(admin_confirm_pin) {
+        return Err(AppError::field(Field::AdminConfirmPin, problem));
+    }
+    let corp = corporation(state, admin).await?;
+    let user = db::users::find_in(&state.db, corp.id, user_id)
+        .await
+        .map_err(db_err("find user"))?
+        .ok_or(AppError::NotFound)?;
+    confirm(state, &corp, admin_confirm_pin, "user_delete", user_id, client_addr, now).await?;
+    let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
+    db::users::mark_deleted(&mut tx, user.id, now).await.map_err(db_err("delete user"))?;
+    record(&mut tx, &corp, "user_delete", user_id, "", client_addr, now).await?;
+    tx.commit().await.map_err(db_err("commit"))
+}
+
+/// 外部ファイル送信権限設定 (登録, 承認, 送信).
+pub async fn change_file_settings(
+    state: &AppState,
+    admin: &AdminSession,
+    steps: [bool; 3],
+    admin_confirm_pin: &str,
+    client_addr: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    if let Err(problem) = validate::logon_pin(admin_confirm_pin) {
+        return Err(AppError::field(Field::AdminConfirmPin, problem));
+    }
+    let corp = corporation(state, admin).await?;
+    confirm(state, &corp, admin_confirm_pin, "file_settings_change", "", client_addr, now).await?;
+    let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
+    db::corporations::set_file_settings(&mut tx, corp.id, steps).await.map_err(db_err("file settings"))?;
+    let detail = format!("register={} approve={} send={}", steps[0], steps[1], steps[2]);
+    record(&mut tx, &corp, "file_settings_change", "", &detail, client_addr, now).await?;
+    tx.commit().await.map_err(db_err("commit"))
+}
