@@ -37,68 +37,12 @@ pub async fn get_user(user: String) -> Result<UserDetail, AppError> {
     users::get(&call.state, &admin, &user).await.map_err(|e| call.fail(e))
 }
 
-/// 新規登録 [OK].
-#[server(prefix = "/api", endpoint = "register_user")]
-pub async fn register_user(
-    user_id: String,
-    name: String,
-    email: String,
-    user_pin: String,
-    user_pin_again: String,
-    user_confirm_pin: String,
-    user_confirm_pin_again: String,
-    logon_method: Option<String>,
-    perm_balance: Option<String>,
-    perm_deposits: Option<String>,
-    perm_history: Option<String>,
-    perm_transfer: Option<String>,
-    perm_scheduled_view: Option<String>,
-    perm_scheduled_cancel: Option<String>,
-    perm_payments: Option<String>,
-    file_register: Option<String>,
-    file_approve: Option<String>,
-    file_send: Option<String>,
-    admin_confirm_pin: String,
-) -> Result<(), AppError> {
-    use crate::ssr::{auth, now, request::Call, users};
-    let call = Call::current()?;
-    let admin = auth::require_admin(&call.state, call.session_token().as_ref(), now())
-        .await
-        .map_err(|e| call.fail(e))?;
-    let input = users::UserInput {
-        user_id: Some(user_id.trim().to_owned()),
-        name,
-        email,
-        pin: user_pin,
-        pin_again: user_pin_again,
-        confirm_pin: user_confirm_pin,
-        confirm_pin_again: user_confirm_pin_again,
-        logon_method: logon_method.unwrap_or_default(),
-        online: [
-            perm_balance.is_some(),
-            perm_deposits.is_some(),
-            perm_history.is_some(),
-            perm_transfer.is_some(),
-            perm_scheduled_view.is_some(),
-            perm_scheduled_cancel.is_some(),
-            perm_payments.is_some(),
-        ],
-        file: [file_register.is_some(), file_approve.is_some(), file_send.is_some()],
-        accident: false,
-        unlock: false,
-        admin_confirm_pin,
-    };
-    let id = users::register(&call.state, &admin, &input, &call.client_addr, now())
-        .await
-        .map_err(|e| call.fail(e))?;
-    back_to_list(&format!("done=registered&user={id}"));
-    Ok(())
-}
-
-/// 利用者情報変更 [OK].
-#[server(prefix = "/api", endpoint = "change_user")]
-pub async fn change_user(
-    user: String,
+/// [OK] on 利用者情報登録 (no `user`: a new user with `user_id`) and on 利用者情報変更 (`user`:
+/// the user being changed). One endpoint, so both screens post the same form.
+#[server(prefix = "/api", endpoint = "save_user")]
+pub async fn save_user(
+    user: Option<String>,
+    user_id: Option<String>,
     name: String,
     email: String,
     user_pin: String,
@@ -126,7 +70,7 @@ pub async fn change_user(
         .await
         .map_err(|e| call.fail(e))?;
     let input = users::UserInput {
-        user_id: None,
+        user_id: user.is_none().then(|| user_id.unwrap_or_default().trim().to_owned()),
         name,
         email,
         pin: user_pin,
@@ -135,26 +79,35 @@ pub async fn change_user(
         confirm_pin_again: user_confirm_pin_again,
         logon_method: logon_method.unwrap_or_default(),
         online: [
-            perm_balance.is_some(),
-            perm_deposits.is_some(),
-            perm_history.is_some(),
-            perm_transfer.is_some(),
-            perm_scheduled_view.is_some(),
-            perm_scheduled_cancel.is_some(),
-            perm_payments.is_some(),
-        ],
-        file: [file_register.is_some(), file_approve.is_some(), file_send.is_some()],
+            perm_balance,
+            perm_deposits,
+            perm_history,
+            perm_transfer,
+            perm_scheduled_view,
+            perm_scheduled_cancel,
+            perm_payments,
+        ]
+        .map(|c| c.is_some()),
+        file: [file_register, file_approve, file_send].map(|c| c.is_some()),
         accident: accident.is_some(),
         unlock: unlock.is_some(),
         admin_confirm_pin,
     };
-    let changed = users::change(&call.state, &admin, &user, &input, &call.client_addr, now())
-        .await
-        .map_err(|e| call.fail(e))?;
-    if changed.is_empty() {
-        back_to_list(&format!("done=unchanged&user={user}"));
-    } else {
-        back_to_list(&format!("done=changed&user={user}&items={}", changed.join(",")));
+    let (state, addr) = (&call.state, call.client_addr.as_str());
+    match user {
+        None => {
+            let id = users::register(state, &admin, &input, addr, now()).await.map_err(|e| call.fail(e))?;
+            back_to_list(&format!("done=registered&user={id}"));
+        }
+        Some(user) => {
+            let changed =
+                users::change(state, &admin, &user, &input, addr, now()).await.map_err(|e| call.fail(e))?;
+            if changed.is_empty() {
+                back_to_list(&format!("done=unchanged&user={user}"));
+            } else {
+                back_to_list(&format!("done=changed&user={user}&items={}", changed.join(",")));
+            }
+        }
     }
     Ok(())
 }
@@ -195,11 +148,12 @@ pub async fn change_file_settings(
     Ok(())
 }
 
-impl RegisterUser {
+impl SaveUser {
     /// The fields with rules, for the browser's check before sending.
     pub fn form(&self) -> UserForm<'_> {
+        let new = self.user.is_none();
         UserForm {
-            user_id: Some(self.user_id.trim()),
+            user_id: new.then(|| self.user_id.as_deref().unwrap_or_default().trim()),
             name: &self.name,
             email: &self.email,
             pin: &self.user_pin,
@@ -207,25 +161,7 @@ impl RegisterUser {
             confirm_pin: &self.user_confirm_pin,
             confirm_pin_again: &self.user_confirm_pin_again,
             logon_method: self.logon_method.as_deref().unwrap_or_default(),
-            pins_required: true,
-            admin_confirm_pin: &self.admin_confirm_pin,
-        }
-    }
-}
-
-impl ChangeUser {
-    /// The fields with rules, for the browser's check before sending.
-    pub fn form(&self) -> UserForm<'_> {
-        UserForm {
-            user_id: None,
-            name: &self.name,
-            email: &self.email,
-            pin: &self.user_pin,
-            pin_again: &self.user_pin_again,
-            confirm_pin: &self.user_confirm_pin,
-            confirm_pin_again: &self.user_confirm_pin_again,
-            logon_method: self.logon_method.as_deref().unwrap_or_default(),
-            pins_required: false,
+            pins_required: new,
             admin_confirm_pin: &self.admin_confirm_pin,
         }
     }

@@ -24,7 +24,7 @@ pub fn Layout(
     let switch_href = move || format!("{}?lang={}", location.pathname.get(), other.code());
     let logoff = ServerAction::<Logoff>::new();
     view! {
-        <Title text=format!("{title} | {}", t.product)/>
+        <Title text=if title == t.product { title.to_owned() } else { format!("{title} | {}", t.product) }/>
         <a class="skip" href="#main">{t.skip_to_content}</a>
         <header class="site">
             <div class="brand">

@@ -2,7 +2,7 @@
 //! The browser checks the fields with the shared rules before sending; the server checks again.
 
 use crate::api::auth::admin_status;
-use crate::api::users::{get_user, ChangeUser, RegisterUser};
+use crate::api::users::{get_user, SaveUser};
 use crate::components::{form_message, AdminScreen, CheckField, PinField, Shown, TextField};
 use crate::error::{AppError, Field};
 use crate::i18n::{texts, Texts};
@@ -109,16 +109,14 @@ where
     Signal::derive(move || client.get().or_else(|| action.value().get().and_then(Result::err)))
 }
 
-#[component]
-pub fn UserNewPage() -> impl IntoView {
-    let t = texts();
-    let data = Resource::new(|| (), |()| admin_status());
-    let action = ServerAction::<RegisterUser>::new();
+/// The form's action and its browser-side check: the shared rules first, the server after.
+fn save_action() -> (ServerAction<SaveUser>, Shown, impl Fn(leptos::ev::SubmitEvent) + Clone + 'static) {
+    let action = ServerAction::<SaveUser>::new();
     let client = RwSignal::new(None::<AppError>);
     let shown = shown_error(client, action);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        match RegisterUser::from_event(&ev) {
+        match SaveUser::from_event(&ev) {
             Ok(args) => {
                 let errors = validate::user_form(&args.form());
                 if errors.is_empty() {
@@ -131,9 +129,17 @@ pub fn UserNewPage() -> impl IntoView {
             Err(_) => client.set(Some(AppError::Communication)),
         }
     };
+    (action, shown, on_submit)
+}
+
+#[component]
+pub fn UserNewPage() -> impl IntoView {
+    let t = texts();
+    let data = Resource::new(|| (), |()| admin_status());
+    let (action, shown, on_submit) = save_action();
     let render = move |_| {
         view! {
-            <form method="post" action=RegisterUser::url() on:submit=on_submit novalidate class="form user-form">
+            <form method="post" action=SaveUser::url() on:submit=on_submit.clone() novalidate class="form user-form">
                 <div role="alert">{move || form_message(shown).get().map(|m| view! { <p class="error" id="form-error">{m}</p> })}</div>
                 <TextField field=Field::UserId label=t.user_id_label shown=shown hint=t.user_id_hint maxlength=30/>
                 {user_fields(t, shown, None)}
@@ -151,27 +157,10 @@ pub fn UserEditPage() -> impl IntoView {
     let query = use_query_map();
     let user = move || query.read().get("user").filter(|u| !u.is_empty());
     let data = Resource::new(user, |u| get_user(u.unwrap_or_default()));
-    let action = ServerAction::<ChangeUser>::new();
-    let client = RwSignal::new(None::<AppError>);
-    let shown = shown_error(client, action);
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        match ChangeUser::from_event(&ev) {
-            Ok(args) => {
-                let errors = validate::user_form(&args.form());
-                if errors.is_empty() {
-                    client.set(None);
-                    action.dispatch(args);
-                } else {
-                    client.set(Some(AppError::Invalid(errors)));
-                }
-            }
-            Err(_) => client.set(Some(AppError::Communication)),
-        }
-    };
+    let (action, shown, on_submit) = save_action();
     let render = move |u: UserDetail| {
         view! {
-            <form method="post" action=ChangeUser::url() on:submit=on_submit novalidate class="form user-form">
+            <form method="post" action=SaveUser::url() on:submit=on_submit.clone() novalidate class="form user-form">
                 <div role="alert">{move || form_message(shown).get().map(|m| view! { <p class="error" id="form-error">{m}</p> })}</div>
                 <input type="hidden" name="user" value=u.user_id.clone()/>
                 <div class="field">

@@ -77,7 +77,7 @@ fn actor(corp: &CorporationRow) -> String {
     format!("admin:{}", corp.contract_id)
 }
 
-/// Checks the 契約法人確認暗証番号. A wrong one is audited (in its own transaction, since the
+/// Checks the 契約法人確認暗証番号 (first that one was typed at all). A wrong one is audited (in its own transaction, since the
 /// change itself does not happen) and answered as a field error.
 async fn confirm(
     state: &AppState,
@@ -88,6 +88,9 @@ async fn confirm(
     client_addr: &str,
     now: i64,
 ) -> Result<(), AppError> {
+    if let Err(problem) = validate::logon_pin(pin) {
+        return Err(AppError::field(Field::AdminConfirmPin, problem));
+    }
     let ok = state
         .pins
         .verify(Some(&corp.admin_confirm_pin_hash.0), &Pin::new(pin.to_owned()))
@@ -173,7 +176,7 @@ pub async fn list(state: &AppState, admin: &AdminSession) -> Result<UserList, Ap
 
 /// One user for 利用者情報変更 or 登録抹消.
 pub async fn get(state: &AppState, admin: &AdminSession, user_id: &str) -> Result<UserDetail, AppError> {
-    let u = db::users::find_in(&state.db, admin.corporation_id, user_id)
+    let u = db::users::find(&state.db, admin.corporation_id, user_id)
         .await
         .map_err(db_err("find user"))?
         .ok_or(AppError::NotFound)?;
@@ -267,7 +270,7 @@ pub async fn change(
     }
     let corp = corporation(state, admin).await?;
     // Not found before the PIN check: the administrator learns nothing new either way (own corp).
-    let before = db::users::find_in(&state.db, corp.id, user_id)
+    let before = db::users::find(&state.db, corp.id, user_id)
         .await
         .map_err(db_err("find user"))?
         .ok_or(AppError::NotFound)?;
@@ -356,11 +359,8 @@ pub async fn delete(
     client_addr: &str,
     now: i64,
 ) -> Result<(), AppError> {
-    if let Err(problem) = validate::logon_pin(admin_confirm_pin) {
-        return Err(AppError::field(Field::AdminConfirmPin, problem));
-    }
     let corp = corporation(state, admin).await?;
-    let user = db::users::find_in(&state.db, corp.id, user_id)
+    let user = db::users::find(&state.db, corp.id, user_id)
         .await
         .map_err(db_err("find user"))?
         .ok_or(AppError::NotFound)?;
@@ -380,9 +380,6 @@ pub async fn change_file_settings(
     client_addr: &str,
     now: i64,
 ) -> Result<(), AppError> {
-    if let Err(problem) = validate::logon_pin(admin_confirm_pin) {
-        return Err(AppError::field(Field::AdminConfirmPin, problem));
-    }
     let corp = corporation(state, admin).await?;
     confirm(state, &corp, admin_confirm_pin, "file_settings_change", "", client_addr, now).await?;
     let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;

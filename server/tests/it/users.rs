@@ -30,7 +30,7 @@ async fn register_then_see_it_in_the_list_with_provisional_pins_and_an_audit_rec
     let app = TestApp::new().await;
     let cookie = app.demo_admin_cookie().await;
     let form = with(with(new_user_form("test06"), "perm_balance", "on"), "file_send", "on");
-    let reply = app.call("register_user", &form, Some(&cookie)).await;
+    let reply = app.call("save_user", &form, Some(&cookie)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(reply.location(), Some("/admin/users?done=registered&user=test06"));
     let body = app.list_json(&cookie).await;
@@ -87,7 +87,7 @@ async fn each_validation_error_names_its_field_and_changes_nothing() {
         (with(new_user_form("u1"), "admin_confirm_pin", ""), "admin_confirm_pin", "required"),
     ];
     for (form, field, problem) in &cases {
-        let reply = app.call("register_user", form, Some(&cookie)).await;
+        let reply = app.call("save_user", form, Some(&cookie)).await;
         if *problem == "ok" {
             // "short1" is a valid PIN (6 characters, letters and digits): registered.
             assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
@@ -110,12 +110,12 @@ async fn wrong_confirmation_pin_changes_nothing_and_says_so() {
     let before = app.list_json(&cookie).await;
     let wrong = "Wrong1234";
     let reply = app
-        .call("register_user", &with(new_user_form("test07"), "admin_confirm_pin", wrong), Some(&cookie))
+        .call("save_user", &with(new_user_form("test07"), "admin_confirm_pin", wrong), Some(&cookie))
         .await;
     assert_field(&reply, "admin_confirm_pin", "wrong");
     let reply = app
         .call(
-            "change_user",
+            "save_user",
             &with(without(change_form("test01"), "perm_balance"), "admin_confirm_pin", wrong),
             Some(&cookie),
         )
@@ -142,7 +142,7 @@ async fn change_permissions_accident_pins_and_report_what_changed() {
     let cookie = app.demo_admin_cookie().await;
     let form =
         with(with(without(change_form("test01"), "perm_transfer"), "accident", "on"), "name", "テスト一");
-    let reply = app.call("change_user", &form, Some(&cookie)).await;
+    let reply = app.call("save_user", &form, Some(&cookie)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(reply.location(), Some("/admin/users?done=changed&user=test01&items=name,online,accident"));
     let body = app.list_json(&cookie).await;
@@ -151,7 +151,7 @@ async fn change_permissions_accident_pins_and_report_what_changed() {
 
     // Nothing changed: said so, nothing audited.
     let audits = app.audit_actions().await.len();
-    let reply = app.call("change_user", &form, Some(&cookie)).await;
+    let reply = app.call("save_user", &form, Some(&cookie)).await;
     assert_eq!(reply.location(), Some("/admin/users?done=unchanged&user=test01"));
     assert_eq!(app.audit_actions().await.len(), audits);
 
@@ -161,13 +161,9 @@ async fn change_permissions_accident_pins_and_report_what_changed() {
         "user_pin_again",
         demo::USER_CONFIRM_PIN,
     );
-    assert_field(
-        &app.call("change_user", &same, Some(&cookie)).await,
-        "user_confirm_pin",
-        "same_as_other_pin",
-    );
+    assert_field(&app.call("save_user", &same, Some(&cookie)).await, "user_confirm_pin", "same_as_other_pin");
     let reset = with(with(form, "user_pin", "NewPin123"), "user_pin_again", "NewPin123");
-    let reply = app.call("change_user", &reset, Some(&cookie)).await;
+    let reply = app.call("save_user", &reset, Some(&cookie)).await;
     assert_eq!(reply.location(), Some("/admin/users?done=changed&user=test01&items=pin"));
     let detail = app.call("get_user", &[("user", "test01")], Some(&cookie)).await;
     assert!(detail.body.contains(r#""pins_provisional":true"#));
@@ -186,7 +182,7 @@ async fn unlock_clears_a_suspension() {
         .await
         .contains(r#""user_id":"test02","name":"テスト02","cert":"None","suspended":true"#));
     let form = with(with(change_form("test02"), "name", "テスト02"), "unlock", "on");
-    let reply = app.call("change_user", &form, Some(&cookie)).await;
+    let reply = app.call("save_user", &form, Some(&cookie)).await;
     assert_eq!(reply.location(), Some("/admin/users?done=changed&user=test02&items=unlocked"));
     assert!(app
         .list_json(&cookie)
@@ -214,11 +210,7 @@ async fn deleted_user_leaves_the_list_keeps_its_record_and_its_id_is_never_reuse
             .await
             .expect("count");
     assert_eq!(kept, 1, "the record stays for audit");
-    assert_field(
-        &app.call("register_user", &new_user_form("test05"), Some(&cookie)).await,
-        "user_id",
-        "taken",
-    );
+    assert_field(&app.call("save_user", &new_user_form("test05"), Some(&cookie)).await, "user_id", "taken");
     let again = app
         .call(
             "delete_user",
@@ -247,7 +239,7 @@ async fn the_user_limit_refuses_the_one_too_many() {
             .await
             .expect("insert");
     }
-    let reply = app.call("register_user", &new_user_form("user100"), Some(&cookie)).await;
+    let reply = app.call("save_user", &new_user_form("user100"), Some(&cookie)).await;
     assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
     assert_eq!(reply.body, r#"{"LimitReached":{"max":99}}"#);
     // Deleting one frees a place.
@@ -259,7 +251,7 @@ async fn the_user_limit_refuses_the_one_too_many() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK);
-    let reply = app.call("register_user", &new_user_form("user100"), Some(&cookie)).await;
+    let reply = app.call("save_user", &new_user_form("user100"), Some(&cookie)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
 }
 
@@ -294,7 +286,7 @@ async fn every_users_function_refuses_strangers() {
     let before = app.list_json(&app.demo_admin_cookie().await).await;
     let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
         ("get_user", vec![("user", "test01")]),
-        ("change_user", with(change_form("test01"), "admin_confirm_pin", "OtherConf1")),
+        ("save_user", with(change_form("test01"), "admin_confirm_pin", "OtherConf1")),
         ("delete_user", vec![("user", "test01"), ("admin_confirm_pin", "OtherConf1")]),
     ];
     for (endpoint, form) in &calls {
@@ -317,7 +309,7 @@ async fn every_users_function_refuses_strangers() {
     }
     for (endpoint, form) in [
         ("list_users", vec![]),
-        ("register_user", new_user_form("x1")),
+        ("save_user", new_user_form("x1")),
         ("change_file_settings", vec![("admin_confirm_pin", "OtherConf1")]),
     ] {
         let anonymous = app.call(endpoint, &form, None).await;

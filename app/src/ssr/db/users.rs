@@ -69,19 +69,8 @@ pub async fn list(pool: &SqlitePool, corporation_id: i64) -> Result<Vec<UserRow>
     .await
 }
 
-/// A live user of this corporation.
-pub async fn find(tx: &mut Tx, corporation_id: i64, user_id: &str) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE corporation_id = ? AND user_id = ? AND deleted_at IS NULL"
-    ))
-    .bind(corporation_id)
-    .bind(user_id)
-    .fetch_optional(&mut **tx)
-    .await
-}
-
-/// A live user of this corporation, read outside a transaction.
-pub async fn find_in(
+/// A live (not deleted) user of this corporation.
+pub async fn find(
     pool: &SqlitePool,
     corporation_id: i64,
     user_id: &str,
