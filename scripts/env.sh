@@ -3,3 +3,5 @@
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/bizdirect/target}"
 export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# Incremental compilation caches grow by gigabytes per checkout and do not speed up clean CI runs.
+export CARGO_INCREMENTAL=0

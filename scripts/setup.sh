@@ -47,6 +47,7 @@ apt_packages() {
   local missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
   dpkg -s libnss3-tools >/dev/null 2>&1 || missing+=(libnss3-tools)
   # Japanese glyphs in Chromium's screenshots (without them every label is a row of boxes)
   dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
@@ -55,6 +56,17 @@ apt_packages() {
     local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+PKILINT_VERSION=0.13.3
+# pkilint (PyPI) lints the certificates and CRLs the CA makes, in the test suite.
+pkilint() {
+  local venv="$HOME/.cache/bizdirect/venv"
+  if ! "$venv/bin/pip" show pkilint 2>/dev/null | grep -qx "Version: $PKILINT_VERSION"; then
+    log "installing pkilint $PKILINT_VERSION into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q "pkilint==$PKILINT_VERSION"
   fi
 }
 
@@ -68,8 +80,8 @@ npm_packages() {
 
 case "$what" in
   run)  rust_tools; wasm_opt ;;
-  test) apt_packages; rust_tools; [ -f "$here/end2end/package.json" ] && npm_packages ;;
-  all)  apt_packages; rust_tools; wasm_opt; [ -f "$here/end2end/package.json" ] && npm_packages ;;
+  test) apt_packages; rust_tools; pkilint; npm_packages ;;
+  all)  apt_packages; rust_tools; wasm_opt; pkilint; npm_packages ;;
   *) echo "usage: $0 [run|test|all]" >&2; exit 2 ;;
 esac
 log "tools ready"

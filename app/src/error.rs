@@ -23,6 +23,8 @@ pub enum Field {
     UserConfirmPinAgain,
     LogonMethod,
     AdminConfirmPin,
+    /// The certificate signing request of 電子証明書取得.
+    Csr,
     /// The radio button of the 利用者情報選択 table.
     #[serde(rename = "user")]
     Selection,
@@ -43,6 +45,7 @@ impl Field {
             Field::UserConfirmPinAgain => "user_confirm_pin_again",
             Field::LogonMethod => "logon_method",
             Field::AdminConfirmPin => "admin_confirm_pin",
+            Field::Csr => "csr",
             Field::Selection => "user",
         }
     }
@@ -95,6 +98,16 @@ pub enum AppError {
     /// Input fields were refused; nothing changed. HTTP 422.
     #[error("invalid input: {0:?}")]
     Invalid(Vec<FieldError>),
+    /// Someone else changed the same thing meanwhile (e.g. two administrators reissuing one
+    /// user's certificate at once); nothing changed. HTTP 409.
+    #[error("conflict")]
+    Conflict,
+    /// No certificate is waiting to be acquired (none issued, already acquired, 事故登録). HTTP 409.
+    #[error("no open issuance")]
+    NoOpenIssuance,
+    /// The acquisition window has closed; the administrator must reissue. HTTP 410.
+    #[error("acquisition window expired")]
+    AcquisitionExpired,
     /// The corporation already has as many users as it may. HTTP 409.
     #[error("user limit {max} reached")]
     LimitReached { max: i64 },
@@ -115,7 +128,8 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::Invalid(_) => 422,
-            AppError::LimitReached { .. } => 409,
+            AppError::LimitReached { .. } | AppError::Conflict | AppError::NoOpenIssuance => 409,
+            AppError::AcquisitionExpired => 410,
             AppError::Internal | AppError::Communication => 500,
         }
     }
@@ -170,6 +184,7 @@ mod tests {
             Field::UserConfirmPinAgain,
             Field::LogonMethod,
             Field::AdminConfirmPin,
+            Field::Csr,
             Field::Selection,
         ];
         for field in all {

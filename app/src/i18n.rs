@@ -148,7 +148,7 @@ pub struct Texts {
     pub done_unchanged: &'static str,
     pub done_deleted: &'static str,
     pub done_file_settings: &'static str,
-    pub changed_items: [(&'static str, &'static str); 9],
+    pub changed_items: [(&'static str, &'static str); 10],
     pub list_separator: &'static str,
     pub back_to_status: &'static str,
     pub back_to_list: &'static str,
@@ -178,7 +178,13 @@ pub struct Texts {
     pub not_suspended: &'static str,
     pub cert_section: &'static str,
     pub cert_current: &'static str,
-    pub cert_actions_later: &'static str,
+    pub cert_reissue: &'static str,
+    pub cert_issue: &'static str,
+    pub cert_key_compromise: &'static str,
+    pub cert_serial: &'static str,
+    pub cert_valid_until: &'static str,
+    pub cert_acquire_by: &'static str,
+    pub cert_one_per_user: &'static str,
     pub admin_confirm_pin: &'static str,
     pub ok: &'static str,
     pub cancel: &'static str,
@@ -229,6 +235,9 @@ pub struct Texts {
     pub err_choose: &'static str,
     pub err_limit: &'static str,
     pub err_fields: &'static str,
+    pub err_conflict: &'static str,
+    pub err_no_issuance: &'static str,
+    pub err_window_expired: &'static str,
     pub not_found_title: &'static str,
 }
 
@@ -247,6 +256,9 @@ impl Texts {
                 _ => self.err_fields.to_owned(),
             },
             AppError::LimitReached { max } => self.err_limit.replace("{max}", &max.to_string()),
+            AppError::Conflict => self.err_conflict.to_owned(),
+            AppError::NoOpenIssuance => self.err_no_issuance.to_owned(),
+            AppError::AcquisitionExpired => self.err_window_expired.to_owned(),
         }
     }
 
@@ -265,6 +277,7 @@ impl Texts {
             Field::LogonMethod => self.logon_method_label,
             Field::AdminConfirmPin => self.admin_confirm_pin,
             Field::Selection => self.col_user_id,
+            Field::Csr => self.col_cert,
         }
     }
 
@@ -362,6 +375,7 @@ pub static JA: Texts = Texts {
         ("file", "外部ファイル送信権限"),
         ("accident", "事故登録"),
         ("unlocked", "利用停止解除"),
+        ("reissued", "電子証明書の再発行"),
     ],
     list_separator: "、",
     back_to_status: "契約法人ステータスへ戻る",
@@ -391,7 +405,13 @@ pub static JA: Texts = Texts {
     not_suspended: "利用停止されていません",
     cert_section: "【電子証明書情報】",
     cert_current: "現在の電子証明書",
-    cert_actions_later: "電子証明書の発行・再発行は次の版で提供します。",
+    cert_reissue: "現在の電子証明書を失効し、再発行する。",
+    cert_issue: "電子証明書を発行する",
+    cert_key_compromise: "端末の紛失・盗難など、秘密鍵が漏えいしたおそれがある（鍵の危殆化として失効）",
+    cert_serial: "シリアル番号",
+    cert_valid_until: "有効期限",
+    cert_acquire_by: "取得期限",
+    cert_one_per_user: "※利用者1名に発行できる「電子証明書」は1枚です",
     admin_confirm_pin: "契約法人確認暗証番号",
     ok: "OK",
     cancel: "キャンセル",
@@ -446,6 +466,9 @@ pub static JA: Texts = Texts {
     err_choose: "{field}を選択してください。",
     err_limit: "登録できる利用者は{max}名までです。これ以上登録できません。",
     err_fields: "入力内容に誤りがあります。各項目のメッセージをご確認ください。",
+    err_conflict: "他の操作によって状態が変わったため、処理を行いませんでした。最新の状態を確認してから、もう一度操作してください。",
+    err_no_issuance: "取得できる電子証明書がありません。管理者に電子証明書の発行を依頼してください。",
+    err_window_expired: "電子証明書の取得期限を過ぎています。管理者に再発行を依頼してください。",
     not_found_title: "ページが見つかりません",
 };
 
@@ -522,6 +545,7 @@ pub static EN: Texts = Texts {
         ("file", "external file transmission permissions"),
         ("accident", "incident registration"),
         ("unlocked", "suspension lifted"),
+        ("reissued", "certificate reissued"),
     ],
     list_separator: ", ",
     back_to_status: "Back to corporation status",
@@ -551,7 +575,13 @@ pub static EN: Texts = Texts {
     not_suspended: "Not suspended",
     cert_section: "[Certificate information]",
     cert_current: "Current certificate",
-    cert_actions_later: "Issuing and reissuing certificates comes with the next version.",
+    cert_reissue: "Revoke the current certificate and reissue it.",
+    cert_issue: "Issue a certificate",
+    cert_key_compromise: "The device was lost or stolen: the private key may be exposed (revoke as key compromise)",
+    cert_serial: "Serial number",
+    cert_valid_until: "Valid until",
+    cert_acquire_by: "Acquire by",
+    cert_one_per_user: "Only one certificate can be issued per user.",
     admin_confirm_pin: "Contract confirmation PIN",
     ok: "OK",
     cancel: "Cancel",
@@ -606,6 +636,9 @@ pub static EN: Texts = Texts {
     err_choose: "Please choose the {field}.",
     err_limit: "A corporation can register at most {max} users. No more can be registered.",
     err_fields: "Some entries are not valid. Please check the message at each field.",
+    err_conflict: "Nothing was done because the state changed meanwhile (another operation). Check the current state and try again.",
+    err_no_issuance: "There is no certificate to acquire. Ask your administrator to issue one.",
+    err_window_expired: "The acquisition period has ended. Ask your administrator to reissue the certificate.",
     not_found_title: "Page not found",
 };
 

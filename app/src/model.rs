@@ -118,4 +118,23 @@ pub struct UserDetail {
     /// The PINs are still the provisional ones the administrator set.
     pub pins_provisional: bool,
     pub cert: CertState,
+    /// Id of the live certificate row the screen shows (0: none); sent back with a reissue so that
+    /// a concurrent change by another administrator is detected.
+    pub cert_version: i64,
+    /// Serial (hex) of the issued certificate.
+    pub cert_serial: Option<String>,
+    /// Valid until (issued) or acquire by (awaiting), unix seconds.
+    pub cert_until: Option<i64>,
+}
+
+/// What 電子証明書取得 returns: the new certificate and the CA chain (PEM). No private key: it
+/// never leaves the browser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcquiredCertificate {
+    pub certificate_pem: String,
+    pub chain_pem: String,
+    /// Serial number, hex.
+    pub serial: String,
+    /// Unix seconds.
+    pub not_after: i64,
 }

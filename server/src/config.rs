@@ -25,7 +25,8 @@ pub struct Cli {
 #[derive(Debug, Args, Default, Clone)]
 pub struct Options {
     /// TOML file with any of: data_dir, addr, demo, site_root, session_idle_minutes,
-    /// session_max_minutes. Flags and environment variables override it.
+    /// session_max_minutes, public_url, acquire_window_days, certificate_days.
+    /// Flags and environment variables override it.
     #[arg(long, global = true, env = "BIZDIRECT_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Data folder (database, CA, TLS certificate) [default: ./data]
@@ -47,6 +48,16 @@ pub struct Options {
     /// Minutes after logon after which a session ends however active [default: 480]
     #[arg(long, global = true, env = "BIZDIRECT_SESSION_MAX_MINUTES", value_name = "MIN")]
     pub session_max_minutes: Option<u32>,
+    /// Base URL under which this server is reached (used in the CRL distribution point of issued
+    /// certificates) [default: https://127.0.0.1:<port of --addr>]
+    #[arg(long, global = true, env = "BIZDIRECT_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Days an issued certificate waits for the user's acquisition [default: 80]
+    #[arg(long, global = true, env = "BIZDIRECT_ACQUIRE_WINDOW_DAYS", value_name = "DAYS")]
+    pub acquire_window_days: Option<u32>,
+    /// Days a user certificate is valid from acquisition [default: 365]
+    #[arg(long, global = true, env = "BIZDIRECT_CERTIFICATE_DAYS", value_name = "DAYS")]
+    pub certificate_days: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -56,6 +67,37 @@ pub enum Command {
     /// Bank operator: contract corporations
     #[command(subcommand)]
     Corp(CorpCommand),
+    /// Bank operator: certificates
+    #[command(subcommand)]
+    Cert(CertCommand),
+    /// Auditor: the audit log
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertCommand {
+    /// List a corporation's certificates and issuances, newest first
+    List {
+        /// 契約法人ID
+        #[arg(long)]
+        contract_id: String,
+    },
+    /// Revoke an issued certificate by serial number and re-sign the CRL
+    Revoke {
+        /// Serial number in hex (colons allowed)
+        #[arg(long)]
+        serial: String,
+        /// unspecified, keyCompromise, affiliationChanged, superseded, cessationOfOperation or privilegeWithdrawn
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chain; exit 0 only if no record was edited, inserted or deleted
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -101,6 +143,9 @@ pub struct FileConfig {
     pub site_root: Option<PathBuf>,
     pub session_idle_minutes: Option<u32>,
     pub session_max_minutes: Option<u32>,
+    pub public_url: Option<String>,
+    pub acquire_window_days: Option<u32>,
+    pub certificate_days: Option<u32>,
 }
 
 /// Everything resolved.
@@ -112,6 +157,9 @@ pub struct Config {
     pub site_root: PathBuf,
     pub session_idle_minutes: u32,
     pub session_max_minutes: u32,
+    pub public_url: String,
+    pub acquire_window_days: u32,
+    pub certificate_days: u32,
 }
 
 impl FileConfig {
@@ -135,9 +183,17 @@ impl Options {
     }
 
     pub fn resolve_with(&self, file: FileConfig) -> anyhow::Result<Config> {
+        let addr = self.addr.or(file.addr).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
+        let public_url = self
+            .public_url
+            .clone()
+            .or(file.public_url)
+            .unwrap_or_else(|| format!("https://127.0.0.1:{}", addr.port()))
+            .trim_end_matches('/')
+            .to_owned();
         let config = Config {
             data_dir: self.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("data")),
-            addr: self.addr.or(file.addr).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000))),
+            addr,
             demo: self.demo.or(file.demo).unwrap_or(false),
             site_root: self
                 .site_root
@@ -146,7 +202,19 @@ impl Options {
                 .unwrap_or_else(|| PathBuf::from("target/site")),
             session_idle_minutes: self.session_idle_minutes.or(file.session_idle_minutes).unwrap_or(10),
             session_max_minutes: self.session_max_minutes.or(file.session_max_minutes).unwrap_or(480),
+            public_url,
+            acquire_window_days: self.acquire_window_days.or(file.acquire_window_days).unwrap_or(80),
+            certificate_days: self.certificate_days.or(file.certificate_days).unwrap_or(365),
         };
+        if !config.public_url.starts_with("https://") && !config.public_url.starts_with("http://") {
+            bail!("public_url must start with https:// or http://");
+        }
+        if !(1..=366).contains(&config.acquire_window_days) {
+            bail!("acquire_window_days must be between 1 and 366");
+        }
+        if !(1..=825).contains(&config.certificate_days) {
+            bail!("certificate_days must be between 1 and 825");
+        }
         if !(1..=1440).contains(&config.session_idle_minutes) {
             bail!("session_idle_minutes must be between 1 and 1440");
         }
@@ -162,6 +230,9 @@ impl Config {
         app::ssr::Settings {
             session_idle_secs: i64::from(self.session_idle_minutes) * 60,
             session_max_secs: i64::from(self.session_max_minutes) * 60,
+            acquire_window_secs: i64::from(self.acquire_window_days) * 86_400,
+            certificate_validity_secs: i64::from(self.certificate_days) * 86_400,
+            crl_url: format!("{}{}", self.public_url, app::ssr::certificates::CRL_PATH),
         }
     }
 }

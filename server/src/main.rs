@@ -4,7 +4,7 @@ use anyhow::Context;
 use app::ssr::corporations::{self, demo, CreateRequest};
 use app::ssr::secret::Pin;
 use clap::Parser;
-use server::config::{Cli, Command, Config, CorpCommand};
+use server::config::{AuditCommand, CertCommand, Cli, Command, Config, CorpCommand};
 use server::start;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -41,6 +41,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Corp(CorpCommand::List) => corp_list(&config).await,
+        Command::Cert(CertCommand::List { contract_id }) => cert_list(&config, &contract_id).await,
+        Command::Cert(CertCommand::Revoke { serial, reason }) => {
+            let Some((_, code)) = app::ssr::certificates::REASONS.iter().find(|(name, _)| *name == reason)
+            else {
+                anyhow::bail!("unknown reason {reason:?}: use one of unspecified, keyCompromise, affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn");
+            };
+            let opened = start::open(&config.data_dir, config.settings()).await?;
+            let done =
+                app::ssr::certificates::revoke_by_serial(&opened.state, &serial, *code, app::ssr::now())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            anyhow::ensure!(done, "no issued certificate has serial {serial}");
+            println!("revoked {serial} ({reason}); the CRL is re-signed");
+            Ok(())
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let opened = start::open(&config.data_dir, config.settings()).await?;
+            let records = app::ssr::db::audit::all(&opened.state.db).await?.len();
+            match app::ssr::audit::verify_chain(&opened.state.db).await? {
+                None => {
+                    println!("audit chain intact: {records} records");
+                    Ok(())
+                }
+                Some(b) => anyhow::bail!("audit chain broken at record {}: {}", b.seq, b.reason),
+            }
+        }
         Command::Corp(CorpCommand::SetMaxUsers { contract_id, max_users }) => {
             let opened = start::open(&config.data_dir, config.settings()).await?;
             corporations::set_max_users(&opened.state, &contract_id, max_users, app::ssr::now()).await?;
@@ -106,6 +132,32 @@ async fn corp_list(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn cert_list(config: &Config, contract_id: &str) -> anyhow::Result<()> {
+    let opened = start::open(&config.data_dir, config.settings()).await?;
+    let corp = app::ssr::db::corporations::find_by_contract_id(&opened.state.db, contract_id)
+        .await?
+        .with_context(|| format!("契約法人ID {contract_id} は登録されていません (not registered)"))?;
+    let users = app::ssr::db::users::list(&opened.state.db, corp.id).await?;
+    let certs = app::ssr::db::certificates::all_in_corporation(&opened.state.db, corp.id).await?;
+    println!("{:<10} {:<34} {:<9} {:<20} reason", "holder", "serial", "state", "not_after / acquire_by");
+    for c in &certs {
+        let holder = c
+            .user_pk
+            .and_then(|pk| users.iter().find(|u| u.id == pk).map(|u| u.user_id.clone()))
+            .unwrap_or_else(|| if c.user_pk.is_none() { "(admin)".into() } else { "(deleted)".into() });
+        let serial = c.serial.as_deref().map_or_else(|| "-".into(), hex::encode_upper);
+        let until = c.not_after.unwrap_or(c.acquire_by);
+        let reason = c.revocation_reason.map_or("", app::ssr::certificates::reason::name);
+        println!(
+            "{holder:<10} {serial:<34} {:<9} {:<20} {reason}",
+            c.state,
+            app::time_fmt::date_time(until, app::i18n::Lang::En)
+        );
+    }
+    println!("({} certificates)", certs.len());
+    Ok(())
+}
+
 fn rustls_config(chain_pem: &str, key_pem: &str) -> anyhow::Result<rustls::ServerConfig> {
     use rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer};
     let chain = CertificateDer::pem_slice_iter(chain_pem.as_bytes())
@@ -124,7 +176,7 @@ fn rustls_config(chain_pem: &str, key_pem: &str) -> anyhow::Result<rustls::Serve
 async fn serve(config: Config) -> anyhow::Result<()> {
     let opened = start::open(&config.data_dir, config.settings()).await?;
     if opened.ca_created {
-        tracing::info!("created a new certificate authority in {}", opened.ca.cert_path().display());
+        tracing::info!("created a new certificate authority in {}", opened.state.ca.cert_path().display());
     }
     if config.demo {
         let seeded = corporations::seed_demo(&opened.state, app::ssr::now()).await?;
@@ -159,6 +211,17 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let router = server::router::build(opened.state.clone(), options);
 
+    // Keep the CRL fresh: re-sign it well before nextUpdate even when nothing is revoked.
+    let crl_state = opened.state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = app::ssr::certificates::ensure_fresh_crl(&crl_state, app::ssr::now()).await {
+                tracing::error!("re-signing the CRL: {e}");
+            }
+        }
+    });
     let handle = axum_server::Handle::new();
     tokio::spawn(shutdown_on_signal(handle.clone()));
     let server = axum_server::bind_rustls(config.addr, tls)
@@ -166,8 +229,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .serve(router.into_make_service_with_connect_info::<SocketAddr>());
     let announce = {
         let handle = handle.clone();
-        let ca_path =
-            std::path::absolute(opened.ca.cert_path()).unwrap_or_else(|_| opened.ca.cert_path().to_owned());
+        let ca_path = std::path::absolute(opened.state.ca.cert_path())
+            .unwrap_or_else(|_| opened.state.ca.cert_path().to_owned());
         let demo_mode = config.demo;
         async move {
             let Some(addr) = handle.listening().await else { return };

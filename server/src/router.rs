@@ -1,9 +1,10 @@
 //! The HTTP router: leptos pages and server functions, static files, and the layers around
 //! them. No business rule lives here.
 
+use app::ssr::certificates::{ca_cert_response, crl_response, CA_CERT_PATH, CRL_PATH};
 use app::ssr::AppState;
 use app::{shell, App};
-use axum::{middleware, Router};
+use axum::{middleware, routing::get, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 
@@ -11,7 +12,11 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 pub fn build(state: AppState, options: LeptosOptions) -> Router {
     let routes = generate_route_list(App);
     let context_state = state.clone();
+    let (crl_state, ca_state) = (state.clone(), state);
     Router::new()
+        // Published for relying parties: no session, no cookies.
+        .route(CRL_PATH, get(move || crl_response(crl_state.clone())))
+        .route(CA_CERT_PATH, get(move || std::future::ready(ca_cert_response(&ca_state))))
         .leptos_routes_with_context(&options, routes, move || provide_context(context_state.clone()), {
             let options = options.clone();
             move || shell(options.clone())

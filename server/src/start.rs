@@ -8,7 +8,6 @@ use std::path::Path;
 /// An opened data folder.
 pub struct Opened {
     pub state: AppState,
-    pub ca: CertificateAuthority,
     pub ca_created: bool,
 }
 
@@ -25,12 +24,17 @@ pub async fn open(data_dir: &Path, settings: Settings) -> anyhow::Result<Opened>
     let (ca, ca_created) =
         CertificateAuthority::load_or_create(&data_dir.join("ca"), time::OffsetDateTime::now_utc())
             .context("certificate authority")?;
-    Ok(Opened { state: AppState::new(pool, settings), ca, ca_created })
+    let state = AppState::new(pool, settings, ca);
+    app::ssr::certificates::ensure_fresh_crl(&state, app::ssr::now())
+        .await
+        .map_err(|e| anyhow::anyhow!("signing the CRL: {e}"))?;
+    Ok(Opened { state, ca_created })
 }
 
 /// The HTTPS certificate chain and key for the listener.
 pub fn tls_material(opened: &Opened, data_dir: &Path) -> anyhow::Result<(String, PrivateKeyPem)> {
     opened
+        .state
         .ca
         .load_or_issue_tls(&data_dir.join("tls"), time::OffsetDateTime::now_utc())
         .context("HTTPS server certificate")

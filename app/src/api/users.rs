@@ -62,6 +62,9 @@ pub async fn save_user(
     file_send: Option<String>,
     accident: Option<String>,
     unlock: Option<String>,
+    issue_certificate: Option<String>,
+    key_compromise: Option<String>,
+    cert_version: Option<i64>,
     admin_confirm_pin: String,
 ) -> Result<(), AppError> {
     use crate::ssr::{auth, now, request::Call, users};
@@ -91,6 +94,9 @@ pub async fn save_user(
         file: [file_register, file_approve, file_send].map(|c| c.is_some()),
         accident: accident.is_some(),
         unlock: unlock.is_some(),
+        issue_certificate: issue_certificate.is_some(),
+        key_compromise: key_compromise.is_some(),
+        cert_version: cert_version.unwrap_or(0),
         admin_confirm_pin,
     };
     let (state, addr) = (&call.state, call.client_addr.as_str());
@@ -110,6 +116,29 @@ pub async fn save_user(
         }
     }
     Ok(())
+}
+
+/// 電子証明書取得 (server side): the user's IDs and both PINs, and a PKCS#10 request (PEM) made
+/// in the browser. Returns the certificate and the CA chain; the private key never comes here.
+#[server(prefix = "/api", endpoint = "acquire_certificate")]
+pub async fn acquire_certificate(
+    contract_id: String,
+    user_id: String,
+    pin: String,
+    confirm_pin: String,
+    csr: String,
+) -> Result<crate::model::AcquiredCertificate, AppError> {
+    use crate::ssr::{certificates, now, request::Call, secret::Pin};
+    let call = Call::current()?;
+    let (pin, confirm_pin) = (Pin::new(pin), Pin::new(confirm_pin));
+    let req = certificates::AcquireRequest {
+        contract_id: contract_id.trim(),
+        user_id: user_id.trim(),
+        pin: &pin,
+        confirm_pin: &confirm_pin,
+        csr_pem: &csr,
+    };
+    certificates::acquire(&call.state, &req, &call.client_addr, now()).await.map_err(|e| call.fail(e))
 }
 
 /// 登録抹消 [OK].

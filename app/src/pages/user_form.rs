@@ -66,19 +66,41 @@ fn user_fields(t: &'static Texts, shown: Shown, existing: Option<&UserDetail>) -
     }
 }
 
-/// 【電子証明書情報】: read-only until certificates can be issued from here.
+/// 【電子証明書情報】: the current certificate and the seed's checkbox
+/// 「現在の電子証明書を失効し、再発行する。」 (on 新規登録: 「電子証明書を発行する」).
 fn cert_section(t: &'static Texts, existing: Option<&UserDetail>) -> impl IntoView {
-    let state = existing.map_or(t.cert_states[0], |u| match u.cert {
-        crate::model::CertState::None => t.cert_states[0],
-        crate::model::CertState::AwaitingAcquisition => t.cert_states[1],
-        crate::model::CertState::InUse => t.cert_states[2],
-        crate::model::CertState::ExpiringSoon => t.cert_states[3],
+    use crate::model::CertState;
+    let (state, serial, until, version) = existing.map_or((t.cert_states[0], None, None, 0), |u| {
+        let index = match u.cert {
+            CertState::None => 0,
+            CertState::AwaitingAcquisition => 1,
+            CertState::InUse => 2,
+            CertState::ExpiringSoon => 3,
+        };
+        (t.cert_states[index], u.cert_serial.clone(), u.cert_until.map(|at| (u.cert, at)), u.cert_version)
+    });
+    let until_row = until.map(|(cert, at)| {
+        let label = if cert == CertState::AwaitingAcquisition { t.cert_acquire_by } else { t.cert_valid_until };
+        view! { <dt>{label}</dt><dd id="cert-until">{crate::time_fmt::date_time(at, crate::i18n::lang())}</dd> }
     });
     view! {
         <section class="cert-info" aria-labelledby="cert-h">
             <h2 id="cert-h">{t.cert_section}</h2>
-            <p>{t.cert_current}": "<span id="cert-state">{state}</span></p>
-            <p class="hint">{t.cert_actions_later}</p>
+            <dl class="status">
+                <dt>{t.cert_current}</dt><dd id="cert-state">{state}</dd>
+                {serial.map(|s| view! { <dt>{t.cert_serial}</dt><dd id="cert-serial">{s}</dd> })}
+                {until_row}
+            </dl>
+            <input type="hidden" name="cert_version" value=version.to_string()/>
+            {if existing.is_some() {
+                view! {
+                    <CheckField name="issue_certificate" label=t.cert_reissue checked=false/>
+                    <CheckField name="key_compromise" label=t.cert_key_compromise checked=false/>
+                }.into_any()
+            } else {
+                view! { <CheckField name="issue_certificate" label=t.cert_issue checked=true/> }.into_any()
+            }}
+            <p class="hint">{t.cert_one_per_user}</p>
         </section>
     }
 }

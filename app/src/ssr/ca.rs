@@ -9,8 +9,10 @@
 use super::secret::PrivateKeyPem;
 use rand::RngCore;
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
-    KeyPair, KeyUsagePurpose, SanType, SerialNumber, PKCS_ECDSA_P256_SHA256,
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
+    DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair,
+    KeyUsagePurpose, RevocationReason, RevokedCertParams, SanType, SerialNumber, SubjectPublicKeyInfo,
+    PKCS_ECDSA_P256_SHA256,
 };
 use std::fs;
 use std::io::Write;
@@ -37,6 +39,11 @@ pub enum CaError {
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> CaError + '_ {
     move |source| CaError::Io { path: path.to_owned(), source }
+}
+
+/// `C=JP`: countryName must be a PrintableString (RFC 5280 / X.520), not rcgen's UTF8String default.
+fn country_jp() -> Result<DnValue, CaError> {
+    Ok(DnValue::PrintableString(rcgen::string::PrintableString::try_from("JP")?))
 }
 
 /// A random positive serial of 128 bits (never derived from the key, so never repeated).
@@ -76,6 +83,72 @@ pub fn private_dir(path: &Path) -> Result<(), CaError> {
     Ok(())
 }
 
+/// Why a certificate signing request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CsrError {
+    #[error("not a PKCS#10 request")]
+    Encoding,
+    #[error("the request's signature does not verify (no proof of possession)")]
+    Signature,
+    #[error("unsupported key: only ECDSA P-256 is accepted")]
+    Key,
+}
+
+const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+const OID_P256: &str = "1.2.840.10045.3.1.7";
+
+/// Checks a DER PKCS#10 request: it parses, its signature verifies with its own key (proof of
+/// possession), and the key is P-256. Returns only the SubjectPublicKeyInfo (DER): the subject
+/// and every requested extension are ignored — the profile decides them.
+pub fn verify_csr(der: &[u8]) -> Result<Vec<u8>, CsrError> {
+    use x509_parser::prelude::FromDer;
+    let (rest, csr) = x509_parser::certification_request::X509CertificationRequest::from_der(der)
+        .map_err(|_| CsrError::Encoding)?;
+    if !rest.is_empty() {
+        return Err(CsrError::Encoding);
+    }
+    csr.verify_signature().map_err(|_| CsrError::Signature)?;
+    let spki = &csr.certification_request_info.subject_pki;
+    let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok()).map(|o| o.to_id_string());
+    if spki.algorithm.algorithm.to_id_string() != OID_EC_PUBLIC_KEY || curve.as_deref() != Some(OID_P256) {
+        return Err(CsrError::Key);
+    }
+    Ok(spki.raw.to_vec())
+}
+
+/// Who a client certificate is for, and for how long.
+#[derive(Debug, Clone)]
+pub struct ClientProfile<'a> {
+    pub corporation_name: &'a str,
+    pub contract_id: &'a str,
+    /// 利用者ID; `None` for the corporation's administrator.
+    pub user_id: Option<&'a str>,
+    pub serial: &'a [u8],
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+    pub crl_url: &'a str,
+}
+
+/// A revoked certificate as the CRL lists it.
+#[derive(Debug, Clone)]
+pub struct Revoked {
+    pub serial: Vec<u8>,
+    pub at: OffsetDateTime,
+    /// RFC 5280 CRLReason code.
+    pub reason: u8,
+}
+
+fn revocation_reason(code: u8) -> RevocationReason {
+    match code {
+        1 => RevocationReason::KeyCompromise,
+        3 => RevocationReason::AffiliationChanged,
+        4 => RevocationReason::Superseded,
+        5 => RevocationReason::CessationOfOperation,
+        9 => RevocationReason::PrivilegeWithdrawn,
+        _ => RevocationReason::Unspecified,
+    }
+}
+
 pub struct CertificateAuthority {
     issuer: Issuer<'static, KeyPair>,
     cert_pem: String,
@@ -107,7 +180,7 @@ impl CertificateAuthority {
                 let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
                 let mut params = CertificateParams::default();
                 let mut dn = DistinguishedName::new();
-                dn.push(DnType::CountryName, "JP");
+                dn.push(DnType::CountryName, country_jp()?);
                 dn.push(DnType::OrganizationName, "bizdirect");
                 dn.push(DnType::CommonName, "bizdirect Issuing CA");
                 params.distinguished_name = dn;
@@ -163,6 +236,56 @@ impl CertificateAuthority {
         params.not_after = now + Duration::days(TLS_VALIDITY_DAYS);
         let cert = params.signed_by(&key, &self.issuer)?;
         Ok((format!("{}{}", cert.pem(), self.cert_pem), PrivateKeyPem::new(key.serialize_pem())))
+    }
+
+    /// Signs a client certificate for `spki_der` (from [`verify_csr`]) under our profile:
+    /// subject C=JP, O=corporation, OU=契約法人ID, CN=利用者ID (or "admin"); digitalSignature;
+    /// clientAuth; not a CA; CRL distribution point; the given random serial.
+    pub fn issue_client(&self, spki_der: &[u8], p: &ClientProfile<'_>) -> Result<Vec<u8>, CaError> {
+        let public_key = SubjectPublicKeyInfo::from_der(spki_der)?;
+        let mut params = CertificateParams::default();
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CountryName, country_jp()?);
+        dn.push(DnType::OrganizationName, p.corporation_name);
+        dn.push(DnType::OrganizationalUnitName, p.contract_id);
+        dn.push(DnType::CommonName, p.user_id.unwrap_or("admin"));
+        params.distinguished_name = dn;
+        params.is_ca = IsCa::ExplicitNoCa;
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        params.use_authority_key_identifier_extension = true;
+        params.crl_distribution_points = vec![CrlDistributionPoint { uris: vec![p.crl_url.to_owned()] }];
+        params.serial_number = Some(SerialNumber::from_slice(p.serial));
+        params.not_before = p.not_before;
+        params.not_after = p.not_after;
+        Ok(params.signed_by(&public_key, &self.issuer)?.der().to_vec())
+    }
+
+    /// Signs a CRL listing `revoked`.
+    pub fn sign_crl(
+        &self,
+        revoked: &[Revoked],
+        number: u64,
+        this_update: OffsetDateTime,
+        next_update: OffsetDateTime,
+    ) -> Result<Vec<u8>, CaError> {
+        let params = CertificateRevocationListParams {
+            this_update,
+            next_update,
+            crl_number: SerialNumber::from(number),
+            issuing_distribution_point: None,
+            revoked_certs: revoked
+                .iter()
+                .map(|r| RevokedCertParams {
+                    serial_number: SerialNumber::from_slice(&r.serial),
+                    revocation_time: r.at,
+                    reason_code: Some(revocation_reason(r.reason)),
+                    invalidity_date: None,
+                })
+                .collect(),
+            key_identifier_method: KeyIdMethod::Sha256,
+        };
+        Ok(params.signed_by(&self.issuer)?.der().to_vec())
     }
 
     /// The HTTPS certificate chain and key in `dir` (`server.crt`, `server.key`), issued now if

@@ -1,6 +1,7 @@
 //! What every request can reach: the database pool, the PIN hasher and the settings.
 //! Provided to server functions as leptos context by the server's router.
 
+use super::ca::CertificateAuthority;
 use super::pin::PinHasher;
 use sqlx::SqlitePool;
 use std::sync::Arc;
@@ -12,11 +13,23 @@ pub struct Settings {
     pub session_idle_secs: i64,
     /// A session ends this many seconds after logon, however active.
     pub session_max_secs: i64,
+    /// An issuance waits this long for the holder's acquisition (SPEC: 80 days).
+    pub acquire_window_secs: i64,
+    /// Validity of an issued client certificate (SPEC: 1 year).
+    pub certificate_validity_secs: i64,
+    /// Where the CRL is published (the CRL distribution point of issued certificates).
+    pub crl_url: String,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { session_idle_secs: 10 * 60, session_max_secs: 8 * 3600 }
+        Self {
+            session_idle_secs: 10 * 60,
+            session_max_secs: 8 * 3600,
+            acquire_window_secs: 80 * 86_400,
+            certificate_validity_secs: 365 * 86_400,
+            crl_url: "https://127.0.0.1:3000/crl/bizdirect.crl".into(),
+        }
     }
 }
 
@@ -25,10 +38,12 @@ pub struct AppState {
     pub db: SqlitePool,
     pub pins: Arc<PinHasher>,
     pub settings: Arc<Settings>,
+    /// The issuing CA: the only holder of its private key.
+    pub ca: Arc<CertificateAuthority>,
 }
 
 impl AppState {
-    pub fn new(db: SqlitePool, settings: Settings) -> Self {
-        Self { db, pins: Arc::new(PinHasher::new()), settings: Arc::new(settings) }
+    pub fn new(db: SqlitePool, settings: Settings, ca: CertificateAuthority) -> Self {
+        Self { db, pins: Arc::new(PinHasher::new()), settings: Arc::new(settings), ca: Arc::new(ca) }
     }
 }

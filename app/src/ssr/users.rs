@@ -7,11 +7,12 @@
 
 use super::audit::{self, Event, Outcome};
 use super::auth::AdminSession;
+use super::certificates::{self as certs, reason, Actor, Holder};
 use super::db::{self, corporations::CorporationRow, users::NewUser, users::UserFields, Tx};
 use super::secret::{Pin, PinHash};
 use super::{internal, AppState};
 use crate::error::{AppError, Field, Problem};
-use crate::model::{CertState, FileSettings, LogonMethod, UserDetail, UserList, UserSummary};
+use crate::model::{FileSettings, LogonMethod, UserDetail, UserList, UserSummary};
 use crate::validate;
 
 /// What the 利用者情報登録 / 変更 form sends.
@@ -31,6 +32,12 @@ pub struct UserInput {
     pub accident: bool,
     /// 利用停止解除 (only meaningful on 変更).
     pub unlock: bool,
+    /// 「電子証明書を発行する」 (新規登録) / 「現在の電子証明書を失効し、再発行する。」 (変更).
+    pub issue_certificate: bool,
+    /// The device was lost: revoke as keyCompromise rather than superseded.
+    pub key_compromise: bool,
+    /// The live certificate id the administrator saw (see `UserDetail::cert_version`).
+    pub cert_version: i64,
     pub admin_confirm_pin: String,
 }
 
@@ -146,11 +153,11 @@ async fn record(
     .map_err(db_err("audit"))
 }
 
-fn summary(u: &db::users::UserRow) -> UserSummary {
+fn summary(u: &db::users::UserRow, live: &[db::certificates::CertRow], now: i64) -> UserSummary {
     UserSummary {
         user_id: u.user_id.clone(),
         name: u.name.clone(),
-        cert: CertState::None,
+        cert: certs::state_of(live.iter().find(|c| c.user_pk == Some(u.id)), now),
         suspended: u.suspended,
         accident: u.accident,
         collection_blocked: u.collection_blocked,
@@ -163,8 +170,11 @@ fn summary(u: &db::users::UserRow) -> UserSummary {
 pub async fn list(state: &AppState, admin: &AdminSession) -> Result<UserList, AppError> {
     let corp = corporation(state, admin).await?;
     let users = db::users::list(&state.db, corp.id).await.map_err(db_err("list users"))?;
+    let live =
+        db::certificates::live_in_corporation(&state.db, corp.id).await.map_err(db_err("certificates"))?;
+    let now = super::now();
     Ok(UserList {
-        users: users.iter().map(summary).collect(),
+        users: users.iter().map(|u| summary(u, &live, now)).collect(),
         file_settings: FileSettings {
             register: corp.file_register_enabled,
             approve: corp.file_approve_enabled,
@@ -180,7 +190,22 @@ pub async fn get(state: &AppState, admin: &AdminSession, user_id: &str) -> Resul
         .await
         .map_err(db_err("find user"))?
         .ok_or(AppError::NotFound)?;
+    let live = db::certificates::live_in_corporation(&state.db, admin.corporation_id)
+        .await
+        .map_err(db_err("certificates"))?
+        .into_iter()
+        .find(|c| c.user_pk == Some(u.id));
+    let cert = certs::state_of(live.as_ref(), super::now());
     Ok(UserDetail {
+        cert_version: live.as_ref().map_or(0, |c| c.id),
+        cert_serial: live.as_ref().and_then(|c| c.serial.as_deref()).map(hex::encode),
+        cert_until: live.as_ref().map(|c| {
+            if c.state == "issued" {
+                c.not_after.unwrap_or(c.acquire_by)
+            } else {
+                c.acquire_by
+            }
+        }),
         user_id: u.user_id.clone(),
         name: u.name.clone(),
         email: u.email.clone().unwrap_or_default(),
@@ -190,7 +215,7 @@ pub async fn get(state: &AppState, admin: &AdminSession, user_id: &str) -> Resul
         suspended: u.suspended,
         accident: u.accident,
         pins_provisional: u.pins_provisional,
-        cert: CertState::None,
+        cert,
     })
 }
 
@@ -228,15 +253,29 @@ pub async fn register(
         pins_provisional: true,
         fields: input.fields(),
     };
-    match db::users::insert(&mut tx, &new, now).await {
-        Ok(_) => {}
+    let user_pk = match db::users::insert(&mut tx, &new, now).await {
+        Ok(id) => id,
         Err(e) if db::users::is_duplicate_user_id(&e) => {
             return Err(AppError::field(Field::UserId, Problem::Taken));
         }
         Err(e) => return Err(internal("insert user", e)),
-    }
+    };
     let detail = describe_fields(&input.fields());
     record(&mut tx, &corp, "user_create", &user_id, &detail, client_addr, now).await?;
+    if input.issue_certificate {
+        let name = actor(&corp);
+        let who = Actor { name: &name, corporation_id: corp.id, client_addr };
+        certs::reissue(
+            &mut tx,
+            state,
+            &who,
+            Holder { name: &user_id, user_pk: Some(user_pk) },
+            0,
+            false,
+            now,
+        )
+        .await?;
+    }
     tx.commit().await.map_err(db_err("commit"))?;
     Ok(user_id)
 }
@@ -333,6 +372,9 @@ pub async fn change(
     if unlock {
         changed.push("unlocked");
     }
+    if input.issue_certificate {
+        changed.push("reissued");
+    }
     if changed.is_empty() {
         return Ok(changed);
     }
@@ -346,6 +388,35 @@ pub async fn change(
     }
     let detail = format!("changed={} {}", changed.join(","), describe_fields(&fields));
     record(&mut tx, &corp, "user_change", user_id, &detail, client_addr, now).await?;
+    let name = actor(&corp);
+    let who = Actor { name: &name, corporation_id: corp.id, client_addr };
+    if fields.accident && !before.accident {
+        // 事故登録 revokes at once; acquisition stays blocked until it is cleared.
+        certs::revoke_live(
+            &mut tx,
+            state,
+            &who,
+            Holder { name: user_id, user_pk: Some(before.id) },
+            reason::KEY_COMPROMISE,
+            now,
+        )
+        .await?;
+    } else if input.issue_certificate {
+        if fields.accident {
+            return Err(AppError::Conflict);
+        }
+        let compromised = input.key_compromise;
+        certs::reissue(
+            &mut tx,
+            state,
+            &who,
+            Holder { name: user_id, user_pk: Some(before.id) },
+            input.cert_version,
+            compromised,
+            now,
+        )
+        .await?;
+    }
     tx.commit().await.map_err(db_err("commit"))?;
     Ok(changed)
 }
@@ -368,6 +439,17 @@ pub async fn delete(
     let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
     db::users::mark_deleted(&mut tx, user.id, now).await.map_err(db_err("delete user"))?;
     record(&mut tx, &corp, "user_delete", user_id, "", client_addr, now).await?;
+    let name = actor(&corp);
+    let who = Actor { name: &name, corporation_id: corp.id, client_addr };
+    certs::revoke_live(
+        &mut tx,
+        state,
+        &who,
+        Holder { name: user_id, user_pk: Some(user.id) },
+        reason::CESSATION_OF_OPERATION,
+        now,
+    )
+    .await?;
     tx.commit().await.map_err(db_err("commit"))
 }
 

@@ -125,7 +125,12 @@ async fn plain_form_post_without_javascript_redirects_with_the_error_or_to_statu
 
 #[tokio::test]
 async fn sessions_end_after_idle_timeout_and_absolute_lifetime() {
-    let app = TestApp::with_settings(Settings { session_idle_secs: 600, session_max_secs: 3600 }).await;
+    let app = TestApp::with_settings(Settings {
+        session_idle_secs: 600,
+        session_max_secs: 3600,
+        ..Settings::default()
+    })
+    .await;
     let now = app::ssr::now();
     let token = auth::admin_logon(
         &app.state,

@@ -138,3 +138,51 @@ fn help_explains_every_option() {
         assert!(out.contains(opt), "{opt} missing from --help");
     }
 }
+
+#[tokio::test]
+async fn audit_verify_detects_an_edited_and_a_deleted_record() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().to_str().expect("path");
+    for (name, id) in [("甲社", "40000000001"), ("乙社", "40000000002"), ("丙社", "40000000003")] {
+        assert_eq!(run(&["corp", "create", "--name", name, "--contract-id", id, "--data-dir", d], &[]).0, 0);
+    }
+    let (code, out, err) = run(&["audit", "verify", "--data-dir", d], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("audit chain intact"), "{out}");
+
+    let db = sqlx::SqlitePool::connect(&format!("sqlite:{d}/bizdirect.db")).await.expect("db");
+    let original: String =
+        sqlx::query_scalar("SELECT detail FROM audit_log WHERE seq = 2").fetch_one(&db).await.expect("row");
+    sqlx::query("UPDATE audit_log SET detail = 'name=偽社' WHERE seq = 2").execute(&db).await.expect("edit");
+    let (code, _, err) = run(&["audit", "verify", "--data-dir", d], &[]);
+    assert_ne!(code, 0);
+    assert!(err.contains("record 2") && err.contains("altered"), "{err}");
+
+    sqlx::query("UPDATE audit_log SET detail = ? WHERE seq = 2")
+        .bind(original)
+        .execute(&db)
+        .await
+        .expect("restore");
+    assert_eq!(run(&["audit", "verify", "--data-dir", d], &[]).0, 0);
+    sqlx::query("DELETE FROM audit_log WHERE seq = 2").execute(&db).await.expect("delete");
+    let (code, _, err) = run(&["audit", "verify", "--data-dir", d], &[]);
+    assert_ne!(code, 0);
+    assert!(err.contains("broken at record 3"), "{err}");
+}
+
+#[test]
+fn cert_commands_refuse_what_does_not_exist() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().to_str().expect("path");
+    let (code, _, err) =
+        run(&["cert", "revoke", "--serial", "0A0B", "--reason", "keyCompromise", "--data-dir", d], &[]);
+    assert_ne!(code, 0);
+    assert!(err.contains("no issued certificate"), "{err}");
+    let (code, _, err) =
+        run(&["cert", "revoke", "--serial", "0A0B", "--reason", "lost", "--data-dir", d], &[]);
+    assert_ne!(code, 0);
+    assert!(err.contains("unknown reason"), "{err}");
+    let (code, _, err) = run(&["cert", "list", "--contract-id", "123", "--data-dir", d], &[]);
+    assert_ne!(code, 0);
+    assert!(err.contains("登録されていません"), "{err}");
+}

@@ -3,5 +3,6 @@
 mod support;
 
 mod auth;
+mod certificates;
 mod cli;
 mod users;

@@ -2,6 +2,7 @@
 //! the pool (reads) or an open write transaction (changes, always together with their audit row).
 
 pub mod audit;
+pub mod certificates;
 pub mod corporations;
 pub mod sessions;
 pub mod users;

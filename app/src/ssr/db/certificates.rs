@@ -1,0 +1,196 @@
+//! Tables `certificates` and `crl`.
+
+use super::Tx;
+use sqlx::SqlitePool;
+
+/// A certificate or open issuance.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CertRow {
+    pub id: i64,
+    pub user_pk: Option<i64>,
+    pub state: String,
+    pub opened_at: i64,
+    pub acquire_by: i64,
+    pub serial: Option<Vec<u8>>,
+    pub der: Option<Vec<u8>>,
+    pub not_after: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub revocation_reason: Option<i64>,
+}
+
+const COLUMNS: &str =
+    "id, user_pk, state, opened_at, acquire_by, serial, der, not_after, revoked_at, revocation_reason";
+
+/// The holder's live (awaiting or issued) certificate; `user_pk` `None` is the administrator.
+pub async fn live(
+    tx: &mut Tx,
+    corporation_id: i64,
+    user_pk: Option<i64>,
+) -> Result<Option<CertRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM certificates WHERE corporation_id = ? AND coalesce(user_pk, 0) = coalesce(?, 0) \
+         AND state IN ('awaiting', 'issued')"
+    ))
+    .bind(corporation_id)
+    .bind(user_pk)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// Every live certificate of a corporation (for the 電子証明書 column and the status page).
+pub async fn live_in_corporation(
+    pool: &SqlitePool,
+    corporation_id: i64,
+) -> Result<Vec<CertRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM certificates WHERE corporation_id = ? AND state IN ('awaiting', 'issued')"
+    ))
+    .bind(corporation_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Every certificate of a corporation, newest first (bank operator).
+pub async fn all_in_corporation(pool: &SqlitePool, corporation_id: i64) -> Result<Vec<CertRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM certificates WHERE corporation_id = ? ORDER BY id DESC"))
+        .bind(corporation_id)
+        .fetch_all(pool)
+        .await
+}
+
+/// Revokes the holder's live certificate (issued or awaiting). Returns it as it was, if any.
+pub async fn revoke_live(
+    tx: &mut Tx,
+    corporation_id: i64,
+    user_pk: Option<i64>,
+    reason: u8,
+    now: i64,
+) -> Result<Option<CertRow>, sqlx::Error> {
+    let before = live(tx, corporation_id, user_pk).await?;
+    if let Some(c) = &before {
+        sqlx::query(
+            "UPDATE certificates SET state = 'revoked', revoked_at = ?, revocation_reason = ? WHERE id = ?",
+        )
+        .bind(now)
+        .bind(i64::from(reason))
+        .bind(c.id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(before)
+}
+
+/// Revokes one certificate by serial (bank operator). Returns whether a live one was found.
+pub async fn revoke_serial(tx: &mut Tx, serial: &[u8], reason: u8, now: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE certificates SET state = 'revoked', revoked_at = ?, revocation_reason = ? \
+         WHERE serial = ? AND state = 'issued'",
+    )
+    .bind(now)
+    .bind(i64::from(reason))
+    .bind(serial)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Opens an issuance awaiting acquisition. Fails with a unique violation if the holder already
+/// has a live certificate (the one-certificate-per-user index).
+pub async fn open(
+    tx: &mut Tx,
+    corporation_id: i64,
+    user_pk: Option<i64>,
+    now: i64,
+    acquire_by: i64,
+) -> Result<i64, sqlx::Error> {
+    Ok(sqlx::query(
+        "INSERT INTO certificates (corporation_id, user_pk, state, opened_at, acquire_by) VALUES (?, ?, 'awaiting', ?, ?)",
+    )
+    .bind(corporation_id)
+    .bind(user_pk)
+    .bind(now)
+    .bind(acquire_by)
+    .execute(&mut **tx)
+    .await?
+    .last_insert_rowid())
+}
+
+/// Completes an issuance with the signed certificate.
+pub struct Completed<'a> {
+    pub id: i64,
+    pub serial: &'a [u8],
+    pub der: &'a [u8],
+    pub not_before: i64,
+    pub not_after: i64,
+}
+
+pub async fn complete(tx: &mut Tx, c: &Completed<'_>, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE certificates SET state = 'issued', serial = ?, der = ?, not_before = ?, not_after = ?, acquired_at = ? \
+         WHERE id = ? AND state = 'awaiting'",
+    )
+    .bind(c.serial)
+    .bind(c.der)
+    .bind(c.not_before)
+    .bind(c.not_after)
+    .bind(now)
+    .bind(c.id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Whether a serial was ever used.
+pub async fn serial_exists(tx: &mut Tx, serial: &[u8]) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM certificates WHERE serial = ?")
+        .bind(serial)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(n > 0)
+}
+
+/// `(serial, revoked_at, reason)` of every revoked certificate (what the CRL lists).
+pub async fn revoked(tx: &mut Tx) -> Result<Vec<(Vec<u8>, i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT serial, revoked_at, revocation_reason FROM certificates \
+         WHERE state = 'revoked' AND serial IS NOT NULL ORDER BY revoked_at",
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CrlRow {
+    pub number: i64,
+    pub this_update: i64,
+    pub next_update: i64,
+    pub der: Vec<u8>,
+}
+
+pub async fn crl(pool: &SqlitePool) -> Result<Option<CrlRow>, sqlx::Error> {
+    sqlx::query_as("SELECT number, this_update, next_update, der FROM crl WHERE id = 1")
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn crl_number(tx: &mut Tx) -> Result<i64, sqlx::Error> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT number FROM crl WHERE id = 1")
+        .fetch_optional(&mut **tx)
+        .await?
+        .unwrap_or(0))
+}
+
+pub async fn store_crl(tx: &mut Tx, row: &CrlRow) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO crl (id, number, this_update, next_update, der) VALUES (1, ?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET number = excluded.number, this_update = excluded.this_update, \
+         next_update = excluded.next_update, der = excluded.der",
+    )
+    .bind(row.number)
+    .bind(row.this_update)
+    .bind(row.next_update)
+    .bind(&row.der)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

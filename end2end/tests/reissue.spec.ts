@@ -1,0 +1,71 @@
+// The seed manual's procedure end to end: 管理者ログオン → 契約法人管理情報変更 ▼ 利用者情報登録/変更 →
+// select test01 → [変更] → tick 「現在の電子証明書を失効し、再発行する。」 → 契約法人確認暗証番号 → [OK] →
+// ○ in the 電子証明書 column; the revoked certificate's serial is then in the CRL at its URL.
+import { expect, test, type Page, type TestInfo } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DEMO, inspect, logonAsDemoAdmin, settled } from "./support";
+
+function row(page: Page, userId: string) {
+  return page.getByRole("row").filter({ has: page.getByRole("cell", { name: userId, exact: true }) });
+}
+
+/** The 電子証明書 cell of test01: ○ on screen (hidden from screen readers), the state in words. */
+async function expectCertCell(page: Page, words: string) {
+  const cell = row(page, "test01").getByRole("cell", { name: words, exact: true });
+  await expect(cell).toBeVisible();
+  await expect(cell).toContainText("○");
+  await expect(cell).toHaveAttribute("title", words);
+}
+
+async function seedProcedure(page: Page, testInfo: TestInfo, shot: string) {
+  await page.getByText("契約法人管理情報変更").click();                            // ③
+  await page.getByRole("link", { name: "利用者情報登録/変更" }).click();
+  await expect(page.getByRole("heading", { level: 2, name: "利用者情報選択" })).toBeVisible();
+  await settled(page, testInfo);
+  await inspect(page, testInfo, `${shot}-1-list`);
+  await page.getByRole("radio", { name: "選択 test01 テスト01" }).check();          // ④
+  await page.getByRole("button", { name: "変更", exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "利用者情報変更" })).toBeVisible();
+  await settled(page, testInfo);
+  await page.getByLabel("現在の電子証明書を失効し、再発行する。").check();           // ⑤
+  await page.getByLabel("契約法人確認暗証番号", { exact: true }).fill(DEMO.confirmPin);
+  await inspect(page, testInfo, `${shot}-2-reissue-ticked`);
+  await page.getByRole("button", { name: "OK" }).click();
+  await expect(page.locator("#outcome")).toContainText("電子証明書の再発行");         // ⑥
+  await expectCertCell(page, "発行済み（取得待ち）");
+  await settled(page, testInfo);
+  await inspect(page, testInfo, `${shot}-3-issued`);
+}
+
+test("the seed's reissue procedure, and the old serial in the CRL", async ({ page }, testInfo) => {
+  await logonAsDemoAdmin(page, testInfo);
+  await seedProcedure(page, testInfo, "30-first");
+
+  // The user fetches the certificate (the in-page acquisition comes with the user side; here a
+  // key and CSR made by openssl stand in for the browser's).
+  const dir = mkdtempSync(join(tmpdir(), "bizdirect-csr-"));
+  const csr = execFileSync("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+    "-nodes", "-keyout", join(dir, "key.pem"), "-subj", "/CN=test01"]).toString();
+  const acquired = await page.request.post("/api/acquire_certificate", {
+    form: { contract_id: DEMO.contractId, user_id: "test01", pin: "User1234", confirm_pin: "UserConf1234", csr },
+  });
+  expect(acquired.status()).toBe(200);
+  const serial: string = (await acquired.json()).serial;
+  await page.goto("/admin/users");
+  await expectCertCell(page, "利用中");
+  await page.goto("/admin/status");
+  await settled(page, testInfo);
+
+  // The procedure again: the certificate in use is revoked and a new one awaits acquisition.
+  await seedProcedure(page, testInfo, "31-second");
+  const crl = await page.request.get("/crl/bizdirect.crl");
+  expect(crl.status()).toBe(200);
+  expect(crl.headers()["content-type"]).toBe("application/pkix-crl");
+  writeFileSync(join(dir, "crl.der"), await crl.body());
+  const text = execFileSync("openssl", ["crl", "-inform", "DER", "-in", join(dir, "crl.der"), "-noout", "-text"]).toString();
+  expect(text.toUpperCase()).toContain(serial.toUpperCase());
+  expect(text).toContain("Superseded");
+});

@@ -1,0 +1,318 @@
+//! Issue, reissue, acquisition and revocation; the CRL; checked with x509-parser and openssl.
+
+use crate::support::{change_form, with, TestApp};
+use app::ssr::corporations::demo;
+use http::StatusCode;
+use rcgen::{CertificateParams, DnType, KeyPair, PKCS_ECDSA_P256_SHA256};
+use x509_parser::prelude::*;
+
+/// A CSR made like the browser will: a fresh P-256 key, with a subject and a SAN of its own
+/// choosing (which the CA must ignore).
+fn csr() -> String {
+    let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("key");
+    let mut params = CertificateParams::new(vec!["evil.example".to_owned()]).expect("params");
+    params.distinguished_name.push(DnType::CommonName, "someone-else");
+    params.distinguished_name.push(DnType::OrganizationName, "Foreign Corp");
+    params.serialize_request(&key).expect("csr").pem().expect("pem")
+}
+
+async fn reissue(app: &TestApp, cookie: &str, user: &str, version: &str) -> crate::support::Reply {
+    let form = with(with(change_form(user), "issue_certificate", "on"), "cert_version", version);
+    let form = with(form, "name", &*Box::leak(user.replace("test", "テスト").into_boxed_str()));
+    app.call("save_user", &form, Some(cookie)).await
+}
+
+async fn acquire(app: &TestApp, user: &str, csr: &str) -> crate::support::Reply {
+    app.call(
+        "acquire_certificate",
+        &[
+            ("contract_id", demo::CONTRACT_ID),
+            ("user_id", user),
+            ("pin", demo::USER_PIN),
+            ("confirm_pin", demo::USER_CONFIRM_PIN),
+            ("csr", csr),
+        ],
+        None,
+    )
+    .await
+}
+
+fn json_str<'a>(body: &'a str, key: &str) -> &'a str {
+    let start = body.find(&format!("\"{key}\":\"")).expect(key) + key.len() + 4;
+    let end = body[start..].find('"').expect("end") + start;
+    &body[start..end]
+}
+
+fn pem_of(body: &str, key: &str) -> String {
+    json_str(body, key).replace("\\n", "\n").replace("\\r", "")
+}
+
+async fn crl_der(app: &TestApp) -> Vec<u8> {
+    let req = http::Request::get("/crl/bizdirect.crl").body(axum::body::Body::empty()).expect("req");
+    let res = tower::ServiceExt::oneshot(app.router.clone(), req).await.expect("crl");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[http::header::CONTENT_TYPE], "application/pkix-crl");
+    http_body_util::BodyExt::collect(res.into_body()).await.expect("body").to_bytes().to_vec()
+}
+
+fn crl_serials(der: &[u8]) -> Vec<(String, Option<String>)> {
+    let (_, crl) = CertificateRevocationList::from_der(der).expect("crl parses");
+    crl.iter_revoked_certificates()
+        .map(|r| (r.raw_serial_as_string().replace(':', ""), r.reason_code().map(|(_, rc)| rc.to_string())))
+        .collect()
+}
+
+#[tokio::test]
+async fn reissue_acquire_profile_and_revocation_in_the_crl() {
+    let app = TestApp::new().await;
+    let cookie = app.demo_admin_cookie().await;
+    let reply = reissue(&app, &cookie, "test01", "0").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.location(), Some("/admin/users?done=changed&user=test01&items=reissued"));
+    assert!(app
+        .list_json(&cookie)
+        .await
+        .contains(r#""user_id":"test01","name":"テスト01","cert":"AwaitingAcquisition""#));
+
+    let got = acquire(&app, "test01", &csr()).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    assert!(app.list_json(&cookie).await.contains(r#""user_id":"test01","name":"テスト01","cert":"InUse""#));
+    let cert_pem = pem_of(&got.body, "certificate_pem");
+    let (_, pem) = x509_parser::pem::parse_x509_pem(cert_pem.as_bytes()).expect("pem");
+    let cert = pem.parse_x509().expect("x509");
+    // The profile, read back by a parser that is not the one that wrote it.
+    let subject = cert.subject().to_string();
+    assert!(
+        subject.contains("CN=test01")
+            && subject.contains("O=デモ株式会社")
+            && subject.contains("OU=10000000001"),
+        "{subject}"
+    );
+    assert!(
+        !subject.contains("someone-else") && !subject.contains("Foreign"),
+        "the CSR's subject is ignored"
+    );
+    assert!(cert.subject_alternative_name().expect("san").is_none(), "the CSR's SAN is ignored");
+    let eku = cert.extended_key_usage().expect("eku").expect("eku present").value;
+    assert!(eku.client_auth && !eku.server_auth);
+    let ku = cert.key_usage().expect("ku").expect("ku present").value;
+    assert!(ku.digital_signature() && !ku.key_cert_sign());
+    assert!(!cert.basic_constraints().expect("bc").is_some_and(|bc| bc.value.ca));
+    assert!(cert.raw_serial().len() >= 8, "serial of at least 64 bits");
+    let days = (cert.validity().not_after.timestamp() - cert.validity().not_before.timestamp()) / 86_400;
+    assert_eq!(days, 365);
+    let dp = cert
+        .extensions()
+        .iter()
+        .find(|e| e.oid == x509_parser::oid_registry::OID_X509_EXT_CRL_DISTRIBUTION_POINTS);
+    assert!(dp.is_some(), "CRL distribution point present");
+    assert!(String::from_utf8_lossy(dp.expect("dp").value).contains("/crl/bizdirect.crl"));
+    let serial = json_str(&got.body, "serial").to_owned();
+
+    // One certificate per user: a second acquisition has nothing to take.
+    let again = acquire(&app, "test01", &csr()).await;
+    assert_eq!(again.body, r#""NoOpenIssuance""#);
+
+    // Reissue revokes the live certificate (superseded) and the CRL lists it at once.
+    let detail = app.call("get_user", &[("user", "test01")], Some(&cookie)).await;
+    let version = detail
+        .body
+        .split(r#""cert_version":"#)
+        .nth(1)
+        .expect("version")
+        .split(',')
+        .next()
+        .expect("n")
+        .to_owned();
+    assert_eq!(reissue(&app, &cookie, "test01", &version).await.status, StatusCode::OK);
+    let listed = crl_serials(&crl_der(&app).await);
+    assert!(
+        listed.iter().any(|(s, r)| s.eq_ignore_ascii_case(&serial) && r.as_deref() == Some("Superseded")),
+        "{listed:?} {serial}"
+    );
+}
+
+#[tokio::test]
+async fn openssl_accepts_a_current_certificate_and_rejects_a_revoked_one() {
+    let app = TestApp::new().await;
+    let cookie = app.demo_admin_cookie().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let write = |name: &str, data: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, data).expect("write");
+        p
+    };
+    let ca = write("ca.pem", app.state.ca.cert_pem().as_bytes());
+    assert_eq!(reissue(&app, &cookie, "test02", "0").await.status, StatusCode::OK);
+    let got = acquire(&app, "test02", &csr()).await;
+    let cert = write("user.pem", pem_of(&got.body, "certificate_pem").as_bytes());
+    let verify = |crl: &std::path::Path| {
+        let out = std::process::Command::new("openssl")
+            .args(["verify", "-CAfile"])
+            .arg(&ca)
+            .args(["-crl_check", "-CRLfile"])
+            .arg(crl)
+            .arg(&cert)
+            .output()
+            .expect("openssl must be installed (scripts/setup.sh installs it)");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let to_pem =
+        |der: Vec<u8>, name: &str| write(name, ::pem::encode(&::pem::Pem::new("X509 CRL", der)).as_bytes());
+    let crl = to_pem(crl_der(&app).await, "crl1.pem");
+    let (ok, out) = verify(&crl);
+    assert!(ok, "current certificate must verify: {out}");
+
+    // 事故登録 revokes it (keyCompromise) and the new CRL makes openssl refuse it.
+    let form = with(with(change_form("test02"), "name", "テスト02"), "accident", "on");
+    assert_eq!(app.call("save_user", &form, Some(&cookie)).await.status, StatusCode::OK);
+    let crl = to_pem(crl_der(&app).await, "crl2.pem");
+    let (ok, out) = verify(&crl);
+    assert!(!ok && out.contains("revoked"), "a revoked certificate must be refused: {out}");
+    // ... and acquisition stays blocked while 事故登録 is set.
+    let blocked_form = with(with(form, "issue_certificate", "on"), "cert_version", "0");
+    assert_eq!(app.call("save_user", &blocked_form, Some(&cookie)).await.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn concurrent_reissues_give_exactly_one_issuance() {
+    let app = TestApp::new().await;
+    let cookie = app.demo_admin_cookie().await;
+    let tasks = (0..8).map(|_| reissue(&app, &cookie, "test03", "0"));
+    let replies = futures::future::join_all(tasks).await;
+    let ok = replies.iter().filter(|r| r.status == StatusCode::OK).count();
+    let conflicts =
+        replies.iter().filter(|r| r.status == StatusCode::CONFLICT && r.body == r#""Conflict""#).count();
+    assert_eq!((ok, conflicts), (1, 7), "{:?}", replies.iter().map(|r| &r.body).collect::<Vec<_>>());
+    let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM certificates WHERE state = 'awaiting'")
+        .fetch_one(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(open, 1);
+    // The database itself refuses a second live row, whatever the code does.
+    let second = sqlx::query("INSERT INTO certificates (corporation_id, user_pk, state, opened_at, acquire_by) SELECT corporation_id, user_pk, 'awaiting', 0, 0 FROM certificates")
+        .execute(&app.state.db)
+        .await;
+    assert!(second
+        .is_err_and(|e| e.as_database_error().is_some_and(sqlx::error::DatabaseError::is_unique_violation)));
+}
+
+#[tokio::test]
+async fn bad_csrs_wrong_pins_and_expired_windows_are_refused() {
+    let app = TestApp::new().await;
+    let cookie = app.demo_admin_cookie().await;
+    assert_eq!(reissue(&app, &cookie, "test04", "0").await.status, StatusCode::OK);
+    // A request whose signature does not match its key (a byte of the signature flipped).
+    let good = ::pem::parse(csr()).expect("pem");
+    let mut der = good.contents().to_vec();
+    let last = der.len() - 5;
+    der[last] ^= 0x01;
+    let tampered = ::pem::encode(&::pem::Pem::new("CERTIFICATE REQUEST", der));
+    for bad in [tampered.as_str(), "not a csr", ""] {
+        let reply = acquire(&app, "test04", bad).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}: {}", reply.body);
+        assert!(reply.body.contains(r#""field":"csr""#));
+    }
+    let wrong = app
+        .call(
+            "acquire_certificate",
+            &[
+                ("contract_id", demo::CONTRACT_ID),
+                ("user_id", "test04"),
+                ("pin", demo::USER_PIN),
+                ("confirm_pin", "Wrong1234"),
+                ("csr", &csr()),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(wrong.body, r#""LogonFailed""#);
+    sqlx::query("UPDATE certificates SET acquire_by = 1 WHERE state = 'awaiting'")
+        .execute(&app.state.db)
+        .await
+        .expect("expire");
+    let late = acquire(&app, "test04", &csr()).await;
+    assert_eq!((late.status, late.body.as_str()), (StatusCode::GONE, r#""AcquisitionExpired""#));
+    let none = acquire(&app, "test05", &csr()).await;
+    assert_eq!(none.body, r#""NoOpenIssuance""#, "nothing was issued to test05");
+}
+
+#[tokio::test]
+async fn deletion_revokes_with_cessation_of_operation() {
+    let app = TestApp::new().await;
+    let cookie = app.demo_admin_cookie().await;
+    assert_eq!(reissue(&app, &cookie, "test05", "0").await.status, StatusCode::OK);
+    let got = acquire(&app, "test05", &csr()).await;
+    let serial = json_str(&got.body, "serial").to_owned();
+    let reply = app
+        .call(
+            "delete_user",
+            &[("user", "test05"), ("admin_confirm_pin", demo::ADMIN_CONFIRM_PIN)],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let listed = crl_serials(&crl_der(&app).await);
+    assert!(
+        listed
+            .iter()
+            .any(|(s, r)| s.eq_ignore_ascii_case(&serial) && r.as_deref() == Some("CessationOfOperation")),
+        "{listed:?}"
+    );
+    assert_eq!(app::ssr::audit::verify_chain(&app.state.db).await.expect("verify"), None);
+}
+
+#[test]
+fn ten_thousand_serials_never_repeat() {
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..10_000 {
+        assert!(seen.insert(app::ssr::ca::random_serial().to_bytes()));
+    }
+}
+
+/// pkilint (from PyPI, installed by scripts/setup.sh into ~/.cache/bizdirect/venv): no error or
+/// warning on the CA certificate, an end-entity certificate, and the CRL.
+#[tokio::test]
+async fn pkilint_finds_no_problem_in_ca_certificate_end_entity_certificate_and_crl() {
+    let bin_dir = std::env::var("PKILINT_BIN_DIR").map_or_else(
+        |_| {
+            std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default())
+                .join(".cache/bizdirect/venv/bin")
+        },
+        std::path::PathBuf::from,
+    );
+    assert!(
+        bin_dir.join("lint_pkix_cert").exists(),
+        "pkilint missing in {}: run scripts/setup.sh test",
+        bin_dir.display()
+    );
+    let app = TestApp::new().await;
+    let cookie = app.demo_admin_cookie().await;
+    assert_eq!(reissue(&app, &cookie, "test01", "0").await.status, StatusCode::OK);
+    let got = acquire(&app, "test01", &csr()).await;
+    // A CRL listing a revoked certificate, with a reason.
+    let form = with(with(change_form("test01"), "name", "テスト01"), "accident", "on");
+    assert_eq!(app.call("save_user", &form, Some(&cookie)).await.status, StatusCode::OK);
+    let dir = tempfile::tempdir().expect("dir");
+    let files = [
+        ("lint_pkix_cert", "ca.pem", app.state.ca.cert_pem().to_owned()),
+        ("lint_pkix_cert", "user.pem", pem_of(&got.body, "certificate_pem")),
+        ("lint_crl", "crl.pem", ::pem::encode(&::pem::Pem::new("X509 CRL", crl_der(&app).await))),
+    ];
+    for (linter, name, contents) in files {
+        let path = dir.path().join(name);
+        std::fs::write(&path, contents).expect("write");
+        let mut cmd = std::process::Command::new(bin_dir.join(linter));
+        cmd.args(["lint", "-s", "WARNING"]);
+        if linter == "lint_crl" {
+            cmd.args(["-t", "CRL", "-p", "PKIX"]);
+        }
+        let out = cmd.arg(&path).output().expect("run pkilint");
+        let report =
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && report.trim().is_empty(), "{linter} {name}:\n{report}");
+    }
+}
