@@ -31,7 +31,7 @@ use leptos_router::{
     path, SsrMode,
 };
 use pages::{
-    AdminLogonPage, AdminStatusPage, EnvironmentPage, FileSettingsPage, NotFoundPage, TopPage,
+    AdminLogonPage, AdminStatusPage, AuditPage, EnvironmentPage, FileSettingsPage, NotFoundPage, TopPage,
     UserDeletePage, UserEditPage, UserLogonPage, UserNewPage, UsersPage,
 };
 
@@ -110,6 +110,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/users/edit") view=UserEditPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users/delete") view=UserDeletePage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users/file-settings") view=FileSettingsPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async/>
                 <Route path=path!("/user/logon") view=UserLogonPage/>
             </Routes>
         </Router>

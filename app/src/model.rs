@@ -138,3 +138,27 @@ pub struct AcquiredCertificate {
     /// Unix seconds.
     pub not_after: i64,
 }
+
+/// One line of 操作履歴照会.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: i64,
+    pub actor: String,
+    /// Action code (e.g. `admin_logon`); the screen words it.
+    pub action: String,
+    pub target: String,
+    pub success: bool,
+    pub detail: String,
+    pub client_addr: String,
+}
+
+/// One page of 操作履歴照会, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    /// 1-based.
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+}

@@ -128,3 +128,19 @@ test("admin screens without a session go to the logon page", async ({ page }, te
   }
   test.info().annotations.push({ type: "javascript", description: String(jsEnabled(testInfo)) });
 });
+
+test("操作履歴照会 lists this corporation's operations, newest first", async ({ page }, testInfo) => {
+  const errors = watchErrors(page);
+  await new AdminLogonPage(page).open(testInfo);
+  await new AdminLogonPage(page).logon(DEMO.contractId, DEMO.adminPin);
+  await expect(page).toHaveURL(/\/admin\/status$/);
+  await page.getByText("契約法人管理情報変更").click();
+  await page.getByRole("link", { name: "操作履歴照会" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "操作履歴照会" })).toBeVisible();
+  const first = page.getByRole("row").nth(1);
+  await expect(first.getByRole("cell", { name: "管理者ログオン" })).toBeVisible();
+  await expect(first.getByRole("cell", { name: "成功" })).toBeVisible();
+  await settled(page, testInfo);
+  await inspect(page, testInfo, "13-audit");
+  expect(errors).toEqual([]);
+});

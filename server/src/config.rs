@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Debug, Args, Default, Clone)]
 pub struct Options {
     /// TOML file with any of: data_dir, addr, demo, site_root, session_idle_minutes,
-    /// session_max_minutes, public_url, acquire_window_days, certificate_days.
+    /// session_max_minutes, public_url, acquire_window_days, certificate_days, ca_dir.
     /// Flags and environment variables override it.
     #[arg(long, global = true, env = "BIZDIRECT_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -55,6 +55,10 @@ pub struct Options {
     /// Days an issued certificate waits for the user's acquisition [default: 80]
     #[arg(long, global = true, env = "BIZDIRECT_ACQUIRE_WINDOW_DAYS", value_name = "DAYS")]
     pub acquire_window_days: Option<u32>,
+    /// Folder of an existing issuing CA (ca.crt, ca.key) to use instead of the one created in the
+    /// data folder; it must exist (production) [default: <data-dir>/ca, created on first start]
+    #[arg(long, global = true, env = "BIZDIRECT_CA_DIR", value_name = "DIR")]
+    pub ca_dir: Option<PathBuf>,
     /// Days a user certificate is valid from acquisition [default: 365]
     #[arg(long, global = true, env = "BIZDIRECT_CERTIFICATE_DAYS", value_name = "DAYS")]
     pub certificate_days: Option<u32>,
@@ -146,6 +150,7 @@ pub struct FileConfig {
     pub public_url: Option<String>,
     pub acquire_window_days: Option<u32>,
     pub certificate_days: Option<u32>,
+    pub ca_dir: Option<PathBuf>,
 }
 
 /// Everything resolved.
@@ -160,6 +165,8 @@ pub struct Config {
     pub public_url: String,
     pub acquire_window_days: u32,
     pub certificate_days: u32,
+    /// `Some`: an existing CA given by path; `None`: the data folder's own (created on first start).
+    pub ca_dir: Option<PathBuf>,
 }
 
 impl FileConfig {
@@ -205,6 +212,7 @@ impl Options {
             public_url,
             acquire_window_days: self.acquire_window_days.or(file.acquire_window_days).unwrap_or(80),
             certificate_days: self.certificate_days.or(file.certificate_days).unwrap_or(365),
+            ca_dir: self.ca_dir.clone().or(file.ca_dir),
         };
         if !config.public_url.starts_with("https://") && !config.public_url.starts_with("http://") {
             bail!("public_url must start with https:// or http://");

@@ -47,7 +47,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             else {
                 anyhow::bail!("unknown reason {reason:?}: use one of unspecified, keyCompromise, affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn");
             };
-            let opened = start::open(&config.data_dir, config.settings()).await?;
+            let opened =
+                start::open_with_ca(&config.data_dir, config.ca_dir.as_deref(), config.settings()).await?;
             let done =
                 app::ssr::certificates::revoke_by_serial(&opened.state, &serial, *code, app::ssr::now())
                     .await
@@ -57,7 +58,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Audit(AuditCommand::Verify) => {
-            let opened = start::open(&config.data_dir, config.settings()).await?;
+            let opened =
+                start::open_with_ca(&config.data_dir, config.ca_dir.as_deref(), config.settings()).await?;
             let records = app::ssr::db::audit::all(&opened.state.db).await?.len();
             match app::ssr::audit::verify_chain(&opened.state.db).await? {
                 None => {
@@ -68,7 +70,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Corp(CorpCommand::SetMaxUsers { contract_id, max_users }) => {
-            let opened = start::open(&config.data_dir, config.settings()).await?;
+            let opened =
+                start::open_with_ca(&config.data_dir, config.ca_dir.as_deref(), config.settings()).await?;
             corporations::set_max_users(&opened.state, &contract_id, max_users, app::ssr::now()).await?;
             println!("契約法人ID {contract_id}: 利用者数の上限を {max_users} 名にしました (max users set)");
             Ok(())
@@ -102,7 +105,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn corp_create(config: &Config, req: CreateRequest) -> anyhow::Result<()> {
     let generated = (req.admin_pin.is_none(), req.admin_confirm_pin.is_none());
-    let opened = start::open(&config.data_dir, config.settings()).await?;
+    let opened = start::open_with_ca(&config.data_dir, config.ca_dir.as_deref(), config.settings()).await?;
     let name = req.name.trim().to_owned();
     let created = corporations::create(&opened.state, req, app::ssr::now()).await?;
     println!("契約法人を登録しました (contract corporation created)");
@@ -121,7 +124,7 @@ async fn corp_create(config: &Config, req: CreateRequest) -> anyhow::Result<()> 
 }
 
 async fn corp_list(config: &Config) -> anyhow::Result<()> {
-    let opened = start::open(&config.data_dir, config.settings()).await?;
+    let opened = start::open_with_ca(&config.data_dir, config.ca_dir.as_deref(), config.settings()).await?;
     let list = app::ssr::db::corporations::list(&opened.state.db).await?;
     println!("{:<17} {:>5} {:>5}  {:<9} 契約法人名 (name)", "契約法人ID", "users", "max", "status");
     for c in &list {
@@ -133,7 +136,7 @@ async fn corp_list(config: &Config) -> anyhow::Result<()> {
 }
 
 async fn cert_list(config: &Config, contract_id: &str) -> anyhow::Result<()> {
-    let opened = start::open(&config.data_dir, config.settings()).await?;
+    let opened = start::open_with_ca(&config.data_dir, config.ca_dir.as_deref(), config.settings()).await?;
     let corp = app::ssr::db::corporations::find_by_contract_id(&opened.state.db, contract_id)
         .await?
         .with_context(|| format!("契約法人ID {contract_id} は登録されていません (not registered)"))?;
@@ -174,7 +177,7 @@ fn rustls_config(chain_pem: &str, key_pem: &str) -> anyhow::Result<rustls::Serve
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let opened = start::open(&config.data_dir, config.settings()).await?;
+    let opened = start::open_with_ca(&config.data_dir, config.ca_dir.as_deref(), config.settings()).await?;
     if opened.ca_created {
         tracing::info!("created a new certificate authority in {}", opened.state.ca.cert_path().display());
     }

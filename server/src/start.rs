@@ -17,13 +17,24 @@ pub fn database_path(data_dir: &Path) -> std::path::PathBuf {
 
 /// Opens (or creates) the database and the CA in `data_dir`.
 pub async fn open(data_dir: &Path, settings: Settings) -> anyhow::Result<Opened> {
+    open_with_ca(data_dir, None, settings).await
+}
+
+/// Like [`open`], with the CA taken from `ca_dir` when given (it must exist there).
+pub async fn open_with_ca(
+    data_dir: &Path,
+    ca_dir: Option<&Path>,
+    settings: Settings,
+) -> anyhow::Result<Opened> {
     app::ssr::ca::private_dir(data_dir).with_context(|| format!("data folder {}", data_dir.display()))?;
     let pool = db::open(&database_path(data_dir))
         .await
         .with_context(|| format!("database {}", database_path(data_dir).display()))?;
-    let (ca, ca_created) =
-        CertificateAuthority::load_or_create(&data_dir.join("ca"), time::OffsetDateTime::now_utc())
-            .context("certificate authority")?;
+    let (ca, ca_created) = match ca_dir {
+        Some(dir) => (CertificateAuthority::load(dir).context("certificate authority")?, false),
+        None => CertificateAuthority::load_or_create(&data_dir.join("ca"), time::OffsetDateTime::now_utc())
+            .context("certificate authority")?,
+    };
     let state = AppState::new(pool, settings, ca);
     app::ssr::certificates::ensure_fresh_crl(&state, app::ssr::now())
         .await

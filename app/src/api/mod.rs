@@ -3,5 +3,6 @@
 //! Each body authorises the caller on the server, makes one call into `crate::ssr`, and maps the
 //! error (with its HTTP status) — route guards in the UI are only for comfort.
 
+pub mod audit;
 pub mod auth;
 pub mod users;

@@ -63,6 +63,7 @@ pub fn AdminMenu() -> impl IntoView {
                 <summary>{t.menu_corp_admin}<span aria-hidden="true">" ▼"</span></summary>
                 <ul>
                     <li><a href="/admin/users">{t.menu_users}</a></li>
+                    <li><a href="/admin/audit">{t.audit_title}</a></li>
                 </ul>
             </details>
         </nav>

@@ -2,6 +2,7 @@
 
 mod admin_logon;
 mod admin_status;
+mod audit;
 mod environment;
 mod file_settings;
 mod not_found;
@@ -13,6 +14,7 @@ mod users;
 
 pub use admin_logon::AdminLogonPage;
 pub use admin_status::AdminStatusPage;
+pub use audit::AuditPage;
 pub use environment::EnvironmentPage;
 pub use file_settings::FileSettingsPage;
 pub use not_found::NotFoundPage;

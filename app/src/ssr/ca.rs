@@ -35,6 +35,8 @@ pub enum CaError {
     Rcgen(#[from] rcgen::Error),
     #[error("{0}: the CA certificate exists but its key does not (or the other way round); restore both files or remove both")]
     HalfPresent(PathBuf),
+    #[error("{0}: no CA here (ca.crt and ca.key); a CA given by path is never created")]
+    Missing(PathBuf),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> CaError + '_ {
@@ -202,6 +204,17 @@ impl CertificateAuthority {
                 Ok((Self { issuer, cert_pem, cert_path }, true))
             }
             (true, false) | (false, true) => Err(CaError::HalfPresent(dir.to_owned())),
+        }
+    }
+
+    /// Loads an existing CA from `dir` (production: `--ca-dir`); never creates one.
+    pub fn load(dir: &Path) -> Result<Self, CaError> {
+        if !dir.join("ca.crt").exists() && !dir.join("ca.key").exists() {
+            return Err(CaError::Missing(dir.to_owned()));
+        }
+        match Self::load_or_create(dir, OffsetDateTime::now_utc())? {
+            (ca, false) => Ok(ca),
+            (_, true) => Err(CaError::Missing(dir.to_owned())),
         }
     }
 

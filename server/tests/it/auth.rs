@@ -193,3 +193,28 @@ async fn language_choice_is_remembered_in_a_cookie() {
     let default = app.get("/admin/logon", None).await;
     assert!(default.body.contains("契約法人ID") && default.body.contains("契約法人暗証番号"));
 }
+
+#[tokio::test]
+async fn audit_screen_shows_own_records_newest_first_and_nothing_of_others() {
+    let app = TestApp::new().await;
+    app.call("admin_logon", &[("contract_id", demo::CONTRACT_ID), ("pin", "Wrong9999")], None).await;
+    let cookie = app.demo_admin_cookie().await;
+    let reply = app.call("audit_log", &[("page", "1")], Some(&cookie)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let first_logon =
+        reply.body.find(r#""action":"admin_logon","target":"","success":true"#).expect("success");
+    let failure = reply.body.find(r#""action":"admin_logon","target":"","success":false"#).expect("failure");
+    assert!(first_logon < failure, "newest first: {}", reply.body);
+    assert!(reply.body.contains(r#""action":"user_create""#), "demo seed records are the corporation's");
+    assert!(!reply.body.contains("Wrong9999"), "a PIN never reaches the log");
+
+    let other = app.other_admin_cookie().await;
+    let theirs = app.call("audit_log", &[("page", "1")], Some(&other)).await;
+    assert_eq!(theirs.status, StatusCode::OK);
+    assert!(!theirs.body.contains(demo::CONTRACT_ID) && !theirs.body.contains("test01"), "{}", theirs.body);
+    assert!(theirs.body.contains(r#""total":2"#), "their creation and their logon only: {}", theirs.body);
+
+    let beyond = app.call("audit_log", &[("page", "999")], Some(&cookie)).await;
+    assert!(beyond.body.contains(r#""page":1,"pages":1"#), "clamped: {}", beyond.body);
+    assert_eq!(app.call("audit_log", &[("page", "1")], None).await.status, StatusCode::UNAUTHORIZED);
+}

@@ -265,12 +265,36 @@ async fn deletion_revokes_with_cessation_of_operation() {
     assert_eq!(app::ssr::audit::verify_chain(&app.state.db).await.expect("verify"), None);
 }
 
-#[test]
-fn ten_thousand_serials_never_repeat() {
+/// 10,000 certificates signed the way acquisition signs them (same key every time, which is
+/// where rcgen's default serial would repeat): every serial, read back from the DER, differs.
+#[tokio::test]
+async fn ten_thousand_issuances_never_repeat_a_serial() {
+    let app = TestApp::new().await;
+    let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("key");
+    let spki = app::ssr::ca::verify_csr(
+        &::pem::parse(CertificateParams::default().serialize_request(&key).expect("csr").pem().expect("pem"))
+            .expect("pem")
+            .into_contents(),
+    )
+    .expect("csr");
+    let now = ::time::OffsetDateTime::now_utc();
     let mut seen = std::collections::HashSet::new();
     for _ in 0..10_000 {
-        assert!(seen.insert(app::ssr::ca::random_serial().to_bytes()));
+        let serial = app::ssr::ca::random_serial().to_bytes();
+        let profile = app::ssr::ca::ClientProfile {
+            corporation_name: "デモ株式会社",
+            contract_id: "10000000001",
+            user_id: Some("test01"),
+            serial: &serial,
+            not_before: now,
+            not_after: now + ::time::Duration::days(365),
+            crl_url: "https://127.0.0.1:3000/crl/bizdirect.crl",
+        };
+        let der = app.state.ca.issue_client(&spki, &profile).expect("issue");
+        let (_, cert) = X509Certificate::from_der(&der).expect("parse");
+        assert!(seen.insert(cert.raw_serial().to_vec()), "serial repeated");
     }
+    assert_eq!(seen.len(), 10_000);
 }
 
 /// pkilint (from PyPI, installed by scripts/setup.sh into ~/.cache/bizdirect/venv): no error or

@@ -171,6 +171,23 @@ async fn audit_verify_detects_an_edited_and_a_deleted_record() {
 }
 
 #[test]
+fn a_ca_given_by_path_must_exist_and_is_used() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().to_str().expect("path");
+    let missing = format!("{d}/no-ca");
+    let (code, _, err) = run(&["corp", "list", "--data-dir", d, "--ca-dir", &missing], &[]);
+    assert_ne!(code, 0);
+    assert!(err.contains("no CA here"), "{err}");
+    assert!(!std::path::Path::new(&missing).exists(), "nothing is created at a given path");
+    // A CA made in one data folder serves another.
+    assert_eq!(run(&["corp", "list", "--data-dir", &format!("{d}/a")], &[]).0, 0);
+    let (code, out, err) =
+        run(&["corp", "list", "--data-dir", &format!("{d}/b"), "--ca-dir", &format!("{d}/a/ca")], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!std::path::Path::new(&format!("{d}/b/ca")).exists(), "no second CA was created");
+}
+
+#[test]
 fn cert_commands_refuse_what_does_not_exist() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path().to_str().expect("path");

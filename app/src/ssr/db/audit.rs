@@ -54,3 +54,28 @@ pub async fn all(pool: &SqlitePool) -> Result<Vec<AuditRow>, sqlx::Error> {
     .fetch_all(pool)
     .await
 }
+
+/// One page of a corporation's records, newest first.
+pub async fn page_for_corporation(
+    pool: &SqlitePool,
+    corporation_id: i64,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<AuditRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT seq, at, actor, corporation_id, action, target, outcome, detail, client_addr, prev_hash, hash \
+         FROM audit_log WHERE corporation_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
+    )
+    .bind(corporation_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn count_for_corporation(pool: &SqlitePool, corporation_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE corporation_id = ?")
+        .bind(corporation_id)
+        .fetch_one(pool)
+        .await
+}
