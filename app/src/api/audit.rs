@@ -7,10 +7,7 @@ use leptos::prelude::*;
 /// One page (1-based) of the caller's corporation's audit log, newest first.
 #[server(prefix = "/api", endpoint = "audit_log")]
 pub async fn audit_log(page: i64) -> Result<AuditPage, AppError> {
-    use crate::ssr::{audit, auth, now, request::Call};
-    let call = Call::current()?;
-    let admin = auth::require_admin(&call.state, call.session_token().as_ref(), now())
-        .await
-        .map_err(|e| call.fail(e))?;
+    use crate::ssr::{audit, request::Call};
+    let (call, admin) = Call::admin().await?;
     audit::page_for(&call.state, &admin, page).await.map_err(|e| call.fail(e))
 }

@@ -34,10 +34,7 @@ pub async fn logoff() -> Result<(), AppError> {
 /// 契約法人ステータス of the logged-on administrator.
 #[server(prefix = "/api", endpoint = "admin_status")]
 pub async fn admin_status() -> Result<CorporationStatus, AppError> {
-    use crate::ssr::{auth, now, request::Call};
-    let call = Call::current()?;
-    let admin = auth::require_admin(&call.state, call.session_token().as_ref(), now())
-        .await
-        .map_err(|e| call.fail(e))?;
+    use crate::ssr::{auth, request::Call};
+    let (call, admin) = Call::admin().await?;
     auth::admin_status(&call.state, &admin).await.map_err(|e| call.fail(e))
 }

@@ -45,6 +45,16 @@ impl Call {
         Ok(Self { state, parts, client_addr })
     }
 
+    /// The current call by a logged-on administrator, or the (status-carrying) refusal.
+    pub async fn admin() -> Result<(Self, super::auth::AdminSession), AppError> {
+        let call = Self::current()?;
+        let token = call.session_token();
+        match super::auth::require_admin(&call.state, token.as_ref(), super::now()).await {
+            Ok(admin) => Ok((call, admin)),
+            Err(e) => Err(call.fail(e)),
+        }
+    }
+
     pub fn session_token(&self) -> Option<SessionToken> {
         cookie(&self.parts, SESSION_COOKIE)
             .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
