@@ -6,8 +6,13 @@ import { join } from "node:path";
 // The server binary and a fresh data folder for this run. scripts/test.sh sets SERVER_BIN.
 const port = process.env.E2E_PORT ?? "3143";
 const baseURL = `https://127.0.0.1:${port}`;
-const dataDir = process.env.E2E_DATA_DIR ?? mkdtempSync(join(tmpdir(), "bizdirect-e2e-"));
-const serverBin = process.env.SERVER_BIN ?? "../target/debug/server";
+// The certificate-logon listener (電子証明書方式): the next port. Tests read it from the env.
+process.env.E2E_CERT_ORIGIN ??= `https://127.0.0.1:${Number(port) + 1}`;
+// Set once in the main process so that the test workers (which re-read this file) agree.
+process.env.E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), "bizdirect-e2e-"));
+const dataDir = process.env.E2E_DATA_DIR;
+process.env.SERVER_BIN ??= "../target/debug/server";
+const serverBin = process.env.SERVER_BIN;
 
 const chromium = {
   browserName: "chromium" as const,
@@ -22,7 +27,7 @@ const chromium = {
 
 export default defineConfig({
   testDir: "./tests",
-  timeout: 30_000,
+  timeout: 60_000,
   expect: { timeout: 10_000 },
   workers: 1,
   forbidOnly: !!process.env.CI,

@@ -9,12 +9,12 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "rustfmt"
 cargo fmt --all --check
-step "clippy (server, ssr)"
-cargo clippy -p server -p app --features app/ssr --all-targets --locked -- -D warnings
+step "clippy (server, ssr; in-page enrolment natively)"
+cargo clippy -p server -p app -p enrol --features app/ssr --all-targets --locked -- -D warnings
 step "clippy (browser, hydrate, wasm32)"
-cargo clippy -p frontend --target wasm32-unknown-unknown --locked -- -D warnings
-step "unit and integration tests"
-cargo test -p server -p app --features app/ssr --locked
+cargo clippy -p frontend -p enrol --target wasm32-unknown-unknown --locked -- -D warnings
+step "unit and integration tests (the enrolment crate's files checked by openssl and NSS)"
+cargo test -p server -p app -p enrol --features app/ssr --locked
 step "build the site (cargo leptos build)"
 cargo leptos build
 step "end-to-end (Playwright, Chromium)"

@@ -23,6 +23,9 @@ pub enum Field {
     UserConfirmPinAgain,
     LogonMethod,
     AdminConfirmPin,
+    /// The password that protects the certificate file (checked in the page; never sent).
+    FilePassword,
+    FilePasswordAgain,
     /// The certificate signing request of 電子証明書取得.
     Csr,
     /// The radio button of the 利用者情報選択 table.
@@ -45,6 +48,8 @@ impl Field {
             Field::UserConfirmPinAgain => "user_confirm_pin_again",
             Field::LogonMethod => "logon_method",
             Field::AdminConfirmPin => "admin_confirm_pin",
+            Field::FilePassword => "file_password",
+            Field::FilePasswordAgain => "file_password_again",
             Field::Csr => "csr",
             Field::Selection => "user",
         }
@@ -78,6 +83,29 @@ pub enum Problem {
     Taken,
     /// A confirmation PIN that is not right.
     Wrong,
+    /// A new PIN equal to the provisional one it replaces.
+    SameAsOld,
+}
+
+/// Why a presented client certificate does not log anyone on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertProblem {
+    /// No certificate came with the request (the browser sent none, or this is not the
+    /// certificate-logon origin).
+    Missing,
+    /// Not a certificate this bank issued (or not the one on record).
+    NotOurs,
+    /// The administrator reissued it: the holder must fetch the new one.
+    Reissued,
+    /// Revoked for another reason (lost device, deleted user, …).
+    Revoked,
+    /// Past its validity.
+    Expired,
+    /// Its holder may not log on (利用停止, 事故登録, 登録抹消 or 契約法人利用中止); deliberately generic.
+    Blocked,
+    /// The session belongs to another certificate than the one presented.
+    Mismatch,
 }
 
 /// The wire error of every server function.
@@ -111,9 +139,26 @@ pub enum AppError {
     /// The corporation already has as many users as it may. HTTP 409.
     #[error("user limit {max} reached")]
     LimitReached { max: i64 },
+    /// The presented client certificate does not log anyone on. HTTP 403.
+    #[error("certificate refused: {0:?}")]
+    CertificateRefused(CertProblem),
+    /// This user's logon method is 電子証明書方式: the ID and PIN were right, but logon must use
+    /// the certificate. HTTP 403.
+    #[error("wrong logon method")]
+    UseCertificateLogon,
+    /// Provisional PINs: the user must change them before anything else. HTTP 403.
+    #[error("PIN change required")]
+    PinChangeRequired,
+    /// Renewal is open only from 30 days before expiry, with the current certificate. HTTP 409.
+    #[error("renewal not open")]
+    RenewalNotOpen,
     /// Something on the server failed; details are in the server log only. HTTP 500.
     #[error("internal error")]
     Internal,
+    /// The page could not make the key, the request or the certificate file. Made on the
+    /// client side only.
+    #[error("in-page cryptography failed")]
+    InPage,
     /// The request never reached the server function or its answer could not be read
     /// (network down, server restarted). Made on the client side only.
     #[error("communication error")]
@@ -125,12 +170,18 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Unauthenticated | AppError::LogonFailed => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden
+            | AppError::CertificateRefused(_)
+            | AppError::UseCertificateLogon
+            | AppError::PinChangeRequired => 403,
             AppError::NotFound => 404,
             AppError::Invalid(_) => 422,
-            AppError::LimitReached { .. } | AppError::Conflict | AppError::NoOpenIssuance => 409,
+            AppError::LimitReached { .. }
+            | AppError::Conflict
+            | AppError::NoOpenIssuance
+            | AppError::RenewalNotOpen => 409,
             AppError::AcquisitionExpired => 410,
-            AppError::Internal | AppError::Communication => 500,
+            AppError::Internal | AppError::Communication | AppError::InPage => 500,
         }
     }
 }
@@ -184,6 +235,8 @@ mod tests {
             Field::UserConfirmPinAgain,
             Field::LogonMethod,
             Field::AdminConfirmPin,
+            Field::FilePassword,
+            Field::FilePasswordAgain,
             Field::Csr,
             Field::Selection,
         ];

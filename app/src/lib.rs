@@ -13,6 +13,7 @@
 
 pub mod api;
 pub mod components;
+pub mod enrolment;
 pub mod error;
 pub mod i18n;
 pub mod model;
@@ -31,8 +32,9 @@ use leptos_router::{
     path, SsrMode,
 };
 use pages::{
-    AdminLogonPage, AdminStatusPage, AuditPage, EnvironmentPage, FileSettingsPage, NotFoundPage, TopPage,
-    UserDeletePage, UserEditPage, UserLogonPage, UserNewPage, UsersPage,
+    AcquirePage, AdminAcquirePage, AdminLogonPage, AdminStatusPage, AuditPage, CertLogonPage,
+    EnvironmentPage, FileSettingsPage, NotFoundPage, PinChangePage, TopPage, UserDeletePage, UserEditPage,
+    UserLogonPage, UserNewPage, UserStatusPage, UsersPage,
 };
 
 /// The language of this page load: on the server from `?lang=` / the `lang` cookie, in the
@@ -62,12 +64,83 @@ fn page_lang() -> Lang {
     }
 }
 
+/// Where the two listeners are reached, and which one served this page: links between the ID
+/// logon and the certificate logon (電子証明書方式) cross origins.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origins {
+    /// e.g. `https://127.0.0.1:3000`; empty: unknown (links stay relative).
+    pub id: String,
+    /// e.g. `https://127.0.0.1:3001`.
+    pub cert: String,
+    /// This page came over the certificate-logon listener.
+    pub on_certificate: bool,
+}
+
+impl Origins {
+    /// An absolute link to `path` on the ID listener's origin.
+    pub fn id_url(&self, path: &str) -> String {
+        format!("{}{path}", self.id)
+    }
+
+    /// An absolute link to `path` on the certificate-logon origin.
+    pub fn cert_url(&self, path: &str) -> String {
+        format!("{}{path}", self.cert)
+    }
+
+    /// Where a visitor without a session goes from a screen behind a logon.
+    pub fn logon_path(&self, admin: bool) -> &'static str {
+        match (self.on_certificate, admin) {
+            (true, _) => "/cert/logon",
+            (false, true) => "/admin/logon",
+            (false, false) => "/user/logon",
+        }
+    }
+}
+
+/// The origins of this page load: on the server from the settings and the request, in the
+/// browser from the `<html data-*>` attributes the server wrote.
+fn page_origins() -> Origins {
+    #[cfg(feature = "ssr")]
+    {
+        let on_certificate = use_context::<http::request::Parts>()
+            .is_some_and(|p| p.extensions.get::<ssr::request::TlsClient>().is_some());
+        use_context::<ssr::AppState>()
+            .map(|s| Origins {
+                id: s.settings.public_url.clone(),
+                cert: s.settings.cert_url.clone(),
+                on_certificate,
+            })
+            .unwrap_or_default()
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        let html = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element());
+        let attr = |name: &str| html.as_ref().and_then(|e| e.get_attribute(name)).unwrap_or_default();
+        Origins {
+            id: attr("data-id-origin"),
+            cert: attr("data-cert-origin"),
+            on_certificate: attr("data-listener") == "certificate",
+        }
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        Origins::default()
+    }
+}
+
+/// The origins of the current page, provided by [`App`].
+pub fn origins() -> Origins {
+    use_context::<Origins>().unwrap_or_default()
+}
+
 /// The HTML document around the app (server side only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = page_lang();
+    let origins = page_origins();
+    let listener = if origins.on_certificate { "certificate" } else { "id" };
     view! {
         <!DOCTYPE html>
-        <html lang=lang.code()>
+        <html lang=lang.code() data-id-origin=origins.id data-cert-origin=origins.cert data-listener=listener>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -87,6 +160,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(page_lang());
+    provide_context(page_origins());
     // Marks the document once the WASM has taken over (end-to-end tests wait for it; a page
     // that never hydrates then fails loudly instead of silently falling back to plain forms).
     #[cfg(feature = "hydrate")]
@@ -111,7 +185,12 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/users/delete") view=UserDeletePage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users/file-settings") view=FileSettingsPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/acquire") view=AdminAcquirePage/>
                 <Route path=path!("/user/logon") view=UserLogonPage/>
+                <Route path=path!("/user/acquire") view=AcquirePage/>
+                <Route path=path!("/user/status") view=UserStatusPage ssr=SsrMode::Async/>
+                <Route path=path!("/user/pins") view=PinChangePage ssr=SsrMode::Async/>
+                <Route path=path!("/cert/logon") view=CertLogonPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -10,8 +10,13 @@ pub struct CorporationStatus {
     pub corporation_name: String,
     /// The logon before the current one (unix seconds); `None` on the very first logon.
     pub previous_logon_at: Option<i64>,
-    /// Expiry of the administrator's own certificate (unix seconds); `None` while none is issued.
-    pub admin_certificate_expires_at: Option<i64>,
+    /// The administrator's own certificate.
+    pub certificate: CertificateStatus,
+    /// Logged on by certificate (renewal needs the current certificate).
+    pub by_certificate: bool,
+    /// Notices: users whose certificate awaits acquisition, and whose certificate expires within 30 days.
+    pub users_awaiting: Vec<String>,
+    pub users_expiring: Vec<String>,
 }
 
 /// The seven オンライン取引 permissions in the column order of 利用者情報選択: the form field name,
@@ -40,6 +45,18 @@ pub enum CertState {
     InUse,
     /// Valid, expiring within 30 days.
     ExpiringSoon,
+}
+
+impl CertState {
+    /// Position in `Texts::cert_states`.
+    pub fn index(self) -> usize {
+        match self {
+            CertState::None => 0,
+            CertState::AwaitingAcquisition => 1,
+            CertState::InUse => 2,
+            CertState::ExpiringSoon => 3,
+        }
+    }
 }
 
 /// How a user logs on.
@@ -137,6 +154,54 @@ pub struct AcquiredCertificate {
     pub serial: String,
     /// Unix seconds.
     pub not_after: i64,
+    /// 発行者: the issuing CA's name.
+    pub issuer: String,
+}
+
+/// 電子証明書取得, first step: who the certificate will be issued to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcquisitionTarget {
+    pub corporation_name: String,
+    pub contract_id: String,
+    /// `None`: the corporation's administrator.
+    pub user_id: Option<String>,
+    pub holder_name: Option<String>,
+    /// End of the acquisition window, unix seconds.
+    pub acquire_by: i64,
+}
+
+/// The certificate the browser presented on the certificate-logon origin: whose it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateHolder {
+    pub corporation_name: String,
+    pub contract_id: String,
+    /// `None`: the corporation's administrator.
+    pub user_id: Option<String>,
+    pub user_name: Option<String>,
+    pub not_after: i64,
+}
+
+/// 利用者ステータス.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserOverview {
+    pub corporation_name: String,
+    pub contract_id: String,
+    pub user_id: String,
+    pub user_name: String,
+    pub previous_logon_at: Option<i64>,
+    pub certificate: CertificateStatus,
+    /// Logged on by certificate (renewal needs the current certificate).
+    pub by_certificate: bool,
+}
+
+/// The certificate part of a status screen (user or administrator).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateStatus {
+    pub state: CertState,
+    /// Valid until (issued) or acquire by (awaiting), unix seconds.
+    pub until: Option<i64>,
+    /// 「電子証明書更新のお知らせ」: renewal is open now.
+    pub renewal_open: bool,
 }
 
 /// One line of 操作履歴照会.

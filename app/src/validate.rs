@@ -156,16 +156,11 @@ pub struct UserForm<'a> {
 /// The logon methods a user may be given (the radio values).
 pub const LOGON_METHODS: [&str; 2] = ["certificate", "id_pin"];
 
-/// Every rule of the user form; returns all refused fields (empty: valid).
-pub fn user_form(f: &UserForm<'_>) -> Vec<FieldError> {
-    let mut errors = Errors::default();
-    if let Some(id) = f.user_id {
-        errors.check(Field::UserId, user_id(id));
-    }
-    errors.check(Field::UserName, user_name(f.name));
-    errors.check(Field::Email, email(f.email));
+/// The two new user PINs, each typed twice (`[pin, again, confirm, again]`): rules, re-entry,
+/// and the two must differ. Empty pairs pass unless `required`.
+fn check_pin_pairs(errors: &mut Errors, [pin, pin_again, confirm, confirm_again]: [&str; 4], required: bool) {
     let mut pin_pair = |pin: &str, again: &str, field: Field, again_field: Field| {
-        if pin.is_empty() && again.is_empty() && !f.pins_required {
+        if pin.is_empty() && again.is_empty() && !required {
             return false;
         }
         let rules = new_pin(pin, PinOwner::User);
@@ -176,12 +171,82 @@ pub fn user_form(f: &UserForm<'_>) -> Vec<FieldError> {
         }
         fine && pin == again
     };
-    let pin_ok = pin_pair(f.pin, f.pin_again, Field::UserPin, Field::UserPinAgain);
-    let confirm_ok =
-        pin_pair(f.confirm_pin, f.confirm_pin_again, Field::UserConfirmPin, Field::UserConfirmPinAgain);
-    if pin_ok && confirm_ok && f.pin == f.confirm_pin {
+    let pin_ok = pin_pair(pin, pin_again, Field::UserPin, Field::UserPinAgain);
+    let confirm_ok = pin_pair(confirm, confirm_again, Field::UserConfirmPin, Field::UserConfirmPinAgain);
+    if pin_ok && confirm_ok && pin == confirm {
         errors.check(Field::UserConfirmPin, Err(Problem::SameAsOtherPin));
     }
+}
+
+/// 暗証番号変更 (first logon with provisional PINs): both new PINs, each typed twice.
+pub fn pin_change(new_pins: [&str; 4]) -> Vec<FieldError> {
+    let mut errors = Errors::default();
+    check_pin_pairs(&mut errors, new_pins, true);
+    errors.0
+}
+
+/// 利用者ログオン (ID・暗証番号方式).
+pub fn user_logon(contract_id_value: &str, user_id_value: &str, pin: &str) -> Vec<FieldError> {
+    let mut errors = Errors::default();
+    errors.check(Field::ContractId, contract_id(contract_id_value));
+    errors.check(Field::UserId, user_id(user_id_value));
+    errors.check(Field::UserPin, logon_pin(pin));
+    errors.0
+}
+
+/// 電子証明書取得: 契約法人ID, 利用者ID and the user's two PINs; for the administrator's own
+/// certificate (`user_id_value` `None`) 契約法人ID and the administrator's two PINs.
+pub fn acquisition(
+    contract_id_value: &str,
+    user_id_value: Option<&str>,
+    pin: &str,
+    confirm_pin: &str,
+) -> Vec<FieldError> {
+    let mut errors = Errors::default();
+    errors.check(Field::ContractId, contract_id(contract_id_value));
+    if let Some(u) = user_id_value {
+        errors.check(Field::UserId, user_id(u));
+    }
+    let (pin_field, confirm_field) = if user_id_value.is_some() {
+        (Field::UserPin, Field::UserConfirmPin)
+    } else {
+        (Field::Pin, Field::AdminConfirmPin)
+    };
+    errors.check(pin_field, logon_pin(pin));
+    errors.check(confirm_field, logon_pin(confirm_pin));
+    errors.0
+}
+
+/// Shortest password the page accepts for the certificate file.
+pub const FILE_PASSWORD_MIN: usize = 8;
+
+/// The certificate file's password, typed twice (checked in the page only: it never leaves it).
+pub fn file_password(password: &str, again: &str) -> Vec<FieldError> {
+    let mut errors = Errors::default();
+    let first = if password.is_empty() {
+        Err(Problem::Required)
+    } else if password.chars().count() < FILE_PASSWORD_MIN {
+        Err(Problem::Length)
+    } else {
+        Ok(())
+    };
+    let fine = first.is_ok();
+    errors.check(Field::FilePassword, first);
+    if fine && password != again {
+        errors.check(Field::FilePasswordAgain, Err(Problem::Mismatch));
+    }
+    errors.0
+}
+
+/// Every rule of the user form; returns all refused fields (empty: valid).
+pub fn user_form(f: &UserForm<'_>) -> Vec<FieldError> {
+    let mut errors = Errors::default();
+    if let Some(id) = f.user_id {
+        errors.check(Field::UserId, user_id(id));
+    }
+    errors.check(Field::UserName, user_name(f.name));
+    errors.check(Field::Email, email(f.email));
+    check_pin_pairs(&mut errors, [f.pin, f.pin_again, f.confirm_pin, f.confirm_pin_again], f.pins_required);
     if !LOGON_METHODS.contains(&f.logon_method) {
         errors.check(Field::LogonMethod, Err(Problem::Required));
     }

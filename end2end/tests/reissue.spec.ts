@@ -50,7 +50,7 @@ test("the seed's reissue procedure, and the old serial in the CRL", async ({ pag
   const csr = execFileSync("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
     "-nodes", "-keyout", join(dir, "key.pem"), "-subj", "/CN=test01"]).toString();
   const acquired = await page.request.post("/api/acquire_certificate", {
-    form: { contract_id: DEMO.contractId, user_id: "test01", pin: "User1234", confirm_pin: "UserConf1234", csr },
+    form: { contract_id: DEMO.contractId, user_id: "test01", user_pin: "User1234", user_confirm_pin: "UserConf1234", csr },
   });
   expect(acquired.status()).toBe(200);
   const serial: string = (await acquired.json()).serial;

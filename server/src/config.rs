@@ -25,7 +25,8 @@ pub struct Cli {
 #[derive(Debug, Args, Default, Clone)]
 pub struct Options {
     /// TOML file with any of: data_dir, addr, demo, site_root, session_idle_minutes,
-    /// session_max_minutes, public_url, acquire_window_days, certificate_days, ca_dir.
+    /// session_max_minutes, public_url, cert_addr, cert_public_url, acquire_window_days,
+    /// certificate_days, ca_dir.
     /// Flags and environment variables override it.
     #[arg(long, global = true, env = "BIZDIRECT_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -52,6 +53,14 @@ pub struct Options {
     /// certificates) [default: https://127.0.0.1:<port of --addr>]
     #[arg(long, global = true, env = "BIZDIRECT_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
+    /// Address of the certificate-logon listener (電子証明書方式: asks the browser for a client
+    /// certificate) [default: the port after --addr's]
+    #[arg(long, global = true, env = "BIZDIRECT_CERT_ADDR", value_name = "IP:PORT")]
+    pub cert_addr: Option<SocketAddr>,
+    /// Base URL under which the certificate-logon listener is reached [default: public URL's
+    /// host with the port of --cert-addr]
+    #[arg(long, global = true, env = "BIZDIRECT_CERT_PUBLIC_URL", value_name = "URL")]
+    pub cert_public_url: Option<String>,
     /// Days an issued certificate waits for the user's acquisition [default: 80]
     #[arg(long, global = true, env = "BIZDIRECT_ACQUIRE_WINDOW_DAYS", value_name = "DAYS")]
     pub acquire_window_days: Option<u32>,
@@ -95,6 +104,14 @@ pub enum CertCommand {
         /// unspecified, keyCompromise, affiliationChanged, superseded, cessationOfOperation or privilegeWithdrawn
         #[arg(long)]
         reason: String,
+    },
+    /// Issue the administrator's own certificate: opens an issuance that the administrator
+    /// acquires at 契約法人電子証明書取得 with the two administrator PINs (the current certificate,
+    /// if any, is revoked as superseded)
+    IssueAdmin {
+        /// 契約法人ID
+        #[arg(long)]
+        contract_id: String,
     },
 }
 
@@ -148,6 +165,8 @@ pub struct FileConfig {
     pub session_idle_minutes: Option<u32>,
     pub session_max_minutes: Option<u32>,
     pub public_url: Option<String>,
+    pub cert_addr: Option<SocketAddr>,
+    pub cert_public_url: Option<String>,
     pub acquire_window_days: Option<u32>,
     pub certificate_days: Option<u32>,
     pub ca_dir: Option<PathBuf>,
@@ -163,6 +182,8 @@ pub struct Config {
     pub session_idle_minutes: u32,
     pub session_max_minutes: u32,
     pub public_url: String,
+    pub cert_addr: SocketAddr,
+    pub cert_public_url: String,
     pub acquire_window_days: u32,
     pub certificate_days: u32,
     /// `Some`: an existing CA given by path; `None`: the data folder's own (created on first start).
@@ -198,6 +219,16 @@ impl Options {
             .unwrap_or_else(|| format!("https://127.0.0.1:{}", addr.port()))
             .trim_end_matches('/')
             .to_owned();
+        let cert_addr = self.cert_addr.or(file.cert_addr).unwrap_or_else(|| {
+            SocketAddr::new(addr.ip(), addr.port().checked_add(1).unwrap_or(addr.port() - 1))
+        });
+        let cert_public_url = self
+            .cert_public_url
+            .clone()
+            .or(file.cert_public_url)
+            .unwrap_or_else(|| with_port(&public_url, cert_addr.port()))
+            .trim_end_matches('/')
+            .to_owned();
         let config = Config {
             data_dir: self.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("data")),
             addr,
@@ -210,12 +241,20 @@ impl Options {
             session_idle_minutes: self.session_idle_minutes.or(file.session_idle_minutes).unwrap_or(10),
             session_max_minutes: self.session_max_minutes.or(file.session_max_minutes).unwrap_or(480),
             public_url,
+            cert_addr,
+            cert_public_url,
             acquire_window_days: self.acquire_window_days.or(file.acquire_window_days).unwrap_or(80),
             certificate_days: self.certificate_days.or(file.certificate_days).unwrap_or(365),
             ca_dir: self.ca_dir.clone().or(file.ca_dir),
         };
         if !config.public_url.starts_with("https://") && !config.public_url.starts_with("http://") {
             bail!("public_url must start with https:// or http://");
+        }
+        if !config.cert_public_url.starts_with("https://") {
+            bail!("cert_public_url must start with https:// (client certificates need TLS)");
+        }
+        if config.cert_addr == config.addr {
+            bail!("cert_addr must differ from addr: certificate logon has its own listener");
         }
         if !(1..=366).contains(&config.acquire_window_days) {
             bail!("acquire_window_days must be between 1 and 366");
@@ -241,8 +280,21 @@ impl Config {
             acquire_window_secs: i64::from(self.acquire_window_days) * 86_400,
             certificate_validity_secs: i64::from(self.certificate_days) * 86_400,
             crl_url: format!("{}{}", self.public_url, app::ssr::certificates::CRL_PATH),
+            public_url: self.public_url.clone(),
+            cert_url: self.cert_public_url.clone(),
         }
     }
+}
+
+/// `https://host[:port][/…]` with the port replaced (or added).
+fn with_port(url: &str, port: u16) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let host = match authority.rsplit_once(':') {
+        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => authority,
+    };
+    format!("https://{host}:{port}")
 }
 
 #[cfg(test)]
@@ -286,6 +338,19 @@ mod tests {
     #[test]
     fn bad_input_is_refused_with_a_reason() {
         assert!(Cli::try_parse_from(["server", "--addr", "nonsense"]).is_err());
+        let c = parse(&["--addr", "127.0.0.1:4000"])
+            .options
+            .resolve_with(FileConfig::default())
+            .expect("resolve");
+        assert_eq!(c.cert_addr, "127.0.0.1:4001".parse().expect("addr"), "certificate listener: next port");
+        assert_eq!(c.cert_public_url, "https://127.0.0.1:4001");
+        let c = parse(&["--public-url", "https://bank.example:8443/", "--cert-addr", "0.0.0.0:9443"])
+            .options
+            .resolve_with(FileConfig::default())
+            .expect("resolve");
+        assert_eq!(c.cert_public_url, "https://bank.example:9443");
+        let same = parse(&["--addr", "127.0.0.1:4000", "--cert-addr", "127.0.0.1:4000"]);
+        assert!(same.options.resolve_with(FileConfig::default()).is_err(), "one port for both is refused");
         assert!(Cli::try_parse_from(["server", "--session-idle-minutes", "-3"]).is_err());
         assert!(Cli::try_parse_from(["server", "corp", "create"]).is_err(), "--name is required");
         let unknown = FileConfig::parse("data_dri = \"x\"", Path::new("x.toml")).expect_err("typo");

@@ -4,3 +4,4 @@
 pub mod config;
 pub mod router;
 pub mod start;
+pub mod tls;

@@ -57,6 +57,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("revoked {serial} ({reason}); the CRL is re-signed");
             Ok(())
         }
+        Command::Cert(CertCommand::IssueAdmin { contract_id }) => {
+            let opened =
+                start::open_with_ca(&config.data_dir, config.ca_dir.as_deref(), config.settings()).await?;
+            let Some(acquire_by) =
+                app::ssr::certificates::issue_admin(&opened.state, &contract_id, app::ssr::now())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+            else {
+                anyhow::bail!("契約法人ID {contract_id} は登録されていません (not registered)");
+            };
+            println!("契約法人ID {contract_id}: 管理者の電子証明書を発行しました (administrator certificate issued)");
+            println!(
+                "  取得期限 (acquire by): {}  — at {}/admin/acquire",
+                app::time_fmt::date_time(acquire_by, app::i18n::Lang::Ja),
+                config.public_url
+            );
+            Ok(())
+        }
         Command::Audit(AuditCommand::Verify) => {
             let opened =
                 start::open_with_ca(&config.data_dir, config.ca_dir.as_deref(), config.settings()).await?;
@@ -161,21 +179,6 @@ async fn cert_list(config: &Config, contract_id: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn rustls_config(chain_pem: &str, key_pem: &str) -> anyhow::Result<rustls::ServerConfig> {
-    use rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer};
-    let chain = CertificateDer::pem_slice_iter(chain_pem.as_bytes())
-        .collect::<Result<Vec<_>, _>>()
-        .context("HTTPS certificate chain")?;
-    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).context("HTTPS private key")?;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_no_client_auth()
-        .with_single_cert(chain, key)?;
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(config)
-}
-
 async fn serve(config: Config) -> anyhow::Result<()> {
     let opened = start::open_with_ca(&config.data_dir, config.ca_dir.as_deref(), config.settings()).await?;
     if opened.ca_created {
@@ -194,8 +197,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         eprintln!("{line}");
     }
     let (chain, key) = start::tls_material(&opened, &config.data_dir)?;
-    let tls =
-        axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(rustls_config(&chain, key.expose())?));
+    let tls = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(server::tls::id_listener(
+        &chain,
+        key.expose(),
+    )?));
+    let cert_tls = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(
+        server::tls::certificate_listener(&chain, key.expose(), &opened.state.ca.cert_der())?,
+    ));
 
     let mut options = leptos::config::get_configuration(None)?.leptos_options;
     if options.output_name.is_empty() {
@@ -212,7 +220,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             wasm.display()
         );
     }
-    let router = server::router::build(opened.state.clone(), options);
+    let router = server::router::build(opened.state.clone(), options.clone());
+    let cert_router = server::router::build_certificate(opened.state.clone(), options);
 
     // Keep the CRL fresh: re-sign it well before nextUpdate even when nothing is revoked.
     let crl_state = opened.state.clone();
@@ -225,22 +234,30 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             }
         }
     });
-    let handle = axum_server::Handle::new();
-    tokio::spawn(shutdown_on_signal(handle.clone()));
+    let (handle, cert_handle) = (axum_server::Handle::new(), axum_server::Handle::new());
+    tokio::spawn(shutdown_on_signal(vec![handle.clone(), cert_handle.clone()]));
     let server = axum_server::bind_rustls(config.addr, tls)
         .handle(handle.clone())
         .serve(router.into_make_service_with_connect_info::<SocketAddr>());
+    let cert_server = axum_server::bind_rustls(config.cert_addr, cert_tls)
+        .handle(cert_handle.clone())
+        .serve(cert_router.into_make_service_with_connect_info::<SocketAddr>());
     let announce = {
-        let handle = handle.clone();
+        let (handle, cert_handle) = (handle.clone(), cert_handle.clone());
         let ca_path = std::path::absolute(opened.state.ca.cert_path())
             .unwrap_or_else(|_| opened.state.ca.cert_path().to_owned());
         let demo_mode = config.demo;
+        let cert_url = config.cert_public_url.clone();
         async move {
             let Some(addr) = handle.listening().await else { return };
+            if cert_handle.listening().await.is_none() {
+                return;
+            }
             let host =
                 if addr.ip().is_unspecified() { "localhost".to_owned() } else { addr.ip().to_string() };
             let host = if addr.is_ipv6() && host != "localhost" { format!("[{host}]") } else { host };
             println!("bizdirect is serving at https://{host}:{}/", addr.port());
+            println!("certificate logon (電子証明書方式) at {cert_url}/cert/logon");
             println!("CA certificate (trust it in your browser): {}", ca_path.display());
             if demo_mode {
                 println!(
@@ -258,13 +275,15 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         }
     };
     tokio::spawn(announce);
-    server.await.with_context(|| format!("HTTPS listener on {}", config.addr))?;
+    let (id, cert) = tokio::join!(server, cert_server);
+    id.with_context(|| format!("HTTPS listener on {}", config.addr))?;
+    cert.with_context(|| format!("certificate-logon listener on {}", config.cert_addr))?;
     tracing::info!("stopped");
     Ok(())
 }
 
 /// SIGINT or SIGTERM: stop accepting, let in-flight requests finish (up to 10 s).
-async fn shutdown_on_signal(handle: axum_server::Handle<SocketAddr>) {
+async fn shutdown_on_signal(handles: Vec<axum_server::Handle<SocketAddr>>) {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -278,5 +297,7 @@ async fn shutdown_on_signal(handle: axum_server::Handle<SocketAddr>) {
     };
     tokio::select! { () = ctrl_c => {}, () = term => {} }
     tracing::info!("shutting down: finishing requests in flight");
-    handle.graceful_shutdown(Some(Duration::from_secs(10)));
+    for handle in handles {
+        handle.graceful_shutdown(Some(Duration::from_secs(10)));
+    }
 }

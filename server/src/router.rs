@@ -25,3 +25,9 @@ pub fn build(state: AppState, options: LeptosOptions) -> Router {
         .layer(middleware::from_fn(app::ssr::lang::remember_lang))
         .with_state(options)
 }
+
+/// The router of the certificate-logon listener: the same product, with the client certificate
+/// of the TLS handshake handed to every request (see [`crate::tls`]).
+pub fn build_certificate(state: AppState, options: LeptosOptions) -> Router {
+    build(state, options).layer(middleware::from_fn(crate::tls::present_client_certificate))
+}

@@ -5,4 +5,6 @@
 
 pub mod audit;
 pub mod auth;
+pub mod certificates;
+pub mod user;
 pub mod users;

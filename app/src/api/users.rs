@@ -109,29 +109,6 @@ pub async fn save_user(
     Ok(())
 }
 
-/// 電子証明書取得 (server side): the user's IDs and both PINs, and a PKCS#10 request (PEM) made
-/// in the browser. Returns the certificate and the CA chain; the private key never comes here.
-#[server(prefix = "/api", endpoint = "acquire_certificate")]
-pub async fn acquire_certificate(
-    contract_id: String,
-    user_id: String,
-    pin: String,
-    confirm_pin: String,
-    csr: String,
-) -> Result<crate::model::AcquiredCertificate, AppError> {
-    use crate::ssr::{certificates, now, request::Call, secret::Pin};
-    let call = Call::current()?;
-    let (pin, confirm_pin) = (Pin::new(pin), Pin::new(confirm_pin));
-    let req = certificates::AcquireRequest {
-        contract_id: contract_id.trim(),
-        user_id: user_id.trim(),
-        pin: &pin,
-        confirm_pin: &confirm_pin,
-        csr_pem: &csr,
-    };
-    certificates::acquire(&call.state, &req, &call.client_addr, now()).await.map_err(|e| call.fail(e))
-}
-
 /// 登録抹消 [OK].
 #[server(prefix = "/api", endpoint = "delete_user")]
 pub async fn delete_user(user: String, admin_confirm_pin: String) -> Result<(), AppError> {

@@ -16,6 +16,9 @@ pub fn AdminScreen<T, F, V>(
     data: Resource<Result<T, AppError>>,
     /// Renders the data.
     render: F,
+    /// A user's screen (no administrator menu; logon and PIN change pages are the user's).
+    #[prop(optional)]
+    user: bool,
 ) -> impl IntoView
 where
     T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
@@ -23,21 +26,30 @@ where
     V: IntoView + 'static,
 {
     let t = texts();
+    let origins = crate::origins();
+    let logon = origins.logon_path(!user);
+    let acquire = origins.id_url(if user { "/user/acquire" } else { "/admin/acquire" });
+    let back = if user { "/user/status" } else { "/admin/users" };
     view! {
         <Layout title=title logged_on=true>
-            <AdminMenu/>
+            {(!user).then(|| view! { <AdminMenu/> })}
             <Suspense fallback=move || view! { <p>{t.loading}</p> }>
                 {
                     let render = render.clone();
                     move || {
-                        let render = render.clone();
+                        let (render, acquire) = (render.clone(), acquire.clone());
                         Suspend::new(async move {
                             match data.await {
                                 Ok(value) => render(value).into_any(),
-                                Err(AppError::Unauthenticated) => view! { <Redirect path="/admin/logon"/> }.into_any(),
+                                Err(AppError::Unauthenticated) => view! { <Redirect path=logon/> }.into_any(),
+                                Err(AppError::PinChangeRequired) => view! { <Redirect path="/user/pins"/> }.into_any(),
+                                Err(e @ AppError::CertificateRefused(_)) => view! {
+                                    <p class="error" role="alert" id="certificate-refused">{t.error(&e)}</p>
+                                    <p><a href=acquire rel="external">{t.link_acquire}</a></p>
+                                }.into_any(),
                                 Err(e) => view! {
                                     <p class="error" role="alert">{t.error(&e)}</p>
-                                    <p><a href="/admin/users">{t.back_to_list}</a></p>
+                                    <p><a href=back>{if user { t.back_to_user_status } else { t.back_to_list }}</a></p>
                                 }.into_any(),
                             }
                         })

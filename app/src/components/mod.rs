@@ -1,11 +1,15 @@
 //! Pieces shared by several screens.
 
 mod admin_screen;
+mod cert_status;
 mod fields;
 mod layout;
+mod new_certificate;
 mod soft_keyboard;
 
 pub use admin_screen::AdminScreen;
+pub use cert_status::{file_names, CertificateNotices, CertificateRows};
 pub use fields::{field_message, form_message, CheckField, Mark, PinField, Shown, TextField};
 pub use layout::{AdminMenu, Layout};
+pub use new_certificate::{form_values, IssueWith, NewCertificate};
 pub use soft_keyboard::SoftKeyboard;

@@ -11,6 +11,7 @@ use leptos::prelude::*;
 #[component]
 pub fn AdminLogonPage() -> impl IntoView {
     let t = texts();
+    let origins = crate::origins();
     let logon = ServerAction::<AdminLogon>::new();
     let shown = Signal::derive(move || logon.value().get().and_then(Result::err));
     let general = form_message(shown);
@@ -32,6 +33,10 @@ pub fn AdminLogonPage() -> impl IntoView {
                     </button>
                 </div>
             </ActionForm>
+            <ul class="links">
+                <li><a href=origins.cert_url("/cert/logon") rel="external">{t.link_cert_logon}</a></li>
+                <li><a href="/admin/acquire">{t.link_admin_acquire}</a></li>
+            </ul>
             <p><a href="/">{t.back_to_top}</a></p>
         </Layout>
     }

@@ -1,8 +1,8 @@
 //! Screen 5, 契約法人ステータス (administrator home): corporation, previous logon, the
-//! administrator's certificate expiry and the top menu.
+//! administrator's own certificate, notices about users' certificates, and the top menu.
 
 use crate::api::auth::admin_status;
-use crate::components::AdminScreen;
+use crate::components::{file_names, AdminScreen, CertificateNotices, CertificateRows};
 use crate::i18n::{lang, texts};
 use crate::model::CorporationStatus;
 use crate::time_fmt::date_time;
@@ -13,6 +13,16 @@ pub fn AdminStatusPage() -> impl IntoView {
     let t = texts();
     let data = Resource::new(|| (), |()| admin_status());
     let render = move |s: CorporationStatus| {
+        let holder = file_names(&s.contract_id, None);
+        let notice = |text: &str, users: &[String], id: &'static str| {
+            (!users.is_empty())
+                .then(|| view! { <li id=id>{text.replace("{list}", &users.join(t.list_separator))}</li> })
+        };
+        let user_notices = [
+            notice(t.notice_awaiting, &s.users_awaiting, "notice-users-awaiting"),
+            notice(t.notice_expiring, &s.users_expiring, "notice-users-expiring"),
+        ];
+        let none = user_notices.iter().all(Option::is_none);
         view! {
             <dl class="status">
                 <dt>{t.corp_name}</dt>
@@ -23,9 +33,14 @@ pub fn AdminStatusPage() -> impl IntoView {
                 <dd id="previous-logon">
                     {s.previous_logon_at.map_or_else(|| t.first_logon.to_owned(), |at| date_time(at, lang()))}
                 </dd>
-                <dt>{t.admin_cert_expiry}</dt>
-                <dd>{s.admin_certificate_expires_at.map_or_else(|| t.not_issued.to_owned(), |at| date_time(at, lang()))}</dd>
+                <CertificateRows status=s.certificate.clone()/>
             </dl>
+            <section aria-labelledby="notices-title">
+                <h2 id="notices-title">{t.notices}</h2>
+                <CertificateNotices status=s.certificate by_certificate=s.by_certificate holder=holder
+                    acquire_path="/admin/acquire"/>
+                {if none { view! { <p>{t.no_notices}</p> }.into_any() } else { view! { <ul>{user_notices}</ul> }.into_any() }}
+            </section>
         }
     };
     view! { <AdminScreen title=t.corp_status_title data=data render=render/> }

@@ -1,15 +1,44 @@
-//! Screen 9, 利用者ログオン — announced on the top page; the logon itself comes with the user-side issue.
+//! Screen 9, 利用者ログオン (ID・暗証番号方式): 「契約法人ID」「利用者ID」「利用者暗証番号」 [ログオン];
+//! links 「電子証明書取得はこちら」 and 「電子証明書を使用したログオンはこちら」.
+//! Works without JavaScript: the form posts to the server function, which redirects.
 
-use crate::components::Layout;
+use crate::api::auth::UserLogon;
+use crate::components::{form_message, Layout, PinField, TextField};
+use crate::error::Field;
 use crate::i18n::texts;
 use leptos::prelude::*;
 
 #[component]
 pub fn UserLogonPage() -> impl IntoView {
     let t = texts();
+    let origins = crate::origins();
+    let logon = ServerAction::<UserLogon>::new();
+    let shown = Signal::derive(move || logon.value().get().and_then(Result::err));
+    let general = form_message(shown);
     view! {
         <Layout title=t.user_logon_title>
-            <p class="notice">{t.user_logon_coming}</p>
+            <p class="method">{t.id_pin_method}</p>
+            <div role="alert" class="alert-slot">
+                {move || general.get().map(|m| view! { <p class="error" id="logon-error">{m}</p> })}
+            </div>
+            <ActionForm action=logon attr:class="form" attr:novalidate=true>
+                <TextField field=Field::ContractId label=t.contract_id shown=shown hint=t.contract_id_hint
+                    maxlength=16 autocomplete="organization"/>
+                <TextField field=Field::UserId label=t.user_id_label shown=shown hint=t.user_id_hint
+                    maxlength=30 autocomplete="username"/>
+                <PinField field=Field::UserPin label=t.user_pin_label shown=shown maxlength=64
+                    autocomplete="current-password"/>
+                <p class="note">{t.softkb_note}</p>
+                <div class="actions">
+                    <button type="submit" class="primary" disabled=move || logon.pending().get()>
+                        {move || if logon.pending().get() { t.logging_on } else { t.logon }}
+                    </button>
+                </div>
+            </ActionForm>
+            <ul class="links">
+                <li><a href="/user/acquire">{t.link_acquire}</a></li>
+                <li><a href=origins.cert_url("/cert/logon") rel="external">{t.link_cert_logon}</a></li>
+            </ul>
             <p><a href="/">{t.back_to_top}</a></p>
         </Layout>
     }

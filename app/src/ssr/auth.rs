@@ -5,21 +5,35 @@
 //! The audit log records the real reason.
 
 use super::audit::{self, Event, Outcome};
+use super::certificates::{self, CertOwner};
 use super::db;
+use super::request::{Call, TlsClient};
 use super::secret::{Pin, SessionToken};
 use super::session::{self, Principal};
 use super::{internal, AppState};
-use crate::error::AppError;
-use crate::model::CorporationStatus;
+use crate::error::{AppError, CertProblem, Field, Problem};
+use crate::model::{CertState, CertificateHolder, CertificateStatus, CorporationStatus, UserOverview};
 use crate::validate;
 
 /// Longest string from a failed logon that goes into the audit log as the actor.
 const MAX_TYPED_ID_IN_AUDIT: usize = 32;
 
 /// An authenticated administrator.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct AdminSession {
     pub corporation_id: i64,
+    /// Logged on by certificate: its owner record (checked at this request).
+    pub certificate: Option<CertOwner>,
+}
+
+/// An authenticated user.
+#[derive(Debug, Clone)]
+pub struct UserSession {
+    pub corporation_id: i64,
+    pub user_pk: i64,
+    pub certificate: Option<CertOwner>,
+    /// The session's token hash (kept when a PIN change ends the person's other sessions).
+    pub token_hash: Vec<u8>,
 }
 
 /// 管理者ログオン (ID・暗証番号方式). Returns the new session's token.
@@ -50,9 +64,10 @@ pub async fn admin_logon(
             db::corporations::record_admin_logon(&mut tx, c.id, now)
                 .await
                 .map_err(|e| internal("record logon", e))?;
-            let token = session::open(&mut tx, &Principal::Admin { corporation_id: c.id }, client_addr, now)
-                .await
-                .map_err(|e| internal("open session", e))?;
+            let token =
+                session::open(&mut tx, &Principal::Admin { corporation_id: c.id }, None, client_addr, now)
+                    .await
+                    .map_err(|e| internal("open session", e))?;
             let actor = format!("admin:{}", c.contract_id);
             audit::record(
                 &mut tx,
@@ -106,20 +121,352 @@ pub async fn admin_logon(
     result
 }
 
-/// The administrator behind a session token, or [`AppError::Unauthenticated`].
-pub async fn require_admin(
+/// Who is calling, decided at every request. On the certificate listener the presented
+/// certificate is judged first (so a reissued certificate gets its clear message even though its
+/// sessions already ended); a certificate session must come with exactly its certificate, and an
+/// ID session is refused there. On the ID listener a certificate session is refused.
+pub async fn authenticate(
     state: &AppState,
     token: Option<&SessionToken>,
+    tls: Option<&TlsClient>,
     now: i64,
-) -> Result<AdminSession, AppError> {
+) -> Result<(Principal, Option<CertOwner>), AppError> {
+    let presented = match tls {
+        Some(tls) => {
+            let der = tls.certificate.as_deref().ok_or(AppError::CertificateRefused(CertProblem::Missing))?;
+            Some(certificates::judge(state, der, now).await?)
+        }
+        None => None,
+    };
     let token = token.ok_or(AppError::Unauthenticated)?;
-    match session::resume(&state.db, &state.settings, token, now)
+    let live = session::resume(&state.db, &state.settings, token, now)
         .await
         .map_err(|e| internal("resume session", e))?
-    {
-        Some(Principal::Admin { corporation_id }) => Ok(AdminSession { corporation_id }),
+        .ok_or(AppError::Unauthenticated)?;
+    match (live.cert_serial, presented) {
+        (None, None) => Ok((live.principal, None)),
+        (Some(serial), Some(owner)) if owner.serial == serial => Ok((live.principal, Some(owner))),
+        (Some(_), Some(_)) => Err(AppError::CertificateRefused(CertProblem::Mismatch)),
         _ => Err(AppError::Unauthenticated),
     }
+}
+
+/// The administrator calling, or [`AppError::Unauthenticated`].
+pub async fn require_admin(call: &Call, now: i64) -> Result<AdminSession, AppError> {
+    let tls = call.parts.extensions.get::<TlsClient>();
+    match authenticate(&call.state, call.session_token().as_ref(), tls, now).await? {
+        (Principal::Admin { corporation_id }, certificate) => {
+            Ok(AdminSession { corporation_id, certificate })
+        }
+        _ => Err(AppError::Unauthenticated),
+    }
+}
+
+/// The user calling, or [`AppError::Unauthenticated`]. A user who was locked, set 事故登録 or
+/// deleted since logon is refused at the next request. With provisional PINs only the PIN change
+/// is allowed (`pin_change`).
+pub async fn require_user(call: &Call, now: i64, pin_change: bool) -> Result<UserSession, AppError> {
+    let tls = call.parts.extensions.get::<TlsClient>();
+    let token = call.session_token();
+    let (Principal::User { corporation_id, user_pk }, certificate) =
+        authenticate(&call.state, token.as_ref(), tls, now).await?
+    else {
+        return Err(AppError::Unauthenticated);
+    };
+    let user = db::users::find_by_pk(&call.state.db, user_pk)
+        .await
+        .map_err(|e| internal("user", e))?
+        .ok_or(AppError::Unauthenticated)?;
+    if user.deleted_at.is_some() || user.suspended || user.accident {
+        return Err(AppError::Unauthenticated);
+    }
+    if user.pins_provisional && !pin_change {
+        return Err(AppError::PinChangeRequired);
+    }
+    let token_hash = token.as_ref().map(session::token_hash).unwrap_or_default();
+    Ok(UserSession { corporation_id, user_pk, certificate, token_hash })
+}
+
+/// The certificate presented on the certificate-logon origin, and whose it is.
+pub async fn presented(call: &Call, now: i64) -> Result<(CertOwner, CertificateHolder), AppError> {
+    let tls =
+        call.parts.extensions.get::<TlsClient>().ok_or(AppError::CertificateRefused(CertProblem::Missing))?;
+    let der = tls.certificate.as_deref().ok_or(AppError::CertificateRefused(CertProblem::Missing))?;
+    let owner = certificates::judge(&call.state, der, now).await?;
+    let shown = CertificateHolder {
+        corporation_name: owner.corporation_name.clone(),
+        contract_id: owner.contract_id.clone(),
+        user_id: owner.user_id.clone(),
+        user_name: owner.user_name.clone(),
+        not_after: owner.not_after,
+    };
+    Ok((owner, shown))
+}
+
+/// 電子証明書方式のログオン: the presented certificate names the person; only its owner's PIN is
+/// asked (契約法人暗証番号 or 利用者暗証番号). The new session is bound to the certificate.
+/// Returns the token and where to go next.
+/// `field` is the PIN field of the form used: [`Field::Pin`] (administrator) or
+/// [`Field::UserPin`]; a certificate of the other kind of holder is refused.
+pub async fn certificate_logon(
+    call: &Call,
+    pin: &Pin,
+    field: Field,
+    now: i64,
+) -> Result<(SessionToken, &'static str), AppError> {
+    if let Err(problem) = validate::logon_pin(pin.expose()) {
+        return Err(AppError::field(field, problem));
+    }
+    let (owner, _) = presented(call, now).await?;
+    if owner.user_pk.is_some() != (field == Field::UserPin) {
+        return Err(AppError::Forbidden);
+    }
+    let state = &call.state;
+    let corp = db::corporations::find_by_id(&state.db, owner.corporation_id)
+        .await
+        .map_err(|e| internal("corp", e))?
+        .ok_or(AppError::LogonFailed)?;
+    let user = match owner.user_pk {
+        Some(pk) => db::users::find_by_pk(&state.db, pk).await.map_err(|e| internal("user", e))?,
+        None => None,
+    };
+    let hash = match &user {
+        Some(u) => &u.pin_hash.0,
+        None => &corp.admin_pin_hash.0,
+    };
+    let pin_ok = state.pins.verify(Some(hash), pin).await.map_err(|e| internal("pin verify", e))?;
+    let action = if user.is_some() { "user_logon" } else { "admin_logon" };
+    let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
+    let result = if pin_ok {
+        let principal = if let Some(u) = &user {
+            db::users::record_logon(&mut tx, u.id, now).await.map_err(|e| internal("record logon", e))?;
+            Principal::User { corporation_id: corp.id, user_pk: u.id }
+        } else {
+            db::corporations::record_admin_logon(&mut tx, corp.id, now)
+                .await
+                .map_err(|e| internal("record logon", e))?;
+            Principal::Admin { corporation_id: corp.id }
+        };
+        let token = session::open(&mut tx, &principal, Some(&owner.serial), &call.client_addr, now)
+            .await
+            .map_err(|e| internal("open session", e))?;
+        let next = match &user {
+            Some(u) if u.pins_provisional => "/user/pins",
+            Some(_) => "/user/status",
+            None => "/admin/status",
+        };
+        Ok((token, next))
+    } else {
+        match &user {
+            Some(u) => db::users::record_failure(&mut tx, u.id).await,
+            None => db::corporations::record_admin_failure(&mut tx, corp.id).await,
+        }
+        .map_err(|e| internal("record failure", e))?;
+        Err(AppError::LogonFailed)
+    };
+    let detail = format!(
+        "method=certificate serial={}{}",
+        hex::encode(&owner.serial),
+        if pin_ok { "" } else { " wrong pin" }
+    );
+    audit::record(
+        &mut tx,
+        &Event {
+            actor: &owner.actor,
+            corporation_id: Some(corp.id),
+            action,
+            target: "",
+            outcome: if pin_ok { Outcome::Success } else { Outcome::Failure },
+            detail: &detail,
+            client_addr: &call.client_addr,
+        },
+        now,
+    )
+    .await
+    .map_err(|e| internal("audit", e))?;
+    tx.commit().await.map_err(|e| internal("commit", e))?;
+    result
+}
+
+/// 利用者ログオン (ID・暗証番号方式). Returns the token and where to go next (the PIN change
+/// while the PINs are provisional). Unknown corporation or user, wrong PIN, and a user who may
+/// not log on (利用停止, 事故登録, 登録抹消, 契約法人利用中止) all get one generic answer; a right PIN
+/// of a user whose method is 電子証明書方式 is told to use the certificate.
+pub async fn user_logon(
+    state: &AppState,
+    contract_id: &str,
+    user_id: &str,
+    pin: &Pin,
+    client_addr: &str,
+    now: i64,
+) -> Result<(SessionToken, &'static str), AppError> {
+    let errors = validate::user_logon(contract_id, user_id, pin.expose());
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let corp = db::corporations::find_by_contract_id(&state.db, contract_id)
+        .await
+        .map_err(|e| internal("logon lookup", e))?;
+    let user = match &corp {
+        Some(c) => {
+            db::users::find(&state.db, c.id, user_id).await.map_err(|e| internal("logon lookup", e))?
+        }
+        None => None,
+    };
+    let pin_ok = state
+        .pins
+        .verify(user.as_ref().map(|u| &u.pin_hash.0), pin)
+        .await
+        .map_err(|e| internal("pin verify", e))?;
+    let refusal = match (&corp, &user) {
+        (None, _) | (_, None) => Some("unknown contract id or user id"),
+        _ if !pin_ok => Some("wrong pin"),
+        (Some(c), _) if c.suspended_at.is_some() => Some("contract suspended"),
+        (_, Some(u)) if u.suspended => Some("user suspended"),
+        (_, Some(u)) if u.accident => Some("accident registered"),
+        (_, Some(u)) if u.logon_method == "certificate" => Some("logon method is certificate"),
+        _ => None,
+    };
+    let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
+    let typed = |s: &str| s.chars().take(MAX_TYPED_ID_IN_AUDIT).collect::<String>();
+    let actor = format!("user:{}/{}", typed(contract_id), typed(user_id));
+    let result = match (refusal, &corp, &user) {
+        (None, Some(c), Some(u)) => {
+            db::users::record_logon(&mut tx, u.id, now).await.map_err(|e| internal("record logon", e))?;
+            let principal = Principal::User { corporation_id: c.id, user_pk: u.id };
+            let token = session::open(&mut tx, &principal, None, client_addr, now)
+                .await
+                .map_err(|e| internal("open session", e))?;
+            Ok((token, if u.pins_provisional { "/user/pins" } else { "/user/status" }))
+        }
+        (Some("logon method is certificate"), _, _) => Err(AppError::UseCertificateLogon),
+        _ => {
+            if let Some(u) = user.as_ref().filter(|_| !pin_ok) {
+                db::users::record_failure(&mut tx, u.id).await.map_err(|e| internal("record failure", e))?;
+            }
+            Err(AppError::LogonFailed)
+        }
+    };
+    audit::record(
+        &mut tx,
+        &Event {
+            actor: &actor,
+            corporation_id: corp.as_ref().map(|c| c.id),
+            action: "user_logon",
+            target: "",
+            outcome: if result.is_ok() { Outcome::Success } else { Outcome::Failure },
+            detail: refusal.unwrap_or("method=id_pin"),
+            client_addr,
+        },
+        now,
+    )
+    .await
+    .map_err(|e| internal("audit", e))?;
+    tx.commit().await.map_err(|e| internal("commit", e))?;
+    result
+}
+
+/// 暗証番号変更 at first logon: both PINs become final; every other session of the user ends.
+pub async fn change_pins(
+    state: &AppState,
+    user: &UserSession,
+    new_pins: [&str; 4],
+    client_addr: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let errors = validate::pin_change(new_pins);
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let row = db::users::find_by_pk(&state.db, user.user_pk)
+        .await
+        .map_err(|e| internal("user", e))?
+        .ok_or(AppError::Unauthenticated)?;
+    let (pin, confirm) = (Pin::new(new_pins[0].to_owned()), Pin::new(new_pins[2].to_owned()));
+    // A "change" to the same provisional PIN is no change.
+    if state.pins.verify(Some(&row.pin_hash.0), &pin).await.map_err(|e| internal("pin", e))? {
+        return Err(AppError::field(Field::UserPin, Problem::SameAsOld));
+    }
+    if state.pins.verify(Some(&row.confirm_pin_hash.0), &confirm).await.map_err(|e| internal("pin", e))? {
+        return Err(AppError::field(Field::UserConfirmPin, Problem::SameAsOld));
+    }
+    let pin_hash = state.pins.hash(&pin).await.map_err(|e| internal("hash", e))?;
+    let confirm_hash = state.pins.hash(&confirm).await.map_err(|e| internal("hash", e))?;
+    let corp = db::corporations::find_by_id(&state.db, user.corporation_id)
+        .await
+        .map_err(|e| internal("corp", e))?
+        .ok_or(AppError::Unauthenticated)?;
+    let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
+    db::users::set_final_pins(&mut tx, row.id, &pin_hash, &confirm_hash)
+        .await
+        .map_err(|e| internal("pins", e))?;
+    db::sessions::delete_others(&mut tx, user.corporation_id, Some(row.id), &user.token_hash)
+        .await
+        .map_err(|e| internal("sessions", e))?;
+    let actor = format!("user:{}/{}", corp.contract_id, row.user_id);
+    audit::record(
+        &mut tx,
+        &Event {
+            actor: &actor,
+            corporation_id: Some(corp.id),
+            action: "user_pin_change",
+            target: &row.user_id,
+            outcome: Outcome::Success,
+            detail: "both PINs",
+            client_addr,
+        },
+        now,
+    )
+    .await
+    .map_err(|e| internal("audit", e))?;
+    tx.commit().await.map_err(|e| internal("commit", e))
+}
+
+/// The certificate part of a status screen.
+async fn certificate_status(
+    state: &AppState,
+    corporation_id: i64,
+    user_pk: Option<i64>,
+    now: i64,
+) -> Result<CertificateStatus, AppError> {
+    let live = db::certificates::live_of(&state.db, corporation_id, user_pk)
+        .await
+        .map_err(|e| internal("live", e))?;
+    let cert_state = certificates::state_of(live.as_ref(), now);
+    let until = live.as_ref().map(|c| {
+        if cert_state == CertState::AwaitingAcquisition {
+            c.acquire_by
+        } else {
+            c.not_after.unwrap_or(0)
+        }
+    });
+    let renewal_open = live
+        .as_ref()
+        .filter(|c| c.state == "issued")
+        .and_then(|c| c.not_after)
+        .is_some_and(|na| certificates::renewal_open(na, now));
+    Ok(CertificateStatus { state: cert_state, until, renewal_open })
+}
+
+/// 利用者ステータス.
+pub async fn user_status(state: &AppState, user: &UserSession, now: i64) -> Result<UserOverview, AppError> {
+    let corp = db::corporations::find_by_id(&state.db, user.corporation_id)
+        .await
+        .map_err(|e| internal("corp", e))?
+        .ok_or(AppError::Unauthenticated)?;
+    let row = db::users::find_by_pk(&state.db, user.user_pk)
+        .await
+        .map_err(|e| internal("user", e))?
+        .ok_or(AppError::Unauthenticated)?;
+    Ok(UserOverview {
+        corporation_name: corp.name,
+        contract_id: corp.contract_id,
+        user_id: row.user_id,
+        user_name: row.name,
+        previous_logon_at: row.previous_logon_at,
+        certificate: certificate_status(state, user.corporation_id, Some(user.user_pk), now).await?,
+        by_certificate: user.certificate.is_some(),
+    })
 }
 
 /// ログオフ: ends the session on the server. Logging off twice is harmless.
@@ -130,24 +477,36 @@ pub async fn logoff(
     now: i64,
 ) -> Result<(), AppError> {
     let Some(token) = token else { return Ok(()) };
-    let principal = session::resume(&state.db, &state.settings, token, now)
+    let live = session::resume(&state.db, &state.settings, token, now)
         .await
         .map_err(|e| internal("resume session", e))?;
     let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
     db::sessions::delete(&mut tx, &session::token_hash(token))
         .await
         .map_err(|e| internal("delete session", e))?;
-    if let Some(Principal::Admin { corporation_id }) = principal {
+    if let Some(live) = live {
+        let (corporation_id, user_pk) = match live.principal {
+            Principal::Admin { corporation_id } => (corporation_id, None),
+            Principal::User { corporation_id, user_pk } => (corporation_id, Some(user_pk)),
+        };
         let corp = db::corporations::find_by_id(&state.db, corporation_id)
             .await
-            .map_err(|e| internal("lookup", e))?;
-        let actor = format!("admin:{}", corp.map(|c| c.contract_id).unwrap_or_default());
+            .map_err(|e| internal("lookup", e))?
+            .map(|c| c.contract_id)
+            .unwrap_or_default();
+        let (actor, action) = match user_pk {
+            None => (format!("admin:{corp}"), "admin_logoff"),
+            Some(pk) => {
+                let user = db::users::find_by_pk(&state.db, pk).await.map_err(|e| internal("lookup", e))?;
+                (format!("user:{corp}/{}", user.map(|u| u.user_id).unwrap_or_default()), "user_logoff")
+            }
+        };
         audit::record(
             &mut tx,
             &Event {
                 actor: &actor,
                 corporation_id: Some(corporation_id),
-                action: "admin_logoff",
+                action,
                 target: "",
                 outcome: Outcome::Success,
                 detail: "",
@@ -161,16 +520,34 @@ pub async fn logoff(
     tx.commit().await.map_err(|e| internal("commit", e))
 }
 
-/// What 契約法人ステータス shows to this administrator.
-pub async fn admin_status(state: &AppState, admin: &AdminSession) -> Result<CorporationStatus, AppError> {
+/// What 契約法人ステータス shows to this administrator: the corporation, the administrator's own
+/// certificate, and notices about users' certificates (awaiting acquisition, expiring soon).
+pub async fn admin_status(
+    state: &AppState,
+    admin: &AdminSession,
+    now: i64,
+) -> Result<CorporationStatus, AppError> {
     let corp = db::corporations::find_by_id(&state.db, admin.corporation_id)
         .await
         .map_err(|e| internal("status lookup", e))?
         .ok_or(AppError::Unauthenticated)?;
+    let users = db::users::list(&state.db, corp.id).await.map_err(|e| internal("users", e))?;
+    let live =
+        db::certificates::live_in_corporation(&state.db, corp.id).await.map_err(|e| internal("live", e))?;
+    let users_in = |wanted: CertState| -> Vec<String> {
+        users
+            .iter()
+            .filter(|u| certificates::state_of(live.iter().find(|c| c.user_pk == Some(u.id)), now) == wanted)
+            .map(|u| u.user_id.clone())
+            .collect()
+    };
     Ok(CorporationStatus {
+        users_awaiting: users_in(CertState::AwaitingAcquisition),
+        users_expiring: users_in(CertState::ExpiringSoon),
+        certificate: certificate_status(state, corp.id, None, now).await?,
+        by_certificate: admin.certificate.is_some(),
         contract_id: corp.contract_id,
         corporation_name: corp.name,
         previous_logon_at: corp.previous_logon_at,
-        admin_certificate_expires_at: None,
     })
 }

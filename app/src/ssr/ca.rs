@@ -118,6 +118,21 @@ pub fn verify_csr(der: &[u8]) -> Result<Vec<u8>, CsrError> {
     Ok(spki.raw.to_vec())
 }
 
+/// The serial number of a DER certificate, as the bytes we store; `None` if it does not parse.
+pub fn serial_of(der: &[u8]) -> Option<Vec<u8>> {
+    use x509_parser::prelude::FromDer;
+    let (_, cert) = x509_parser::certificate::X509Certificate::from_der(der).ok()?;
+    Some(cert.tbs_certificate.raw_serial().to_vec())
+}
+
+/// `(notBefore, notAfter)` of a DER certificate as unix seconds; `None` if it does not parse.
+pub fn validity_of(der: &[u8]) -> Option<(i64, i64)> {
+    use x509_parser::prelude::FromDer;
+    let (_, cert) = x509_parser::certificate::X509Certificate::from_der(der).ok()?;
+    let v = cert.validity();
+    Some((v.not_before.timestamp(), v.not_after.timestamp()))
+}
+
 /// Who a client certificate is for, and for how long.
 #[derive(Debug, Clone)]
 pub struct ClientProfile<'a> {
@@ -225,6 +240,20 @@ impl CertificateAuthority {
 
     pub fn cert_pem(&self) -> &str {
         &self.cert_pem
+    }
+
+    /// The CA certificate, DER (the trust anchor of the certificate-logon listener).
+    pub fn cert_der(&self) -> Vec<u8> {
+        ::pem::parse(&self.cert_pem).map(::pem::Pem::into_contents).unwrap_or_default()
+    }
+
+    /// The CA's subject as shown to people (発行者), e.g. `CN=bizdirect Issuing CA, O=bizdirect, C=JP`.
+    pub fn subject(&self) -> String {
+        use x509_parser::prelude::FromDer;
+        let der = self.cert_der();
+        x509_parser::certificate::X509Certificate::from_der(&der)
+            .map(|(_, c)| c.subject().to_string())
+            .unwrap_or_default()
     }
 
     /// Issues an HTTPS server certificate for the loopback names. Returns `(chain PEM, key)`,

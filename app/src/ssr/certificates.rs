@@ -12,7 +12,7 @@ use super::db::{
 use super::secret::Pin;
 use super::{internal, AppState};
 use crate::error::{AppError, Field, Problem};
-use crate::model::{AcquiredCertificate, CertState};
+use crate::model::{AcquiredCertificate, AcquisitionTarget, CertState};
 use time::OffsetDateTime;
 
 /// RFC 5280 CRLReason codes used here.
@@ -156,7 +156,8 @@ pub async fn revoke_live(
     )
     .await
     .map_err(|e| internal("audit", e))?;
-    if old.serial.is_some() {
+    if let Some(serial) = &old.serial {
+        db::sessions::delete_for_certificate(tx, serial).await.map_err(|e| internal("end sessions", e))?;
         refresh_crl(tx, state, now).await?;
     }
     Ok(true)
@@ -209,99 +210,155 @@ pub async fn reissue(
     .map_err(|e| internal("audit", e))
 }
 
-/// Server side of 電子証明書取得: checks the user's two PINs, the open issuance and its window,
-/// verifies the CSR, issues the certificate with our profile and records it.
-/// What 電子証明書取得 sends.
+/// What 電子証明書取得 sends: the holder's credentials (`user_id` `None`: the corporation's
+/// administrator, with the two administrator PINs) and, on [取得], the CSR.
 #[derive(Debug)]
 pub struct AcquireRequest<'a> {
     pub contract_id: &'a str,
-    pub user_id: &'a str,
+    pub user_id: Option<&'a str>,
     pub pin: &'a Pin,
     pub confirm_pin: &'a Pin,
-    /// PKCS#10, PEM.
-    pub csr_pem: &'a str,
 }
 
-pub async fn acquire(
+/// The holder whose two PINs were right.
+struct Checked {
+    corp: db::corporations::CorporationRow,
+    user: Option<db::users::UserRow>,
+    actor: String,
+}
+
+impl Checked {
+    fn holder(&self) -> Holder<'_> {
+        match &self.user {
+            Some(u) => Holder { name: &u.user_id, user_pk: Some(u.id) },
+            None => Holder { name: ADMIN_HOLDER, user_pk: None },
+        }
+    }
+}
+
+/// How the administrator appears as a certificate holder in the audit log.
+pub const ADMIN_HOLDER: &str = "(admin)";
+
+/// Checks the two PINs of the holder (always hashing twice, whoever it is). A wrong credential is
+/// [`AppError::LogonFailed`] and is audited.
+async fn check_holder(
     state: &AppState,
     req: &AcquireRequest<'_>,
     client_addr: &str,
     now: i64,
-) -> Result<AcquiredCertificate, AppError> {
-    let AcquireRequest { contract_id, user_id, pin, confirm_pin, csr_pem } = *req;
-    let corp = db::corporations::find_by_contract_id(&state.db, contract_id)
+) -> Result<Checked, AppError> {
+    let corp = db::corporations::find_by_contract_id(&state.db, req.contract_id)
         .await
         .map_err(|e| internal("corp", e))?;
-    let user = match &corp {
-        Some(c) => db::users::find(&state.db, c.id, user_id).await.map_err(|e| internal("user", e))?,
-        None => None,
+    let user = match (&corp, req.user_id) {
+        (Some(c), Some(user_id)) => {
+            db::users::find(&state.db, c.id, user_id).await.map_err(|e| internal("user", e))?
+        }
+        _ => None,
     };
-    let pin_ok =
-        state.pins.verify(user.as_ref().map(|u| &u.pin_hash.0), pin).await.map_err(|e| internal("pin", e))?;
-    let confirm_ok = state
-        .pins
-        .verify(user.as_ref().map(|u| &u.confirm_pin_hash.0), confirm_pin)
-        .await
-        .map_err(|e| internal("pin", e))?;
-    let actor = format!("user:{contract_id}/{user_id}");
-    let (Some(corp), Some(user), true, true) = (corp, user, pin_ok, confirm_ok) else {
-        return Err(AppError::LogonFailed);
+    let (pin_hash, confirm_hash) = match (&corp, req.user_id, &user) {
+        (Some(c), None, _) => (Some(&c.admin_pin_hash.0), Some(&c.admin_confirm_pin_hash.0)),
+        (_, Some(_), Some(u)) => (Some(&u.pin_hash.0), Some(&u.confirm_pin_hash.0)),
+        _ => (None, None),
     };
-    if corp.suspended_at.is_some() || user.suspended || user.accident {
+    let pin_ok = state.pins.verify(pin_hash, req.pin).await.map_err(|e| internal("pin", e))?;
+    let confirm_ok =
+        state.pins.verify(confirm_hash, req.confirm_pin).await.map_err(|e| internal("pin", e))?;
+    let typed = |s: &str| s.chars().take(32).collect::<String>();
+    let actor = match req.user_id {
+        Some(u) => format!("user:{}/{}", typed(req.contract_id), typed(u)),
+        None => format!("admin:{}", typed(req.contract_id)),
+    };
+    let found = corp.is_some() && (req.user_id.is_none() || user.is_some());
+    if found && pin_ok && confirm_ok {
+        let corp = corp.ok_or(AppError::LogonFailed)?;
+        return Ok(Checked { corp, user, actor });
+    }
+    let reason = if found { "wrong pin" } else { "unknown holder" };
+    let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
+    audit::record(
+        &mut tx,
+        &Event {
+            actor: &actor,
+            corporation_id: corp.as_ref().map(|c| c.id),
+            action: "certificate_acquire",
+            target: req.user_id.unwrap_or(ADMIN_HOLDER),
+            outcome: Outcome::Failure,
+            detail: reason,
+            client_addr,
+        },
+        now,
+    )
+    .await
+    .map_err(|e| internal("audit", e))?;
+    tx.commit().await.map_err(|e| internal("commit", e))?;
+    Err(AppError::LogonFailed)
+}
+
+/// The open issuance of a checked holder, or why there is none.
+async fn open_issuance(tx: &mut Tx, checked: &Checked, now: i64) -> Result<CertRow, AppError> {
+    let blocked = checked.user.as_ref().is_some_and(|u| u.suspended || u.accident);
+    if checked.corp.suspended_at.is_some() || blocked {
         return Err(AppError::NoOpenIssuance);
     }
-    let spki = ca::verify_csr(&pem_or_der(csr_pem)).map_err(|e| {
-        tracing::info!("refused CSR from {actor}: {e}");
-        AppError::field(Field::Csr, Problem::Format)
-    })?;
-
-    let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
-    let live =
-        db::certificates::live(&mut tx, corp.id, Some(user.id)).await.map_err(|e| internal("live", e))?;
+    let live = db::certificates::live(tx, checked.corp.id, checked.holder().user_pk)
+        .await
+        .map_err(|e| internal("live", e))?;
     let Some(issuance) = live.filter(|c| c.state == "awaiting") else {
         return Err(AppError::NoOpenIssuance);
     };
     if issuance.acquire_by <= now {
         return Err(AppError::AcquisitionExpired);
     }
-    let serial = loop {
-        let s = ca::random_serial().to_bytes();
-        if !db::certificates::serial_exists(&mut tx, &s).await.map_err(|e| internal("serial", e))? {
-            break s;
-        }
-    };
-    let not_before = now - 300;
-    let not_after = now + state.settings.certificate_validity_secs;
-    let der = state
-        .ca
-        .issue_client(
-            &spki,
-            &ClientProfile {
-                corporation_name: &corp.name,
-                contract_id: &corp.contract_id,
-                user_id: Some(&user.user_id),
-                serial: &serial,
-                not_before: odt(not_before),
-                not_after: odt(not_after),
-                crl_url: &state.settings.crl_url,
-            },
-        )
-        .map_err(|e| internal("issue", e))?;
-    db::certificates::complete(
-        &mut tx,
-        &Completed { id: issuance.id, serial: &serial, der: &der, not_before, not_after },
-        now,
-    )
-    .await
-    .map_err(|e| internal("complete", e))?;
-    let detail = format!("serial={} not_after={not_after}", hex::encode(&serial));
+    Ok(issuance)
+}
+
+/// 電子証明書取得, first step: who the certificate will be for (after checking both PINs and
+/// that an issuance is open). Nothing changes.
+pub async fn preview(
+    state: &AppState,
+    req: &AcquireRequest<'_>,
+    client_addr: &str,
+    now: i64,
+) -> Result<AcquisitionTarget, AppError> {
+    let checked = check_holder(state, req, client_addr, now).await?;
+    let mut tx = state.db.begin().await.map_err(|e| internal("begin", e))?;
+    let issuance = open_issuance(&mut tx, &checked, now).await?;
+    Ok(AcquisitionTarget {
+        corporation_name: checked.corp.name.clone(),
+        contract_id: checked.corp.contract_id.clone(),
+        user_id: checked.user.as_ref().map(|u| u.user_id.clone()),
+        holder_name: checked.user.as_ref().map(|u| u.name.clone()),
+        acquire_by: issuance.acquire_by,
+    })
+}
+
+/// Server side of 電子証明書取得: checks the holder's two PINs, the open issuance and its window,
+/// verifies the CSR, issues the certificate with our profile and records it. The issuance stays
+/// open until this succeeds, so an interrupted acquisition loses nothing.
+pub async fn acquire(
+    state: &AppState,
+    req: &AcquireRequest<'_>,
+    csr_pem: &str,
+    client_addr: &str,
+    now: i64,
+) -> Result<AcquiredCertificate, AppError> {
+    let checked = check_holder(state, req, client_addr, now).await?;
+    let spki = checked_csr(csr_pem, &checked.actor)?;
+    let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
+    let issuance = open_issuance(&mut tx, &checked, now).await?;
+    let issued = sign(&mut tx, state, &checked.corp, checked.user.as_ref(), &spki, now).await?;
+    db::certificates::complete(&mut tx, &issued.completed(issuance.id), now)
+        .await
+        .map_err(|e| internal("complete", e))?;
+    let detail = format!("serial={} not_after={}", hex::encode(&issued.serial), issued.not_after);
     audit::record(
         &mut tx,
         &Event {
-            actor: &actor,
-            corporation_id: Some(corp.id),
+            actor: &checked.actor,
+            corporation_id: Some(checked.corp.id),
             action: "certificate_acquire",
-            target: &user.user_id,
+            target: checked.holder().name,
             outcome: Outcome::Success,
             detail: &detail,
             client_addr,
@@ -311,12 +368,236 @@ pub async fn acquire(
     .await
     .map_err(|e| internal("audit", e))?;
     tx.commit().await.map_err(|e| internal("commit", e))?;
-    Ok(AcquiredCertificate {
-        certificate_pem: pem("CERTIFICATE", &der),
-        chain_pem: state.ca.cert_pem().to_owned(),
-        serial: hex::encode(&serial),
-        not_after,
+    Ok(issued.into_acquired(state))
+}
+
+/// The CSR's public key, or a field error on `csr`.
+fn checked_csr(csr_pem: &str, actor: &str) -> Result<Vec<u8>, AppError> {
+    ca::verify_csr(&pem_or_der(csr_pem)).map_err(|e| {
+        tracing::info!("refused CSR from {actor}: {e}");
+        AppError::field(Field::Csr, Problem::Format)
     })
+}
+
+/// A certificate just signed (not yet stored).
+struct Issued {
+    serial: Vec<u8>,
+    der: Vec<u8>,
+    not_before: i64,
+    not_after: i64,
+}
+
+impl Issued {
+    fn completed(&self, id: i64) -> Completed<'_> {
+        Completed {
+            id,
+            serial: &self.serial,
+            der: &self.der,
+            not_before: self.not_before,
+            not_after: self.not_after,
+        }
+    }
+
+    fn into_acquired(self, state: &AppState) -> AcquiredCertificate {
+        AcquiredCertificate {
+            certificate_pem: pem("CERTIFICATE", &self.der),
+            chain_pem: state.ca.cert_pem().to_owned(),
+            serial: hex::encode(&self.serial),
+            not_after: self.not_after,
+            issuer: state.ca.subject(),
+        }
+    }
+}
+
+/// Signs a certificate for the holder's key with a fresh serial (never used before).
+async fn sign(
+    tx: &mut Tx,
+    state: &AppState,
+    corp: &db::corporations::CorporationRow,
+    user: Option<&db::users::UserRow>,
+    spki: &[u8],
+    now: i64,
+) -> Result<Issued, AppError> {
+    let serial = loop {
+        let s = ca::random_serial().to_bytes();
+        if !db::certificates::serial_exists(tx, &s).await.map_err(|e| internal("serial", e))? {
+            break s;
+        }
+    };
+    let not_before = now - 300;
+    let not_after = now + state.settings.certificate_validity_secs;
+    let der = state
+        .ca
+        .issue_client(
+            spki,
+            &ClientProfile {
+                corporation_name: &corp.name,
+                contract_id: &corp.contract_id,
+                user_id: user.map(|u| u.user_id.as_str()),
+                serial: &serial,
+                not_before: odt(not_before),
+                not_after: odt(not_after),
+                crl_url: &state.settings.crl_url,
+            },
+        )
+        .map_err(|e| internal("issue", e))?;
+    Ok(Issued { serial, der, not_before, not_after })
+}
+
+/// The owner of a current certificate, as [`judge`] found it.
+#[derive(Debug, Clone)]
+pub struct CertOwner {
+    pub corporation_id: i64,
+    /// `None`: the corporation's administrator.
+    pub user_pk: Option<i64>,
+    pub serial: Vec<u8>,
+    pub not_after: i64,
+    /// For the audit log: `admin:<契約法人ID>` or `user:<契約法人ID>/<利用者ID>`.
+    pub actor: String,
+    pub corporation_name: String,
+    pub contract_id: String,
+    pub user_id: Option<String>,
+    pub user_name: Option<String>,
+}
+
+/// Decides, against the database, whether a presented client certificate is current: issued by
+/// us (the exact certificate on record), not revoked, not expired, and its owner may log on.
+/// Run on every request of the certificate listener — the TLS layer checks only the chain.
+pub async fn judge(state: &AppState, der: &[u8], now: i64) -> Result<CertOwner, AppError> {
+    use crate::error::CertProblem;
+    let refused = |p| Err(AppError::CertificateRefused(p));
+    let Some(serial) = ca::serial_of(der) else { return refused(CertProblem::NotOurs) };
+    let row = db::certificates::by_serial(&state.db, &serial).await.map_err(|e| internal("by serial", e))?;
+    let Some(row) = row.filter(|r| r.der.as_deref() == Some(der)) else {
+        return refused(CertProblem::NotOurs);
+    };
+    if row.state == "revoked" {
+        let reissued = row.revocation_reason == Some(i64::from(reason::SUPERSEDED));
+        return refused(if reissued { CertProblem::Reissued } else { CertProblem::Revoked });
+    }
+    let not_after = row.not_after.unwrap_or(0);
+    if not_after <= now {
+        return refused(CertProblem::Expired);
+    }
+    let corp = db::corporations::find_by_id(&state.db, row.corporation_id)
+        .await
+        .map_err(|e| internal("corp", e))?
+        .ok_or(AppError::CertificateRefused(CertProblem::NotOurs))?;
+    if corp.suspended_at.is_some() {
+        return refused(CertProblem::Blocked);
+    }
+    let user = match row.user_pk {
+        Some(pk) => Some(
+            db::users::find_by_pk(&state.db, pk)
+                .await
+                .map_err(|e| internal("user", e))?
+                .ok_or(AppError::CertificateRefused(CertProblem::NotOurs))?,
+        ),
+        None => None,
+    };
+    if user.as_ref().is_some_and(|u| u.deleted_at.is_some() || u.suspended || u.accident) {
+        return refused(CertProblem::Blocked);
+    }
+    Ok(CertOwner {
+        corporation_id: corp.id,
+        user_pk: row.user_pk,
+        serial,
+        not_after,
+        actor: match &user {
+            Some(u) => format!("user:{}/{}", corp.contract_id, u.user_id),
+            None => format!("admin:{}", corp.contract_id),
+        },
+        corporation_name: corp.name,
+        contract_id: corp.contract_id,
+        user_id: user.as_ref().map(|u| u.user_id.clone()),
+        user_name: user.map(|u| u.name),
+    })
+}
+
+/// Renewal is open from this long before expiry (SPEC: 30 days).
+pub const RENEWAL_OPENS_SECS: i64 = EXPIRING_SOON_SECS;
+
+/// Whether a certificate valid until `not_after` may be renewed at `now`.
+pub fn renewal_open(not_after: i64, now: i64) -> bool {
+    now < not_after && not_after - now <= RENEWAL_OPENS_SECS
+}
+
+/// 更新: with the current certificate (the caller judged it), a new certificate for a new key;
+/// the current one is revoked as superseded in the same transaction, and its sessions end.
+pub async fn renew(
+    state: &AppState,
+    owner: &CertOwner,
+    csr_pem: &str,
+    client_addr: &str,
+    now: i64,
+) -> Result<AcquiredCertificate, AppError> {
+    if !renewal_open(owner.not_after, now) {
+        return Err(AppError::RenewalNotOpen);
+    }
+    let spki = checked_csr(csr_pem, &owner.actor)?;
+    let corp = db::corporations::find_by_id(&state.db, owner.corporation_id)
+        .await
+        .map_err(|e| internal("corp", e))?
+        .ok_or(AppError::Unauthenticated)?;
+    let user = match owner.user_pk {
+        Some(pk) => db::users::find_by_pk(&state.db, pk).await.map_err(|e| internal("user", e))?,
+        None => None,
+    };
+    let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
+    let live = db::certificates::live(&mut tx, owner.corporation_id, owner.user_pk)
+        .await
+        .map_err(|e| internal("live", e))?;
+    if live.as_ref().and_then(|c| c.serial.as_deref()) != Some(owner.serial.as_slice()) {
+        return Err(AppError::Conflict);
+    }
+    let holder = Holder { name: owner.user_id.as_deref().unwrap_or(ADMIN_HOLDER), user_pk: owner.user_pk };
+    let actor = Actor { name: &owner.actor, corporation_id: owner.corporation_id, client_addr };
+    revoke_live(&mut tx, state, &actor, holder, reason::SUPERSEDED, now).await?;
+    let issued = sign(&mut tx, state, &corp, user.as_ref(), &spki, now).await?;
+    db::certificates::insert_issued(&mut tx, corp.id, owner.user_pk, &issued.completed(0), now)
+        .await
+        .map_err(|e| internal("insert", e))?;
+    let detail = format!(
+        "renewal of serial={} serial={} not_after={}",
+        hex::encode(&owner.serial),
+        hex::encode(&issued.serial),
+        issued.not_after
+    );
+    audit::record(
+        &mut tx,
+        &Event {
+            actor: &owner.actor,
+            corporation_id: Some(corp.id),
+            action: "certificate_renew",
+            target: holder.name,
+            outcome: Outcome::Success,
+            detail: &detail,
+            client_addr,
+        },
+        now,
+    )
+    .await
+    .map_err(|e| internal("audit", e))?;
+    tx.commit().await.map_err(|e| internal("commit", e))?;
+    Ok(issued.into_acquired(state))
+}
+
+/// Bank operator: opens an issuance of the administrator's own certificate (revoking the
+/// current one as superseded). Returns the end of the acquisition window.
+pub async fn issue_admin(state: &AppState, contract_id: &str, now: i64) -> Result<Option<i64>, AppError> {
+    let Some(corp) = db::corporations::find_by_contract_id(&state.db, contract_id)
+        .await
+        .map_err(|e| internal("corp", e))?
+    else {
+        return Ok(None);
+    };
+    let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
+    let live = db::certificates::live(&mut tx, corp.id, None).await.map_err(|e| internal("live", e))?;
+    let actor = Actor { name: "bank", corporation_id: corp.id, client_addr: "cli" };
+    let holder = Holder { name: ADMIN_HOLDER, user_pk: None };
+    reissue(&mut tx, state, &actor, holder, live.map_or(0, |c| c.id), false, now).await?;
+    tx.commit().await.map_err(|e| internal("commit", e))?;
+    Ok(Some(now + state.settings.acquire_window_secs))
 }
 
 /// The DER inside a PEM block (empty if it is not PEM, which the CSR check then refuses).
@@ -380,6 +661,7 @@ pub async fn revoke_by_serial(
     {
         return Ok(false);
     }
+    db::sessions::delete_for_certificate(&mut tx, &serial).await.map_err(|e| internal("end sessions", e))?;
     let detail = format!("reason={} serial={}", reason::name(i64::from(reason_code)), hex::encode(&serial));
     audit::record(
         &mut tx,

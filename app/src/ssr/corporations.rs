@@ -57,9 +57,11 @@ fn problem_text(p: crate::error::Problem) -> &'static str {
         Problem::Format => "使用できない文字があります (characters not allowed)",
         Problem::Length => "6〜12文字にしてください (6-12 characters)",
         Problem::NeedsLetterAndDigit => "英字と数字を組み合わせてください (mix letters and digits)",
-        Problem::Mismatch | Problem::SameAsOtherPin | Problem::Taken | Problem::Wrong => {
-            "正しくありません (invalid)"
-        }
+        Problem::Mismatch
+        | Problem::SameAsOtherPin
+        | Problem::SameAsOld
+        | Problem::Taken
+        | Problem::Wrong => "正しくありません (invalid)",
     }
 }
 
@@ -261,7 +263,8 @@ pub async fn seed_demo(state: &AppState, now: i64) -> Result<bool, CorporationEr
                 fields: UserFields {
                     name,
                     email: None,
-                    logon_method: "certificate",
+                    // test05 shows the ID・暗証番号方式; the others log on with certificates.
+                    logon_method: if *user_id == "test05" { "id_pin" } else { "certificate" },
                     online: [true; 7],
                     file: [false; 3],
                     accident: false,

@@ -10,8 +10,19 @@ use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 use std::net::SocketAddr;
 
-/// Name of the session cookie. `__Host-`: Secure, Path=/, no Domain — bound to this origin.
+/// Name of the session cookie. `__Host-`: Secure, Path=/, no Domain — bound to this host.
 pub const SESSION_COOKIE: &str = "__Host-bizdirect-session";
+/// The session cookie of the certificate-logon listener. Cookies do not separate ports, so the
+/// two listeners use two names; a certificate session is also bound to its certificate.
+pub const CERT_SESSION_COOKIE: &str = "__Host-bizdirect-cert-session";
+
+/// Put into every request's extensions by the certificate-logon listener: the client
+/// certificate the browser presented in the TLS handshake (DER, leaf), if any. Its absence
+/// means the request came over the ID listener.
+#[derive(Debug, Clone)]
+pub struct TlsClient {
+    pub certificate: Option<std::sync::Arc<Vec<u8>>>,
+}
 
 /// Reads a cookie from a `Cookie` header.
 pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
@@ -48,15 +59,41 @@ impl Call {
     /// The current call by a logged-on administrator, or the (status-carrying) refusal.
     pub async fn admin() -> Result<(Self, super::auth::AdminSession), AppError> {
         let call = Self::current()?;
-        let token = call.session_token();
-        match super::auth::require_admin(&call.state, token.as_ref(), super::now()).await {
+        match super::auth::require_admin(&call, super::now()).await {
             Ok(admin) => Ok((call, admin)),
             Err(e) => Err(call.fail(e)),
         }
     }
 
+    /// The current call by a logged-on user whose PINs are final, or the refusal.
+    pub async fn user() -> Result<(Self, super::auth::UserSession), AppError> {
+        let call = Self::current()?;
+        match super::auth::require_user(&call, super::now(), false).await {
+            Ok(user) => Ok((call, user)),
+            Err(e) => Err(call.fail(e)),
+        }
+    }
+
+    /// Whether the request came over the certificate-logon listener.
+    pub fn on_certificate_listener(&self) -> bool {
+        self.parts.extensions.get::<TlsClient>().is_some()
+    }
+
+    /// The client certificate presented in the TLS handshake (certificate listener only).
+    pub fn presented_certificate(&self) -> Option<&[u8]> {
+        self.parts.extensions.get::<TlsClient>().and_then(|c| c.certificate.as_deref()).map(Vec::as_slice)
+    }
+
+    fn cookie_name(&self) -> &'static str {
+        if self.on_certificate_listener() {
+            CERT_SESSION_COOKIE
+        } else {
+            SESSION_COOKIE
+        }
+    }
+
     pub fn session_token(&self) -> Option<SessionToken> {
-        cookie(&self.parts, SESSION_COOKIE)
+        cookie(&self.parts, self.cookie_name())
             .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
             .map(|v| SessionToken::new(v.to_owned()))
     }
@@ -85,13 +122,14 @@ impl Call {
 
     pub fn set_session_cookie(&self, token: &SessionToken) {
         set_cookie(&format!(
-            "{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict",
+            "{}={}; Path=/; Secure; HttpOnly; SameSite=Strict",
+            self.cookie_name(),
             token.expose()
         ));
     }
 
     pub fn clear_session_cookie(&self) {
-        set_cookie(&format!("{SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0"));
+        set_cookie(&format!("{}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0", self.cookie_name()));
     }
 }
 

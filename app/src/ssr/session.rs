@@ -15,14 +15,23 @@ pub enum Principal {
     User { corporation_id: i64, user_pk: i64 },
 }
 
+/// A live session: whose, and (certificate logon) the serial of the certificate it is bound to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveSession {
+    pub principal: Principal,
+    pub cert_serial: Option<Vec<u8>>,
+}
+
 pub fn token_hash(token: &SessionToken) -> Vec<u8> {
     Sha256::digest(token.expose().as_bytes()).to_vec()
 }
 
 /// Opens a new session inside `tx` and returns its token (a new one at every logon).
+/// `cert_serial`: the certificate a certificate logon binds the session to.
 pub async fn open(
     tx: &mut Tx,
     principal: &Principal,
+    cert_serial: Option<&[u8]>,
     client_addr: &str,
     now: i64,
 ) -> Result<SessionToken, sqlx::Error> {
@@ -36,20 +45,20 @@ pub async fn open(
     };
     db::sessions::insert(
         tx,
-        &NewSession { token_hash: &hash, role, corporation_id, user_pk, client_addr },
+        &NewSession { token_hash: &hash, role, corporation_id, user_pk, client_addr, cert_serial },
         now,
     )
     .await?;
     Ok(token)
 }
 
-/// The principal of a live session, refreshing its idle clock; `None` if unknown or expired.
+/// A live session, refreshing its idle clock; `None` if unknown or expired.
 pub async fn resume(
     pool: &SqlitePool,
     settings: &Settings,
     token: &SessionToken,
     now: i64,
-) -> Result<Option<Principal>, sqlx::Error> {
+) -> Result<Option<LiveSession>, sqlx::Error> {
     let row = db::sessions::touch_live(
         pool,
         &token_hash(token),
@@ -58,9 +67,12 @@ pub async fn resume(
         settings.session_max_secs,
     )
     .await?;
-    Ok(row.and_then(|r| match (r.role.as_str(), r.user_pk) {
-        ("admin", None) => Some(Principal::Admin { corporation_id: r.corporation_id }),
-        ("user", Some(user_pk)) => Some(Principal::User { corporation_id: r.corporation_id, user_pk }),
-        _ => None,
+    Ok(row.and_then(|r| {
+        let principal = match (r.role.as_str(), r.user_pk) {
+            ("admin", None) => Principal::Admin { corporation_id: r.corporation_id },
+            ("user", Some(user_pk)) => Principal::User { corporation_id: r.corporation_id, user_pk },
+            _ => return None,
+        };
+        Some(LiveSession { principal, cert_serial: r.cert_serial })
     }))
 }

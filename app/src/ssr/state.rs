@@ -19,6 +19,10 @@ pub struct Settings {
     pub certificate_validity_secs: i64,
     /// Where the CRL is published (the CRL distribution point of issued certificates).
     pub crl_url: String,
+    /// Origin of the ID listener as browsers reach it, e.g. `https://127.0.0.1:3000`.
+    pub public_url: String,
+    /// Origin of the certificate-logon listener (電子証明書方式), e.g. `https://127.0.0.1:3001`.
+    pub cert_url: String,
 }
 
 impl Default for Settings {
@@ -29,6 +33,8 @@ impl Default for Settings {
             acquire_window_secs: 80 * 86_400,
             certificate_validity_secs: 365 * 86_400,
             crl_url: "https://127.0.0.1:3000/crl/bizdirect.crl".into(),
+            public_url: "https://127.0.0.1:3000".into(),
+            cert_url: "https://127.0.0.1:3001".into(),
         }
     }
 }

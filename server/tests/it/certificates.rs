@@ -8,7 +8,7 @@ use x509_parser::prelude::*;
 
 /// A CSR made like the browser will: a fresh P-256 key, with a subject and a SAN of its own
 /// choosing (which the CA must ignore).
-fn csr() -> String {
+pub(crate) fn csr() -> String {
     let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("key");
     let mut params = CertificateParams::new(vec!["evil.example".to_owned()]).expect("params");
     params.distinguished_name.push(DnType::CommonName, "someone-else");
@@ -16,20 +16,20 @@ fn csr() -> String {
     params.serialize_request(&key).expect("csr").pem().expect("pem")
 }
 
-async fn reissue(app: &TestApp, cookie: &str, user: &str, version: &str) -> crate::support::Reply {
+pub(crate) async fn reissue(app: &TestApp, cookie: &str, user: &str, version: &str) -> crate::support::Reply {
     let form = with(with(change_form(user), "issue_certificate", "on"), "cert_version", version);
     let form = with(form, "name", &*Box::leak(user.replace("test", "テスト").into_boxed_str()));
     app.call("save_user", &form, Some(cookie)).await
 }
 
-async fn acquire(app: &TestApp, user: &str, csr: &str) -> crate::support::Reply {
+pub(crate) async fn acquire(app: &TestApp, user: &str, csr: &str) -> crate::support::Reply {
     app.call(
         "acquire_certificate",
         &[
             ("contract_id", demo::CONTRACT_ID),
             ("user_id", user),
-            ("pin", demo::USER_PIN),
-            ("confirm_pin", demo::USER_CONFIRM_PIN),
+            ("user_pin", demo::USER_PIN),
+            ("user_confirm_pin", demo::USER_CONFIRM_PIN),
             ("csr", csr),
         ],
         None,
@@ -37,13 +37,13 @@ async fn acquire(app: &TestApp, user: &str, csr: &str) -> crate::support::Reply 
     .await
 }
 
-fn json_str<'a>(body: &'a str, key: &str) -> &'a str {
+pub(crate) fn json_str<'a>(body: &'a str, key: &str) -> &'a str {
     let start = body.find(&format!("\"{key}\":\"")).expect(key) + key.len() + 4;
     let end = body[start..].find('"').expect("end") + start;
     &body[start..end]
 }
 
-fn pem_of(body: &str, key: &str) -> String {
+pub(crate) fn pem_of(body: &str, key: &str) -> String {
     json_str(body, key).replace("\\n", "\n").replace("\\r", "")
 }
 
@@ -222,8 +222,8 @@ async fn bad_csrs_wrong_pins_and_expired_windows_are_refused() {
             &[
                 ("contract_id", demo::CONTRACT_ID),
                 ("user_id", "test04"),
-                ("pin", demo::USER_PIN),
-                ("confirm_pin", "Wrong1234"),
+                ("user_pin", demo::USER_PIN),
+                ("user_confirm_pin", "Wrong1234"),
                 ("csr", &csr()),
             ],
             None,

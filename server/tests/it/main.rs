@@ -5,4 +5,6 @@ mod support;
 mod auth;
 mod certificates;
 mod cli;
+mod tls;
+mod user_side;
 mod users;

@@ -25,9 +25,18 @@ pub struct Reply {
 impl Reply {
     /// The session cookie the response set, as `name=value`.
     pub fn session_cookie(&self) -> Option<String> {
+        self.cookie_named("__Host-bizdirect-session")
+    }
+
+    /// The certificate-logon listener's session cookie, as `name=value`.
+    pub fn cert_session_cookie(&self) -> Option<String> {
+        self.cookie_named("__Host-bizdirect-cert-session")
+    }
+
+    fn cookie_named(&self, name: &str) -> Option<String> {
         self.set_cookies()
             .into_iter()
-            .find(|c| c.starts_with("__Host-bizdirect-session=") && !c.contains("Max-Age=0"))
+            .find(|c| c.starts_with(&format!("{name}=")) && !c.contains("Max-Age=0"))
             .map(|c| c.split(';').next().unwrap_or_default().to_owned())
     }
 
@@ -76,6 +85,28 @@ impl TestApp {
             req = req.header(header::COOKIE, c);
         }
         self.send(req.body(Body::from(encode(form))).expect("request")).await
+    }
+
+    /// Calls a server function as over the certificate-logon listener, with the client
+    /// certificate (DER) the TLS handshake produced, if any.
+    pub async fn call_with_certificate(
+        &self,
+        endpoint: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+        certificate: Option<&[u8]>,
+    ) -> Reply {
+        let mut req = Request::post(format!("/api/{endpoint}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        let mut req = req.body(Body::from(encode(form))).expect("request");
+        req.extensions_mut().insert(app::ssr::request::TlsClient {
+            certificate: certificate.map(|c| std::sync::Arc::new(c.to_vec())),
+        });
+        self.send(req).await
     }
 
     /// Posts a form as a browser without JavaScript does.

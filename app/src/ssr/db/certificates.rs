@@ -7,6 +7,7 @@ use sqlx::SqlitePool;
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CertRow {
     pub id: i64,
+    pub corporation_id: i64,
     pub user_pk: Option<i64>,
     pub state: String,
     pub opened_at: i64,
@@ -19,7 +20,7 @@ pub struct CertRow {
 }
 
 const COLUMNS: &str =
-    "id, user_pk, state, opened_at, acquire_by, serial, der, not_after, revoked_at, revocation_reason";
+    "id, corporation_id, user_pk, state, opened_at, acquire_by, serial, der, not_after, revoked_at, revocation_reason";
 
 /// The holder's live (awaiting or issued) certificate; `user_pk` `None` is the administrator.
 pub async fn live(
@@ -35,6 +36,56 @@ pub async fn live(
     .bind(user_pk)
     .fetch_optional(&mut **tx)
     .await
+}
+
+/// The holder's live certificate, read outside a transaction (status screens).
+pub async fn live_of(
+    pool: &SqlitePool,
+    corporation_id: i64,
+    user_pk: Option<i64>,
+) -> Result<Option<CertRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM certificates WHERE corporation_id = ? AND coalesce(user_pk, 0) = coalesce(?, 0) \
+         AND state IN ('awaiting', 'issued')"
+    ))
+    .bind(corporation_id)
+    .bind(user_pk)
+    .fetch_optional(pool)
+    .await
+}
+
+/// The certificate with this serial, whatever its state.
+pub async fn by_serial(pool: &SqlitePool, serial: &[u8]) -> Result<Option<CertRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM certificates WHERE serial = ?"))
+        .bind(serial)
+        .fetch_optional(pool)
+        .await
+}
+
+/// A certificate issued at once, without an acquisition window (renewal with the current one).
+pub async fn insert_issued(
+    tx: &mut Tx,
+    corporation_id: i64,
+    user_pk: Option<i64>,
+    c: &Completed<'_>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO certificates (corporation_id, user_pk, state, opened_at, acquire_by, serial, der, not_before, \
+         not_after, acquired_at) VALUES (?, ?, 'issued', ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(corporation_id)
+    .bind(user_pk)
+    .bind(now)
+    .bind(now)
+    .bind(c.serial)
+    .bind(c.der)
+    .bind(c.not_before)
+    .bind(c.not_after)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Every live certificate of a corporation (for the 電子証明書 column and the status page).

@@ -10,6 +10,8 @@ pub struct SessionRow {
     pub user_pk: Option<i64>,
     pub created_at: i64,
     pub last_seen_at: i64,
+    /// Serial of the certificate a certificate-logon session is bound to.
+    pub cert_serial: Option<Vec<u8>>,
 }
 
 pub struct NewSession<'a> {
@@ -18,12 +20,13 @@ pub struct NewSession<'a> {
     pub corporation_id: i64,
     pub user_pk: Option<i64>,
     pub client_addr: &'a str,
+    pub cert_serial: Option<&'a [u8]>,
 }
 
 pub async fn insert(tx: &mut Tx, s: &NewSession<'_>, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO sessions (token_hash, role, corporation_id, user_pk, created_at, last_seen_at, client_addr) \
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sessions (token_hash, role, corporation_id, user_pk, created_at, last_seen_at, client_addr, \
+         cert_serial) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(s.token_hash)
     .bind(s.role)
@@ -32,6 +35,7 @@ pub async fn insert(tx: &mut Tx, s: &NewSession<'_>, now: i64) -> Result<(), sql
     .bind(now)
     .bind(now)
     .bind(s.client_addr)
+    .bind(s.cert_serial)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -49,7 +53,7 @@ pub async fn touch_live(
     let row: Option<SessionRow> = sqlx::query_as(
         "UPDATE sessions SET last_seen_at = ?1 \
          WHERE token_hash = ?2 AND last_seen_at + ?3 > ?1 AND created_at + ?4 > ?1 \
-         RETURNING role, corporation_id, user_pk, created_at, last_seen_at",
+         RETURNING role, corporation_id, user_pk, created_at, last_seen_at, cert_serial",
     )
     .bind(now)
     .bind(token_hash)
@@ -69,4 +73,28 @@ pub async fn delete(tx: &mut Tx, token_hash: &[u8]) -> Result<bool, sqlx::Error>
     let done =
         sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash).execute(&mut **tx).await?;
     Ok(done.rows_affected() > 0)
+}
+
+/// Ends every session bound to a certificate (it was revoked or replaced).
+pub async fn delete_for_certificate(tx: &mut Tx, serial: &[u8]) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE cert_serial = ?").bind(serial).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Ends every session of one person except `keep` (after a PIN change).
+pub async fn delete_others(
+    tx: &mut Tx,
+    corporation_id: i64,
+    user_pk: Option<i64>,
+    keep: &[u8],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "DELETE FROM sessions WHERE corporation_id = ? AND coalesce(user_pk, 0) = coalesce(?, 0) AND token_hash <> ?",
+    )
+    .bind(corporation_id)
+    .bind(user_pk)
+    .bind(keep)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

@@ -33,6 +33,10 @@ pub struct UserRow {
     pub file_register: bool,
     pub file_approve: bool,
     pub file_send: bool,
+    pub failed_logons: i64,
+    pub last_logon_at: Option<i64>,
+    pub previous_logon_at: Option<i64>,
+    pub deleted_at: Option<i64>,
 }
 
 impl UserRow {
@@ -57,7 +61,8 @@ impl UserRow {
 
 const USER_COLUMNS: &str = "id, user_id, name, email, pin_hash, confirm_pin_hash, pins_provisional, logon_method, \
      suspended, accident, collection_blocked, collection_cum_blocked, perm_balance, perm_deposits, perm_history, \
-     perm_transfer, perm_scheduled_view, perm_scheduled_cancel, perm_payments, file_register, file_approve, file_send";
+     perm_transfer, perm_scheduled_view, perm_scheduled_cancel, perm_payments, file_register, file_approve, file_send, \
+     failed_logons, last_logon_at, previous_logon_at, deleted_at";
 
 /// The live (not deleted) users of a corporation, by user ID.
 pub async fn list(pool: &SqlitePool, corporation_id: i64) -> Result<Vec<UserRow>, sqlx::Error> {
@@ -82,6 +87,51 @@ pub async fn find(
     .bind(user_id)
     .fetch_optional(pool)
     .await
+}
+
+/// A user by row id, deleted or not (sessions and certificates refer to users by row id).
+pub async fn find_by_pk(pool: &SqlitePool, pk: i64) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
+        .bind(pk)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Successful user logon: the latest logon becomes the previous one, failures reset.
+pub async fn record_logon(tx: &mut Tx, id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET previous_logon_at = last_logon_at, last_logon_at = ?, failed_logons = 0 WHERE id = ?",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Wrong user PIN: counts consecutive failures (the lock itself comes with SPEC §4 lockouts).
+pub async fn record_failure(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET failed_logons = failed_logons + 1 WHERE id = ?")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The user's own PIN change: both PINs final from now on.
+pub async fn set_final_pins(
+    tx: &mut Tx,
+    id: i64,
+    pin_hash: &PinHash,
+    confirm_pin_hash: &PinHash,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET pin_hash = ?, confirm_pin_hash = ?, pins_provisional = 0 WHERE id = ?")
+        .bind(pin_hash.expose())
+        .bind(confirm_pin_hash.expose())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Users that count against the limit (deleted ones do not).

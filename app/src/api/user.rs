@@ -1,0 +1,33 @@
+//! The user's own screens: 利用者ステータス and the PIN change at first logon.
+
+use crate::error::AppError;
+use crate::model::UserOverview;
+use leptos::prelude::*;
+
+/// 利用者ステータス of the logged-on user.
+#[server(prefix = "/api", endpoint = "user_status")]
+pub async fn user_status() -> Result<UserOverview, AppError> {
+    use crate::ssr::{auth, now, request::Call};
+    let (call, user) = Call::user().await?;
+    auth::user_status(&call.state, &user, now()).await.map_err(|e| call.fail(e))
+}
+
+/// 暗証番号変更: the user replaces the provisional PINs (required at first logon).
+#[server(prefix = "/api", endpoint = "change_pins")]
+pub async fn change_pins(
+    user_pin: String,
+    user_pin_again: String,
+    user_confirm_pin: String,
+    user_confirm_pin_again: String,
+) -> Result<(), AppError> {
+    use crate::ssr::{auth, now, request::Call};
+    let call = Call::current()?;
+    let outcome = async {
+        let user = auth::require_user(&call, now(), true).await?;
+        let pins = [user_pin.as_str(), &user_pin_again, &user_confirm_pin, &user_confirm_pin_again];
+        auth::change_pins(&call.state, &user, pins, &call.client_addr, now()).await
+    };
+    outcome.await.map_err(|e| call.fail(e))?;
+    leptos_axum::redirect("/user/status?done=pins");
+    Ok(())
+}

@@ -1,0 +1,48 @@
+//! 暗証番号変更: at first logon with provisional PINs the user sets both PINs before anything
+//! else. Works without JavaScript.
+
+use crate::api::user::{user_status, ChangePins};
+use crate::components::{form_message, AdminScreen, PinField};
+use crate::error::Field;
+use crate::i18n::texts;
+use crate::model::UserOverview;
+use leptos::prelude::*;
+
+#[component]
+pub fn PinChangePage() -> impl IntoView {
+    let t = texts();
+    // The screen needs a user session, provisional or not; the status call answers
+    // PinChangeRequired for a provisional one, which is exactly this screen's case.
+    let data = Resource::new(
+        || (),
+        |()| async {
+            match user_status().await {
+                Err(crate::error::AppError::PinChangeRequired) => Ok(None),
+                other => other.map(Some::<UserOverview>),
+            }
+        },
+    );
+    let change = ServerAction::<ChangePins>::new();
+    let shown = Signal::derive(move || change.value().get().and_then(Result::err));
+    let general = form_message(shown);
+    let render = move |_: Option<UserOverview>| {
+        view! {
+            <p>{t.pin_change_intro}</p>
+            <div role="alert" class="alert-slot">
+                {move || general.get().map(|m| view! { <p class="error" id="pins-error">{m}</p> })}
+            </div>
+            <ActionForm action=change attr:class="form" attr:novalidate=true>
+                <p class="hint" id="pin-rule">{t.pin_rule_hint}</p>
+                <PinField field=Field::UserPin label=t.user_pin_label shown=shown/>
+                <PinField field=Field::UserPinAgain label=t.user_pin_again_label shown=shown/>
+                <PinField field=Field::UserConfirmPin label=t.user_confirm_pin_label shown=shown/>
+                <PinField field=Field::UserConfirmPinAgain label=t.user_confirm_pin_again_label shown=shown/>
+                <p class="note">{t.softkb_note}</p>
+                <div class="actions">
+                    <button type="submit" class="primary" disabled=move || change.pending().get()>{t.change}</button>
+                </div>
+            </ActionForm>
+        }
+    };
+    view! { <AdminScreen title=t.pin_change_title data=data render=render user=true/> }
+}

@@ -1,0 +1,158 @@
+//! TLS for the two listeners.
+//!
+//! - The ID listener: server certificate only.
+//! - The certificate-logon listener (電子証明書方式): also asks the browser for a client
+//!   certificate issued by our CA. The handshake checks only the chain (signature up to our CA),
+//!   not time or revocation: a revoked or expired certificate must reach the application, which
+//!   decides against the database on every request and tells the person what to do (a TLS alert
+//!   would only show a browser error page). A certificate of another CA fails the handshake.
+//!   A browser that sends no certificate gets through too and is told it sent none.
+
+use anyhow::Context;
+use app::ssr::request::TlsClient;
+use axum::{extract::Request, middleware::Next, response::IntoResponse, response::Response};
+use axum_server::tls::TlsInfo;
+use rustls::client::danger::HandshakeSignatureValid;
+use rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer, UnixTime};
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::server::WebPkiClientVerifier;
+use rustls::{
+    CertificateError, DigitallySignedStruct, DistinguishedName, Error, RootCertStore, SignatureScheme,
+};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+fn chain_and_key(
+    chain_pem: &str,
+    key_pem: &str,
+) -> anyhow::Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
+    let chain = CertificateDer::pem_slice_iter(chain_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .context("HTTPS certificate chain")?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).context("HTTPS private key")?;
+    Ok((chain, key))
+}
+
+fn with_alpn(mut config: rustls::ServerConfig) -> rustls::ServerConfig {
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config
+}
+
+/// The ID listener's TLS: no client certificates.
+pub fn id_listener(chain_pem: &str, key_pem: &str) -> anyhow::Result<rustls::ServerConfig> {
+    let (chain, key) = chain_and_key(chain_pem, key_pem)?;
+    Ok(with_alpn(
+        rustls::ServerConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()?
+            .with_no_client_auth()
+            .with_single_cert(chain, key)?,
+    ))
+}
+
+/// The certificate-logon listener's TLS: client certificates of `ca_der`, chain checked only.
+pub fn certificate_listener(
+    chain_pem: &str,
+    key_pem: &str,
+    ca_der: &[u8],
+) -> anyhow::Result<rustls::ServerConfig> {
+    let (chain, key) = chain_and_key(chain_pem, key_pem)?;
+    let mut roots = RootCertStore::empty();
+    roots.add(CertificateDer::from(ca_der.to_vec())).context("CA certificate as trust anchor")?;
+    let inner = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
+        .allow_unauthenticated()
+        .build()
+        .context("client certificate verifier")?;
+    Ok(with_alpn(
+        rustls::ServerConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()?
+            .with_client_cert_verifier(Arc::new(ChainOnly { inner }))
+            .with_single_cert(chain, key)?,
+    ))
+}
+
+/// webpki's verifier, with the certificate's own validity period left to the application.
+#[derive(Debug)]
+struct ChainOnly {
+    inner: Arc<dyn ClientCertVerifier>,
+}
+
+impl ClientCertVerifier for ChainOnly {
+    fn offer_client_auth(&self) -> bool {
+        self.inner.offer_client_auth()
+    }
+
+    fn client_auth_mandatory(&self) -> bool {
+        self.inner.client_auth_mandatory()
+    }
+
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        self.inner.root_hint_subjects()
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, Error> {
+        match self.inner.verify_client_cert(end_entity, intermediates, now) {
+            Err(Error::InvalidCertificate(
+                CertificateError::Expired
+                | CertificateError::ExpiredContext { .. }
+                | CertificateError::NotValidYet
+                | CertificateError::NotValidYetContext { .. },
+            )) => {
+                // Check the chain as of a moment inside the certificate's own validity.
+                let (not_before, _) = app::ssr::ca::validity_of(end_entity)
+                    .ok_or(Error::InvalidCertificate(CertificateError::BadEncoding))?;
+                let at = UnixTime::since_unix_epoch(Duration::from_secs(
+                    u64::try_from(not_before + 1).unwrap_or(0),
+                ));
+                self.inner.verify_client_cert(end_entity, intermediates, at)
+            }
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// Middleware of the certificate-logon listener: hands the certificate from the handshake to
+/// the application as [`TlsClient`] (whose presence also marks the listener). Its top page is
+/// the certificate logon.
+pub async fn present_client_certificate(mut req: Request, next: Next) -> Response {
+    if req.uri().path() == "/" {
+        return axum::response::Redirect::to("/cert/logon").into_response();
+    }
+    let certificate = req
+        .extensions()
+        .get::<Arc<TlsInfo>>()
+        .and_then(|info| info.peer_certificates.first().cloned())
+        .map(Arc::new);
+    req.extensions_mut().insert(TlsClient { certificate });
+    next.run(req).await
+}

@@ -1,0 +1,118 @@
+//! The certificate-logon listener over real TLS: the handshake checks only the chain (our CA),
+//! the application receives the presented certificate and decides (expired, none, ours).
+
+use crate::certificates::{pem_of, reissue};
+use crate::support::TestApp;
+use app::ssr::Settings;
+use rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer, ServerName};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A key and a certificate for it acquired as `user` (after the administrator reissued).
+async fn acquire_with_key(app: &TestApp, user: &str) -> (String, String) {
+    let admin = app.demo_admin_cookie().await;
+    assert_eq!(reissue(app, &admin, user, "0").await.status, http::StatusCode::OK);
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let csr = rcgen::CertificateParams::new(Vec::<String>::new())
+        .expect("params")
+        .serialize_request(&key)
+        .expect("csr")
+        .pem()
+        .expect("pem");
+    let got = crate::certificates::acquire(app, user, &csr).await;
+    assert_eq!(got.status, http::StatusCode::OK, "{}", got.body);
+    (pem_of(&got.body, "certificate_pem"), key.serialize_pem())
+}
+
+/// Serves the certificate-logon router of `app` on a loopback port.
+async fn serve(app: &TestApp, dir: &std::path::Path) -> (SocketAddr, axum_server::Handle<SocketAddr>) {
+    let (chain, key) =
+        app.state.ca.load_or_issue_tls(dir, time::OffsetDateTime::now_utc()).expect("tls material");
+    let config =
+        server::tls::certificate_listener(&chain, key.expose(), &app.state.ca.cert_der()).expect("config");
+    let options =
+        leptos::config::LeptosOptions::builder().output_name("bizdirect").site_root("target/site").build();
+    let router = server::router::build_certificate(app.state.clone(), options);
+    let handle = axum_server::Handle::new();
+    let server = axum_server::bind_rustls(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(config)),
+    )
+    .handle(handle.clone())
+    .serve(router.into_make_service_with_connect_info::<SocketAddr>());
+    tokio::spawn(server);
+    let addr = handle.listening().await.expect("listening");
+    (addr, handle)
+}
+
+/// POSTs `/api/whose_certificate` over HTTP/1.1, presenting `client` (certificate, key) if given.
+/// Returns the status line and body, or the error of a refused handshake.
+async fn whose(app: &TestApp, addr: SocketAddr, client: Option<(&str, &str)>) -> Result<String, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(CertificateDer::from(app.state.ca.cert_der())).expect("root");
+    let builder =
+        rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .expect("versions")
+            .with_root_certificates(roots);
+    let config = match client {
+        Some((cert, key)) => builder
+            .with_client_auth_cert(
+                vec![CertificateDer::from_pem_slice(cert.as_bytes()).expect("cert")],
+                PrivateKeyDer::from_pem_slice(key.as_bytes()).expect("key"),
+            )
+            .expect("client auth"),
+        None => builder.with_no_client_auth(),
+    };
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+    let name = ServerName::try_from("127.0.0.1").expect("name");
+    let mut tls = connector.connect(name, tcp).await.map_err(|e| e.to_string())?;
+    let request = format!(
+        "POST /api/whose_certificate HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    tls.write_all(request.as_bytes()).await.map_err(|e| e.to_string())?;
+    let mut answer = String::new();
+    tls.read_to_string(&mut answer).await.map_err(|e| e.to_string())?;
+    Ok(answer)
+}
+
+#[tokio::test]
+async fn the_listener_hands_the_presented_certificate_to_the_application() {
+    let app = TestApp::new().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (addr, handle) = serve(&app, dir.path()).await;
+    let (cert, key) = acquire_with_key(&app, "test01").await;
+
+    let ours = whose(&app, addr, Some((&cert, &key))).await.expect("handshake");
+    assert!(ours.starts_with("HTTP/1.1 200"), "{ours}");
+    assert!(ours.contains("\"user_id\":\"test01\""), "{ours}");
+
+    let none = whose(&app, addr, None).await.expect("no certificate is allowed through");
+    assert!(none.starts_with("HTTP/1.1 403") && none.contains("\"missing\""), "{none}");
+
+    // Another CA's certificate fails the handshake itself.
+    let foreign_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let foreign = rcgen::CertificateParams::new(Vec::<String>::new())
+        .expect("params")
+        .self_signed(&foreign_key)
+        .expect("cert");
+    let refused = whose(&app, addr, Some((&foreign.pem(), &foreign_key.serialize_pem()))).await;
+    assert!(refused.as_ref().map_or(true, |a| !a.starts_with("HTTP/1.1 200")), "{refused:?}");
+    assert!(refused.is_err(), "the TLS layer refuses a certificate of another CA: {refused:?}");
+    handle.shutdown();
+}
+
+#[tokio::test]
+async fn an_expired_certificate_passes_tls_and_is_refused_with_a_reason() {
+    let app = TestApp::with_settings(Settings { certificate_validity_secs: 1, ..Settings::default() }).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (addr, handle) = serve(&app, dir.path()).await;
+    let (cert, key) = acquire_with_key(&app, "test01").await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let answer = whose(&app, addr, Some((&cert, &key))).await.expect("the chain alone is checked in TLS");
+    assert!(answer.starts_with("HTTP/1.1 403") && answer.contains("\"expired\""), "{answer}");
+    handle.shutdown();
+}
