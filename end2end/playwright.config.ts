@@ -6,6 +6,7 @@ import { join } from "node:path";
 // The server binary and a fresh data folder for this run. scripts/test.sh sets SERVER_BIN.
 const port = process.env.E2E_PORT ?? "3143";
 const baseURL = `https://127.0.0.1:${port}`;
+process.env.E2E_BASE_URL ??= baseURL;
 // The certificate-logon listener (電子証明書方式): the next port. Tests read it from the env.
 process.env.E2E_CERT_ORIGIN ??= `https://127.0.0.1:${Number(port) + 1}`;
 // Set once in the main process so that the test workers (which re-read this file) agree.

@@ -139,6 +139,13 @@ pub enum AppError {
     /// The corporation already has as many users as it may. HTTP 409.
     #[error("user limit {max} reached")]
     LimitReached { max: i64 },
+    /// Locked by consecutive wrong PINs: the user (利用停止; the administrator clears it) or the
+    /// whole contract (契約法人利用中止; the bank clears it). HTTP 403.
+    #[error("locked")]
+    Locked { contract: bool },
+    /// Too many attempts from this address or for this account in a short time. HTTP 429.
+    #[error("too many attempts")]
+    TooManyAttempts,
     /// The presented client certificate does not log anyone on. HTTP 403.
     #[error("certificate refused: {0:?}")]
     CertificateRefused(CertProblem),
@@ -152,6 +159,10 @@ pub enum AppError {
     /// Renewal is open only from 30 days before expiry, with the current certificate. HTTP 409.
     #[error("renewal not open")]
     RenewalNotOpen,
+    /// The request's arguments could not be read (missing, malformed, not this function's).
+    /// Nothing ran. HTTP 400.
+    #[error("bad request")]
+    BadRequest,
     /// Something on the server failed; details are in the server log only. HTTP 500.
     #[error("internal error")]
     Internal,
@@ -170,7 +181,10 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Unauthenticated | AppError::LogonFailed => 401,
+            AppError::TooManyAttempts => 429,
+            AppError::BadRequest => 400,
             AppError::Forbidden
+            | AppError::Locked { .. }
             | AppError::CertificateRefused(_)
             | AppError::UseCertificateLogon
             | AppError::PinChangeRequired => 403,
@@ -207,8 +221,15 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
         use leptos::server_fn::error::ServerFnErrorErr as E;
         match value {
-            // The arguments could not be decoded: treat it as a malformed request, not a crash.
-            E::Args(_) | E::Deserialization(_) | E::MissingArg(_) => AppError::Communication,
+            // On the server: the arguments could not be decoded — a malformed request, not a
+            // crash. In the browser: the answer could not be read.
+            E::Args(_) | E::Deserialization(_) | E::MissingArg(_) => {
+                if cfg!(feature = "ssr") {
+                    AppError::BadRequest
+                } else {
+                    AppError::Communication
+                }
+            }
             E::Request(_) | E::Response(_) | E::Registration(_) | E::UnsupportedRequestMethod(_) => {
                 AppError::Communication
             }

@@ -74,6 +74,8 @@ pub struct Origins {
     pub cert: String,
     /// This page came over the certificate-logon listener.
     pub on_certificate: bool,
+    /// The server's session idle timeout, seconds (the page warns before it).
+    pub session_idle_secs: i64,
 }
 
 impl Origins {
@@ -109,6 +111,7 @@ fn page_origins() -> Origins {
                 id: s.settings.public_url.clone(),
                 cert: s.settings.cert_url.clone(),
                 on_certificate,
+                session_idle_secs: s.settings.session_idle_secs,
             })
             .unwrap_or_default()
     }
@@ -120,6 +123,7 @@ fn page_origins() -> Origins {
             id: attr("data-id-origin"),
             cert: attr("data-cert-origin"),
             on_certificate: attr("data-listener") == "certificate",
+            session_idle_secs: attr("data-session-idle").parse().unwrap_or(600),
         }
     }
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
@@ -133,14 +137,38 @@ pub fn origins() -> Origins {
     use_context::<Origins>().unwrap_or_default()
 }
 
+/// The page's Content-Security-Policy: scripts only from this origin or with this response's
+/// nonce (the inline hydration script), WASM allowed to compile, nothing inline otherwise, no
+/// framing, forms posting only to our two origins.
+#[cfg(feature = "ssr")]
+fn content_security_policy(origins: &Origins) {
+    let (Some(nonce), Some(res)) =
+        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+         frame-ancestors 'none'; form-action 'self' {} {}",
+        origins.id, origins.cert
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        res.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
 /// The HTML document around the app (server side only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = page_lang();
     let origins = page_origins();
     let listener = if origins.on_certificate { "certificate" } else { "id" };
+    #[cfg(feature = "ssr")]
+    content_security_policy(&origins);
+    let idle = origins.session_idle_secs.to_string();
     view! {
         <!DOCTYPE html>
-        <html lang=lang.code() data-id-origin=origins.id data-cert-origin=origins.cert data-listener=listener>
+        <html lang=lang.code() data-id-origin=origins.id data-cert-origin=origins.cert data-listener=listener data-session-idle=idle>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>

@@ -13,6 +13,8 @@ import { DEMO, inspect, jsEnabled, logonAsDemoAdmin, settled, watchErrors } from
 const CERT_ORIGIN = process.env.E2E_CERT_ORIGIN!;
 const USER = { pin: "Pass1234", confirmPin: "Conf5678" };
 const FILE_PASSWORD = "correct-horse-9";
+/** Server functions called directly (as the page would): same-origin, JSON answers. */
+const API_HEADERS = { accept: "application/json", origin: new URL(process.env.E2E_BASE_URL!).origin };
 
 /** Registers a user through the administrator's session (provisional PINs, certificate issued). */
 async function registerUser(request: APIRequestContext, userId: string, method: "certificate" | "id_pin") {
@@ -23,21 +25,21 @@ async function registerUser(request: APIRequestContext, userId: string, method: 
       ...(method === "certificate" ? { issue_certificate: "on" } : {}),
       admin_confirm_pin: DEMO.confirmPin,
     },
-    headers: { accept: "application/json" },
+    headers: API_HEADERS,
   });
   expect(reply.status(), await reply.text()).toBe(200);
 }
 
 /** 変更 with 「現在の電子証明書を失効し、再発行する。」 ticked, through the administrator's session. */
 async function reissue(request: APIRequestContext, userId: string) {
-  const detail = await (await request.post("/api/get_user", { form: { user: userId } })).json();
+  const detail = await (await request.post("/api/get_user", { form: { user: userId }, headers: API_HEADERS })).json();
   const reply = await request.post("/api/save_user", {
     form: {
       user: userId, name: detail.name, email: "", logon_method: "certificate",
       user_pin: "", user_pin_again: "", user_confirm_pin: "", user_confirm_pin_again: "",
       issue_certificate: "on", cert_version: String(detail.cert_version), admin_confirm_pin: DEMO.confirmPin,
     },
-    headers: { accept: "application/json" },
+    headers: API_HEADERS,
   });
   expect(reply.status(), await reply.text()).toBe(200);
 }

@@ -51,6 +51,7 @@ test("the seed's reissue procedure, and the old serial in the CRL", async ({ pag
     "-nodes", "-keyout", join(dir, "key.pem"), "-subj", "/CN=test01"]).toString();
   const acquired = await page.request.post("/api/acquire_certificate", {
     form: { contract_id: DEMO.contractId, user_id: "test01", user_pin: "User1234", user_confirm_pin: "UserConf1234", csr },
+    headers: { origin: new URL(process.env.E2E_BASE_URL!).origin }, // the page's own origin, as a browser sends it
   });
   expect(acquired.status()).toBe(200);
   const serial: string = (await acquired.json()).serial;

@@ -25,7 +25,8 @@ pub struct Cli {
 #[derive(Debug, Args, Default, Clone)]
 pub struct Options {
     /// TOML file with any of: data_dir, addr, demo, site_root, session_idle_minutes,
-    /// session_max_minutes, public_url, cert_addr, cert_public_url, acquire_window_days,
+    /// session_max_minutes, public_url, cert_addr, cert_public_url, lockout_after,
+    /// attempts_per_minute_per_address, attempts_per_minute_per_account, acquire_window_days,
     /// certificate_days, ca_dir.
     /// Flags and environment variables override it.
     #[arg(long, global = true, env = "BIZDIRECT_CONFIG", value_name = "FILE")]
@@ -61,6 +62,15 @@ pub struct Options {
     /// host with the port of --cert-addr]
     #[arg(long, global = true, env = "BIZDIRECT_CERT_PUBLIC_URL", value_name = "URL")]
     pub cert_public_url: Option<String>,
+    /// Consecutive wrong PINs that lock a user (利用停止) or the contract (契約法人利用中止) [default: 6]
+    #[arg(long, global = true, env = "BIZDIRECT_LOCKOUT_AFTER", value_name = "N")]
+    pub lockout_after: Option<u32>,
+    /// Logon/acquisition attempts per minute from one client address; more get "try later" [default: 120]
+    #[arg(long, global = true, env = "BIZDIRECT_ATTEMPTS_PER_MINUTE_PER_ADDRESS", value_name = "N")]
+    pub attempts_per_minute_per_address: Option<u32>,
+    /// Logon/acquisition attempts per minute for one account (contract ID / user ID) [default: 20]
+    #[arg(long, global = true, env = "BIZDIRECT_ATTEMPTS_PER_MINUTE_PER_ACCOUNT", value_name = "N")]
+    pub attempts_per_minute_per_account: Option<u32>,
     /// Days an issued certificate waits for the user's acquisition [default: 80]
     #[arg(long, global = true, env = "BIZDIRECT_ACQUIRE_WINDOW_DAYS", value_name = "DAYS")]
     pub acquire_window_days: Option<u32>,
@@ -152,6 +162,13 @@ pub enum CorpCommand {
         #[arg(long)]
         max_users: i64,
     },
+    /// Clear 契約法人利用中止 (the contract locked by wrong administrator PINs) after checking who
+    /// asks; the failure count starts again
+    Unlock {
+        /// 契約法人ID
+        #[arg(long)]
+        contract_id: String,
+    },
 }
 
 /// The TOML file's keys (all optional; unknown keys are an error, so typos do not pass silently).
@@ -167,6 +184,9 @@ pub struct FileConfig {
     pub public_url: Option<String>,
     pub cert_addr: Option<SocketAddr>,
     pub cert_public_url: Option<String>,
+    pub lockout_after: Option<u32>,
+    pub attempts_per_minute_per_address: Option<u32>,
+    pub attempts_per_minute_per_account: Option<u32>,
     pub acquire_window_days: Option<u32>,
     pub certificate_days: Option<u32>,
     pub ca_dir: Option<PathBuf>,
@@ -184,6 +204,9 @@ pub struct Config {
     pub public_url: String,
     pub cert_addr: SocketAddr,
     pub cert_public_url: String,
+    pub lockout_after: u32,
+    pub attempts_per_minute_per_address: u32,
+    pub attempts_per_minute_per_account: u32,
     pub acquire_window_days: u32,
     pub certificate_days: u32,
     /// `Some`: an existing CA given by path; `None`: the data folder's own (created on first start).
@@ -220,7 +243,10 @@ impl Options {
             .trim_end_matches('/')
             .to_owned();
         let cert_addr = self.cert_addr.or(file.cert_addr).unwrap_or_else(|| {
-            SocketAddr::new(addr.ip(), addr.port().checked_add(1).unwrap_or(addr.port() - 1))
+            SocketAddr::new(
+                addr.ip(),
+                addr.port().checked_add(1).unwrap_or_else(|| addr.port().saturating_sub(1)),
+            )
         });
         let cert_public_url = self
             .cert_public_url
@@ -243,6 +269,15 @@ impl Options {
             public_url,
             cert_addr,
             cert_public_url,
+            lockout_after: self.lockout_after.or(file.lockout_after).unwrap_or(6),
+            attempts_per_minute_per_address: self
+                .attempts_per_minute_per_address
+                .or(file.attempts_per_minute_per_address)
+                .unwrap_or(120),
+            attempts_per_minute_per_account: self
+                .attempts_per_minute_per_account
+                .or(file.attempts_per_minute_per_account)
+                .unwrap_or(20),
             acquire_window_days: self.acquire_window_days.or(file.acquire_window_days).unwrap_or(80),
             certificate_days: self.certificate_days.or(file.certificate_days).unwrap_or(365),
             ca_dir: self.ca_dir.clone().or(file.ca_dir),
@@ -255,6 +290,12 @@ impl Options {
         }
         if config.cert_addr == config.addr {
             bail!("cert_addr must differ from addr: certificate logon has its own listener");
+        }
+        if !(1..=20).contains(&config.lockout_after) {
+            bail!("lockout_after must be between 1 and 20");
+        }
+        if config.attempts_per_minute_per_address == 0 || config.attempts_per_minute_per_account == 0 {
+            bail!("attempts per minute must be at least 1");
         }
         if !(1..=366).contains(&config.acquire_window_days) {
             bail!("acquire_window_days must be between 1 and 366");
@@ -282,6 +323,9 @@ impl Config {
             crl_url: format!("{}{}", self.public_url, app::ssr::certificates::CRL_PATH),
             public_url: self.public_url.clone(),
             cert_url: self.cert_public_url.clone(),
+            lockout_threshold: i64::from(self.lockout_after),
+            attempts_per_minute_per_address: self.attempts_per_minute_per_address,
+            attempts_per_minute_per_account: self.attempts_per_minute_per_account,
         }
     }
 }

@@ -3,5 +3,6 @@
 
 pub mod config;
 pub mod router;
+pub mod security;
 pub mod start;
 pub mod tls;

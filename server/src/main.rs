@@ -87,6 +87,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(b) => anyhow::bail!("audit chain broken at record {}: {}", b.seq, b.reason),
             }
         }
+        Command::Corp(CorpCommand::Unlock { contract_id }) => {
+            let opened =
+                start::open_with_ca(&config.data_dir, config.ca_dir.as_deref(), config.settings()).await?;
+            if corporations::unlock(&opened.state, &contract_id, app::ssr::now()).await?.is_none() {
+                anyhow::bail!("契約法人ID {contract_id} は登録されていません (not registered)");
+            }
+            println!("契約法人ID {contract_id}: 契約法人利用中止を解除しました (contract unlocked)");
+            Ok(())
+        }
         Command::Corp(CorpCommand::SetMaxUsers { contract_id, max_users }) => {
             let opened =
                 start::open_with_ca(&config.data_dir, config.ca_dir.as_deref(), config.settings()).await?;

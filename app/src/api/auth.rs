@@ -98,3 +98,15 @@ async fn certificate_logon(pin: String, field: crate::error::Field) -> Result<()
     leptos_axum::redirect(next);
     Ok(())
 }
+
+/// [延長] before the idle timeout: any live session (administrator or user) is touched.
+#[server(prefix = "/api", endpoint = "keep_alive")]
+pub async fn keep_alive() -> Result<(), AppError> {
+    use crate::ssr::{auth, now, request::Call};
+    let call = Call::current()?;
+    let tls = call.parts.extensions.get::<crate::ssr::request::TlsClient>();
+    auth::authenticate(&call.state, call.session_token().as_ref(), tls, now())
+        .await
+        .map(|_| ())
+        .map_err(|e| call.fail(e))
+}

@@ -27,7 +27,8 @@ pub async fn change_pins(
         let pins = [user_pin.as_str(), &user_pin_again, &user_confirm_pin, &user_confirm_pin_again];
         auth::change_pins(&call.state, &user, pins, &call.client_addr, now()).await
     };
-    outcome.await.map_err(|e| call.fail(e))?;
+    let token = outcome.await.map_err(|e| call.fail(e))?;
+    call.set_session_cookie(&token);
     leptos_axum::redirect("/user/status?done=pins");
     Ok(())
 }

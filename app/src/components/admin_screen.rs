@@ -31,7 +31,7 @@ where
     let acquire = origins.id_url(if user { "/user/acquire" } else { "/admin/acquire" });
     let back = if user { "/user/status" } else { "/admin/users" };
     view! {
-        <Layout title=title logged_on=true>
+        <Layout title=title logged_on=true user=user>
             {(!user).then(|| view! { <AdminMenu/> })}
             <Suspense fallback=move || view! { <p>{t.loading}</p> }>
                 {

@@ -12,9 +12,12 @@ use leptos_router::hooks::use_location;
 pub fn Layout(
     /// The screen's name (also the `<h1>` and the document title).
     title: &'static str,
-    /// Show ログオフ (screens behind the administrator logon).
+    /// Show ログオフ and watch the idle timeout (screens behind a logon).
     #[prop(optional)]
     logged_on: bool,
+    /// A user's screen (where the idle timeout leads back to).
+    #[prop(optional)]
+    user: bool,
     children: Children,
 ) -> impl IntoView {
     let t = texts();
@@ -43,6 +46,7 @@ pub fn Layout(
             </div>
         </header>
         <main id="main" tabindex="-1">
+            {logged_on.then(|| view! { <IdleWatch admin=!user/> })}
             <h1>{title}</h1>
             {children()}
         </main>
@@ -67,5 +71,71 @@ pub fn AdminMenu() -> impl IntoView {
                 </ul>
             </details>
         </nav>
+    }
+}
+
+/// Warns a minute before the server's idle timeout (with [延長] to stay), and after it goes to
+/// the logon page with a message. The clock restarts at every page and every [延長].
+#[component]
+fn IdleWatch(admin: bool) -> impl IntoView {
+    use crate::api::auth::keep_alive;
+    let t = texts();
+    let origins = crate::origins();
+    let idle_ms = f64::from(u32::try_from(origins.session_idle_secs.max(60)).unwrap_or(600)) * 1000.0;
+    let timed_out = format!("{}?timeout=1", origins.logon_path(admin));
+    let started = RwSignal::new(0.0_f64);
+    let warn = RwSignal::new(false);
+    let location = use_location();
+    Effect::new(move || {
+        location.pathname.track();
+        started.set(js_sys::Date::now());
+        warn.set(false);
+    });
+    Effect::new({
+        let timed_out = timed_out.clone();
+        move || {
+            let timed_out = timed_out.clone();
+            let tick = move || {
+                let idle = js_sys::Date::now() - started.get_untracked();
+                if idle >= idle_ms {
+                    let _ = window().location().set_href(&timed_out);
+                } else if idle >= idle_ms - 60_000.0 {
+                    warn.set(true);
+                }
+            };
+            if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_secs(5)) {
+                on_cleanup(move || handle.clear());
+            }
+        }
+    });
+    let extend = move |_| {
+        let timed_out = timed_out.clone();
+        leptos::task::spawn_local(async move {
+            if keep_alive().await.is_ok() {
+                started.set(js_sys::Date::now());
+                warn.set(false);
+            } else {
+                let _ = window().location().set_href(&timed_out);
+            }
+        });
+    };
+    view! {
+        <Show when=move || warn.get()>
+            <div class="notice idle-warning" role="alert" id="idle-warning">
+                <p>{t.idle_warning}</p>
+                <button type="button" class="primary" on:click=extend.clone()>{t.extend}</button>
+            </div>
+        </Show>
+    }
+}
+
+/// 「一定時間操作がなかったため、ログオフしました。」 on a logon page reached after the idle timeout.
+#[component]
+pub fn TimedOutNotice() -> impl IntoView {
+    let t = texts();
+    let query = leptos_router::hooks::use_query_map();
+    move || {
+        (query.read().get("timeout").as_deref() == Some("1"))
+            .then(|| view! { <p class="notice" role="status" id="timed-out">{t.timed_out}</p> })
     }
 }

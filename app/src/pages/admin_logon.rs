@@ -2,8 +2,8 @@
 //! Works without JavaScript: the form posts to the server function, which redirects.
 
 use crate::api::auth::AdminLogon;
-use crate::components::Layout;
 use crate::components::{form_message, PinField, TextField};
+use crate::components::{Layout, TimedOutNotice};
 use crate::error::Field;
 use crate::i18n::texts;
 use leptos::prelude::*;
@@ -18,6 +18,7 @@ pub fn AdminLogonPage() -> impl IntoView {
     view! {
         <Layout title=t.admin_logon_title>
             <p class="method">{t.id_pin_method}</p>
+            <TimedOutNotice/>
             <div role="alert" class="alert-slot">
                 {move || general.get().map(|m| view! { <p class="error" id="logon-error">{m}</p> })}
             </div>

@@ -3,7 +3,7 @@
 //! person's PIN (契約法人暗証番号 or 利用者暗証番号) — 「※電子証明書方式でログオンする場合は、IDの入力は不要です。」
 
 use crate::api::auth::{whose_certificate, AdminCertificateLogon, UserCertificateLogon};
-use crate::components::{form_message, Layout, PinField, Shown};
+use crate::components::{form_message, Layout, PinField, Shown, TimedOutNotice};
 use crate::error::{AppError, CertProblem, Field};
 use crate::i18n::{lang, texts};
 use crate::model::CertificateHolder;
@@ -60,6 +60,7 @@ fn AdminForm(holder: CertificateHolder) -> impl IntoView {
     view! {
         <Layout title=t.admin_logon_title>
             <p class="method">{t.cert_method}</p>
+            <TimedOutNotice/>
             <HolderDetails holder=holder/>
             <Alert shown=shown/>
             <ActionForm action=logon attr:class="form" attr:novalidate=true>
@@ -79,6 +80,7 @@ fn UserForm(holder: CertificateHolder) -> impl IntoView {
     view! {
         <Layout title=t.user_logon_title>
             <p class="method">{t.cert_method}</p>
+            <TimedOutNotice/>
             <HolderDetails holder=holder/>
             <Alert shown=shown/>
             <ActionForm action=logon attr:class="form" attr:novalidate=true>

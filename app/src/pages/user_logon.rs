@@ -3,7 +3,7 @@
 //! Works without JavaScript: the form posts to the server function, which redirects.
 
 use crate::api::auth::UserLogon;
-use crate::components::{form_message, Layout, PinField, TextField};
+use crate::components::{form_message, Layout, PinField, TextField, TimedOutNotice};
 use crate::error::Field;
 use crate::i18n::texts;
 use leptos::prelude::*;
@@ -18,6 +18,7 @@ pub fn UserLogonPage() -> impl IntoView {
     view! {
         <Layout title=t.user_logon_title>
             <p class="method">{t.id_pin_method}</p>
+            <TimedOutNotice/>
             <div role="alert" class="alert-slot">
                 {move || general.get().map(|m| view! { <p class="error" id="logon-error">{m}</p> })}
             </div>

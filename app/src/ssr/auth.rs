@@ -7,6 +7,7 @@
 use super::audit::{self, Event, Outcome};
 use super::certificates::{self, CertOwner};
 use super::db;
+use super::lockout::{self, Holder};
 use super::request::{Call, TlsClient};
 use super::secret::{Pin, SessionToken};
 use super::session::{self, Principal};
@@ -32,8 +33,6 @@ pub struct UserSession {
     pub corporation_id: i64,
     pub user_pk: i64,
     pub certificate: Option<CertOwner>,
-    /// The session's token hash (kept when a PIN change ends the person's other sessions).
-    pub token_hash: Vec<u8>,
 }
 
 /// 管理者ログオン (ID・暗証番号方式). Returns the new session's token.
@@ -48,6 +47,7 @@ pub async fn admin_logon(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
+    super::throttle::attempt(state, client_addr, contract_id, now)?;
 
     let corp = db::corporations::find_by_contract_id(&state.db, contract_id)
         .await
@@ -59,66 +59,37 @@ pub async fn admin_logon(
         .map_err(|e| internal("pin verify", e))?;
 
     let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
-    let result = match &corp {
-        Some(c) if pin_ok && c.suspended_at.is_none() => {
+    let who = corp.as_ref().map(|c| Holder::Admin(c.id));
+    let outcome = match (lockout::check(&mut tx, state, who, pin_ok, now).await?, &corp) {
+        (Ok(()), Some(c)) => {
             db::corporations::record_admin_logon(&mut tx, c.id, now)
                 .await
                 .map_err(|e| internal("record logon", e))?;
-            let token =
-                session::open(&mut tx, &Principal::Admin { corporation_id: c.id }, None, client_addr, now)
-                    .await
-                    .map_err(|e| internal("open session", e))?;
-            let actor = format!("admin:{}", c.contract_id);
-            audit::record(
-                &mut tx,
-                &Event {
-                    actor: &actor,
-                    corporation_id: Some(c.id),
-                    action: "admin_logon",
-                    target: "",
-                    outcome: Outcome::Success,
-                    detail: "method=id_pin",
-                    client_addr,
-                },
-                now,
-            )
-            .await
-            .map_err(|e| internal("audit", e))?;
-            Ok(token)
+            Ok(session::open(&mut tx, &Principal::Admin { corporation_id: c.id }, None, client_addr, now)
+                .await
+                .map_err(|e| internal("open session", e))?)
         }
-        _ => {
-            let reason = match &corp {
-                None => "unknown contract id",
-                Some(c) if c.suspended_at.is_some() => "contract suspended",
-                Some(_) => "wrong pin",
-            };
-            if let Some(c) = corp.as_ref().filter(|_| !pin_ok) {
-                db::corporations::record_admin_failure(&mut tx, c.id)
-                    .await
-                    .map_err(|e| internal("record failure", e))?;
-            }
-            let typed: String = contract_id.chars().take(MAX_TYPED_ID_IN_AUDIT).collect();
-            let actor = format!("admin:{typed}");
-            audit::record(
-                &mut tx,
-                &Event {
-                    actor: &actor,
-                    corporation_id: corp.as_ref().map(|c| c.id),
-                    action: "admin_logon",
-                    target: "",
-                    outcome: Outcome::Failure,
-                    detail: reason,
-                    client_addr,
-                },
-                now,
-            )
-            .await
-            .map_err(|e| internal("audit", e))?;
-            Err(AppError::LogonFailed)
-        }
+        (Ok(()), None) => return Err(AppError::Internal),
+        (Err(refusal), _) => Err(refusal),
     };
+    let typed: String = contract_id.chars().take(MAX_TYPED_ID_IN_AUDIT).collect();
+    audit::record(
+        &mut tx,
+        &Event {
+            actor: &format!("admin:{typed}"),
+            corporation_id: corp.as_ref().map(|c| c.id),
+            action: "admin_logon",
+            target: "",
+            outcome: if outcome.is_ok() { Outcome::Success } else { Outcome::Failure },
+            detail: outcome.as_ref().map_or_else(|(_, reason)| *reason, |_| "method=id_pin"),
+            client_addr,
+        },
+        now,
+    )
+    .await
+    .map_err(|e| internal("audit", e))?;
     tx.commit().await.map_err(|e| internal("commit", e))?;
-    result
+    outcome.map_err(|(answer, _)| answer)
 }
 
 /// Who is calling, decided at every request. On the certificate listener the presented
@@ -183,8 +154,7 @@ pub async fn require_user(call: &Call, now: i64, pin_change: bool) -> Result<Use
     if user.pins_provisional && !pin_change {
         return Err(AppError::PinChangeRequired);
     }
-    let token_hash = token.as_ref().map(session::token_hash).unwrap_or_default();
-    Ok(UserSession { corporation_id, user_pk, certificate, token_hash })
+    Ok(UserSession { corporation_id, user_pk, certificate })
 }
 
 /// The certificate presented on the certificate-logon origin, and whose it is.
@@ -221,6 +191,7 @@ pub async fn certificate_logon(
     if owner.user_pk.is_some() != (field == Field::UserPin) {
         return Err(AppError::Forbidden);
     }
+    super::throttle::attempt(&call.state, &call.client_addr, &owner.actor, now)?;
     let state = &call.state;
     let corp = db::corporations::find_by_id(&state.db, owner.corporation_id)
         .await
@@ -235,48 +206,47 @@ pub async fn certificate_logon(
         None => &corp.admin_pin_hash.0,
     };
     let pin_ok = state.pins.verify(Some(hash), pin).await.map_err(|e| internal("pin verify", e))?;
-    let action = if user.is_some() { "user_logon" } else { "admin_logon" };
     let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
-    let result = if pin_ok {
-        let principal = if let Some(u) = &user {
-            db::users::record_logon(&mut tx, u.id, now).await.map_err(|e| internal("record logon", e))?;
-            Principal::User { corporation_id: corp.id, user_pk: u.id }
-        } else {
-            db::corporations::record_admin_logon(&mut tx, corp.id, now)
+    let who = match &user {
+        Some(u) => Holder::User(corp.id, u.id),
+        None => Holder::Admin(corp.id),
+    };
+    let outcome = match lockout::check(&mut tx, state, Some(who), pin_ok, now).await? {
+        Ok(()) => {
+            let principal = if let Some(u) = &user {
+                db::users::record_logon(&mut tx, u.id, now).await.map_err(|e| internal("record logon", e))?;
+                Principal::User { corporation_id: corp.id, user_pk: u.id }
+            } else {
+                db::corporations::record_admin_logon(&mut tx, corp.id, now)
+                    .await
+                    .map_err(|e| internal("record logon", e))?;
+                Principal::Admin { corporation_id: corp.id }
+            };
+            let token = session::open(&mut tx, &principal, Some(&owner.serial), &call.client_addr, now)
                 .await
-                .map_err(|e| internal("record logon", e))?;
-            Principal::Admin { corporation_id: corp.id }
-        };
-        let token = session::open(&mut tx, &principal, Some(&owner.serial), &call.client_addr, now)
-            .await
-            .map_err(|e| internal("open session", e))?;
-        let next = match &user {
-            Some(u) if u.pins_provisional => "/user/pins",
-            Some(_) => "/user/status",
-            None => "/admin/status",
-        };
-        Ok((token, next))
-    } else {
-        match &user {
-            Some(u) => db::users::record_failure(&mut tx, u.id).await,
-            None => db::corporations::record_admin_failure(&mut tx, corp.id).await,
+                .map_err(|e| internal("open session", e))?;
+            let next = match &user {
+                Some(u) if u.pins_provisional => "/user/pins",
+                Some(_) => "/user/status",
+                None => "/admin/status",
+            };
+            Ok((token, next))
         }
-        .map_err(|e| internal("record failure", e))?;
-        Err(AppError::LogonFailed)
+        Err(refusal) => Err(refusal),
     };
     let detail = format!(
         "method=certificate serial={}{}",
         hex::encode(&owner.serial),
-        if pin_ok { "" } else { " wrong pin" }
+        outcome.as_ref().err().map(|(_, reason)| format!(" {reason}")).unwrap_or_default()
     );
     audit::record(
         &mut tx,
         &Event {
             actor: &owner.actor,
             corporation_id: Some(corp.id),
-            action,
+            action: if user.is_some() { "user_logon" } else { "admin_logon" },
             target: "",
-            outcome: if pin_ok { Outcome::Success } else { Outcome::Failure },
+            outcome: if outcome.is_ok() { Outcome::Success } else { Outcome::Failure },
             detail: &detail,
             client_addr: &call.client_addr,
         },
@@ -285,7 +255,7 @@ pub async fn certificate_logon(
     .await
     .map_err(|e| internal("audit", e))?;
     tx.commit().await.map_err(|e| internal("commit", e))?;
-    result
+    outcome.map_err(|(answer, _)| answer)
 }
 
 /// 利用者ログオン (ID・暗証番号方式). Returns the token and where to go next (the PIN change
@@ -304,6 +274,7 @@ pub async fn user_logon(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
+    super::throttle::attempt(state, client_addr, &format!("{contract_id}/{user_id}"), now)?;
     let corp = db::corporations::find_by_contract_id(&state.db, contract_id)
         .await
         .map_err(|e| internal("logon lookup", e))?;
@@ -318,20 +289,13 @@ pub async fn user_logon(
         .verify(user.as_ref().map(|u| &u.pin_hash.0), pin)
         .await
         .map_err(|e| internal("pin verify", e))?;
-    let refusal = match (&corp, &user) {
-        (None, _) | (_, None) => Some("unknown contract id or user id"),
-        _ if !pin_ok => Some("wrong pin"),
-        (Some(c), _) if c.suspended_at.is_some() => Some("contract suspended"),
-        (_, Some(u)) if u.suspended => Some("user suspended"),
-        (_, Some(u)) if u.accident => Some("accident registered"),
-        (_, Some(u)) if u.logon_method == "certificate" => Some("logon method is certificate"),
-        _ => None,
-    };
     let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
-    let typed = |s: &str| s.chars().take(MAX_TYPED_ID_IN_AUDIT).collect::<String>();
-    let actor = format!("user:{}/{}", typed(contract_id), typed(user_id));
-    let result = match (refusal, &corp, &user) {
-        (None, Some(c), Some(u)) => {
+    let who = corp.as_ref().zip(user.as_ref()).map(|(c, u)| Holder::User(c.id, u.id));
+    let outcome = match (lockout::check(&mut tx, state, who, pin_ok, now).await?, &corp, &user) {
+        (Ok(()), _, Some(u)) if u.logon_method == "certificate" => {
+            Err((AppError::UseCertificateLogon, "logon method is certificate"))
+        }
+        (Ok(()), Some(c), Some(u)) => {
             db::users::record_logon(&mut tx, u.id, now).await.map_err(|e| internal("record logon", e))?;
             let principal = Principal::User { corporation_id: c.id, user_pk: u.id };
             let token = session::open(&mut tx, &principal, None, client_addr, now)
@@ -339,23 +303,19 @@ pub async fn user_logon(
                 .map_err(|e| internal("open session", e))?;
             Ok((token, if u.pins_provisional { "/user/pins" } else { "/user/status" }))
         }
-        (Some("logon method is certificate"), _, _) => Err(AppError::UseCertificateLogon),
-        _ => {
-            if let Some(u) = user.as_ref().filter(|_| !pin_ok) {
-                db::users::record_failure(&mut tx, u.id).await.map_err(|e| internal("record failure", e))?;
-            }
-            Err(AppError::LogonFailed)
-        }
+        (Ok(()), _, _) => return Err(AppError::Internal),
+        (Err(refusal), _, _) => Err(refusal),
     };
+    let typed = |s: &str| s.chars().take(MAX_TYPED_ID_IN_AUDIT).collect::<String>();
     audit::record(
         &mut tx,
         &Event {
-            actor: &actor,
+            actor: &format!("user:{}/{}", typed(contract_id), typed(user_id)),
             corporation_id: corp.as_ref().map(|c| c.id),
             action: "user_logon",
             target: "",
-            outcome: if result.is_ok() { Outcome::Success } else { Outcome::Failure },
-            detail: refusal.unwrap_or("method=id_pin"),
+            outcome: if outcome.is_ok() { Outcome::Success } else { Outcome::Failure },
+            detail: outcome.as_ref().map_or_else(|(_, reason)| *reason, |_| "method=id_pin"),
             client_addr,
         },
         now,
@@ -363,17 +323,18 @@ pub async fn user_logon(
     .await
     .map_err(|e| internal("audit", e))?;
     tx.commit().await.map_err(|e| internal("commit", e))?;
-    result
+    outcome.map_err(|(answer, _)| answer)
 }
 
-/// 暗証番号変更 at first logon: both PINs become final; every other session of the user ends.
+/// 暗証番号変更 at first logon: both PINs become final; every session of the user ends and the
+/// caller continues on a new one (returned).
 pub async fn change_pins(
     state: &AppState,
     user: &UserSession,
     new_pins: [&str; 4],
     client_addr: &str,
     now: i64,
-) -> Result<(), AppError> {
+) -> Result<SessionToken, AppError> {
     let errors = validate::pin_change(new_pins);
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
@@ -400,9 +361,16 @@ pub async fn change_pins(
     db::users::set_final_pins(&mut tx, row.id, &pin_hash, &confirm_hash)
         .await
         .map_err(|e| internal("pins", e))?;
-    db::sessions::delete_others(&mut tx, user.corporation_id, Some(row.id), &user.token_hash)
+    // Every session of the user ends, this one included: the caller gets a new one (a new
+    // token after a change of credentials), bound to the same certificate if any.
+    db::sessions::delete_others(&mut tx, user.corporation_id, Some(row.id), &[])
         .await
         .map_err(|e| internal("sessions", e))?;
+    let principal = Principal::User { corporation_id: user.corporation_id, user_pk: row.id };
+    let serial = user.certificate.as_ref().map(|c| c.serial.as_slice());
+    let token = session::open(&mut tx, &principal, serial, client_addr, now)
+        .await
+        .map_err(|e| internal("open session", e))?;
     let actor = format!("user:{}/{}", corp.contract_id, row.user_id);
     audit::record(
         &mut tx,
@@ -419,7 +387,8 @@ pub async fn change_pins(
     )
     .await
     .map_err(|e| internal("audit", e))?;
-    tx.commit().await.map_err(|e| internal("commit", e))
+    tx.commit().await.map_err(|e| internal("commit", e))?;
+    Ok(token)
 }
 
 /// The certificate part of a status screen.
@@ -489,6 +458,10 @@ pub async fn logoff(
             Principal::Admin { corporation_id } => (corporation_id, None),
             Principal::User { corporation_id, user_pk } => (corporation_id, Some(user_pk)),
         };
+        // ログオフ ends every session of this person (other tabs, other browsers).
+        db::sessions::delete_others(&mut tx, corporation_id, user_pk, &[])
+            .await
+            .map_err(|e| internal("delete sessions", e))?;
         let corp = db::corporations::find_by_id(&state.db, corporation_id)
             .await
             .map_err(|e| internal("lookup", e))?

@@ -9,6 +9,7 @@ use super::db::{
     certificates::{CertRow, Completed, CrlRow},
     Tx,
 };
+use super::lockout;
 use super::secret::Pin;
 use super::{internal, AppState};
 use crate::error::{AppError, Field, Problem};
@@ -247,6 +248,8 @@ async fn check_holder(
     client_addr: &str,
     now: i64,
 ) -> Result<Checked, AppError> {
+    let account = format!("{}/{}", req.contract_id, req.user_id.unwrap_or(ADMIN_HOLDER));
+    super::throttle::attempt(state, client_addr, &account, now)?;
     let corp = db::corporations::find_by_contract_id(&state.db, req.contract_id)
         .await
         .map_err(|e| internal("corp", e))?;
@@ -269,13 +272,21 @@ async fn check_holder(
         Some(u) => format!("user:{}/{}", typed(req.contract_id), typed(u)),
         None => format!("admin:{}", typed(req.contract_id)),
     };
-    let found = corp.is_some() && (req.user_id.is_none() || user.is_some());
-    if found && pin_ok && confirm_ok {
-        let corp = corp.ok_or(AppError::LogonFailed)?;
-        return Ok(Checked { corp, user, actor });
-    }
-    let reason = if found { "wrong pin" } else { "unknown holder" };
+    let who = match (&corp, req.user_id, &user) {
+        (Some(c), None, _) => Some(lockout::Holder::Admin(c.id)),
+        (Some(c), Some(_), Some(u)) => Some(lockout::Holder::User(c.id, u.id)),
+        _ => None,
+    };
     let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
+    let refusal = match (lockout::check(&mut tx, state, who, pin_ok && confirm_ok, now).await?, corp) {
+        (Ok(()), Some(corp)) => {
+            tx.commit().await.map_err(|e| internal("commit", e))?;
+            return Ok(Checked { corp, user, actor });
+        }
+        (Ok(()), None) => return Err(AppError::Internal),
+        (Err(refusal), corp) => (refusal, corp),
+    };
+    let ((answer, reason), corp) = refusal;
     audit::record(
         &mut tx,
         &Event {
@@ -292,7 +303,7 @@ async fn check_holder(
     .await
     .map_err(|e| internal("audit", e))?;
     tx.commit().await.map_err(|e| internal("commit", e))?;
-    Err(AppError::LogonFailed)
+    Err(answer)
 }
 
 /// The open issuance of a checked holder, or why there is none.

@@ -169,6 +169,30 @@ pub async fn create(state: &AppState, req: CreateRequest, now: i64) -> Result<Cr
     Ok(Created { contract_id, admin_pin, admin_confirm_pin: confirm_pin })
 }
 
+/// Bank operator: clears 契約法人利用中止 (and the failure count). `None`: no such contract.
+pub async fn unlock(state: &AppState, contract_id: &str, now: i64) -> Result<Option<()>, CorporationError> {
+    let mut tx = db::begin_write(&state.db).await?;
+    if db::corporations::unsuspend(&mut tx, contract_id).await?.is_none() {
+        return Ok(None);
+    }
+    audit::record(
+        &mut tx,
+        &Event {
+            actor: "bank",
+            corporation_id: None,
+            action: "corporation_unlock",
+            target: contract_id,
+            outcome: Outcome::Success,
+            detail: "契約法人利用中止 cleared",
+            client_addr: "cli",
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(()))
+}
+
 /// Sets a corporation's user limit (bank operator).
 pub async fn set_max_users(
     state: &AppState,

@@ -12,11 +12,13 @@ pub mod certificates;
 pub mod corporations;
 pub mod db;
 pub mod lang;
+pub mod lockout;
 pub mod pin;
 pub mod request;
 pub mod secret;
 pub mod session;
 pub mod state;
+pub mod throttle;
 pub mod users;
 
 pub use state::{AppState, Settings};

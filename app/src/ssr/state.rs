@@ -21,6 +21,12 @@ pub struct Settings {
     pub crl_url: String,
     /// Origin of the ID listener as browsers reach it, e.g. `https://127.0.0.1:3000`.
     pub public_url: String,
+    /// Consecutive wrong PINs that lock a user (利用停止) or the contract (契約法人利用中止); SPEC: 6.
+    pub lockout_threshold: i64,
+    /// Logon and acquisition attempts allowed per minute from one client address, and for one
+    /// account (contract ID / user ID as typed); beyond them the answer is "try later".
+    pub attempts_per_minute_per_address: u32,
+    pub attempts_per_minute_per_account: u32,
     /// Origin of the certificate-logon listener (電子証明書方式), e.g. `https://127.0.0.1:3001`.
     pub cert_url: String,
 }
@@ -35,6 +41,9 @@ impl Default for Settings {
             crl_url: "https://127.0.0.1:3000/crl/bizdirect.crl".into(),
             public_url: "https://127.0.0.1:3000".into(),
             cert_url: "https://127.0.0.1:3001".into(),
+            lockout_threshold: 6,
+            attempts_per_minute_per_address: 120,
+            attempts_per_minute_per_account: 20,
         }
     }
 }
@@ -46,10 +55,18 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// The issuing CA: the only holder of its private key.
     pub ca: Arc<CertificateAuthority>,
+    /// Attempts per address and account (logon, acquisition).
+    pub throttle: Arc<super::throttle::Throttle>,
 }
 
 impl AppState {
     pub fn new(db: SqlitePool, settings: Settings, ca: CertificateAuthority) -> Self {
-        Self { db, pins: Arc::new(PinHasher::new()), settings: Arc::new(settings), ca: Arc::new(ca) }
+        Self {
+            db,
+            pins: Arc::new(PinHasher::new()),
+            settings: Arc::new(settings),
+            ca: Arc::new(ca),
+            throttle: Arc::default(),
+        }
     }
 }

@@ -103,11 +103,17 @@ async fn confirm(
         .verify(Some(&corp.admin_confirm_pin_hash.0), &Pin::new(pin.to_owned()))
         .await
         .map_err(|e| internal("confirm pin", e))?;
-    if ok {
-        return Ok(());
-    }
     let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
-    db::corporations::record_admin_failure(&mut tx, corp.id).await.map_err(db_err("failure count"))?;
+    let (answer, reason) =
+        match super::lockout::check(&mut tx, state, Some(super::lockout::Holder::Admin(corp.id)), ok, now)
+            .await?
+        {
+            Ok(()) => {
+                tx.commit().await.map_err(db_err("commit"))?;
+                return Ok(());
+            }
+            Err(refusal) => refusal,
+        };
     audit::record(
         &mut tx,
         &Event {
@@ -116,7 +122,7 @@ async fn confirm(
             action,
             target,
             outcome: Outcome::Failure,
-            detail: "wrong confirmation pin",
+            detail: &format!("confirmation pin: {reason}"),
             client_addr,
         },
         now,
@@ -124,7 +130,10 @@ async fn confirm(
     .await
     .map_err(db_err("audit"))?;
     tx.commit().await.map_err(db_err("commit"))?;
-    Err(AppError::field(Field::AdminConfirmPin, Problem::Wrong))
+    Err(match answer {
+        AppError::LogonFailed => AppError::field(Field::AdminConfirmPin, Problem::Wrong),
+        locked => locked,
+    })
 }
 
 async fn record(

@@ -41,7 +41,7 @@ async fn wrong_pin_and_unknown_id_get_the_same_answer() {
     let failures: Vec<_> = audit.iter().filter(|(a, o, _)| a == "admin_logon" && o == "failure").collect();
     assert_eq!(failures.len(), 2);
     assert_eq!(failures[0].2, "wrong pin");
-    assert_eq!(failures[1].2, "unknown contract id");
+    assert_eq!(failures[1].2, "unknown contract id or user id");
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ mod support;
 mod auth;
 mod certificates;
 mod cli;
+mod security;
 mod tls;
 mod user_side;
 mod users;

@@ -80,7 +80,8 @@ impl TestApp {
     pub async fn call(&self, endpoint: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Reply {
         let mut req = Request::post(format!("/api/{endpoint}"))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "application/json");
+            .header(header::ACCEPT, "application/json")
+            .header(header::ORIGIN, &self.state.settings.public_url);
         if let Some(c) = cookie {
             req = req.header(header::COOKIE, c);
         }
@@ -98,7 +99,8 @@ impl TestApp {
     ) -> Reply {
         let mut req = Request::post(format!("/api/{endpoint}"))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "application/json");
+            .header(header::ACCEPT, "application/json")
+            .header(header::ORIGIN, &self.state.settings.cert_url);
         if let Some(c) = cookie {
             req = req.header(header::COOKIE, c);
         }
@@ -114,6 +116,7 @@ impl TestApp {
         let req = Request::post(format!("/api/{endpoint}"))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .header(header::ORIGIN, &self.state.settings.public_url)
             .header(header::REFERER, referer)
             .body(Body::from(encode(form)))
             .expect("request");

@@ -70,7 +70,7 @@ async fn whose(app: &TestApp, addr: SocketAddr, client: Option<(&str, &str)>) ->
     let name = ServerName::try_from("127.0.0.1").expect("name");
     let mut tls = connector.connect(name, tcp).await.map_err(|e| e.to_string())?;
     let request = format!(
-        "POST /api/whose_certificate HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\n\
+        "POST /api/whose_certificate HTTP/1.1\r\nHost: {addr}\r\nOrigin: https://{addr}\r\nAccept: application/json\r\n\
          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     );
     tls.write_all(request.as_bytes()).await.map_err(|e| e.to_string())?;

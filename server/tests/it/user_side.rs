@@ -341,10 +341,28 @@ async fn user_logon_by_id_and_the_first_pin_change() {
     let bad =
         app.call("change_pins", &pins("New1234a", "New1234b", "New5678x", "New5678x"), Some(&cookie)).await;
     assert!(bad.body.contains("user_pin_again"), "re-entry differs: {}", bad.body);
+    let other_tab = app
+        .call(
+            "user_logon",
+            &[("contract_id", demo::CONTRACT_ID), ("user_id", "newbie"), ("user_pin", "Pass1234")],
+            None,
+        )
+        .await
+        .session_cookie()
+        .expect("second session");
     let done =
         app.call("change_pins", &pins("New1234a", "New1234a", "New5678x", "New5678x"), Some(&cookie)).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
-    assert_eq!(app.call("user_status", &[], Some(&cookie)).await.status, StatusCode::OK);
+    let rotated = done.session_cookie().expect("a new session after the PIN change");
+    assert_ne!(rotated, cookie);
+    assert_eq!(app.call("user_status", &[], Some(&rotated)).await.status, StatusCode::OK);
+    for old in [&cookie, &other_tab] {
+        assert_eq!(
+            app.call("user_status", &[], Some(old)).await.status,
+            StatusCode::UNAUTHORIZED,
+            "every older session ended"
+        );
+    }
     let again = app
         .call(
             "user_logon",

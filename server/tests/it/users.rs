@@ -131,7 +131,7 @@ async fn wrong_confirmation_pin_changes_nothing_and_says_so() {
         .audit_actions()
         .await
         .into_iter()
-        .filter(|(_, o, d)| o == "failure" && d == "wrong confirmation pin")
+        .filter(|(_, o, d)| o == "failure" && d == "confirmation pin: wrong pin")
         .count();
     assert_eq!(failures, 4, "each refused attempt is audited");
 }

@@ -111,13 +111,60 @@ pub async fn record_admin_logon(tx: &mut Tx, id: i64, now: i64) -> Result<(), sq
     Ok(())
 }
 
-/// Wrong administrator PIN: counts consecutive failures (the lock itself comes with SPEC §4 lockouts).
-pub async fn record_admin_failure(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE corporations SET admin_failed_logons = admin_failed_logons + 1 WHERE id = ?")
+/// Wrong administrator PIN (logon or confirmation): counts consecutive failures and, at
+/// `threshold`, suspends the whole contract (契約法人利用中止) and ends its sessions. One statement,
+/// inside the caller's write transaction, so concurrent attempts cannot slip past the threshold.
+/// Returns whether the contract is suspended now.
+pub async fn record_admin_failure(
+    tx: &mut Tx,
+    id: i64,
+    threshold: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let suspended: bool = sqlx::query_scalar(
+        "UPDATE corporations SET admin_failed_logons = admin_failed_logons + 1, \
+         suspended_at = CASE WHEN suspended_at IS NULL AND admin_failed_logons + 1 >= ? THEN ? ELSE suspended_at END \
+         WHERE id = ? RETURNING suspended_at IS NOT NULL",
+    )
+    .bind(threshold)
+    .bind(now)
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    if suspended {
+        sqlx::query("DELETE FROM sessions WHERE corporation_id = ?").bind(id).execute(&mut **tx).await?;
+    }
+    Ok(suspended)
+}
+
+/// A right administrator PIN: the consecutive-failure count starts again.
+pub async fn reset_admin_failures(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE corporations SET admin_failed_logons = 0 WHERE id = ? AND admin_failed_logons <> 0")
         .bind(id)
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// Whether the contract is suspended, read inside the transaction that is about to act on it.
+pub async fn is_suspended(tx: &mut Tx, id: i64) -> Result<bool, sqlx::Error> {
+    let at: Option<Option<i64>> = sqlx::query_scalar("SELECT suspended_at FROM corporations WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(at.flatten().is_some())
+}
+
+/// Bank operator: clears 契約法人利用中止 and the failure count. Returns whether it was suspended.
+pub async fn unsuspend(tx: &mut Tx, contract_id: &str) -> Result<Option<bool>, sqlx::Error> {
+    let was: Option<bool> = sqlx::query_scalar(
+        "UPDATE corporations SET suspended_at = NULL, admin_failed_logons = 0 WHERE contract_id = ? \
+         RETURNING 1",
+    )
+    .bind(contract_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(was)
 }
 
 pub async fn list(pool: &SqlitePool) -> Result<Vec<CorporationSummary>, sqlx::Error> {

@@ -109,13 +109,43 @@ pub async fn record_logon(tx: &mut Tx, id: i64, now: i64) -> Result<(), sqlx::Er
     Ok(())
 }
 
-/// Wrong user PIN: counts consecutive failures (the lock itself comes with SPEC §4 lockouts).
-pub async fn record_failure(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET failed_logons = failed_logons + 1 WHERE id = ?")
+/// Wrong user PIN: counts consecutive failures and, at `threshold`, sets 利用停止 and ends the
+/// user's sessions — one statement inside the caller's write transaction, so concurrent attempts
+/// cannot slip past the threshold. Returns whether the user is locked now.
+pub async fn record_failure(tx: &mut Tx, id: i64, threshold: i64) -> Result<bool, sqlx::Error> {
+    let locked: bool = sqlx::query_scalar(
+        "UPDATE users SET failed_logons = failed_logons + 1, \
+         suspended = CASE WHEN failed_logons + 1 >= ? THEN 1 ELSE suspended END \
+         WHERE id = ? RETURNING suspended",
+    )
+    .bind(threshold)
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    if locked {
+        sqlx::query("DELETE FROM sessions WHERE user_pk = ?").bind(id).execute(&mut **tx).await?;
+    }
+    Ok(locked)
+}
+
+/// A right user PIN: the consecutive-failure count starts again.
+pub async fn reset_failures(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET failed_logons = 0 WHERE id = ? AND failed_logons <> 0")
         .bind(id)
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// The user's lock flags, read inside the transaction that is about to act on them:
+/// `(利用停止, 事故登録, deleted)`.
+pub async fn blocks(tx: &mut Tx, id: i64) -> Result<(bool, bool, bool), sqlx::Error> {
+    let row: Option<(bool, bool, bool)> =
+        sqlx::query_as("SELECT suspended, accident, deleted_at IS NOT NULL FROM users WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(row.unwrap_or((true, true, true)))
 }
 
 /// The user's own PIN change: both PINs final from now on.

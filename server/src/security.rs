@@ -1,0 +1,114 @@
+//! HTTP-level protections around the whole router (OWASP ASVS V3/V4/V13/V14):
+//!
+//! - **Same origin for every state-changing request**: a request other than GET/HEAD must carry
+//!   an `Origin` that is one of ours or equals the `Host` it was sent to, and must not be marked
+//!   `Sec-Fetch-Site: cross-site`. Browsers send `Origin` on every POST, so a form or `fetch` from
+//!   another site is refused before any server function runs (with SameSite=Strict cookies, a
+//!   second line).
+//! - **Response headers**: HSTS, `nosniff`, `Referrer-Policy: same-origin`, frame denial, a
+//!   Content-Security-Policy on everything that has none yet (pages set their own, with the
+//!   nonce of their inline hydration script), `Cache-Control: no-store` on all but the static
+//!   site files.
+//! - **Server-function arguments that do not decode** are a malformed request (400), not a
+//!   server error.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::{header, HeaderValue, Method, StatusCode};
+use std::sync::Arc;
+
+/// The origins (`https://host:port`) under which browsers reach this server.
+#[derive(Debug, Clone)]
+pub struct Origins(pub Arc<Vec<String>>);
+
+fn same_origin(req: &Request, ours: &[String]) -> bool {
+    let headers = req.headers();
+    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+        return false;
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        // No Origin: only a browser's own navigation marks itself same-origin / none.
+        return matches!(
+            headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()),
+            Some("same-origin" | "none")
+        );
+    };
+    if ours.iter().any(|o| o == origin) {
+        return true;
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| req.uri().authority().map(http::uri::Authority::as_str));
+    host.is_some_and(|h| origin.strip_prefix("https://") == Some(h))
+}
+
+/// Refuses bodies announced larger than [`crate::router::MAX_BODY_BYTES`] (413; streamed bodies
+/// are cut at that size by the body-limit layer) and state-changing requests from other origins
+/// (403, the wire error `"Forbidden"`).
+pub async fn same_origin_only(State(origins): State<Origins>, req: Request, next: Next) -> Response {
+    use http_body::Body as _;
+    let announced = req.body().size_hint().exact().or_else(|| {
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok())
+    });
+    if announced.is_some_and(|n| n > crate::router::MAX_BODY_BYTES as u64) {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            [(header::CONTENT_TYPE, "application/json")],
+            "\"BadRequest\"",
+        )
+            .into_response();
+    }
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && !same_origin(&req, &origins.0) {
+        tracing::info!("refused a cross-origin {} {}", req.method(), req.uri().path());
+        return (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], "\"Forbidden\"")
+            .into_response();
+    }
+    next.run(req).await
+}
+
+/// The policy for responses that set none (JSON, files, errors): nothing may load or frame them.
+const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// Adds the security headers to every response.
+pub async fn headers(req: Request, next: Next) -> Response {
+    let static_file = req.uri().path().starts_with("/pkg/") || req.uri().path() == "/robots.txt";
+    let api = req.uri().path().starts_with("/api/");
+    let mut res = next.run(req).await;
+    if api && res.status() == StatusCode::INTERNAL_SERVER_ERROR {
+        res = bad_arguments_are_400(res).await;
+    }
+    let h = res.headers_mut();
+    let has_csp = h.contains_key(header::CONTENT_SECURITY_POLICY);
+    let mut set = |name: header::HeaderName, value: &'static str| {
+        h.insert(name, HeaderValue::from_static(value));
+    };
+    set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::REFERRER_POLICY, "same-origin");
+    set(header::X_FRAME_OPTIONS, "DENY");
+    set(header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+    if !static_file {
+        set(header::CACHE_CONTROL, "no-store");
+    }
+    if !has_csp {
+        set(header::CONTENT_SECURITY_POLICY, DEFAULT_CSP);
+    }
+    res
+}
+
+/// A server function whose arguments did not decode answers `"BadRequest"` with leptos' generic
+/// 500: give it its real status.
+async fn bad_arguments_are_400(res: Response) -> Response {
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 4096).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "\"Internal\"").into_response();
+    };
+    if bytes.as_ref() == b"\"BadRequest\"" {
+        parts.status = StatusCode::BAD_REQUEST;
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}

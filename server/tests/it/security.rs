@@ -1,0 +1,376 @@
+//! Security controls (docs/SECURITY.md maps each to its ASVS requirement): lockouts, throttling,
+//! same-origin checks, headers, body limit, malformed arguments, and the tenant isolation matrix
+//! over every server function the router serves.
+
+use crate::certificates::{csr, pem_of};
+use crate::support::{change_form, new_user_form, with, Reply, TestApp};
+use app::ssr::{corporations::demo, Settings};
+use axum::body::Body;
+use http::{header, Request, StatusCode};
+
+async fn user_logon(app: &TestApp, user: &str, pin: &str) -> Reply {
+    app.call("user_logon", &[("contract_id", demo::CONTRACT_ID), ("user_id", user), ("user_pin", pin)], None)
+        .await
+}
+
+async fn admin_logon(app: &TestApp, pin: &str) -> Reply {
+    app.call("admin_logon", &[("contract_id", demo::CONTRACT_ID), ("pin", pin)], None).await
+}
+
+const USER_LOCKED: &str = r#"{"Locked":{"contract":false}}"#;
+const CONTRACT_LOCKED: &str = r#"{"Locked":{"contract":true}}"#;
+
+#[tokio::test]
+async fn six_wrong_user_pins_lock_the_user_until_the_administrator_unlocks() {
+    let app =
+        TestApp::with_settings(Settings { attempts_per_minute_per_account: 100, ..Settings::default() })
+            .await;
+    // A right PIN resets the count: 5 wrong, 1 right, 5 wrong do not lock.
+    for _ in 0..5 {
+        assert_eq!(user_logon(&app, "test05", "Wrong1234").await.body, r#""LogonFailed""#);
+    }
+    assert_eq!(user_logon(&app, "test05", demo::USER_PIN).await.status, StatusCode::OK);
+    for _ in 0..5 {
+        assert_eq!(user_logon(&app, "test05", "Wrong1234").await.body, r#""LogonFailed""#);
+    }
+    let session = user_logon(&app, "test05", demo::USER_PIN).await.session_cookie().expect("cookie");
+    for _ in 0..5 {
+        user_logon(&app, "test05", "Wrong1234").await;
+    }
+    // The sixth consecutive one locks, and says so; the open session ends.
+    let sixth = user_logon(&app, "test05", "Wrong1234").await;
+    assert_eq!((sixth.status, sixth.body.as_str()), (StatusCode::FORBIDDEN, USER_LOCKED));
+    assert_eq!(app.call("user_status", &[], Some(&session)).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        user_logon(&app, "test05", "Wrong1234").await.body,
+        r#""LogonFailed""#,
+        "a guess learns nothing more"
+    );
+    assert_eq!(
+        user_logon(&app, "test05", demo::USER_PIN).await.body,
+        USER_LOCKED,
+        "the right PIN: told it is locked"
+    );
+    let admin = app.demo_admin_cookie().await;
+    assert!(app.list_json(&admin).await.contains(r#""user_id":"test05","name":"テスト05""#));
+    let list = app.list_json(&admin).await;
+    assert!(list.contains(r#""suspended":true"#), "利用停止 shows as ○: {list}");
+
+    // 利用停止解除 by the administrator (with the confirmation PIN).
+    let form =
+        with(with(with(change_form("test05"), "name", "テスト05"), "unlock", "on"), "logon_method", "id_pin");
+    let unlocked = app.call("save_user", &form, Some(&admin)).await;
+    assert_eq!(unlocked.status, StatusCode::OK, "{}", unlocked.body);
+    assert_eq!(user_logon(&app, "test05", demo::USER_PIN).await.status, StatusCode::OK);
+    let actions = app.audit_actions().await;
+    assert!(actions
+        .iter()
+        .any(|(a, o, d)| a == "user_logon" && o == "failure" && d.contains("user suspended (利用停止)")));
+}
+
+#[tokio::test]
+async fn six_wrong_administrator_pins_suspend_the_whole_contract_until_the_bank_clears_it() {
+    let app = TestApp::new().await;
+    let admin = app.demo_admin_cookie().await;
+    let user = user_logon(&app, "test05", demo::USER_PIN).await.session_cookie().expect("user cookie");
+    // Wrong confirmation PINs count too (3 here), then wrong logon PINs (3).
+    for _ in 0..3 {
+        let r = app
+            .call("delete_user", &[("user", "test04"), ("admin_confirm_pin", "Wrong1234")], Some(&admin))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    }
+    for _ in 0..2 {
+        assert_eq!(admin_logon(&app, "Wrong1234").await.body, r#""LogonFailed""#);
+    }
+    let sixth = admin_logon(&app, "Wrong1234").await;
+    assert_eq!((sixth.status, sixth.body.as_str()), (StatusCode::FORBIDDEN, CONTRACT_LOCKED));
+    // Every logon of the corporation is refused, and open sessions ended.
+    assert_eq!(admin_logon(&app, demo::ADMIN_PIN).await.body, CONTRACT_LOCKED);
+    assert_eq!(user_logon(&app, "test05", demo::USER_PIN).await.body, CONTRACT_LOCKED);
+    assert_eq!(app.call("list_users", &[], Some(&admin)).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.call("user_status", &[], Some(&user)).await.status, StatusCode::UNAUTHORIZED);
+    // Only the bank operator clears it.
+    assert_eq!(
+        app::ssr::corporations::unlock(&app.state, demo::CONTRACT_ID, app::ssr::now()).await.ok(),
+        Some(Some(()))
+    );
+    assert_eq!(admin_logon(&app, demo::ADMIN_PIN).await.status, StatusCode::OK);
+    assert_eq!(
+        app::ssr::corporations::unlock(&app.state, "99999999999", app::ssr::now()).await.ok(),
+        Some(None)
+    );
+}
+
+#[tokio::test]
+async fn racing_wrong_pins_are_each_counted_and_lock_exactly_once() {
+    let app = TestApp::new().await;
+    let attempts = (0..12).map(|_| user_logon(&app, "test05", "Wrong1234"));
+    let replies = futures::future::join_all(attempts).await;
+    let locked = replies.iter().filter(|r| r.body == USER_LOCKED).count();
+    let failed = replies.iter().filter(|r| r.body == r#""LogonFailed""#).count();
+    assert_eq!((locked, failed), (1, 11), "exactly one attempt crossed the threshold");
+    let (count, suspended): (i64, bool) =
+        sqlx::query_as("SELECT failed_logons, suspended FROM users WHERE user_id = 'test05'")
+            .fetch_one(&app.state.db)
+            .await
+            .expect("row");
+    assert_eq!((count, suspended), (12, true), "no attempt was lost or slipped through");
+    assert_eq!(user_logon(&app, "test05", demo::USER_PIN).await.body, USER_LOCKED);
+}
+
+#[tokio::test]
+async fn attempts_are_throttled_per_account_and_per_address() {
+    let settings = Settings {
+        attempts_per_minute_per_account: 3,
+        attempts_per_minute_per_address: 5,
+        ..Settings::default()
+    };
+    let app = TestApp::with_settings(settings).await;
+    for _ in 0..3 {
+        assert_eq!(admin_logon(&app, "Wrong1234").await.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = admin_logon(&app, demo::ADMIN_PIN).await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::TOO_MANY_REQUESTS, r#""TooManyAttempts""#));
+    // Other accounts from the same address, until the address's limit.
+    assert_eq!(user_logon(&app, "test05", demo::USER_PIN).await.status, StatusCode::OK);
+    let r = user_logon(&app, "test04", demo::USER_PIN).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    // A throttled attempt is not a wrong PIN: nothing was counted for it.
+    let count: i64 = sqlx::query_scalar("SELECT admin_failed_logons FROM corporations WHERE contract_id = ?")
+        .bind(demo::CONTRACT_ID)
+        .fetch_one(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(count, 3);
+}
+
+fn post(path: &str, origin: Option<&str>, fetch_site: Option<&str>) -> Request<Body> {
+    let mut req = Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .header(header::HOST, "bank.example:8443");
+    if let Some(o) = origin {
+        req = req.header(header::ORIGIN, o);
+    }
+    if let Some(s) = fetch_site {
+        req = req.header("sec-fetch-site", s);
+    }
+    let body = format!("contract_id={}&pin={}", demo::CONTRACT_ID, demo::ADMIN_PIN);
+    req.body(Body::from(body)).expect("request")
+}
+
+#[tokio::test]
+async fn state_changing_requests_from_other_origins_are_refused() {
+    let app = TestApp::new().await;
+    let ours = app.state.settings.public_url.clone();
+    let cases = [
+        (Some("https://evil.example"), None, StatusCode::FORBIDDEN),
+        (None, None, StatusCode::FORBIDDEN),
+        (None, Some("cross-site"), StatusCode::FORBIDDEN),
+        (Some(ours.as_str()), Some("cross-site"), StatusCode::FORBIDDEN),
+        (Some("http://bank.example:8443"), None, StatusCode::FORBIDDEN),
+        (Some(ours.as_str()), None, StatusCode::OK),
+        (Some("https://bank.example:8443"), Some("same-origin"), StatusCode::OK),
+        (None, Some("same-origin"), StatusCode::OK),
+    ];
+    for (origin, site, expected) in cases {
+        let reply = app.send(post("/api/admin_logon", origin, site)).await;
+        assert_eq!(reply.status, expected, "Origin {origin:?}, Sec-Fetch-Site {site:?}: {}", reply.body);
+        if expected == StatusCode::FORBIDDEN {
+            assert!(reply.session_cookie().is_none());
+        }
+    }
+    let refused = app.audit_actions().await.iter().filter(|(a, _, _)| a == "admin_logon").count();
+    assert_eq!(refused, 3, "refused requests never reached the logon");
+}
+
+#[tokio::test]
+async fn pages_carry_a_strict_csp_with_the_nonce_of_their_inline_script_and_the_other_headers() {
+    let app = TestApp::new().await;
+    let page = app.get("/admin/logon", None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csp = page.headers[header::CONTENT_SECURITY_POLICY].to_str().expect("csp").to_owned();
+    assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"), "{csp}");
+    let nonce = csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next()).expect("nonce in the policy");
+    assert!(nonce.len() >= 16, "{nonce}");
+    let scripts: Vec<&str> = page.body.split("<script").skip(1).collect();
+    assert!(!scripts.is_empty());
+    for script in scripts {
+        let tag = script.split('>').next().unwrap_or_default();
+        assert!(
+            tag.contains(&format!("nonce=\"{nonce}\"")) || tag.contains("src="),
+            "inline script without the nonce: <script{tag}>"
+        );
+    }
+    let again = app.get("/admin/logon", None).await;
+    assert_ne!(
+        again.headers[header::CONTENT_SECURITY_POLICY],
+        page.headers[header::CONTENT_SECURITY_POLICY],
+        "a new nonce per response"
+    );
+    for (name, value) in [
+        ("strict-transport-security", "max-age=31536000"),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "same-origin"),
+        ("x-frame-options", "DENY"),
+        ("cache-control", "no-store"),
+    ] {
+        assert_eq!(page.headers[name], value, "{name}");
+    }
+    let api = app.call("admin_status", &[], None).await;
+    assert_eq!(api.headers["cache-control"], "no-store");
+    assert!(api.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .expect("csp")
+        .starts_with("default-src 'none'"));
+}
+
+#[tokio::test]
+async fn oversized_and_malformed_requests_are_4xx_and_change_nothing() {
+    let app = TestApp::new().await;
+    let big = "a".repeat(200 * 1024);
+    let reply = app.call("admin_logon", &[("contract_id", demo::CONTRACT_ID), ("pin", &big)], None).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    for form in [vec![], vec![("contract_id", demo::CONTRACT_ID)], vec![("unknown", "x")]] {
+        let reply = app.call("admin_logon", &form, None).await;
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (StatusCode::BAD_REQUEST, r#""BadRequest""#),
+            "{form:?}"
+        );
+    }
+    let raw = Request::post("/api/save_user")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ORIGIN, &app.state.settings.public_url)
+        .body(Body::from(vec![0xff, 0xfe, b'=', b'%', b'z']))
+        .expect("request");
+    assert_eq!(app.send(raw).await.status, StatusCode::BAD_REQUEST);
+    assert!(app.audit_actions().await.iter().all(|(a, _, _)| a != "admin_logon"), "nothing ran");
+}
+
+/// Every server function the router serves × {no session, a user, another corporation's
+/// administrator, another corporation's certificate}: refused, with no data of the demo
+/// corporation and no hint whether its users exist; its data unchanged.
+#[tokio::test]
+async fn tenant_isolation_matrix_over_every_server_function() {
+    let app = TestApp::new().await;
+    let demo_admin = app.demo_admin_cookie().await;
+    let user = user_logon(&app, "test05", demo::USER_PIN).await.session_cookie().expect("user cookie");
+    let other_admin = app.other_admin_cookie().await;
+    // A user of the other corporation with a certificate, logged on with it.
+    let form =
+        with(with(new_user_form("other1"), "issue_certificate", "on"), "admin_confirm_pin", "OtherConf1");
+    let registered = app.call("save_user", &form, Some(&other_admin)).await;
+    assert_eq!(registered.status, StatusCode::OK, "{}", registered.body);
+    let got = app
+        .call(
+            "acquire_certificate",
+            &[
+                ("contract_id", "20000000002"),
+                ("user_id", "other1"),
+                ("user_pin", "Pass1234"),
+                ("user_confirm_pin", "Conf5678"),
+                ("csr", &csr()),
+            ],
+            None,
+        )
+        .await;
+    let other_cert = ::pem::parse(pem_of(&got.body, "certificate_pem")).expect("pem").into_contents();
+    let other_cert_session = app
+        .call_with_certificate("user_certificate_logon", &[("user_pin", "Pass1234")], None, Some(&other_cert))
+        .await
+        .cert_session_cookie()
+        .expect("certificate session");
+
+    let snapshot = || async {
+        let users: Vec<(String, String, bool, bool, Option<i64>)> = sqlx::query_as(
+            "SELECT user_id, name, suspended, accident, deleted_at FROM users WHERE corporation_id = 1 ORDER BY id",
+        )
+        .fetch_all(&app.state.db)
+        .await
+        .expect("users");
+        let certs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM certificates WHERE corporation_id = 1")
+            .fetch_one(&app.state.db)
+            .await
+            .expect("certs");
+        (users, certs)
+    };
+    let before = snapshot().await;
+    // Every argument any function takes, aimed at the demo corporation's data.
+    let mut form: Vec<(&str, &str)> = with(change_form("test01"), "issue_certificate", "on");
+    form.extend([
+        ("user_id", "test01"),
+        ("contract_id", demo::CONTRACT_ID),
+        ("pin", "Wrong1234"),
+        ("user_confirm_pin", "Wrong1234"),
+        ("csr", "x"),
+        ("page", "1"),
+        ("register", "on"),
+        ("cert_version", "0"),
+    ]);
+    // Functions anyone may call: they take credentials, not a session, and refuse wrong ones.
+    let public = [
+        "admin_logon",
+        "user_logon",
+        "preview_acquisition",
+        "acquire_certificate",
+        "preview_admin_acquisition",
+        "acquire_admin_certificate",
+        "logoff",
+    ];
+    let paths: Vec<String> = leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p.to_owned()).collect();
+    assert!(paths.len() >= 20, "the registry lists every server function: {paths:?}");
+    for path in &paths {
+        let name = path.trim_start_matches("/api/");
+        for (who, cookie, cert) in [
+            ("no session", None, None),
+            ("user", Some(user.as_str()), None),
+            ("other administrator", Some(other_admin.as_str()), None),
+            ("other certificate", Some(other_cert_session.as_str()), Some(other_cert.as_slice())),
+        ] {
+            let reply = match cert {
+                Some(der) => app.call_with_certificate(name, &form, cookie, Some(der)).await,
+                None => app.call(name, &form, cookie).await,
+            };
+            let leak = ["デモ", "テスト0", "test0", "Test0"].iter().find(|s| reply.body.contains(*s));
+            assert!(leak.is_none(), "{name} as {who} leaked {leak:?}: {}", reply.body);
+            let allowed = public.contains(&name)
+                || (name == "whose_certificate" && cert.is_some())
+                || (who == "user" && ["user_status", "change_pins"].contains(&name))
+                || (who == "other certificate"
+                    && ["user_status", "change_pins", "renew_certificate"].contains(&name))
+                || (who == "other administrator"
+                    && ["admin_status", "list_users", "audit_log", "change_file_settings"].contains(&name));
+            if !allowed {
+                assert!(reply.status.is_client_error(), "{name} as {who}: {} {}", reply.status, reply.body);
+            }
+            assert_ne!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{name} as {who}: {}", reply.body);
+        }
+    }
+    assert_eq!(snapshot().await, before, "the demo corporation's users and certificates are unchanged");
+    // The other administrator's own list is its own.
+    let own = app.list_json(&other_admin).await;
+    assert!(own.contains("other1") && !own.contains("test01"));
+    let _ = demo_admin;
+}
+
+#[tokio::test]
+async fn logoff_ends_every_session_of_that_person_and_only_theirs() {
+    let app = TestApp::new().await;
+    let (first, second) = (app.demo_admin_cookie().await, app.demo_admin_cookie().await);
+    assert_ne!(first, second, "a new session id at every logon");
+    let user = user_logon(&app, "test05", demo::USER_PIN).await.session_cookie().expect("user");
+    assert_eq!(app.call("logoff", &[], Some(&first)).await.status, StatusCode::OK);
+    for cookie in [&first, &second] {
+        assert_eq!(app.call("admin_status", &[], Some(cookie)).await.status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        app.call("user_status", &[], Some(&user)).await.status,
+        StatusCode::OK,
+        "another person's session lives"
+    );
+    assert_eq!(app.call("keep_alive", &[], Some(&user)).await.status, StatusCode::OK);
+    assert_eq!(app.call("keep_alive", &[], Some(&first)).await.status, StatusCode::UNAUTHORIZED);
+}
