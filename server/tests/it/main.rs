@@ -6,6 +6,7 @@ mod auth;
 mod ca_at_rest;
 mod certificates;
 mod cli;
+mod fuzz_csr;
 mod tls;
 mod user_side;
 mod users;
