@@ -27,7 +27,7 @@ pub struct Options {
     /// TOML file with any of: data_dir, addr, demo, site_root, session_idle_minutes,
     /// session_max_minutes, public_url, cert_addr, cert_public_url, lockout_after,
     /// attempts_per_minute_per_address, attempts_per_minute_per_account, acquire_window_days,
-    /// certificate_days, ca_dir.
+    /// certificate_days, ca_dir, ca_key_passphrase_env.
     /// Flags and environment variables override it.
     #[arg(long, global = true, env = "BIZDIRECT_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -78,6 +78,12 @@ pub struct Options {
     /// data folder; it must exist (production) [default: <data-dir>/ca, created on first start]
     #[arg(long, global = true, env = "BIZDIRECT_CA_DIR", value_name = "DIR")]
     pub ca_dir: Option<PathBuf>,
+    /// Name of an environment variable that holds the passphrase of the CA key (ca.key): a new
+    /// key is written encrypted (PKCS#8, scrypt + AES-256-CBC) and an existing key must be
+    /// encrypted under it. The passphrase itself never goes on the command line or in the file
+    /// [default: none, ca.key is protected by its file mode only]
+    #[arg(long, global = true, env = "BIZDIRECT_CA_KEY_PASSPHRASE_ENV", value_name = "ENV_VAR")]
+    pub ca_key_passphrase_env: Option<String>,
     /// Days a user certificate is valid from acquisition [default: 365]
     #[arg(long, global = true, env = "BIZDIRECT_CERTIFICATE_DAYS", value_name = "DAYS")]
     pub certificate_days: Option<u32>,
@@ -96,6 +102,17 @@ pub enum Command {
     /// Auditor: the audit log
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Bank operator: the certificate authority's key
+    #[command(subcommand)]
+    Ca(CaCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaCommand {
+    /// Rewrite the existing plain ca.key encrypted under the passphrase in the environment variable
+    /// named by --ca-key-passphrase-env (atomically, mode 0600); from then on the server starts
+    /// only with that option
+    EncryptKey,
 }
 
 #[derive(Debug, Subcommand)]
@@ -190,6 +207,7 @@ pub struct FileConfig {
     pub acquire_window_days: Option<u32>,
     pub certificate_days: Option<u32>,
     pub ca_dir: Option<PathBuf>,
+    pub ca_key_passphrase_env: Option<String>,
 }
 
 /// Everything resolved.
@@ -211,6 +229,8 @@ pub struct Config {
     pub certificate_days: u32,
     /// `Some`: an existing CA given by path; `None`: the data folder's own (created on first start).
     pub ca_dir: Option<PathBuf>,
+    /// Name of the environment variable holding the CA key's passphrase (never the passphrase).
+    pub ca_key_passphrase_env: Option<String>,
 }
 
 impl FileConfig {
@@ -281,6 +301,7 @@ impl Options {
             acquire_window_days: self.acquire_window_days.or(file.acquire_window_days).unwrap_or(80),
             certificate_days: self.certificate_days.or(file.certificate_days).unwrap_or(365),
             ca_dir: self.ca_dir.clone().or(file.ca_dir),
+            ca_key_passphrase_env: self.ca_key_passphrase_env.clone().or(file.ca_key_passphrase_env),
         };
         if !config.public_url.starts_with("https://") && !config.public_url.starts_with("http://") {
             bail!("public_url must start with https:// or http://");
@@ -296,6 +317,9 @@ impl Options {
         }
         if config.attempts_per_minute_per_address == 0 || config.attempts_per_minute_per_account == 0 {
             bail!("attempts per minute must be at least 1");
+        }
+        if config.ca_key_passphrase_env.as_deref().is_some_and(|v| v.is_empty() || v.contains(['=', '\0'])) {
+            bail!("ca_key_passphrase_env must be the name of an environment variable");
         }
         if !(1..=366).contains(&config.acquire_window_days) {
             bail!("acquire_window_days must be between 1 and 366");

@@ -4,7 +4,7 @@ use anyhow::Context;
 use app::ssr::corporations::{self, demo, CreateRequest};
 use app::ssr::secret::Pin;
 use clap::Parser;
-use server::config::{AuditCommand, CertCommand, Cli, Command, Config, CorpCommand};
+use server::config::{AuditCommand, CaCommand, CertCommand, Cli, Command, Config, CorpCommand};
 use server::start;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -41,14 +41,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Corp(CorpCommand::List) => corp_list(&config).await,
+        Command::Ca(CaCommand::EncryptKey) => {
+            let path = start::encrypt_ca_key(&config)?;
+            println!("{} is now encrypted; start with --ca-key-passphrase-env from now on", path.display());
+            Ok(())
+        }
         Command::Cert(CertCommand::List { contract_id }) => cert_list(&config, &contract_id).await,
         Command::Cert(CertCommand::Revoke { serial, reason }) => {
             let Some((_, code)) = app::ssr::certificates::REASONS.iter().find(|(name, _)| *name == reason)
             else {
                 anyhow::bail!("unknown reason {reason:?}: use one of unspecified, keyCompromise, affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn");
             };
-            let opened =
-                start::open_with_ca(&config.data_dir, config.ca_dir.as_deref(), config.settings()).await?;
+            let opened = start::open_config(&config).await?;
             let done =
                 app::ssr::certificates::revoke_by_serial(&opened.state, &serial, *code, app::ssr::now())
                     .await
@@ -58,8 +62,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Cert(CertCommand::IssueAdmin { contract_id }) => {
-            let opened =
-                start::open_with_ca(&config.data_dir, config.ca_dir.as_deref(), config.settings()).await?;
+            let opened = start::open_config(&config).await?;
             let Some(acquire_by) =
                 app::ssr::certificates::issue_admin(&opened.state, &contract_id, app::ssr::now())
                     .await
@@ -76,8 +79,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Audit(AuditCommand::Verify) => {
-            let opened =
-                start::open_with_ca(&config.data_dir, config.ca_dir.as_deref(), config.settings()).await?;
+            let opened = start::open_config(&config).await?;
             let records = app::ssr::db::audit::all(&opened.state.db).await?.len();
             match app::ssr::audit::verify_chain(&opened.state.db).await? {
                 None => {
@@ -88,8 +90,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Corp(CorpCommand::Unlock { contract_id }) => {
-            let opened =
-                start::open_with_ca(&config.data_dir, config.ca_dir.as_deref(), config.settings()).await?;
+            let opened = start::open_config(&config).await?;
             if corporations::unlock(&opened.state, &contract_id, app::ssr::now()).await?.is_none() {
                 anyhow::bail!("契約法人ID {contract_id} は登録されていません (not registered)");
             }
@@ -97,8 +98,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Corp(CorpCommand::SetMaxUsers { contract_id, max_users }) => {
-            let opened =
-                start::open_with_ca(&config.data_dir, config.ca_dir.as_deref(), config.settings()).await?;
+            let opened = start::open_config(&config).await?;
             corporations::set_max_users(&opened.state, &contract_id, max_users, app::ssr::now()).await?;
             println!("契約法人ID {contract_id}: 利用者数の上限を {max_users} 名にしました (max users set)");
             Ok(())
@@ -132,7 +132,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn corp_create(config: &Config, req: CreateRequest) -> anyhow::Result<()> {
     let generated = (req.admin_pin.is_none(), req.admin_confirm_pin.is_none());
-    let opened = start::open_with_ca(&config.data_dir, config.ca_dir.as_deref(), config.settings()).await?;
+    let opened = start::open_config(config).await?;
     let name = req.name.trim().to_owned();
     let created = corporations::create(&opened.state, req, app::ssr::now()).await?;
     println!("契約法人を登録しました (contract corporation created)");
@@ -151,7 +151,7 @@ async fn corp_create(config: &Config, req: CreateRequest) -> anyhow::Result<()> 
 }
 
 async fn corp_list(config: &Config) -> anyhow::Result<()> {
-    let opened = start::open_with_ca(&config.data_dir, config.ca_dir.as_deref(), config.settings()).await?;
+    let opened = start::open_config(config).await?;
     let list = app::ssr::db::corporations::list(&opened.state.db).await?;
     println!("{:<17} {:>5} {:>5}  {:<9} 契約法人名 (name)", "契約法人ID", "users", "max", "status");
     for c in &list {
@@ -163,7 +163,7 @@ async fn corp_list(config: &Config) -> anyhow::Result<()> {
 }
 
 async fn cert_list(config: &Config, contract_id: &str) -> anyhow::Result<()> {
-    let opened = start::open_with_ca(&config.data_dir, config.ca_dir.as_deref(), config.settings()).await?;
+    let opened = start::open_config(config).await?;
     let corp = app::ssr::db::corporations::find_by_contract_id(&opened.state.db, contract_id)
         .await?
         .with_context(|| format!("契約法人ID {contract_id} は登録されていません (not registered)"))?;
@@ -189,7 +189,7 @@ async fn cert_list(config: &Config, contract_id: &str) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let opened = start::open_with_ca(&config.data_dir, config.ca_dir.as_deref(), config.settings()).await?;
+    let opened = start::open_config(&config).await?;
     if opened.ca_created {
         tracing::info!("created a new certificate authority in {}", opened.state.ca.cert_path().display());
     }

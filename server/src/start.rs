@@ -1,14 +1,55 @@
 //! Opening a data folder: database (migrations applied), CA and HTTPS certificate, all created
 //! on first start and reused afterwards.
+//!
+//! The CA key's passphrase is read here, from the environment variable that
+//! `--ca-key-passphrase-env` names, and handed to `app::ssr::ca` as a [`CaKeyPassphrase`]; what
+//! the key file must look like is decided there.
 
+use crate::config::Config;
 use anyhow::Context;
-use app::ssr::{ca::CertificateAuthority, db, secret::PrivateKeyPem, AppState, Settings};
-use std::path::Path;
+use app::ssr::{
+    ca::CertificateAuthority, db, secret::CaKeyPassphrase, secret::PrivateKeyPem, AppState, Settings,
+};
+use std::path::{Path, PathBuf};
 
 /// An opened data folder.
 pub struct Opened {
     pub state: AppState,
     pub ca_created: bool,
+}
+
+/// Where the CA is and how its key is kept at rest.
+#[derive(Debug, Default, Clone)]
+pub struct CaOptions {
+    /// An existing CA given by path (`--ca-dir`); `None`: the data folder's own `ca/`, created on
+    /// first start.
+    pub dir: Option<PathBuf>,
+    /// The passphrase of an encrypted `ca.key` (`--ca-key-passphrase-env`); `None`: a plain key.
+    pub passphrase: Option<CaKeyPassphrase>,
+}
+
+impl CaOptions {
+    /// From the configuration, reading the passphrase from the environment variable it names.
+    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+        let passphrase = config.ca_key_passphrase_env.as_deref().map(passphrase_from_env).transpose()?;
+        Ok(Self { dir: config.ca_dir.clone(), passphrase })
+    }
+}
+
+/// The CA key's passphrase from `var`; unset, empty or not UTF-8 refuses the start.
+fn passphrase_from_env(var: &str) -> anyhow::Result<CaKeyPassphrase> {
+    match std::env::var(var) {
+        Ok(value) if !value.is_empty() => Ok(CaKeyPassphrase::new(value)),
+        Ok(_) => anyhow::bail!(
+            "environment variable {var} (named by --ca-key-passphrase-env) is empty: it must hold the CA key's passphrase"
+        ),
+        Err(std::env::VarError::NotPresent) => anyhow::bail!(
+            "environment variable {var} (named by --ca-key-passphrase-env) is not set: it must hold the CA key's passphrase"
+        ),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            anyhow::bail!("environment variable {var} (named by --ca-key-passphrase-env) is not valid UTF-8")
+        }
+    }
 }
 
 pub fn database_path(data_dir: &Path) -> std::path::PathBuf {
@@ -17,29 +58,52 @@ pub fn database_path(data_dir: &Path) -> std::path::PathBuf {
 
 /// Opens (or creates) the database and the CA in `data_dir`.
 pub async fn open(data_dir: &Path, settings: Settings) -> anyhow::Result<Opened> {
-    open_with_ca(data_dir, None, settings).await
+    open_with_ca(data_dir, &CaOptions::default(), settings).await
 }
 
-/// Like [`open`], with the CA taken from `ca_dir` when given (it must exist there).
-pub async fn open_with_ca(
-    data_dir: &Path,
-    ca_dir: Option<&Path>,
-    settings: Settings,
-) -> anyhow::Result<Opened> {
+/// What every command of the binary opens: the configured data folder and CA.
+pub async fn open_config(config: &Config) -> anyhow::Result<Opened> {
+    open_with_ca(&config.data_dir, &CaOptions::from_config(config)?, config.settings()).await
+}
+
+/// Like [`open`], with the CA as `ca` says (a CA given by path must exist there).
+pub async fn open_with_ca(data_dir: &Path, ca: &CaOptions, settings: Settings) -> anyhow::Result<Opened> {
     app::ssr::ca::private_dir(data_dir).with_context(|| format!("data folder {}", data_dir.display()))?;
     let pool = db::open(&database_path(data_dir))
         .await
         .with_context(|| format!("database {}", database_path(data_dir).display()))?;
-    let (ca, ca_created) = match ca_dir {
-        Some(dir) => (CertificateAuthority::load(dir).context("certificate authority")?, false),
-        None => CertificateAuthority::load_or_create(&data_dir.join("ca"), time::OffsetDateTime::now_utc())
-            .context("certificate authority")?,
-    };
+    // Reading the key may run the passphrase's KDF (scrypt, tens of milliseconds): off the
+    // async threads.
+    let (own_dir, ca) = (data_dir.join("ca"), ca.clone());
+    let (ca, ca_created) = tokio::task::spawn_blocking(move || match &ca.dir {
+        Some(dir) => CertificateAuthority::load(dir, ca.passphrase.as_ref()).map(|ca| (ca, false)),
+        None => CertificateAuthority::load_or_create(
+            &own_dir,
+            time::OffsetDateTime::now_utc(),
+            ca.passphrase.as_ref(),
+        ),
+    })
+    .await
+    .context("loading the certificate authority")?
+    .context("certificate authority")?;
     let state = AppState::new(pool, settings, ca);
     app::ssr::certificates::ensure_fresh_crl(&state, app::ssr::now())
         .await
         .map_err(|e| anyhow::anyhow!("signing the CRL: {e}"))?;
     Ok(Opened { state, ca_created })
+}
+
+/// `server ca encrypt-key`: rewrites the configured CA's plain key encrypted under the passphrase
+/// from `--ca-key-passphrase-env`. Opens nothing else. Returns the key's path.
+pub fn encrypt_ca_key(config: &Config) -> anyhow::Result<PathBuf> {
+    let Some(var) = config.ca_key_passphrase_env.as_deref() else {
+        anyhow::bail!(
+            "ca encrypt-key needs --ca-key-passphrase-env VAR, VAR being an environment variable that holds the new passphrase"
+        );
+    };
+    let passphrase = passphrase_from_env(var)?;
+    let dir = config.ca_dir.clone().unwrap_or_else(|| config.data_dir.join("ca"));
+    CertificateAuthority::encrypt_key(&dir, &passphrase).context("certificate authority")
 }
 
 /// The HTTPS certificate chain and key for the listener.

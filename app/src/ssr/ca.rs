@@ -5,8 +5,14 @@
 //! `localhost`/`127.0.0.1`/`::1` (`<data>/tls/`), renewed on start when it nears expiry.
 //! Private keys never appear in logs: they live in [`PrivateKeyPem`] / rcgen's `KeyPair`, which
 //! have no `Serialize` and whose `Debug` prints no key material.
+//!
+//! At rest (OWASP ASVS V6), `ca.key` is a PKCS#8 file that group and others can neither read nor
+//! write: a looser mode refuses the start, as does a CA folder of ours that others can enter.
+//! With a passphrase (`--ca-key-passphrase-env`) the file is an encrypted PKCS#8
+//! (`ENCRYPTED PRIVATE KEY`, PBES2: scrypt then AES-256-CBC), which `openssl pkey -passin` reads
+//! too. Decrypted key bytes live only in zeroizing buffers, and no error message carries them.
 
-use super::secret::PrivateKeyPem;
+use super::secret::{CaKeyPassphrase, PrivateKeyPem};
 use rand::RngCore;
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
@@ -19,6 +25,7 @@ use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 use time::{Duration, OffsetDateTime};
+use zeroize::Zeroizing;
 
 /// Lifetime of the embedded CA certificate.
 const CA_VALIDITY_DAYS: i64 = 10 * 365;
@@ -37,6 +44,30 @@ pub enum CaError {
     HalfPresent(PathBuf),
     #[error("{0}: no CA here (ca.crt and ca.key); a CA given by path is never created")]
     Missing(PathBuf),
+    /// `ca.key` (or our CA folder) is open to group or others: refused before it is read.
+    #[error(
+        "{path} has mode {mode:04o}: {what} must be accessible by its owner only; fix it with \
+         `chmod {fix:o} {path}`"
+    )]
+    Permissions { path: PathBuf, mode: u32, what: &'static str, fix: u32 },
+    #[error(
+        "{0} is encrypted: give its passphrase with --ca-key-passphrase-env VAR, VAR being an \
+         environment variable that holds it"
+    )]
+    KeyEncrypted(PathBuf),
+    #[error(
+        "{0} is not encrypted, but a passphrase was given (--ca-key-passphrase-env): encrypt it \
+         first with `server ca encrypt-key --ca-key-passphrase-env VAR` (same --data-dir / \
+         --ca-dir), or start without the option"
+    )]
+    KeyNotEncrypted(PathBuf),
+    #[error("{0}: the passphrase does not decrypt this key (wrong passphrase, or a damaged file)")]
+    WrongPassphrase(PathBuf),
+    #[error("{0} is already encrypted")]
+    AlreadyEncrypted(PathBuf),
+    /// The encrypted file's structure, or encryption itself (never key material).
+    #[error("{path}: encrypted PKCS#8: {reason}")]
+    Pkcs8 { path: PathBuf, reason: String },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> CaError + '_ {
@@ -64,16 +95,125 @@ fn write_private(path: &Path, contents: &[u8]) -> Result<(), CaError> {
 fn write_file(path: &Path, contents: &[u8], mode: u32) -> Result<(), CaError> {
     use std::os::unix::fs::OpenOptionsExt;
     let tmp = path.with_extension("tmp");
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(mode)
-        .open(&tmp)
-        .map_err(io_err(&tmp))?;
+    // A leftover temporary file may have any mode: never write a key into it, start afresh.
+    match fs::remove_file(&tmp) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io_err(&tmp)(e)),
+        _ => {}
+    }
+    let mut f =
+        fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(&tmp).map_err(io_err(&tmp))?;
     f.write_all(contents).map_err(io_err(&tmp))?;
     f.sync_all().map_err(io_err(&tmp))?;
-    fs::rename(&tmp, path).map_err(io_err(path))
+    fs::rename(&tmp, path).map_err(io_err(path))?;
+    // the rename itself is durable only once the folder is synced
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir))?;
+    }
+    Ok(())
+}
+
+/// Group and other permission bits: none may be set on `ca.key`, nor on a CA folder of ours.
+const GROUP_OTHER: u32 = 0o077;
+
+/// Refuses `path` if group or others may access it (`what` names it in the message, `fix` is the
+/// mode to `chmod` it to).
+fn check_owner_only(path: &Path, what: &'static str, fix: u32) -> Result<(), CaError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(path).map_err(io_err(path))?.permissions().mode() & 0o7777;
+    if mode & GROUP_OTHER == 0 {
+        Ok(())
+    } else {
+        Err(CaError::Permissions { path: path.to_owned(), mode, what, fix })
+    }
+}
+
+const ENCRYPTED_PEM_LABEL: &str = "ENCRYPTED PRIVATE KEY";
+
+/// scrypt cost of a new encrypted key: N = 2^14, r = 8, p = 1 (16 MiB). OpenSSL 3 reads PBES2
+/// scrypt only up to 32 MiB, so 2^15 (the RustCrypto default in some versions) would lock
+/// `openssl pkey` out.
+const SCRYPT_LOG_N: u8 = 14;
+const SCRYPT_R: u32 = 8;
+const SCRYPT_P: u32 = 1;
+
+/// Whether a key file holds an encrypted PKCS#8 key (by its PEM label).
+fn is_encrypted_pem(text: &str) -> bool {
+    text.contains(&format!("-----BEGIN {ENCRYPTED_PEM_LABEL}-----"))
+}
+
+/// Encrypts a PKCS#8 DER key under `passphrase`: PBES2 (scrypt, AES-256-CBC), random salt and IV,
+/// as PEM `ENCRYPTED PRIVATE KEY`.
+fn encrypt_pkcs8(
+    pkcs8_der: &[u8],
+    passphrase: &CaKeyPassphrase,
+    path: &Path,
+) -> Result<Zeroizing<String>, CaError> {
+    use pkcs8::pkcs5::{pbes2, scrypt};
+    let fail = |reason: String| CaError::Pkcs8 { path: path.to_owned(), reason };
+    let mut salt = [0u8; 16];
+    let mut iv = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut salt);
+    rand::rngs::OsRng.fill_bytes(&mut iv);
+    let cost = scrypt::Params::new(SCRYPT_LOG_N, SCRYPT_R, SCRYPT_P).map_err(|e| fail(e.to_string()))?;
+    let params =
+        pbes2::Parameters::generate_scrypt_aes256cbc(cost, &salt, iv).map_err(|e| fail(e.to_string()))?;
+    let info = pkcs8::PrivateKeyInfoRef::try_from(pkcs8_der).map_err(|e| fail(e.to_string()))?;
+    let encrypted =
+        info.encrypt_with_params(params, passphrase.expose().as_bytes()).map_err(|e| fail(e.to_string()))?;
+    encrypted.to_pem(ENCRYPTED_PEM_LABEL, pkcs8::LineEnding::LF).map_err(|e| fail(e.to_string()))
+}
+
+/// Decrypts an `ENCRYPTED PRIVATE KEY` PEM into PKCS#8 DER (in a zeroizing buffer).
+fn decrypt_pkcs8(
+    pem_text: &str,
+    passphrase: &CaKeyPassphrase,
+    path: &Path,
+) -> Result<Zeroizing<Vec<u8>>, CaError> {
+    let fail = |reason: String| CaError::Pkcs8 { path: path.to_owned(), reason };
+    let (label, doc) = pkcs8::Document::from_pem(pem_text.trim()).map_err(|e| fail(e.to_string()))?;
+    if label != ENCRYPTED_PEM_LABEL {
+        return Err(fail(format!("PEM label {label:?}, expected {ENCRYPTED_PEM_LABEL:?}")));
+    }
+    let info: pkcs8::EncryptedPrivateKeyInfoRef<'_> =
+        doc.decode_msg().map_err(|e: pkcs8::der::Error| fail(e.to_string()))?;
+    match info.decrypt(passphrase.expose().as_bytes()) {
+        Ok(secret) => Ok(secret.to_bytes()),
+        // Bad padding, or (rarely) good padding over garbage: both mean the key derived from
+        // this passphrase is not the one the file was encrypted with.
+        Err(
+            pkcs8::Error::EncryptedPrivateKey(pkcs8::pkcs5::Error::DecryptFailed)
+            | pkcs8::Error::Asn1(_)
+            | pkcs8::Error::KeyMalformed(_),
+        ) => Err(CaError::WrongPassphrase(path.to_owned())),
+        Err(e) => Err(fail(e.to_string())),
+    }
+}
+
+/// Reads `ca.key` after checking its mode, as the passphrase (or its absence) says it must be.
+fn read_key(path: &Path, passphrase: Option<&CaKeyPassphrase>) -> Result<KeyPair, CaError> {
+    check_owner_only(path, "the CA private key", 0o600)?;
+    let text = Zeroizing::new(fs::read_to_string(path).map_err(io_err(path))?);
+    match (passphrase, is_encrypted_pem(&text)) {
+        (None, false) => Ok(KeyPair::from_pem(&text)?),
+        (None, true) => Err(CaError::KeyEncrypted(path.to_owned())),
+        (Some(_), false) => Err(CaError::KeyNotEncrypted(path.to_owned())),
+        (Some(passphrase), true) => {
+            let der = decrypt_pkcs8(&text, passphrase, path)?;
+            Ok(KeyPair::try_from(der.as_slice())?)
+        }
+    }
+}
+
+/// `ca.key` as written: PKCS#8 PEM, encrypted when a passphrase is given.
+fn key_file_contents(
+    key: &KeyPair,
+    passphrase: Option<&CaKeyPassphrase>,
+    path: &Path,
+) -> Result<Zeroizing<String>, CaError> {
+    match passphrase {
+        None => Ok(Zeroizing::new(key.serialize_pem())),
+        Some(passphrase) => encrypt_pkcs8(&Zeroizing::new(key.serialize_der()), passphrase, path),
+    }
 }
 
 /// Creates a directory (and parents) that only the owner can enter.
@@ -179,20 +319,21 @@ impl std::fmt::Debug for CertificateAuthority {
 }
 
 impl CertificateAuthority {
-    /// Loads the CA from `dir` (`ca.crt`, `ca.key`), creating it on first start.
+    /// Loads the CA from `dir` (`ca.crt`, `ca.key`), creating it on first start; `dir` is ours
+    /// (the data folder's `ca/`), so it too must be closed to group and others.
+    /// With `passphrase`, a new key is written encrypted and an existing one must be.
     /// Returns the CA and whether it was created now.
-    pub fn load_or_create(dir: &Path, now: OffsetDateTime) -> Result<(Self, bool), CaError> {
+    pub fn load_or_create(
+        dir: &Path,
+        now: OffsetDateTime,
+        passphrase: Option<&CaKeyPassphrase>,
+    ) -> Result<(Self, bool), CaError> {
         private_dir(dir)?;
+        check_owner_only(dir, "the CA folder", 0o700)?;
         let cert_path = dir.join("ca.crt");
         let key_path = dir.join("ca.key");
         match (cert_path.exists(), key_path.exists()) {
-            (true, true) => {
-                let cert_pem = fs::read_to_string(&cert_path).map_err(io_err(&cert_path))?;
-                let key = PrivateKeyPem::new(fs::read_to_string(&key_path).map_err(io_err(&key_path))?);
-                let key = KeyPair::from_pem(key.expose())?;
-                let issuer = Issuer::from_ca_cert_pem(&cert_pem, key)?;
-                Ok((Self { issuer, cert_pem, cert_path }, false))
-            }
+            (true, true) => Ok((Self::read(dir, passphrase)?, false)),
             (false, false) => {
                 let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
                 let mut params = CertificateParams::default();
@@ -212,7 +353,7 @@ impl CertificateAuthority {
                 params.not_after = now + Duration::days(CA_VALIDITY_DAYS);
                 let cert = params.self_signed(&key)?;
                 // key first: a crash between the two writes leaves a state we refuse loudly
-                write_private(&key_path, key.serialize_pem().as_bytes())?;
+                write_private(&key_path, key_file_contents(&key, passphrase, &key_path)?.as_bytes())?;
                 write_file(&cert_path, cert.pem().as_bytes(), 0o644)?;
                 let cert_pem = cert.pem();
                 let issuer = Issuer::new(params, key);
@@ -222,15 +363,51 @@ impl CertificateAuthority {
         }
     }
 
-    /// Loads an existing CA from `dir` (production: `--ca-dir`); never creates one.
-    pub fn load(dir: &Path) -> Result<Self, CaError> {
-        if !dir.join("ca.crt").exists() && !dir.join("ca.key").exists() {
-            return Err(CaError::Missing(dir.to_owned()));
+    /// Loads an existing CA from `dir` (production: `--ca-dir`); never creates one. The folder is
+    /// the operator's to lay out; the key file itself must still be closed to group and others.
+    pub fn load(dir: &Path, passphrase: Option<&CaKeyPassphrase>) -> Result<Self, CaError> {
+        match (dir.join("ca.crt").exists(), dir.join("ca.key").exists()) {
+            (true, true) => Self::read(dir, passphrase),
+            (false, false) => Err(CaError::Missing(dir.to_owned())),
+            (true, false) | (false, true) => Err(CaError::HalfPresent(dir.to_owned())),
         }
-        match Self::load_or_create(dir, OffsetDateTime::now_utc())? {
-            (ca, false) => Ok(ca),
-            (_, true) => Err(CaError::Missing(dir.to_owned())),
+    }
+
+    /// Reads an existing `ca.crt` and `ca.key` (after the key's mode check).
+    fn read(dir: &Path, passphrase: Option<&CaKeyPassphrase>) -> Result<Self, CaError> {
+        let cert_path = dir.join("ca.crt");
+        let key = read_key(&dir.join("ca.key"), passphrase)?;
+        let cert_pem = fs::read_to_string(&cert_path).map_err(io_err(&cert_path))?;
+        let issuer = Issuer::from_ca_cert_pem(&cert_pem, key)?;
+        Ok(Self { issuer, cert_pem, cert_path })
+    }
+
+    /// Rewrites the plain `ca.key` in `dir` encrypted under `passphrase` (the operator's
+    /// `server ca encrypt-key`). The new file is decrypted again and compared before it replaces
+    /// the old one, atomically and with mode 0600. Returns the key's path.
+    pub fn encrypt_key(dir: &Path, passphrase: &CaKeyPassphrase) -> Result<PathBuf, CaError> {
+        let key_path = dir.join("ca.key");
+        match (dir.join("ca.crt").exists(), key_path.exists()) {
+            (true, true) => {}
+            (false, false) => return Err(CaError::Missing(dir.to_owned())),
+            (true, false) | (false, true) => return Err(CaError::HalfPresent(dir.to_owned())),
         }
+        check_owner_only(&key_path, "the CA private key", 0o600)?;
+        let text = Zeroizing::new(fs::read_to_string(&key_path).map_err(io_err(&key_path))?);
+        if is_encrypted_pem(&text) {
+            return Err(CaError::AlreadyEncrypted(key_path));
+        }
+        let key = KeyPair::from_pem(&text)?;
+        let plain_der = Zeroizing::new(key.serialize_der());
+        let encrypted = encrypt_pkcs8(&plain_der, passphrase, &key_path)?;
+        if decrypt_pkcs8(&encrypted, passphrase, &key_path)?.as_slice() != plain_der.as_slice() {
+            return Err(CaError::Pkcs8 {
+                path: key_path,
+                reason: "round trip mismatch; nothing written".into(),
+            });
+        }
+        write_private(&key_path, encrypted.as_bytes())?;
+        Ok(key_path)
     }
 
     /// Path of the CA certificate (what a browser or `openssl verify` should trust).
@@ -376,16 +553,49 @@ mod tests {
     }
 
     #[test]
+    fn encrypted_pkcs8_round_trips_and_refuses_other_passphrases() {
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("key");
+        let der = Zeroizing::new(key.serialize_der());
+        let pass = CaKeyPassphrase::new("passphrase one".into());
+        let path = Path::new("ca.key");
+        let pem = encrypt_pkcs8(&der, &pass, path).expect("encrypt");
+        assert!(is_encrypted_pem(&pem) && !is_encrypted_pem(&key.serialize_pem()));
+        assert_eq!(decrypt_pkcs8(&pem, &pass, path).expect("decrypt").as_slice(), der.as_slice());
+        assert_ne!(
+            encrypt_pkcs8(&der, &pass, path).expect("again").as_str(),
+            pem.as_str(),
+            "fresh salt and IV"
+        );
+        // (passphrase, file) -> expected refusal
+        let other = CaKeyPassphrase::new("passphrase two".into());
+        let check = |pass: &CaKeyPassphrase, text: &str, wrong: bool| {
+            let err = decrypt_pkcs8(text, pass, path).expect_err("refused");
+            assert_eq!(matches!(err, CaError::WrongPassphrase(_)), wrong, "{err}");
+            assert!(pass.expose().is_empty() || !err.to_string().contains(pass.expose()), "{err}");
+        };
+        check(&other, &pem, true);
+        check(&CaKeyPassphrase::new(String::new()), &pem, true);
+        check(&pass, &key.serialize_pem(), false);
+        check(
+            &pass,
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n",
+            false,
+        );
+        check(&pass, "", false);
+    }
+
+    #[test]
     fn created_once_then_reused_with_private_key_mode() {
         use std::os::unix::fs::PermissionsExt;
         let dir = std::env::temp_dir().join(format!("bizdirect-ca-test-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         let now = OffsetDateTime::now_utc();
-        let (ca, created) = CertificateAuthority::load_or_create(&dir.join("ca"), now).expect("create");
+        let (ca, created) = CertificateAuthority::load_or_create(&dir.join("ca"), now, None).expect("create");
         assert!(created);
         let mode = fs::metadata(dir.join("ca/ca.key")).expect("key").permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        let (again, created) = CertificateAuthority::load_or_create(&dir.join("ca"), now).expect("load");
+        let (again, created) =
+            CertificateAuthority::load_or_create(&dir.join("ca"), now, None).expect("load");
         assert!(!created);
         assert_eq!(ca.cert_pem(), again.cert_pem());
         let (chain1, _) = again.load_or_issue_tls(&dir.join("tls"), now).expect("tls");
@@ -394,7 +604,7 @@ mod tests {
         assert!(chain1.ends_with(ca.cert_pem()));
         fs::remove_file(dir.join("ca/ca.key")).expect("rm");
         assert!(matches!(
-            CertificateAuthority::load_or_create(&dir.join("ca"), now),
+            CertificateAuthority::load_or_create(&dir.join("ca"), now, None),
             Err(CaError::HalfPresent(_))
         ));
         let _ = fs::remove_dir_all(&dir);

@@ -42,6 +42,19 @@ secret_string!(
     /// A PEM-encoded private key.
     PrivateKeyPem
 );
+secret_string!(
+    /// The passphrase that encrypts the CA key at rest (read from the environment variable named
+    /// by `--ca-key-passphrase-env`; never from the command line or the configuration file).
+    CaKeyPassphrase
+);
+
+/// The CA key's passphrase is wiped from memory when dropped (the key it opens is kept by
+/// `ssr::ca` only, in zeroizing buffers).
+impl Drop for CaKeyPassphrase {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -3,8 +3,10 @@
 mod support;
 
 mod auth;
+mod ca_at_rest;
 mod certificates;
 mod cli;
+mod fuzz_csr;
 mod security;
 mod tls;
 mod user_side;
