@@ -203,3 +203,39 @@ fn cert_commands_refuse_what_does_not_exist() {
     assert_ne!(code, 0);
     assert!(err.contains("登録されていません"), "{err}");
 }
+
+#[test]
+fn unlock_a_suspended_contract_and_issue_the_administrators_certificate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().to_str().expect("path");
+    let (code, out, err) =
+        run(&["corp", "create", "--name", "丙社", "--contract-id", "30000000003", "--data-dir", d], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let db = dir.path().join("bizdirect.db");
+    // As six wrong administrator PINs leave it.
+    tokio::runtime::Runtime::new().expect("runtime").block_on(async {
+        let pool = app::ssr::db::open(&db).await.expect("db");
+        sqlx::query("UPDATE corporations SET suspended_at = 1, admin_failed_logons = 6")
+            .execute(&pool)
+            .await
+            .expect("suspend");
+        pool.close().await;
+    });
+    let (code, out, err) = run(&["corp", "unlock", "--contract-id", "30000000003", "--data-dir", d], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("契約法人利用中止を解除しました"), "{out}");
+    let (code, _, err) = run(&["corp", "unlock", "--contract-id", "99999999999", "--data-dir", d], &[]);
+    assert_ne!(code, 0);
+    assert!(err.contains("登録されていません"), "{err}");
+
+    let (code, out, err) =
+        run(&["cert", "issue-admin", "--contract-id", "30000000003", "--data-dir", d], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("管理者の電子証明書を発行しました") && out.contains("/admin/acquire"), "{out}");
+    let (code, out, _) = run(&["cert", "list", "--contract-id", "30000000003", "--data-dir", d], &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("(admin)") && out.contains("awaiting"), "{out}");
+    let (code, _, err) = run(&["cert", "issue-admin", "--contract-id", "99999999999", "--data-dir", d], &[]);
+    assert_ne!(code, 0);
+    assert!(err.contains("登録されていません"), "{err}");
+}

@@ -6,6 +6,7 @@ mod auth;
 mod ca_at_rest;
 mod certificates;
 mod cli;
+mod fuzz_args;
 mod fuzz_csr;
 mod security;
 mod tls;
