@@ -105,6 +105,10 @@ pub enum Command {
     /// Bank operator: the certificate authority's key
     #[command(subcommand)]
     Ca(CaCommand),
+    /// Verify every invariant of the data folder (unique serials, one live certificate per
+    /// holder, revoked certificates in the CRL, issued certificates verify, audit chain, an
+    /// audit record for every issuance); prints each violation, exit 0 only if all hold
+    Check,
 }
 
 #[derive(Debug, Subcommand)]

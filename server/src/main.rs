@@ -78,6 +78,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Check => {
+            let opened = start::open_config(&config).await?;
+            let (checked, violations) = app::ssr::check::run(&opened.state, app::ssr::now()).await?;
+            for v in &violations {
+                println!("VIOLATION [{}] {}", v.invariant, v.detail);
+            }
+            anyhow::ensure!(violations.is_empty(), "{} invariant violation(s)", violations.len());
+            println!(
+                "check passed: {} certificates, {} audit records, CRL #{}; every invariant holds",
+                checked.certificates, checked.audit_records, checked.crl_number
+            );
+            Ok(())
+        }
         Command::Audit(AuditCommand::Verify) => {
             let opened = start::open_config(&config).await?;
             let records = app::ssr::db::audit::all(&opened.state.db).await?.len();

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod ca;
 pub mod certificates;
+pub mod check;
 pub mod corporations;
 pub mod db;
 pub mod lang;

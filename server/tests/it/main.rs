@@ -8,6 +8,7 @@ mod certificates;
 mod cli;
 mod fuzz_args;
 mod fuzz_csr;
+mod reliability;
 mod security;
 mod tls;
 mod user_side;

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod certificates;
+pub mod check;
 pub mod corporations;
 pub mod sessions;
 pub mod users;

@@ -1,0 +1,118 @@
+//! `server check`: every invariant of a data folder, each violation reported.
+//!
+//! - serial numbers are never reused;
+//! - a holder has at most one live certificate (awaiting acquisition or issued);
+//! - the current CRL is signed by the CA, not expired, and lists every revoked certificate;
+//! - every issued certificate verifies against the CA and carries the serial on record;
+//! - the audit chain is intact;
+//! - no issuance and no certificate exists without its audit record.
+
+use super::{audit, db, AppState};
+use x509_parser::prelude::{FromDer, X509Certificate};
+use x509_parser::revocation_list::CertificateRevocationList;
+
+/// One broken invariant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub invariant: &'static str,
+    pub detail: String,
+}
+
+/// What was looked at, for the summary line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Checked {
+    pub certificates: i64,
+    pub audit_records: i64,
+    pub crl_number: i64,
+}
+
+fn violation(invariant: &'static str, detail: impl Into<String>) -> Violation {
+    Violation { invariant, detail: detail.into() }
+}
+
+/// Runs every check; an empty list means all hold.
+pub async fn run(state: &AppState, now: i64) -> Result<(Checked, Vec<Violation>), sqlx::Error> {
+    let pool = &state.db;
+    let mut found = Vec::new();
+    for serial in db::check::repeated_serials(pool).await? {
+        found.push(violation("serials are unique", format!("serial {serial} is used more than once")));
+    }
+    for (corp, user, n) in db::check::holders_with_several_live(pool).await? {
+        let holder = if user == 0 { "the administrator".to_owned() } else { format!("user row {user}") };
+        found.push(violation(
+            "one live certificate per holder",
+            format!("corporation {corp}, {holder}: {n} live"),
+        ));
+    }
+
+    let ca_der = state.ca.cert_der();
+    let ca = X509Certificate::from_der(&ca_der).map(|(_, c)| c);
+    let Ok(ca) = ca else {
+        found.push(violation("CA certificate", "does not parse"));
+        return Ok((Checked::default(), found));
+    };
+    let ca_key = ca.public_key();
+
+    let crl_row = db::certificates::crl(pool).await?;
+    let mut listed = Vec::new();
+    let mut crl_number = 0;
+    match &crl_row {
+        None => found.push(violation("every revoked certificate is in the CRL", "there is no CRL")),
+        Some(row) => {
+            crl_number = row.number;
+            match CertificateRevocationList::from_der(&row.der) {
+                Err(_) => found.push(violation("CRL", "does not parse")),
+                Ok((_, crl)) => {
+                    if crl.verify_signature(ca_key).is_err() {
+                        found.push(violation("CRL", "not signed by the CA"));
+                    }
+                    if crl.next_update().is_some_and(|t| t.timestamp() <= now) {
+                        found.push(violation("CRL", "expired (nextUpdate passed)"));
+                    }
+                    listed = crl.iter_revoked_certificates().map(|r| r.raw_serial().to_vec()).collect();
+                }
+            }
+        }
+    }
+
+    for (id, serial, der, cert_state) in db::check::issued(pool).await? {
+        let hex_serial = hex::encode(&serial);
+        match X509Certificate::from_der(&der) {
+            Err(_) => {
+                found.push(violation("issued certificates verify", format!("row {id}: does not parse")));
+            }
+            Ok((_, cert)) => {
+                if cert.verify_signature(Some(ca_key)).is_err() {
+                    found.push(violation(
+                        "issued certificates verify",
+                        format!("serial {hex_serial}: bad signature"),
+                    ));
+                }
+                if cert.tbs_certificate.raw_serial() != serial.as_slice() {
+                    found.push(violation(
+                        "issued certificates verify",
+                        format!("row {id}: serial differs from record"),
+                    ));
+                }
+            }
+        }
+        if cert_state == "revoked" && crl_row.is_some() && !listed.contains(&serial) {
+            found.push(violation(
+                "every revoked certificate is in the CRL",
+                format!("serial {hex_serial} missing"),
+            ));
+        }
+    }
+
+    if let Some(b) = audit::verify_chain(pool).await? {
+        found.push(violation("audit chain intact", format!("broken at record {}: {}", b.seq, b.reason)));
+    }
+    for id in db::check::issued_without_audit(pool).await? {
+        found.push(violation("no certificate without its audit record", format!("certificate row {id}")));
+    }
+    for id in db::check::issuances_without_audit(pool).await? {
+        found.push(violation("no issuance without its audit record", format!("certificate row {id}")));
+    }
+    let (certificates, audit_records) = db::check::counts(pool).await?;
+    Ok((Checked { certificates, audit_records, crl_number }, found))
+}
