@@ -1,0 +1,561 @@
+//! Reliability under load and faults, through the real HTTPS server (loopback only, bounded in
+//! time and count). Run with the other tests (`cargo test -p server --test load`); the figures
+//! each run prints go to docs/RELIABILITY.md.
+//!
+//! - **Storm**: 200 concurrent clients log on (administrators and users), list, reissue and
+//!   acquire over 20 users of 4 corporations for a fixed time; then `server check` passes and the
+//!   audit log holds exactly as many successful records as the clients were told succeeded.
+//! - **Crash**: the same load while the server is killed with SIGKILL 20 times at random moments
+//!   and restarted; after each restart `server check` passes and every operation a client was
+//!   told succeeded is in the database.
+
+use rustls::pki_types::{pem::PemObject, CertificateDer, ServerName};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const CLIENTS: usize = 200;
+const CORPORATIONS: [&str; 4] = ["41000000001", "41000000002", "41000000003", "41000000004"];
+const USERS_PER_CORPORATION: usize = 5;
+const ADMIN_PIN: &str = "Admin1234";
+const CONFIRM_PIN: &str = "Confirm1234";
+const USER_PIN: &str = "User1234";
+const USER_CONFIRM_PIN: &str = "UserConf1234";
+
+fn server() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_server"))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+/// The running server and how to reach it.
+struct Server {
+    child: Option<Child>,
+    data: std::path::PathBuf,
+    port: u16,
+    cert_port: u16,
+}
+
+impl Server {
+    fn start(data: &Path, port: u16, cert_port: u16) -> Self {
+        let child = server()
+            .args(["--data-dir", data.to_str().expect("path"), "--addr", &format!("127.0.0.1:{port}")])
+            .args(["--cert-addr", &format!("127.0.0.1:{cert_port}")])
+            // Throttling is not under test here: 200 clients share one address.
+            .args([
+                "--attempts-per-minute-per-address",
+                "100000000",
+                "--attempts-per-minute-per-account",
+                "100000000",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start server");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(60), "server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child: Some(child), data: data.to_owned(), port, cert_port }
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill(); // SIGKILL
+            let _ = child.wait();
+        }
+    }
+
+    fn restart(&mut self) {
+        self.kill();
+        *self = Self::start(&self.data.clone(), self.port, self.cert_port);
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// `server check` on the data folder: (passed, output).
+fn check(data: &Path) -> (bool, String) {
+    let out = server().args(["check", "--data-dir", data.to_str().expect("path")]).output().expect("check");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+/// A minimal HTTPS client: one request per connection (HTTP/1.1, `Connection: close`).
+#[derive(Clone)]
+struct Client {
+    addr: SocketAddr,
+    tls: tokio_rustls::TlsConnector,
+}
+
+struct Answer {
+    status: u16,
+    body: String,
+    cookie: Option<String>,
+}
+
+fn encode(form: &[(&str, &str)]) -> String {
+    form.iter()
+        .map(|(k, v)| {
+            let enc = |s: &str| {
+                s.bytes()
+                    .map(|b| match b {
+                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                            char::from(b).to_string()
+                        }
+                        _ => format!("%{b:02X}"),
+                    })
+                    .collect::<String>()
+            };
+            format!("{}={}", enc(k), enc(v))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+impl Client {
+    fn new(ca_pem: &str, port: u16) -> Self {
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+            roots.add(cert.expect("ca")).expect("root");
+        }
+        let config =
+            rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .expect("versions")
+                .with_root_certificates(roots)
+                .with_no_client_auth();
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            tls: tokio_rustls::TlsConnector::from(Arc::new(config)),
+        }
+    }
+
+    async fn call(
+        &self,
+        endpoint: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> std::io::Result<Answer> {
+        let tcp = match tokio::net::TcpStream::connect(self.addr).await {
+            Ok(tcp) => tcp,
+            Err(e) => {
+                // The server is down (being restarted): do not spin.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                return Err(e);
+            }
+        };
+        let name = ServerName::try_from("127.0.0.1").expect("name");
+        let mut tls = self.tls.connect(name, tcp).await?;
+        let body = encode(form);
+        let cookie = cookie.map(|c| format!("Cookie: {c}\r\n")).unwrap_or_default();
+        let request = format!(
+            "POST /api/{endpoint} HTTP/1.1\r\nHost: {a}\r\nOrigin: https://{a}\r\nAccept: application/json\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n{cookie}Connection: close\r\n\r\n{body}",
+            body.len(),
+            a = self.addr
+        );
+        tls.write_all(request.as_bytes()).await?;
+        let mut raw = Vec::new();
+        // A connection the server closed without close_notify (killed) is an error: no answer.
+        tls.read_to_end(&mut raw).await?;
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (head, rest) = text.split_once("\r\n\r\n").ok_or_else(|| std::io::Error::other("no header"))?;
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| std::io::Error::other("status"))?;
+        let lower = head.to_ascii_lowercase();
+        let body = if lower.contains("transfer-encoding: chunked") { dechunk(rest) } else { rest.to_owned() };
+        let cookie = head
+            .lines()
+            .filter(|l| l.to_ascii_lowercase().starts_with("set-cookie: __host-bizdirect-session="))
+            .map(|l| l["set-cookie: ".len()..].split(';').next().unwrap_or_default().to_owned())
+            .find(|c| !c.ends_with('='));
+        Ok(Answer { status, body, cookie })
+    }
+}
+
+fn dechunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else { break };
+        if n == 0 || tail.len() < n {
+            break;
+        }
+        out.push_str(&tail[..n]);
+        rest = tail[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+fn json_str(body: &str, key: &str) -> Option<String> {
+    let start = body.find(&format!("\"{key}\":"))? + key.len() + 3;
+    let rest = &body[start..];
+    let rest = rest.strip_prefix('"').unwrap_or(rest);
+    let end = rest.find(['"', ',', '}'])?;
+    Some(rest[..end].to_owned())
+}
+
+/// What the clients were told succeeded.
+#[derive(Default, Debug)]
+struct Acknowledged {
+    counts: BTreeMap<&'static str, i64>,
+    serials: BTreeSet<String>,
+}
+
+/// Creates the 4 corporations (CLI) and their users (through the server, with an open issuance
+/// each); returns the CA certificate.
+fn setup(data: &Path, port: u16) -> Client {
+    for (i, contract) in CORPORATIONS.iter().enumerate() {
+        let out = server()
+            .args(["corp", "create", "--name", &format!("負荷試験{i}"), "--contract-id", contract])
+            .args([
+                "--admin-pin-env",
+                "P1",
+                "--confirm-pin-env",
+                "P2",
+                "--data-dir",
+                data.to_str().expect("path"),
+            ])
+            .env("P1", ADMIN_PIN)
+            .env("P2", CONFIRM_PIN)
+            .output()
+            .expect("corp create");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let ca = std::fs::read_to_string(data.join("ca/ca.crt")).expect("ca");
+    Client::new(&ca, port)
+}
+
+async fn create_users(client: &Client) {
+    for contract in CORPORATIONS {
+        let admin = client
+            .call("admin_logon", &[("contract_id", contract), ("pin", ADMIN_PIN)], None)
+            .await
+            .expect("logon");
+        let cookie = admin.cookie.expect("admin cookie");
+        for u in 0..USERS_PER_CORPORATION {
+            let id = format!("u{u}");
+            let form = [
+                ("user_id", id.as_str()),
+                ("name", "負荷 利用者"),
+                ("email", ""),
+                ("user_pin", USER_PIN),
+                ("user_pin_again", USER_PIN),
+                ("user_confirm_pin", USER_CONFIRM_PIN),
+                ("user_confirm_pin_again", USER_CONFIRM_PIN),
+                ("logon_method", "id_pin"),
+                ("issue_certificate", "on"),
+                ("admin_confirm_pin", CONFIRM_PIN),
+            ];
+            let r = client.call("save_user", &form, Some(&cookie)).await.expect("save");
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+    }
+}
+
+/// CSRs made once (the server only uses their public keys).
+fn csrs() -> Vec<String> {
+    (0..16)
+        .map(|_| {
+            let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+            rcgen::CertificateParams::default().serialize_request(&key).expect("csr").pem().expect("pem")
+        })
+        .collect()
+}
+
+/// One client's loop until `until`: a random mix of the four operations.
+async fn client_loop(
+    client: Client,
+    seed: u64,
+    until: Instant,
+    csrs: Arc<Vec<String>>,
+    ack: Arc<Mutex<Acknowledged>>,
+) {
+    let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+    let mut next = move |n: usize| {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        usize::try_from((state >> 33) % n as u64).unwrap_or(0)
+    };
+    let mut admin_cookie: Option<(usize, String)> = None;
+    while Instant::now() < until {
+        let corp = next(CORPORATIONS.len());
+        let contract = CORPORATIONS[corp];
+        let user = format!("u{}", next(USERS_PER_CORPORATION));
+        let ok = |action: &'static str| {
+            *ack.lock().expect("ack").counts.entry(action).or_default() += 1;
+        };
+        match next(4) {
+            0 => {
+                if let Ok(r) =
+                    client.call("admin_logon", &[("contract_id", contract), ("pin", ADMIN_PIN)], None).await
+                {
+                    if r.status == 200 {
+                        ok("admin_logon");
+                        admin_cookie = r.cookie.map(|c| (corp, c));
+                    }
+                }
+            }
+            1 => {
+                let r = client
+                    .call(
+                        "user_logon",
+                        &[("contract_id", contract), ("user_id", &user), ("user_pin", USER_PIN)],
+                        None,
+                    )
+                    .await;
+                if r.is_ok_and(|r| r.status == 200) {
+                    ok("user_logon");
+                }
+            }
+            2 => {
+                // List, then reissue one user as that administrator.
+                let Some((_, cookie)) = admin_cookie.clone() else { continue };
+                if client.call("list_users", &[], Some(&cookie)).await.is_ok_and(|r| r.status == 200) {
+                    ok("list_users");
+                }
+                let Ok(detail) = client.call("get_user", &[("user", &user)], Some(&cookie)).await else {
+                    continue;
+                };
+                let version = json_str(&detail.body, "cert_version").unwrap_or_else(|| "0".into());
+                let form = [
+                    ("user", user.as_str()),
+                    ("name", "負荷 利用者"),
+                    ("email", ""),
+                    ("user_pin", ""),
+                    ("user_pin_again", ""),
+                    ("user_confirm_pin", ""),
+                    ("user_confirm_pin_again", ""),
+                    ("logon_method", "id_pin"),
+                    ("issue_certificate", "on"),
+                    ("cert_version", version.as_str()),
+                    ("admin_confirm_pin", CONFIRM_PIN),
+                ];
+                if client.call("save_user", &form, Some(&cookie)).await.is_ok_and(|r| r.status == 200) {
+                    ok("certificate_issue");
+                }
+            }
+            _ => {
+                let csr = &csrs[next(csrs.len())];
+                let form = [
+                    ("contract_id", contract),
+                    ("user_id", user.as_str()),
+                    ("user_pin", USER_PIN),
+                    ("user_confirm_pin", USER_CONFIRM_PIN),
+                    ("csr", csr.as_str()),
+                ];
+                if let Ok(r) = client.call("acquire_certificate", &form, None).await {
+                    if r.status == 200 {
+                        ok("certificate_acquire");
+                        if let Some(serial) = json_str(&r.body, "serial") {
+                            ack.lock().expect("ack").serials.insert(serial);
+                        }
+                    }
+                }
+            }
+        }
+        // admin_cookie belongs to one corporation: drop it sometimes so others get their turn.
+        if next(8) == 0 {
+            admin_cookie = None;
+        }
+    }
+}
+
+async fn run_load(client: &Client, seconds: u64, csrs: &Arc<Vec<String>>, ack: &Arc<Mutex<Acknowledged>>) {
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let tasks: Vec<_> = (0..CLIENTS)
+        .map(|i| tokio::spawn(client_loop(client.clone(), i as u64 + 1, until, csrs.clone(), ack.clone())))
+        .collect();
+    for t in tasks {
+        t.await.expect("client task");
+    }
+}
+
+/// Successful audit records per action after sequence number `after`.
+async fn audit_counts(data: &Path, after: i64) -> BTreeMap<String, i64> {
+    let pool = app::ssr::db::open(&data.join("bizdirect.db")).await.expect("db");
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT action, COUNT(*) FROM audit_log WHERE seq > ? AND outcome = 'success' GROUP BY action",
+    )
+    .bind(after)
+    .fetch_all(&pool)
+    .await
+    .expect("counts");
+    pool.close().await;
+    rows.into_iter().collect()
+}
+
+async fn max_seq(data: &Path) -> i64 {
+    let pool = app::ssr::db::open(&data.join("bizdirect.db")).await.expect("db");
+    let seq: i64 = sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM audit_log")
+        .fetch_one(&pool)
+        .await
+        .expect("seq");
+    pool.close().await;
+    seq
+}
+
+async fn serials_on_record(data: &Path) -> BTreeSet<String> {
+    let pool = app::ssr::db::open(&data.join("bizdirect.db")).await.expect("db");
+    let rows: Vec<String> =
+        sqlx::query_scalar("SELECT lower(hex(serial)) FROM certificates WHERE serial IS NOT NULL")
+            .fetch_all(&pool)
+            .await
+            .expect("serials");
+    pool.close().await;
+    rows.into_iter().collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn storm_then_check_passes_and_the_audit_matches_what_clients_were_told() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (port, cert_port) = (free_port(), free_port());
+    let client = setup(dir.path(), port);
+    let _server = Server::start(dir.path(), port, cert_port);
+    create_users(&client).await;
+    let start_seq = max_seq(dir.path()).await;
+    let csrs = Arc::new(csrs());
+    let ack = Arc::new(Mutex::new(Acknowledged::default()));
+    let started = Instant::now();
+    run_load(&client, 15, &csrs, &ack).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let ack = std::mem::take(&mut *ack.lock().expect("ack"));
+    let audit = audit_counts(dir.path(), start_seq).await;
+    println!("storm: {CLIENTS} clients, {elapsed:.1} s, acknowledged {:?}", ack.counts);
+    println!("storm: audit records (success) {audit:?}");
+    for action in ["admin_logon", "user_logon", "certificate_issue", "certificate_acquire"] {
+        let told = ack.counts.get(action).copied().unwrap_or(0);
+        assert!(told > 0, "the load exercised {action}");
+        assert_eq!(
+            audit.get(action).copied().unwrap_or(0),
+            told,
+            "{action}: audit records = acknowledged successes"
+        );
+    }
+    assert!(ack.serials.is_subset(&serials_on_record(dir.path()).await));
+    let (passed, output) = check(dir.path());
+    println!("storm: {}", output.trim());
+    assert!(passed, "{output}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_sigkills_under_load_lose_nothing_acknowledged() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (port, cert_port) = (free_port(), free_port());
+    let client = setup(dir.path(), port);
+    let mut server = Server::start(dir.path(), port, cert_port);
+    create_users(&client).await;
+    let start_seq = max_seq(dir.path()).await;
+    let csrs = Arc::new(csrs());
+    let ack = Arc::new(Mutex::new(Acknowledged::default()));
+    // The load runs for the whole test; the server dies and comes back underneath it.
+    let load = {
+        let (client, csrs, ack) = (client.clone(), csrs.clone(), ack.clone());
+        tokio::spawn(async move { run_load(&client, 40, &csrs, &ack).await })
+    };
+    let mut seed = 0x5eed_u64;
+    for kill in 1..=20 {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        let wait = 300 + (seed >> 33) % 1200; // 0.3–1.5 s of load before the kill
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+        server.kill();
+        let (passed, output) = check(dir.path());
+        assert!(passed, "after kill {kill}: {output}");
+        // Everything acknowledged so far is on record.
+        let acknowledged = {
+            let ack = ack.lock().expect("ack");
+            (ack.serials.clone(), ack.counts.clone())
+        };
+        let on_record = serials_on_record(dir.path()).await;
+        assert!(
+            acknowledged.0.is_subset(&on_record),
+            "after kill {kill}: an acknowledged certificate is missing"
+        );
+        let audit = audit_counts(dir.path(), start_seq).await;
+        for (action, told) in &acknowledged.1 {
+            if *action != "list_users" {
+                let recorded = audit.get(*action).copied().unwrap_or(0);
+                assert!(
+                    recorded >= *told,
+                    "after kill {kill}: {action} acknowledged {told}, recorded {recorded}"
+                );
+            }
+        }
+        server.restart();
+    }
+    load.await.expect("load");
+    let ack = std::mem::take(&mut *ack.lock().expect("ack"));
+    println!(
+        "crash: 20 SIGKILLs, acknowledged {:?}, {} certificates acquired",
+        ack.counts,
+        ack.serials.len()
+    );
+    let (passed, output) = check(dir.path());
+    println!("crash: {}", output.trim());
+    assert!(passed, "{output}");
+    assert!(ack.counts.values().sum::<i64>() > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_lets_requests_in_flight_finish_and_accepts_no_new_ones() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (port, cert_port) = (free_port(), free_port());
+    let client = setup(dir.path(), port);
+    let mut server = Server::start(dir.path(), port, cert_port);
+    let start_seq = max_seq(dir.path()).await;
+    // 40 logons in flight (each hashes a PIN), then SIGTERM.
+    let calls: Vec<_> = (0..40)
+        .map(|i| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let contract = CORPORATIONS[i % CORPORATIONS.len()];
+                client.call("admin_logon", &[("contract_id", contract), ("pin", ADMIN_PIN)], None).await
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let child = server.child.take().expect("running");
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    let mut answered = 0;
+    for call in calls {
+        if let Ok(Ok(answer)) = call.await {
+            assert_eq!(answer.status, 200, "a request in flight finished properly: {}", answer.body);
+            answered += 1;
+        }
+    }
+    let status = tokio::task::spawn_blocking(move || {
+        let mut child = child;
+        child.wait()
+    })
+    .await
+    .expect("join")
+    .expect("wait");
+    assert!(status.success(), "clean exit after SIGTERM: {status:?}");
+    assert!(
+        client
+            .call("admin_logon", &[("contract_id", CORPORATIONS[0]), ("pin", ADMIN_PIN)], None)
+            .await
+            .is_err(),
+        "nothing accepted after"
+    );
+    let audit = audit_counts(dir.path(), start_seq).await;
+    println!("sigterm: {answered} of 40 logons answered before the stop");
+    assert!(answered > 0, "some requests were in flight");
+    assert_eq!(audit.get("admin_logon").copied().unwrap_or(0), answered, "every logon done was answered");
+}
