@@ -33,7 +33,7 @@ fn presented_certificates_that_are_not_ours_never_panic_and_are_refused() {
     let original = seed.clone();
     let mut runner = TestRunner::new(ProptestConfig {
         cases: 600,
-        failure_persistence: None,
+        source_file: Some(file!()),
         ..ProptestConfig::default()
     });
     let bytes = prop_oneof![
@@ -114,7 +114,7 @@ fn random_arguments_to_every_server_function_are_never_a_server_error() {
     let form = proptest::collection::vec((proptest::sample::select(NAMES), value), 0..12);
     let mut runner = TestRunner::new(ProptestConfig {
         cases: 400,
-        failure_persistence: None,
+        source_file: Some(file!()),
         ..ProptestConfig::default()
     });
     runner
