@@ -109,6 +109,23 @@ pub enum Command {
     /// holder, revoked certificates in the CRL, issued certificates verify, audit chain, an
     /// audit record for every issuance); prints each violation, exit 0 only if all hold
     Check,
+    /// Bank operator: write a consistent copy of the database, the CA (ca.crt, and ca.key as it
+    /// is, encrypted or not; from --ca-dir when given) and tls/ into one new archive file, while
+    /// the server may keep running. The file holds the CA key: mode 0600, never overwritten
+    Backup {
+        /// The archive to create (gzip-compressed tar with a manifest of SHA-256s); it must not
+        /// exist
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Bank operator: restore an archive made by `backup` into --data-dir, which must be new or
+    /// empty. Every member's SHA-256 is verified before anything is written, the data is opened
+    /// and checked as `check` does, and the folder appears only if all of that passes
+    Restore {
+        /// The archive made by `backup`
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,7 @@
 //! bizdirect server: configuration, the HTTPS listener, router wiring and the bank-operator CLI.
 //! The domain lives in `app::ssr`; this crate only wires it.
 
+pub mod backup;
 pub mod config;
 pub mod router;
 pub mod security;

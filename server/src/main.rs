@@ -91,6 +91,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Backup { to } => server::backup::backup(&config, &to).await,
+        Command::Restore { from } => server::backup::restore(&config, &from).await,
         Command::Audit(AuditCommand::Verify) => {
             let opened = start::open_config(&config).await?;
             let records = app::ssr::db::audit::all(&opened.state.db).await?.len();

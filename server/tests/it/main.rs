@@ -3,6 +3,7 @@
 mod support;
 
 mod auth;
+mod backup;
 mod ca_at_rest;
 mod certificates;
 mod cli;

@@ -2,6 +2,7 @@
 //! the pool (reads) or an open write transaction (changes, always together with their audit row).
 
 pub mod audit;
+pub mod backup;
 pub mod certificates;
 pub mod check;
 pub mod corporations;
