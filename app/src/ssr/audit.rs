@@ -60,6 +60,13 @@ fn chain_hash(prev: &[u8], row: &AuditRow) -> Vec<u8> {
 }
 
 /// Appends `event` to the chain inside `tx` (which must be a [`db::begin_write`] transaction).
+/// Writes the change's audit record and commits the change with it (fail closed: if the record
+/// cannot be written, nothing commits).
+pub async fn commit_with(mut tx: Tx, event: &Event<'_>, now: i64) -> Result<(), crate::error::AppError> {
+    record(&mut tx, event, now).await.map_err(|e| super::internal("audit", e))?;
+    tx.commit().await.map_err(|e| super::internal("commit", e))
+}
+
 pub async fn record(tx: &mut Tx, event: &Event<'_>, now: i64) -> Result<(), sqlx::Error> {
     let (seq, prev_hash) = match db::audit::last(tx).await? {
         Some((seq, hash)) => (seq + 1, hash),

@@ -73,8 +73,8 @@ pub async fn admin_logon(
         (Err(refusal), _) => Err(refusal),
     };
     let typed: String = contract_id.chars().take(MAX_TYPED_ID_IN_AUDIT).collect();
-    audit::record(
-        &mut tx,
+    audit::commit_with(
+        tx,
         &Event {
             actor: &format!("admin:{typed}"),
             corporation_id: corp.as_ref().map(|c| c.id),
@@ -86,9 +86,7 @@ pub async fn admin_logon(
         },
         now,
     )
-    .await
-    .map_err(|e| internal("audit", e))?;
-    tx.commit().await.map_err(|e| internal("commit", e))?;
+    .await?;
     outcome.map_err(|(answer, _)| answer)
 }
 
@@ -239,8 +237,8 @@ pub async fn certificate_logon(
         hex::encode(&owner.serial),
         outcome.as_ref().err().map(|(_, reason)| format!(" {reason}")).unwrap_or_default()
     );
-    audit::record(
-        &mut tx,
+    audit::commit_with(
+        tx,
         &Event {
             actor: &owner.actor,
             corporation_id: Some(corp.id),
@@ -252,9 +250,7 @@ pub async fn certificate_logon(
         },
         now,
     )
-    .await
-    .map_err(|e| internal("audit", e))?;
-    tx.commit().await.map_err(|e| internal("commit", e))?;
+    .await?;
     outcome.map_err(|(answer, _)| answer)
 }
 
@@ -307,8 +303,8 @@ pub async fn user_logon(
         (Err(refusal), _, _) => Err(refusal),
     };
     let typed = |s: &str| s.chars().take(MAX_TYPED_ID_IN_AUDIT).collect::<String>();
-    audit::record(
-        &mut tx,
+    audit::commit_with(
+        tx,
         &Event {
             actor: &format!("user:{}/{}", typed(contract_id), typed(user_id)),
             corporation_id: corp.as_ref().map(|c| c.id),
@@ -320,9 +316,7 @@ pub async fn user_logon(
         },
         now,
     )
-    .await
-    .map_err(|e| internal("audit", e))?;
-    tx.commit().await.map_err(|e| internal("commit", e))?;
+    .await?;
     outcome.map_err(|(answer, _)| answer)
 }
 
@@ -372,8 +366,8 @@ pub async fn change_pins(
         .await
         .map_err(|e| internal("open session", e))?;
     let actor = format!("user:{}/{}", corp.contract_id, row.user_id);
-    audit::record(
-        &mut tx,
+    audit::commit_with(
+        tx,
         &Event {
             actor: &actor,
             corporation_id: Some(corp.id),
@@ -385,9 +379,7 @@ pub async fn change_pins(
         },
         now,
     )
-    .await
-    .map_err(|e| internal("audit", e))?;
-    tx.commit().await.map_err(|e| internal("commit", e))?;
+    .await?;
     Ok(token)
 }
 

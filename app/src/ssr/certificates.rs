@@ -87,8 +87,8 @@ pub async fn ensure_fresh_crl(state: &AppState, now: i64) -> Result<(), AppError
     }
     let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
     refresh_crl(&mut tx, state, now).await?;
-    audit::record(
-        &mut tx,
+    audit::commit_with(
+        tx,
         &Event {
             actor: "system",
             corporation_id: None,
@@ -101,8 +101,6 @@ pub async fn ensure_fresh_crl(state: &AppState, now: i64) -> Result<(), AppError
         now,
     )
     .await
-    .map_err(|e| internal("audit", e))?;
-    tx.commit().await.map_err(|e| internal("commit", e))
 }
 
 /// Whose certificate: the user ID shown in the audit log, and the user's row (`None`: the
@@ -287,8 +285,8 @@ async fn check_holder(
         (Err(refusal), corp) => (refusal, corp),
     };
     let ((answer, reason), corp) = refusal;
-    audit::record(
-        &mut tx,
+    audit::commit_with(
+        tx,
         &Event {
             actor: &actor,
             corporation_id: corp.as_ref().map(|c| c.id),
@@ -300,9 +298,7 @@ async fn check_holder(
         },
         now,
     )
-    .await
-    .map_err(|e| internal("audit", e))?;
-    tx.commit().await.map_err(|e| internal("commit", e))?;
+    .await?;
     Err(answer)
 }
 
@@ -363,8 +359,8 @@ pub async fn acquire(
         .await
         .map_err(|e| internal("complete", e))?;
     let detail = format!("serial={} not_after={}", hex::encode(&issued.serial), issued.not_after);
-    audit::record(
-        &mut tx,
+    audit::commit_with(
+        tx,
         &Event {
             actor: &checked.actor,
             corporation_id: Some(checked.corp.id),
@@ -376,9 +372,7 @@ pub async fn acquire(
         },
         now,
     )
-    .await
-    .map_err(|e| internal("audit", e))?;
-    tx.commit().await.map_err(|e| internal("commit", e))?;
+    .await?;
     Ok(issued.into_acquired(state))
 }
 
@@ -574,8 +568,8 @@ pub async fn renew(
         hex::encode(&issued.serial),
         issued.not_after
     );
-    audit::record(
-        &mut tx,
+    audit::commit_with(
+        tx,
         &Event {
             actor: &owner.actor,
             corporation_id: Some(corp.id),
@@ -587,9 +581,7 @@ pub async fn renew(
         },
         now,
     )
-    .await
-    .map_err(|e| internal("audit", e))?;
-    tx.commit().await.map_err(|e| internal("commit", e))?;
+    .await?;
     Ok(issued.into_acquired(state))
 }
 

@@ -22,20 +22,20 @@ pub struct CertRow {
 const COLUMNS: &str =
     "id, corporation_id, user_pk, state, opened_at, acquire_by, serial, der, not_after, revoked_at, revocation_reason";
 
+fn live_sql() -> String {
+    format!(
+        "SELECT {COLUMNS} FROM certificates WHERE corporation_id = ? AND coalesce(user_pk, 0) = coalesce(?, 0) \
+         AND state IN ('awaiting', 'issued')"
+    )
+}
+
 /// The holder's live (awaiting or issued) certificate; `user_pk` `None` is the administrator.
 pub async fn live(
     tx: &mut Tx,
     corporation_id: i64,
     user_pk: Option<i64>,
 ) -> Result<Option<CertRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM certificates WHERE corporation_id = ? AND coalesce(user_pk, 0) = coalesce(?, 0) \
-         AND state IN ('awaiting', 'issued')"
-    ))
-    .bind(corporation_id)
-    .bind(user_pk)
-    .fetch_optional(&mut **tx)
-    .await
+    sqlx::query_as(&live_sql()).bind(corporation_id).bind(user_pk).fetch_optional(&mut **tx).await
 }
 
 /// The holder's live certificate, read outside a transaction (status screens).
@@ -44,14 +44,7 @@ pub async fn live_of(
     corporation_id: i64,
     user_pk: Option<i64>,
 ) -> Result<Option<CertRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM certificates WHERE corporation_id = ? AND coalesce(user_pk, 0) = coalesce(?, 0) \
-         AND state IN ('awaiting', 'issued')"
-    ))
-    .bind(corporation_id)
-    .bind(user_pk)
-    .fetch_optional(pool)
-    .await
+    sqlx::query_as(&live_sql()).bind(corporation_id).bind(user_pk).fetch_optional(pool).await
 }
 
 /// The certificate with this serial, whatever its state.
