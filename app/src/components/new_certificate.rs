@@ -103,13 +103,16 @@ pub fn NewCertificate(
         <Show when=move || done.with(Option::is_none)>
             <form class="form" novalidate on:submit=on_submit.clone()>
                 <PasswordField field=Field::FilePassword label=t.file_password_label shown=shown hint=Some(t.file_password_hint)
-                    on_input=move |v: String| strength.set(crate::enrolment::strength(&v))/>
+                    on_input=move |v: String| {
+                        strength.set(crate::enrolment::strength(&v));
+                        error.set(None); // a message about the old value would mislead
+                    }/>
                 <p class="strength" aria-live="polite" id="file-password-strength">
                     {t.strength_label}": "
                     <span>{move || strength.get().map_or("-", |i| t.strengths[i])}</span>
                 </p>
                 <PasswordField field=Field::FilePasswordAgain label=t.file_password_again_label shown=shown hint=None
-                    on_input=|_| {}/>
+                    on_input=move |_| error.set(None)/>
                 <fieldset class="radios">
                     <legend>{t.profile_label}</legend>
                     {PROFILES.iter().zip(t.profiles).enumerate().map(|(i, (value, text))| {
