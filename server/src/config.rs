@@ -126,6 +126,46 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         from: PathBuf,
     },
+    /// Developers: the performance benchmarks of docs/PERFORMANCE.md, each in a fresh temporary
+    /// data folder (never --data-dir); prints a table. Use a release build
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// P1, P2, P3 and P5 (server half) with their defaults, one table
+    All,
+    /// P1: issuance in-process (CSR verify + sign + durable record + audit) beside the
+    /// crypto-only ceiling
+    Issuance {
+        #[arg(long, default_value_t = 20_000)]
+        count: usize,
+        /// Concurrent issuing tasks
+        #[arg(long, default_value_t = 32)]
+        tasks: usize,
+    },
+    /// P2: reissue + acquire round trips through the HTTPS server functions
+    RoundTrips {
+        #[arg(long, default_value_t = 32)]
+        clients: usize,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+    },
+    /// P3: logon storm (Argon2id), timing other requests meanwhile
+    LogonStorm {
+        #[arg(long, default_value_t = 16)]
+        clients: usize,
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+    },
+    /// P5 (server half): the user list server function for a corporation of many users
+    List {
+        #[arg(long, default_value_t = 10_000)]
+        users: usize,
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,6 +2,7 @@
 //! The domain lives in `app::ssr`; this crate only wires it.
 
 pub mod backup;
+pub mod bench;
 pub mod config;
 pub mod router;
 pub mod security;

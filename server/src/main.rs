@@ -4,7 +4,7 @@ use anyhow::Context;
 use app::ssr::corporations::{self, demo, CreateRequest};
 use app::ssr::secret::Pin;
 use clap::Parser;
-use server::config::{AuditCommand, CaCommand, CertCommand, Cli, Command, Config, CorpCommand};
+use server::config::{AuditCommand, BenchCommand, CaCommand, CertCommand, Cli, Command, Config, CorpCommand};
 use server::start;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -91,6 +91,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Bench(which) => bench(which).await,
         Command::Backup { to } => server::backup::backup(&config, &to).await,
         Command::Restore { from } => server::backup::restore(&config, &from).await,
         Command::Audit(AuditCommand::Verify) => {
@@ -201,6 +202,23 @@ async fn cert_list(config: &Config, contract_id: &str) -> anyhow::Result<()> {
     }
     println!("({} certificates)", certs.len());
     Ok(())
+}
+
+async fn bench(which: BenchCommand) -> anyhow::Result<()> {
+    use server::bench;
+    bench::heading();
+    match which {
+        BenchCommand::All => {
+            let p1 = bench::issuance(20_000, 32).await?;
+            bench::round_trips(32, 20, Some(p1)).await?;
+            bench::logon_storm(16, 15).await?;
+            bench::list(10_000, 20).await
+        }
+        BenchCommand::Issuance { count, tasks } => bench::issuance(count, tasks).await.map(drop),
+        BenchCommand::RoundTrips { clients, seconds } => bench::round_trips(clients, seconds, None).await,
+        BenchCommand::LogonStorm { clients, seconds } => bench::logon_storm(clients, seconds).await,
+        BenchCommand::List { users, runs } => bench::list(users, runs).await,
+    }
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

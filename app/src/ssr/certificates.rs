@@ -219,14 +219,20 @@ pub struct AcquireRequest<'a> {
     pub confirm_pin: &'a Pin,
 }
 
-/// The holder whose two PINs were right.
-struct Checked {
-    corp: db::corporations::CorporationRow,
-    user: Option<db::users::UserRow>,
-    actor: String,
+/// The holder whose two PINs were right (`user` `None`: the corporation's administrator);
+/// `actor` is how the audit log names them.
+pub struct Checked {
+    pub corp: db::corporations::CorporationRow,
+    pub user: Option<db::users::UserRow>,
+    pub actor: String,
 }
 
 impl Checked {
+    /// The contract is suspended, or the user is 利用停止 or 事故登録: no acquisition.
+    fn blocked(&self) -> bool {
+        self.corp.suspended_at.is_some() || self.user.as_ref().is_some_and(|u| u.suspended || u.accident)
+    }
+
     fn holder(&self) -> Holder<'_> {
         match &self.user {
             Some(u) => Holder { name: &u.user_id, user_pk: Some(u.id) },
@@ -302,15 +308,19 @@ async fn check_holder(
     Err(answer)
 }
 
-/// The open issuance of a checked holder, or why there is none.
-async fn open_issuance(tx: &mut Tx, checked: &Checked, now: i64) -> Result<CertRow, AppError> {
-    let blocked = checked.user.as_ref().is_some_and(|u| u.suspended || u.accident);
-    if checked.corp.suspended_at.is_some() || blocked {
+/// The open issuance of a checked holder, or why there is none. `blocked`: the contract is
+/// suspended, or the user is 利用停止 or 事故登録 (as read when the PINs were checked).
+async fn open_issuance(
+    tx: &mut Tx,
+    blocked: bool,
+    corporation_id: i64,
+    user_pk: Option<i64>,
+    now: i64,
+) -> Result<CertRow, AppError> {
+    if blocked {
         return Err(AppError::NoOpenIssuance);
     }
-    let live = db::certificates::live(tx, checked.corp.id, checked.holder().user_pk)
-        .await
-        .map_err(|e| internal("live", e))?;
+    let live = db::certificates::live(tx, corporation_id, user_pk).await.map_err(|e| internal("live", e))?;
     let Some(issuance) = live.filter(|c| c.state == "awaiting") else {
         return Err(AppError::NoOpenIssuance);
     };
@@ -330,7 +340,8 @@ pub async fn preview(
 ) -> Result<AcquisitionTarget, AppError> {
     let checked = check_holder(state, req, client_addr, now).await?;
     let mut tx = state.db.begin().await.map_err(|e| internal("begin", e))?;
-    let issuance = open_issuance(&mut tx, &checked, now).await?;
+    let issuance =
+        open_issuance(&mut tx, checked.blocked(), checked.corp.id, checked.holder().user_pk, now).await?;
     Ok(AcquisitionTarget {
         corporation_name: checked.corp.name.clone(),
         contract_id: checked.corp.contract_id.clone(),
@@ -351,28 +362,49 @@ pub async fn acquire(
     now: i64,
 ) -> Result<AcquiredCertificate, AppError> {
     let checked = check_holder(state, req, client_addr, now).await?;
+    issue_acquired(state, &checked, csr_pem, client_addr, now).await
+}
+
+/// The part of 電子証明書取得 after both PINs were checked: verifies the CSR and signs outside
+/// the write lock; then, as one job of a [group commit](super::group_commit), takes the open
+/// issuance, records the certificate and its audit record. Answers once that is on disk.
+/// (`server bench issuance` measures this.)
+pub async fn issue_acquired(
+    state: &AppState,
+    checked: &Checked,
+    csr_pem: &str,
+    client_addr: &str,
+    now: i64,
+) -> Result<AcquiredCertificate, AppError> {
     let spki = checked_csr(csr_pem, &checked.actor)?;
-    let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
-    let issuance = open_issuance(&mut tx, &checked, now).await?;
-    let issued = sign(&mut tx, state, &checked.corp, checked.user.as_ref(), &spki, now).await?;
-    db::certificates::complete(&mut tx, &issued.completed(issuance.id), now)
-        .await
-        .map_err(|e| internal("complete", e))?;
-    let detail = format!("serial={} not_after={}", hex::encode(&issued.serial), issued.not_after);
-    audit::commit_with(
-        tx,
-        &Event {
-            actor: &checked.actor,
-            corporation_id: Some(checked.corp.id),
-            action: "certificate_acquire",
-            target: checked.holder().name,
-            outcome: Outcome::Success,
-            detail: &detail,
-            client_addr,
-        },
-        now,
-    )
-    .await?;
+    let issued = sign(state, &checked.corp, checked.user.as_ref(), &spki, now)?;
+    let (blocked, corporation_id, user_pk) = (checked.blocked(), checked.corp.id, checked.holder().user_pk);
+    let (actor, target, client_addr) =
+        (checked.actor.clone(), checked.holder().name.to_owned(), client_addr.to_owned());
+    let issued = state
+        .group
+        .run(move |tx| {
+            Box::pin(async move {
+                let issuance = open_issuance(tx, blocked, corporation_id, user_pk, now).await?;
+                ensure_unused(tx, &issued.serial).await?;
+                db::certificates::complete(tx, &issued.completed(issuance.id), now)
+                    .await
+                    .map_err(|e| internal("complete", e))?;
+                let detail = format!("serial={} not_after={}", hex::encode(&issued.serial), issued.not_after);
+                let event = Event {
+                    actor: &actor,
+                    corporation_id: Some(corporation_id),
+                    action: "certificate_acquire",
+                    target: &target,
+                    outcome: Outcome::Success,
+                    detail: &detail,
+                    client_addr: &client_addr,
+                };
+                audit::record(tx, &event, now).await.map_err(|e| internal("audit", e))?;
+                Ok(issued)
+            })
+        })
+        .await?;
     Ok(issued.into_acquired(state))
 }
 
@@ -414,21 +446,16 @@ impl Issued {
     }
 }
 
-/// Signs a certificate for the holder's key with a fresh serial (never used before).
-async fn sign(
-    tx: &mut Tx,
+/// Signs a certificate for the holder's key with a fresh random serial (128 bits; the caller
+/// checks it unused, with [`ensure_unused`], in the transaction that records it).
+fn sign(
     state: &AppState,
     corp: &db::corporations::CorporationRow,
     user: Option<&db::users::UserRow>,
     spki: &[u8],
     now: i64,
 ) -> Result<Issued, AppError> {
-    let serial = loop {
-        let s = ca::random_serial().to_bytes();
-        if !db::certificates::serial_exists(tx, &s).await.map_err(|e| internal("serial", e))? {
-            break s;
-        }
-    };
+    let serial = ca::random_serial().to_bytes();
     let not_before = now - 300;
     let not_after = now + state.settings.certificate_validity_secs;
     let der = state
@@ -447,6 +474,16 @@ async fn sign(
         )
         .map_err(|e| internal("issue", e))?;
     Ok(Issued { serial, der, not_before, not_after })
+}
+
+/// Serials never repeat: a used one (2^-128 odds per certificate) refuses the issuance, which
+/// stays open for another try; the column's UNIQUE constraint backs this up.
+async fn ensure_unused(tx: &mut Tx, serial: &[u8]) -> Result<(), AppError> {
+    if db::certificates::serial_exists(tx, serial).await.map_err(|e| internal("serial", e))? {
+        tracing::error!("random serial {} already used: issuance refused", hex::encode(serial));
+        return Err(AppError::Internal);
+    }
+    Ok(())
 }
 
 /// The owner of a current certificate, as [`judge`] found it.
@@ -548,6 +585,7 @@ pub async fn renew(
         Some(pk) => db::users::find_by_pk(&state.db, pk).await.map_err(|e| internal("user", e))?,
         None => None,
     };
+    let issued = sign(state, &corp, user.as_ref(), &spki, now)?;
     let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
     let live = db::certificates::live(&mut tx, owner.corporation_id, owner.user_pk)
         .await
@@ -558,7 +596,7 @@ pub async fn renew(
     let holder = Holder { name: owner.user_id.as_deref().unwrap_or(ADMIN_HOLDER), user_pk: owner.user_pk };
     let actor = Actor { name: &owner.actor, corporation_id: owner.corporation_id, client_addr };
     revoke_live(&mut tx, state, &actor, holder, reason::SUPERSEDED, now).await?;
-    let issued = sign(&mut tx, state, &corp, user.as_ref(), &spki, now).await?;
+    ensure_unused(&mut tx, &issued.serial).await?;
     db::certificates::insert_issued(&mut tx, corp.id, owner.user_pk, &issued.completed(0), now)
         .await
         .map_err(|e| internal("insert", e))?;

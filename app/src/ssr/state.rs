@@ -57,11 +57,14 @@ pub struct AppState {
     pub ca: Arc<CertificateAuthority>,
     /// Attempts per address and account (logon, acquisition).
     pub throttle: Arc<super::throttle::Throttle>,
+    /// Shared commits of concurrent issuances.
+    pub group: Arc<super::group_commit::GroupCommit>,
 }
 
 impl AppState {
     pub fn new(db: SqlitePool, settings: Settings, ca: CertificateAuthority) -> Self {
         Self {
+            group: Arc::new(super::group_commit::GroupCommit::new(db.clone())),
             db,
             pins: Arc::new(PinHasher::new()),
             settings: Arc::new(settings),

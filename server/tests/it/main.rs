@@ -9,6 +9,7 @@ mod certificates;
 mod cli;
 mod fuzz_args;
 mod fuzz_csr;
+mod group_commit;
 mod reliability;
 mod security;
 mod tls;

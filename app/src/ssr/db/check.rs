@@ -21,32 +21,40 @@ pub async fn holders_with_several_live(pool: &SqlitePool) -> Result<Vec<(i64, i6
     .await
 }
 
-/// `(id, serial, der, state)` of every certificate that was issued (issued or revoked since).
-pub async fn issued(pool: &SqlitePool) -> Result<Vec<(i64, Vec<u8>, Vec<u8>, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, serial, der, state FROM certificates WHERE serial IS NOT NULL ORDER BY id")
-        .fetch_all(pool)
-        .await
-}
-
-/// Issued certificates (by id) with no successful acquisition or renewal record naming their serial.
-pub async fn issued_without_audit(pool: &SqlitePool) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT c.id FROM certificates c WHERE c.serial IS NOT NULL AND NOT EXISTS ( \
-           SELECT 1 FROM audit_log a WHERE a.action IN ('certificate_acquire', 'certificate_renew') \
-           AND a.outcome = 'success' AND a.corporation_id = c.corporation_id \
-           AND instr(a.detail, 'serial=' || lower(hex(c.serial))) > 0) ORDER BY c.id",
+/// `(id, corporation id, serial, der, state)` of every certificate that was issued (issued or
+/// revoked since).
+pub async fn issued(pool: &SqlitePool) -> Result<Vec<(i64, i64, Vec<u8>, Vec<u8>, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, corporation_id, serial, der, state FROM certificates WHERE serial IS NOT NULL ORDER BY id",
     )
     .fetch_all(pool)
     .await
 }
 
-/// Issuances opened by an administrator or the bank (ids) with no `certificate_issue` record.
-pub async fn issuances_without_audit(pool: &SqlitePool) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT c.id FROM certificates c WHERE c.acquire_by > c.opened_at AND NOT EXISTS ( \
-           SELECT 1 FROM audit_log a WHERE a.action = 'certificate_issue' AND a.outcome = 'success' \
-           AND a.corporation_id = c.corporation_id AND a.at = c.opened_at \
-           AND a.detail = 'acquire_by=' || c.acquire_by) ORDER BY c.id",
+/// `(corporation id, detail)` of every successful acquisition or renewal record.
+pub async fn acquisition_records(pool: &SqlitePool) -> Result<Vec<(Option<i64>, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT corporation_id, detail FROM audit_log \
+         WHERE action IN ('certificate_acquire', 'certificate_renew') AND outcome = 'success'",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// `(corporation id, at, detail)` of every successful issuance record.
+pub async fn issuance_records(pool: &SqlitePool) -> Result<Vec<(Option<i64>, i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT corporation_id, at, detail FROM audit_log WHERE action = 'certificate_issue' AND outcome = 'success'",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// `(id, corporation id, opened_at, acquire_by)` of every issuance opened by an administrator or
+/// the bank (renewals are issued at once: `acquire_by = opened_at`).
+pub async fn issuances(pool: &SqlitePool) -> Result<Vec<(i64, i64, i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, corporation_id, opened_at, acquire_by FROM certificates WHERE acquire_by > opened_at ORDER BY id",
     )
     .fetch_all(pool)
     .await

@@ -15,6 +15,7 @@ use std::path::Path;
 use std::time::Duration;
 
 pub type Tx = Transaction<'static, Sqlite>;
+pub type Pool = SqlitePool;
 
 /// Opens (creating if needed) the SQLite database and applies the migrations.
 ///

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The performance benchmarks of issue 8 (docs/PERFORMANCE.md), in one command: builds the release,
+# then prints one table — each figure beside the ceiling measured in the same run. Figures are
+# medians and rates of this run on this machine; nothing here passes or fails on a time.
+# Usage: bench/run.sh            (everything)
+#        bench/run.sh server     (P1, P2, P3, P5 server half only)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh run
+. scripts/env.sh
+what="${1:-all}"
+cargo leptos build --release
+server="$CARGO_TARGET_DIR/release/server"
+
+echo
+echo "## Machine"
+echo
+echo "- $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "- $(openssl version)"
+echo
+echo "## openssl speed ecdsap256 (the crypto reference of P1; 2 processes)"
+echo
+openssl speed -seconds 3 -multi "$(nproc)" ecdsap256 2>/dev/null | grep -E '^(version|[[:space:]]+sign|Multi|.*256 bits ecdsa)' || true
+echo
+echo "## Server: P1, P2, P3, P5 (list server function)"
+echo
+"$server" bench all
+if [ "$what" = all ]; then
+  echo
+  echo "## Browser: P4, P5 (render), P6 (Chromium)"
+  echo
+  SERVER_BIN="$server" node bench/browser.mjs
+fi

@@ -1,0 +1,71 @@
+//! P5, server half: 利用者情報選択's server function (`list_users`) for a corporation of 10,000
+//! users, through the real router in-process (routing, session check, query, JSON).
+
+use super::{corporation, instance, median_p99, met, row, users, ADMIN_PIN};
+use axum::body::Body;
+use http_body_util::BodyExt;
+use std::time::{Duration, Instant};
+use tower::ServiceExt;
+
+const CONTRACT: &str = "92000000001";
+const ORIGIN: &str = "https://127.0.0.1:3000";
+
+async fn post(
+    router: &axum::Router,
+    endpoint: &str,
+    form: &str,
+    cookie: Option<&str>,
+) -> anyhow::Result<(u16, Vec<u8>, Option<String>)> {
+    let mut req = http::Request::post(format!("/api/{endpoint}"))
+        .header(http::header::HOST, "127.0.0.1:3000")
+        .header(http::header::ORIGIN, ORIGIN)
+        .header(http::header::ACCEPT, "application/json")
+        .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        req = req.header(http::header::COOKIE, c);
+    }
+    let res = router.clone().oneshot(req.body(Body::from(form.to_owned()))?).await?;
+    let status = res.status().as_u16();
+    let cookie = res
+        .headers()
+        .get_all(http::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
+        .find(|c| c.starts_with("__Host-bizdirect-session=") && !c.ends_with('='));
+    let body = res.into_body().collect().await?.to_bytes().to_vec();
+    Ok((status, body, cookie))
+}
+
+pub async fn list(count: usize, runs: usize) -> anyhow::Result<()> {
+    let inst = instance().await?;
+    let id = corporation(&inst.state, CONTRACT, 9999).await?;
+    users(&inst.state, id, count).await?;
+    let options =
+        leptos::config::LeptosOptions::builder().output_name("bizdirect").site_root("target/site").build();
+    let router = crate::router::build(inst.state.clone(), options);
+    let (status, body, cookie) =
+        post(&router, "admin_logon", &format!("contract_id={CONTRACT}&pin={ADMIN_PIN}"), None).await?;
+    anyhow::ensure!(status == 200, "admin_logon: {status} {}", String::from_utf8_lossy(&body));
+    let cookie = cookie.ok_or_else(|| anyhow::anyhow!("no session cookie"))?;
+    let mut times: Vec<Duration> = Vec::with_capacity(runs);
+    let mut bytes = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let (status, body, _) = post(&router, "list_users", "", Some(&cookie)).await?;
+        times.push(t.elapsed());
+        anyhow::ensure!(status == 200, "list_users: {status}");
+        bytes = body.len();
+        let listed: serde_json::Value = serde_json::from_slice(&body)?;
+        let n = listed["users"].as_array().map_or(0, Vec::len);
+        anyhow::ensure!(n == count, "list_users returned {n} users, expected {count}");
+    }
+    let (median, p99) = median_p99(&mut times);
+    row(
+        "P5",
+        &format!("list_users server function, {count} users ({} KB JSON), {runs} runs", bytes / 1024),
+        &format!("p50 {median:.1} ms, p99 {p99:.1} ms"),
+        "—",
+        &format!("median ≤ 50 ms: {}", met(median <= 50.0)),
+    );
+    Ok(())
+}

@@ -1,0 +1,142 @@
+//! `server bench`: the performance benchmarks of docs/PERFORMANCE.md (issue 8). Each one works in
+//! a fresh temporary data folder of its own — never on real data — and prints one table row per
+//! figure: medians and rates measured in this run, beside the ceiling measured in the same run.
+//! Nothing here asserts a time: the machines are shared and noisy.
+
+pub mod client;
+mod https;
+mod issuance;
+mod list;
+
+use app::ssr::corporations::{self, CreateRequest};
+use app::ssr::db::users::{NewUser, UserFields};
+use app::ssr::secret::Pin;
+use app::ssr::{db, AppState, Settings};
+use std::time::Duration;
+
+pub use https::{logon_storm, round_trips};
+pub use issuance::issuance;
+pub use list::list;
+
+/// PINs of the benchmarks' corporations and users (fresh temporary data only).
+pub const ADMIN_PIN: &str = "Admin1234";
+pub const CONFIRM_PIN: &str = "Confirm1234";
+pub const USER_PIN: &str = "User1234";
+pub const USER_CONFIRM_PIN: &str = "UserConf1234";
+
+/// Settings of a benchmark's instance: throttling is not what is measured (every client shares
+/// the loopback address); everything else is the product's default.
+pub fn settings() -> Settings {
+    Settings {
+        attempts_per_minute_per_address: 100_000_000,
+        attempts_per_minute_per_account: 100_000_000,
+        ..Settings::default()
+    }
+}
+
+/// The median and 99th percentile of `samples` (sorted here), in milliseconds.
+pub fn median_p99(samples: &mut [Duration]) -> (f64, f64) {
+    if samples.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    samples.sort_unstable();
+    let at = |q: f64| {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+        let i = ((samples.len() as f64 * q).ceil() as usize).clamp(1, samples.len()) - 1;
+        samples[i].as_secs_f64() * 1000.0
+    };
+    (at(0.5), at(0.99))
+}
+
+/// Prints the table's heading.
+pub fn heading() {
+    println!("| # | figure | value | beside | ratio / goal |");
+    println!("|---|---|---|---|---|");
+}
+
+/// Prints one row of the table.
+pub fn row(id: &str, what: &str, value: &str, beside: &str, verdict: &str) {
+    println!("| {id} | {what} | {value} | {beside} | {verdict} |");
+}
+
+/// "met" / "NOT met" for a goal.
+pub fn met(ok: bool) -> &'static str {
+    if ok {
+        "met"
+    } else {
+        "NOT met"
+    }
+}
+
+/// A corporation with the benchmarks' PINs; returns its database id.
+pub async fn corporation(state: &AppState, contract_id: &str, max_users: i64) -> anyhow::Result<i64> {
+    corporations::create(
+        state,
+        CreateRequest {
+            contract_id: Some(contract_id.to_owned()),
+            name: format!("性能試験{contract_id}"),
+            admin_pin: Some(Pin::new(ADMIN_PIN.to_owned())),
+            admin_confirm_pin: Some(Pin::new(CONFIRM_PIN.to_owned())),
+            max_users: Some(max_users),
+        },
+        app::ssr::now(),
+    )
+    .await?;
+    db::corporations::find_by_contract_id(&state.db, contract_id)
+        .await?
+        .map(|c| c.id)
+        .ok_or_else(|| anyhow::anyhow!("corporation {contract_id} not found after creating it"))
+}
+
+/// `count` users `u0`… in one transaction, sharing one PIN hash (hashing each would take
+/// `count` Argon2 runs: setup, not what is measured). Returns their database ids.
+pub async fn users(state: &AppState, corporation_id: i64, count: usize) -> anyhow::Result<Vec<i64>> {
+    let pin_hash = state.pins.hash(&Pin::new(USER_PIN.to_owned())).await?;
+    let confirm_hash = state.pins.hash(&Pin::new(USER_CONFIRM_PIN.to_owned())).await?;
+    let now = app::ssr::now();
+    let mut tx = db::begin_write(&state.db).await?;
+    let mut ids = Vec::with_capacity(count);
+    for i in 0..count {
+        let user_id = format!("u{i:05}");
+        let user = NewUser {
+            corporation_id,
+            user_id: &user_id,
+            pin_hash: &pin_hash,
+            confirm_pin_hash: &confirm_hash,
+            pins_provisional: false,
+            fields: UserFields {
+                name: "性能 試験",
+                email: None,
+                logon_method: "id_pin",
+                online: [true; 7],
+                file: [false; 3],
+                accident: false,
+            },
+        };
+        ids.push(db::users::insert(&mut tx, &user, now).await?);
+    }
+    tx.commit().await?;
+    Ok(ids)
+}
+
+/// A temporary data folder with the product opened on it.
+pub struct Instance {
+    pub state: AppState,
+    pub dir: tempfile::TempDir,
+}
+
+pub async fn instance() -> anyhow::Result<Instance> {
+    let dir = tempfile::Builder::new().prefix("bizdirect-bench-").tempdir()?;
+    let opened = crate::start::open(dir.path(), settings()).await?;
+    Ok(Instance { state: opened.state, dir })
+}
+
+/// P-256 CSRs made by rcgen (the server uses only their public keys and signatures).
+pub fn csrs(count: usize) -> anyhow::Result<Vec<String>> {
+    (0..count)
+        .map(|_| {
+            let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+            Ok(rcgen::CertificateParams::default().serialize_request(&key)?.pem()?)
+        })
+        .collect()
+}
