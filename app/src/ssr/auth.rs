@@ -496,13 +496,12 @@ pub async fn admin_status(
         .await
         .map_err(|e| internal("status lookup", e))?
         .ok_or(AppError::Unauthenticated)?;
-    let users = db::users::list(&state.db, corp.id).await.map_err(|e| internal("users", e))?;
-    let live =
-        db::certificates::live_in_corporation(&state.db, corp.id).await.map_err(|e| internal("live", e))?;
+    let users =
+        db::users::list_with_certificates(&state.db, corp.id).await.map_err(|e| internal("users", e))?;
     let users_in = |wanted: CertState| -> Vec<String> {
         users
             .iter()
-            .filter(|u| certificates::state_of(live.iter().find(|c| c.user_pk == Some(u.id)), now) == wanted)
+            .filter(|u| certificates::state_from(u.cert_state.as_deref(), u.cert_not_after, now) == wanted)
             .map(|u| u.user_id.clone())
             .collect()
     };

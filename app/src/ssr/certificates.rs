@@ -46,9 +46,14 @@ fn odt(unix: i64) -> OffsetDateTime {
 
 /// The 電子証明書 column's state of a live row.
 pub fn state_of(row: Option<&CertRow>, now: i64) -> CertState {
-    match row {
-        Some(r) if r.state == "awaiting" => CertState::AwaitingAcquisition,
-        Some(r) if r.state == "issued" => match r.not_after {
+    state_from(row.map(|r| r.state.as_str()), row.and_then(|r| r.not_after), now)
+}
+
+/// The 電子証明書 column's state from a live row's `state` and `not_after` (`None`: no live row).
+pub fn state_from(state: Option<&str>, not_after: Option<i64>, now: i64) -> CertState {
+    match state {
+        Some("awaiting") => CertState::AwaitingAcquisition,
+        Some("issued") => match not_after {
             Some(na) if na - now <= EXPIRING_SOON_SECS => CertState::ExpiringSoon,
             _ => CertState::InUse,
         },

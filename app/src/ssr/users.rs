@@ -162,11 +162,11 @@ async fn record(
     .map_err(db_err("audit"))
 }
 
-fn summary(u: &db::users::UserRow, live: &[db::certificates::CertRow], now: i64) -> UserSummary {
+fn summary(u: &db::users::ListedUser, now: i64) -> UserSummary {
     UserSummary {
         user_id: u.user_id.clone(),
         name: u.name.clone(),
-        cert: certs::state_of(live.iter().find(|c| c.user_pk == Some(u.id)), now),
+        cert: certs::state_from(u.cert_state.as_deref(), u.cert_not_after, now),
         suspended: u.suspended,
         accident: u.accident,
         collection_blocked: u.collection_blocked,
@@ -178,12 +178,10 @@ fn summary(u: &db::users::UserRow, live: &[db::certificates::CertRow], now: i64)
 /// 利用者情報選択.
 pub async fn list(state: &AppState, admin: &AdminSession) -> Result<UserList, AppError> {
     let corp = corporation(state, admin).await?;
-    let users = db::users::list(&state.db, corp.id).await.map_err(db_err("list users"))?;
-    let live =
-        db::certificates::live_in_corporation(&state.db, corp.id).await.map_err(db_err("certificates"))?;
+    let users = db::users::list_with_certificates(&state.db, corp.id).await.map_err(db_err("list users"))?;
     let now = super::now();
     Ok(UserList {
-        users: users.iter().map(|u| summary(u, &live, now)).collect(),
+        users: users.iter().map(|u| summary(u, now)).collect(),
         file_settings: FileSettings {
             register: corp.file_register_enabled,
             approve: corp.file_approve_enabled,
@@ -199,11 +197,9 @@ pub async fn get(state: &AppState, admin: &AdminSession, user_id: &str) -> Resul
         .await
         .map_err(db_err("find user"))?
         .ok_or(AppError::NotFound)?;
-    let live = db::certificates::live_in_corporation(&state.db, admin.corporation_id)
+    let live = db::certificates::live_of(&state.db, admin.corporation_id, Some(u.id))
         .await
-        .map_err(db_err("certificates"))?
-        .into_iter()
-        .find(|c| c.user_pk == Some(u.id));
+        .map_err(db_err("certificates"))?;
     let cert = certs::state_of(live.as_ref(), super::now());
     Ok(UserDetail {
         cert_version: live.as_ref().map_or(0, |c| c.id),

@@ -2,9 +2,9 @@
 //! once both PINs are checked ([`certificates::issue_acquired`]) — beside the crypto-only
 //! ceiling (CSR verify + sign, no storage, on every core) measured in the same run.
 
-use super::{corporation, csrs, instance, median_p99, met, row, users};
+use super::{corporation, csrs, instance, median_p99, met, open_issuances, row, users};
 use app::ssr::ca::{self, ClientProfile};
-use app::ssr::certificates::{self, Actor, Checked, Holder};
+use app::ssr::certificates::{self, Checked};
 use app::ssr::db;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -19,18 +19,7 @@ pub async fn issuance(count: usize, concurrency: usize) -> anyhow::Result<f64> {
     let state = inst.state.clone();
     let corporation_id = corporation(&state, "90000000001", 9999).await?;
     users(&state, corporation_id, count).await?;
-    // The administrator's 再発行 for every user, with its audit records (setup: one transaction).
-    let now = app::ssr::now();
-    let mut tx = db::begin_write(&state.db).await?;
-    let actor = Actor { name: "admin:90000000001", corporation_id, client_addr: "bench" };
-    let rows = db::users::list(&state.db, corporation_id).await?;
-    for row in &rows {
-        let holder = Holder { name: &row.user_id, user_pk: Some(row.id) };
-        certificates::reissue(&mut tx, &state, &actor, holder, 0, false, now)
-            .await
-            .map_err(|e| anyhow::anyhow!("reissue: {e:?}"))?;
-    }
-    tx.commit().await?;
+    let rows = open_issuances(&state, corporation_id, "90000000001").await?;
     let mut holders = Vec::with_capacity(count);
     for row in rows {
         let corp = db::corporations::find_by_id(&state.db, corporation_id)

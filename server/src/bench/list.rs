@@ -1,7 +1,7 @@
 //! P5, server half: 利用者情報選択's server function (`list_users`) for a corporation of 10,000
 //! users, through the real router in-process (routing, session check, query, JSON).
 
-use super::{corporation, instance, median_p99, met, row, users, ADMIN_PIN};
+use super::{corporation, instance, median_p99, met, open_issuances, row, users, ADMIN_PIN};
 use axum::body::Body;
 use http_body_util::BodyExt;
 use std::time::{Duration, Instant};
@@ -40,6 +40,8 @@ pub async fn list(count: usize, runs: usize) -> anyhow::Result<()> {
     let inst = instance().await?;
     let id = corporation(&inst.state, CONTRACT, 9999).await?;
     users(&inst.state, id, count).await?;
+    // Every user has a live certificate row (awaiting acquisition): the 電子証明書 column's join.
+    open_issuances(&inst.state, id, CONTRACT).await?;
     let options =
         leptos::config::LeptosOptions::builder().output_name("bizdirect").site_root("target/site").build();
     let router = crate::router::build(inst.state.clone(), options);

@@ -8,6 +8,7 @@ mod https;
 mod issuance;
 mod list;
 
+use app::ssr::certificates::{self, Actor, Holder};
 use app::ssr::corporations::{self, CreateRequest};
 use app::ssr::db::users::{NewUser, UserFields};
 use app::ssr::secret::Pin;
@@ -117,6 +118,28 @@ pub async fn users(state: &AppState, corporation_id: i64, count: usize) -> anyho
     }
     tx.commit().await?;
     Ok(ids)
+}
+
+/// The administrator's 再発行 for every user of the corporation, with its audit records (setup:
+/// one transaction). Returns the users.
+pub async fn open_issuances(
+    state: &AppState,
+    corporation_id: i64,
+    contract_id: &str,
+) -> anyhow::Result<Vec<db::users::UserRow>> {
+    let now = app::ssr::now();
+    let rows = db::users::list(&state.db, corporation_id).await?;
+    let admin = format!("admin:{contract_id}");
+    let actor = Actor { name: &admin, corporation_id, client_addr: "bench" };
+    let mut tx = db::begin_write(&state.db).await?;
+    for row in &rows {
+        let holder = Holder { name: &row.user_id, user_pk: Some(row.id) };
+        certificates::reissue(&mut tx, state, &actor, holder, 0, false, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("reissue: {e:?}"))?;
+    }
+    tx.commit().await?;
+    Ok(rows)
 }
 
 /// A temporary data folder with the product opened on it.

@@ -81,19 +81,6 @@ pub async fn insert_issued(
     Ok(())
 }
 
-/// Every live certificate of a corporation (for the 電子証明書 column and the status page).
-pub async fn live_in_corporation(
-    pool: &SqlitePool,
-    corporation_id: i64,
-) -> Result<Vec<CertRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM certificates WHERE corporation_id = ? AND state IN ('awaiting', 'issued')"
-    ))
-    .bind(corporation_id)
-    .fetch_all(pool)
-    .await
-}
-
 /// Every certificate of a corporation, newest first (bank operator).
 pub async fn all_in_corporation(pool: &SqlitePool, corporation_id: i64) -> Result<Vec<CertRow>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM certificates WHERE corporation_id = ? ORDER BY id DESC"))

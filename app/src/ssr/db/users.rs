@@ -64,6 +64,62 @@ const USER_COLUMNS: &str = "id, user_id, name, email, pin_hash, confirm_pin_hash
      perm_transfer, perm_scheduled_view, perm_scheduled_cancel, perm_payments, file_register, file_approve, file_send, \
      failed_logons, last_logon_at, previous_logon_at, deleted_at";
 
+/// A line of 利用者情報選択 (and of the status screen's lists): a live user and their live
+/// certificate's state, read in one query that takes only these columns.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ListedUser {
+    pub user_id: String,
+    pub name: String,
+    pub suspended: bool,
+    pub accident: bool,
+    pub collection_blocked: bool,
+    pub collection_cum_blocked: bool,
+    pub perm_balance: bool,
+    pub perm_deposits: bool,
+    pub perm_history: bool,
+    pub perm_transfer: bool,
+    pub perm_scheduled_view: bool,
+    pub perm_scheduled_cancel: bool,
+    pub perm_payments: bool,
+    /// `awaiting` / `issued`, or `None` without a live certificate.
+    pub cert_state: Option<String>,
+    pub cert_not_after: Option<i64>,
+}
+
+impl ListedUser {
+    /// オンライン取引 permissions in the order of `model::ONLINE_PERMISSIONS`.
+    pub fn online(&self) -> [bool; 7] {
+        [
+            self.perm_balance,
+            self.perm_deposits,
+            self.perm_history,
+            self.perm_transfer,
+            self.perm_scheduled_view,
+            self.perm_scheduled_cancel,
+            self.perm_payments,
+        ]
+    }
+}
+
+/// The live users of a corporation by user ID, each with their live certificate's state. The
+/// join follows the one-live-certificate index (`coalesce(user_pk, 0)`, live states).
+pub async fn list_with_certificates(
+    pool: &SqlitePool,
+    corporation_id: i64,
+) -> Result<Vec<ListedUser>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT u.user_id, u.name, u.suspended, u.accident, u.collection_blocked, u.collection_cum_blocked, \
+         u.perm_balance, u.perm_deposits, u.perm_history, u.perm_transfer, u.perm_scheduled_view, \
+         u.perm_scheduled_cancel, u.perm_payments, c.state AS cert_state, c.not_after AS cert_not_after \
+         FROM users u LEFT JOIN certificates c ON c.corporation_id = u.corporation_id \
+         AND coalesce(c.user_pk, 0) = u.id AND c.state IN ('awaiting', 'issued') \
+         WHERE u.corporation_id = ? AND u.deleted_at IS NULL ORDER BY u.user_id",
+    )
+    .bind(corporation_id)
+    .fetch_all(pool)
+    .await
+}
+
 /// The live (not deleted) users of a corporation, by user ID.
 pub async fn list(pool: &SqlitePool, corporation_id: i64) -> Result<Vec<UserRow>, sqlx::Error> {
     sqlx::query_as(&format!(
