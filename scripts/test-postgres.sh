@@ -13,7 +13,7 @@ TEST_PG_RUN=()
 start_test_postgres() {
   [ -z "${BIZDIRECT_TEST_POSTGRES_URL:-}" ] || return 0
   local bindir
-  bindir="$(compgen -G '/usr/lib/postgresql/*/bin' | sort -V | tail -n 1)"
+  bindir="$(compgen -G '/usr/lib/postgresql/*/bin' | sort -V | tail -n 1 || true)"
   [ -x "$bindir/initdb" ] || { echo "no PostgreSQL: run scripts/setup.sh test" >&2; return 1; }
   # initdb refuses root: as root the cluster belongs to Debian's `postgres` user.
   if [ "$(id -u)" = 0 ]; then TEST_PG_RUN=(runuser -u postgres --); else TEST_PG_RUN=(); fi
@@ -36,7 +36,7 @@ start_test_postgres() {
 stop_test_postgres() {
   [ -n "$TEST_PG_DIR" ] || return 0
   local bindir
-  bindir="$(compgen -G '/usr/lib/postgresql/*/bin' | sort -V | tail -n 1)"
+  bindir="$(compgen -G '/usr/lib/postgresql/*/bin' | sort -V | tail -n 1 || true)"
   "${TEST_PG_RUN[@]}" "$bindir/pg_ctl" -D "$TEST_PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
   rm -rf "$TEST_PG_DIR"
   TEST_PG_DIR=""
