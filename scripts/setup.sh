@@ -2,7 +2,7 @@
 # Idempotent installer for everything bizdirect needs to build, run and test.
 # Usage: scripts/setup.sh [run|test|all]
 #   run  – wasm32 target, cargo-leptos, wasm-bindgen-cli, wasm-opt (release build)
-#   test – the above minus wasm-opt, plus Debian chromium/openssl and end2end npm packages
+#   test – the above minus wasm-opt, plus Debian chromium/openssl/postgresql and end2end npm packages
 # Each step is skipped when the pinned version is already present.
 set -euo pipefail
 what="${1:-all}"
@@ -51,6 +51,11 @@ apt_packages() {
   dpkg -s libnss3-tools >/dev/null 2>&1 || missing+=(libnss3-tools)
   # Japanese glyphs in Chromium's screenshots (without them every label is a row of boxes)
   dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
+  # the integration suite's second run: a throwaway PostgreSQL cluster (scripts/test.sh), unless
+  # BIZDIRECT_TEST_POSTGRES_URL names a server
+  if [ -z "${BIZDIRECT_TEST_POSTGRES_URL:-}" ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+    missing+=(postgresql)
+  fi
   if ((${#missing[@]})); then
     log "installing Debian packages: ${missing[*]}"
     local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every test: rustfmt, clippy (server/ssr and browser/wasm32),
-# unit and integration tests, then the Playwright suite in Debian's Chromium over HTTPS.
+# unit and integration tests (the integration suite on SQLite and again on PostgreSQL), then the
+# Playwright suite in Debian's Chromium over HTTPS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
@@ -13,8 +14,15 @@ step "clippy (server, ssr; in-page enrolment natively)"
 cargo clippy -p server -p app -p enrol --features app/ssr --all-targets --locked -- -D warnings
 step "clippy (browser, hydrate, wasm32)"
 cargo clippy -p frontend -p enrol --target wasm32-unknown-unknown --locked -- -D warnings
-step "unit and integration tests (the enrolment crate's files checked by openssl and NSS)"
-cargo test -p server -p app -p enrol --features app/ssr --locked
+step "unit and integration tests on SQLite (the enrolment crate's files checked by openssl and NSS)"
+env -u BIZDIRECT_TEST_POSTGRES_URL cargo test -p server -p app -p enrol --features app/ssr --locked
+step "integration tests on PostgreSQL"
+. scripts/test-postgres.sh
+trap stop_test_postgres EXIT
+start_test_postgres
+cargo test -p server --features app/ssr --locked --test it
+stop_test_postgres
+unset BIZDIRECT_TEST_POSTGRES_URL
 step "build the site (cargo leptos build)"
 cargo leptos build
 step "end-to-end (Playwright, Chromium)"

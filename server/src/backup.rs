@@ -134,6 +134,7 @@ enum Content {
 
 /// `server backup --to FILE`.
 pub async fn backup(config: &Config, to: &Path) -> anyhow::Result<()> {
+    refuse_postgres(config, "backup")?;
     let data_dir = &config.data_dir;
     let db_path = start::database_path(data_dir);
     ensure!(
@@ -319,12 +320,26 @@ fn append<W: Write, R: Read>(
     Ok(())
 }
 
+/// `backup` and `restore` handle the SQLite file of the data folder only. With PostgreSQL the
+/// database is backed up with PostgreSQL's own tools, the CA folder beside it.
+fn refuse_postgres(config: &Config, command: &str) -> anyhow::Result<()> {
+    if config.database.is_some() {
+        bail!(
+            "server {command} works on the SQLite database of the data folder only; with PostgreSQL \
+             (--database) back up the database with PostgreSQL's tools (pg_dump, or continuous \
+             archiving) and the CA folder (ca.crt, ca.key) and tls/ separately"
+        );
+    }
+    Ok(())
+}
+
 /// `server restore --from FILE --data-dir DIR`.
 ///
 /// Leaves either a data folder that opens and passes every check, or nothing: the archive is
 /// verified, written into a private folder beside the target, opened and checked there, and
 /// only then renamed to the target.
 pub async fn restore(config: &Config, from: &Path) -> anyhow::Result<()> {
+    refuse_postgres(config, "restore")?;
     let target = config.data_dir.clone();
     // The passphrase of an encrypted key is read first: without it nothing is written.
     let ca = CaOptions { dir: None, ..CaOptions::from_config(config)? };

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 /// bizdirect server and bank-operator command line.
 ///
 /// Without a command it serves the product over HTTPS. All state lives in the data folder:
-/// the SQLite database, the certificate authority (ca/) and the HTTPS certificate (tls/),
-/// each created on first start and reused afterwards.
+/// the SQLite database (or, with --database, a PostgreSQL database), the certificate authority
+/// (ca/) and the HTTPS certificate (tls/), each created on first start and reused afterwards.
 #[derive(Debug, Parser)]
 #[command(name = "server", version, about, long_about = None)]
 pub struct Cli {
@@ -27,13 +27,18 @@ pub struct Options {
     /// TOML file with any of: data_dir, addr, demo, site_root, session_idle_minutes,
     /// session_max_minutes, public_url, cert_addr, cert_public_url, lockout_after,
     /// attempts_per_minute_per_address, attempts_per_minute_per_account, acquire_window_days,
-    /// certificate_days, ca_dir, ca_key_passphrase_env.
+    /// certificate_days, ca_dir, ca_key_passphrase_env, database.
     /// Flags and environment variables override it.
     #[arg(long, global = true, env = "BIZDIRECT_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Data folder (database, CA, TLS certificate) [default: ./data]
     #[arg(long, global = true, env = "BIZDIRECT_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// PostgreSQL database instead of the SQLite file in the data folder, as a URL
+    /// (postgres://USER@HOST:PORT/DATABASE); several server instances may share it. Give the
+    /// password in PGPASSWORD or ~/.pgpass rather than in the URL [default: <data-dir>/bizdirect.db]
+    #[arg(long, global = true, env = "BIZDIRECT_DATABASE", value_name = "URL", hide_env_values = true)]
+    pub database: Option<String>,
     /// Address of the HTTPS listener [default: 127.0.0.1:3000]
     #[arg(long, global = true, env = "BIZDIRECT_ADDR", value_name = "IP:PORT")]
     pub addr: Option<SocketAddr>,
@@ -269,6 +274,7 @@ pub struct FileConfig {
     pub certificate_days: Option<u32>,
     pub ca_dir: Option<PathBuf>,
     pub ca_key_passphrase_env: Option<String>,
+    pub database: Option<String>,
 }
 
 /// Everything resolved.
@@ -292,6 +298,8 @@ pub struct Config {
     pub ca_dir: Option<PathBuf>,
     /// Name of the environment variable holding the CA key's passphrase (never the passphrase).
     pub ca_key_passphrase_env: Option<String>,
+    /// `Some`: a PostgreSQL database; `None`: the SQLite file in the data folder.
+    pub database: Option<app::ssr::db::Location>,
 }
 
 impl FileConfig {
@@ -363,6 +371,10 @@ impl Options {
             certificate_days: self.certificate_days.or(file.certificate_days).unwrap_or(365),
             ca_dir: self.ca_dir.clone().or(file.ca_dir),
             ca_key_passphrase_env: self.ca_key_passphrase_env.clone().or(file.ca_key_passphrase_env),
+            database: match self.database.clone().or(file.database) {
+                Some(url) => Some(app::ssr::db::Location::from_url(&url).map_err(anyhow::Error::msg)?),
+                None => None,
+            },
         };
         if !config.public_url.starts_with("https://") && !config.public_url.starts_with("http://") {
             bail!("public_url must start with https:// or http://");
@@ -399,6 +411,13 @@ impl Options {
 }
 
 impl Config {
+    /// The database: `--database`, or the SQLite file in the data folder.
+    pub fn database(&self) -> app::ssr::db::Location {
+        self.database
+            .clone()
+            .unwrap_or_else(|| app::ssr::db::Location::Sqlite(crate::start::database_path(&self.data_dir)))
+    }
+
     pub fn settings(&self) -> app::ssr::Settings {
         app::ssr::Settings {
             session_idle_secs: i64::from(self.session_idle_minutes) * 60,
@@ -455,6 +474,32 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from("/srv/bd"), "file beats default");
         assert_eq!(c.session_idle_minutes, 5);
         assert!(c.demo);
+    }
+
+    #[test]
+    fn database_is_the_sqlite_file_unless_a_postgres_url_is_given() {
+        use app::ssr::db::Location;
+        let c =
+            parse(&["--data-dir", "/srv/bd"]).options.resolve_with(FileConfig::default()).expect("resolve");
+        assert_eq!(c.database(), Location::Sqlite(PathBuf::from("/srv/bd/bizdirect.db")));
+        let file =
+            FileConfig::parse("database = \"postgres://bd@db.example/bizdirect\"", Path::new("x.toml"))
+                .expect("toml");
+        let c = parse(&[]).options.resolve_with(file).expect("resolve");
+        assert_eq!(c.database(), Location::Postgres("postgres://bd@db.example/bizdirect".into()));
+        let c = parse(&["--database", "postgresql://bd:secret@127.0.0.1:5433/x"])
+            .options
+            .resolve_with(FileConfig::default())
+            .expect("resolve");
+        assert_eq!(
+            format!("{:?}", c.database()),
+            "postgresql://bd:***@127.0.0.1:5433/x",
+            "password not shown"
+        );
+        for bad in ["mysql://x/y", "/tmp/bizdirect.db", "sqlite:x.db"] {
+            let err = parse(&["--database", bad]).options.resolve_with(FileConfig::default());
+            assert!(err.is_err_and(|e| e.to_string().contains("postgres://")), "{bad}");
+        }
     }
 
     #[test]

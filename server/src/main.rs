@@ -226,6 +226,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if opened.ca_created {
         tracing::info!("created a new certificate authority in {}", opened.state.ca.cert_path().display());
     }
+    tracing::info!("database: {}", config.database().display());
     if config.demo {
         let seeded = corporations::seed_demo(&opened.state, app::ssr::now()).await?;
         let line = "!".repeat(78);

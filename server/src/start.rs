@@ -56,22 +56,32 @@ pub fn database_path(data_dir: &Path) -> std::path::PathBuf {
     data_dir.join("bizdirect.db")
 }
 
-/// Opens (or creates) the database and the CA in `data_dir`.
+/// Opens (or creates) the SQLite database and the CA in `data_dir`.
 pub async fn open(data_dir: &Path, settings: Settings) -> anyhow::Result<Opened> {
     open_with_ca(data_dir, &CaOptions::default(), settings).await
 }
 
-/// What every command of the binary opens: the configured data folder and CA.
+/// What every command of the binary opens: the configured database, data folder and CA.
 pub async fn open_config(config: &Config) -> anyhow::Result<Opened> {
-    open_with_ca(&config.data_dir, &CaOptions::from_config(config)?, config.settings()).await
+    open_with(&config.data_dir, &config.database(), &CaOptions::from_config(config)?, config.settings()).await
 }
 
 /// Like [`open`], with the CA as `ca` says (a CA given by path must exist there).
 pub async fn open_with_ca(data_dir: &Path, ca: &CaOptions, settings: Settings) -> anyhow::Result<Opened> {
+    open_with(data_dir, &db::Location::Sqlite(database_path(data_dir)), ca, settings).await
+}
+
+/// Opens `database` (SQLite file or PostgreSQL), and the CA and data folder as [`open_with_ca`]
+/// does. Several instances may open one PostgreSQL database: they must then share the CA too
+/// (one `--ca-dir`, or one data folder).
+pub async fn open_with(
+    data_dir: &Path,
+    database: &db::Location,
+    ca: &CaOptions,
+    settings: Settings,
+) -> anyhow::Result<Opened> {
     app::ssr::ca::private_dir(data_dir).with_context(|| format!("data folder {}", data_dir.display()))?;
-    let pool = db::open(&database_path(data_dir))
-        .await
-        .with_context(|| format!("database {}", database_path(data_dir).display()))?;
+    let pool = db::open(database).await.with_context(|| format!("database {}", database.display()))?;
     // Reading the key may run the passphrase's KDF (scrypt, tens of milliseconds): off the
     // async threads.
     let (own_dir, ca) = (data_dir.join("ca"), ca.clone());

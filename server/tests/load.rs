@@ -388,9 +388,10 @@ async fn run_load(client: &Client, seconds: u64, csrs: &Arc<Vec<String>>, ack: &
 
 /// Successful audit records per action after sequence number `after`.
 async fn audit_counts(data: &Path, after: i64) -> BTreeMap<String, i64> {
-    let pool = app::ssr::db::open(&data.join("bizdirect.db")).await.expect("db");
+    let pool =
+        app::ssr::db::open(&app::ssr::db::Location::Sqlite(data.join("bizdirect.db"))).await.expect("db");
     let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT action, COUNT(*) FROM audit_log WHERE seq > ? AND outcome = 'success' GROUP BY action",
+        "SELECT action, COUNT(*) FROM audit_log WHERE seq > $1 AND outcome = 'success' GROUP BY action",
     )
     .bind(after)
     .fetch_all(&pool)
@@ -401,7 +402,8 @@ async fn audit_counts(data: &Path, after: i64) -> BTreeMap<String, i64> {
 }
 
 async fn max_seq(data: &Path) -> i64 {
-    let pool = app::ssr::db::open(&data.join("bizdirect.db")).await.expect("db");
+    let pool =
+        app::ssr::db::open(&app::ssr::db::Location::Sqlite(data.join("bizdirect.db"))).await.expect("db");
     let seq: i64 = sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM audit_log")
         .fetch_one(&pool)
         .await
@@ -411,7 +413,8 @@ async fn max_seq(data: &Path) -> i64 {
 }
 
 async fn serials_on_record(data: &Path) -> BTreeSet<String> {
-    let pool = app::ssr::db::open(&data.join("bizdirect.db")).await.expect("db");
+    let pool =
+        app::ssr::db::open(&app::ssr::db::Location::Sqlite(data.join("bizdirect.db"))).await.expect("db");
     let rows: Vec<String> =
         sqlx::query_scalar("SELECT lower(hex(serial)) FROM certificates WHERE serial IS NOT NULL")
             .fetch_all(&pool)

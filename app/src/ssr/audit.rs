@@ -5,9 +5,9 @@
 //! `hash = SHA-256(prev_hash ‖ len-prefixed fields)`, so editing, inserting or deleting a row
 //! breaks the chain at that point, which [`verify_chain`] reports.
 
+use super::db::Pool;
 use super::db::{self, audit::AuditRow, Tx};
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -97,7 +97,7 @@ pub struct ChainBreak {
 }
 
 /// Re-computes the whole chain. `Ok(None)` means intact.
-pub async fn verify_chain(pool: &SqlitePool) -> Result<Option<ChainBreak>, sqlx::Error> {
+pub async fn verify_chain(pool: &Pool) -> Result<Option<ChainBreak>, sqlx::Error> {
     let rows = db::audit::all(pool).await?;
     let mut prev = vec![0u8; 32];
     for (expected_seq, row) in (1..).zip(rows) {

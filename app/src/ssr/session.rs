@@ -1,12 +1,12 @@
 //! Sessions: random 256-bit tokens in an HttpOnly cookie, SHA-256 of the token in the database,
 //! idle timeout and absolute lifetime enforced on the server at every request.
 
+use super::db::Pool;
 use super::db::{self, sessions::NewSession, Tx};
 use super::secret::SessionToken;
 use super::Settings;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 
 /// Who a live session belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +54,7 @@ pub async fn open(
 
 /// A live session, refreshing its idle clock; `None` if unknown or expired.
 pub async fn resume(
-    pool: &SqlitePool,
+    pool: &Pool,
     settings: &Settings,
     token: &SessionToken,
     now: i64,

@@ -2,8 +2,8 @@
 //! Provided to server functions as leptos context by the server's router.
 
 use super::ca::CertificateAuthority;
+use super::db::Pool;
 use super::pin::PinHasher;
-use sqlx::SqlitePool;
 use std::sync::Arc;
 
 /// Runtime settings the domain needs (parsed from flags/env/file by the server binary).
@@ -50,7 +50,7 @@ impl Default for Settings {
 
 #[derive(Clone)]
 pub struct AppState {
-    pub db: SqlitePool,
+    pub db: Pool,
     pub pins: Arc<PinHasher>,
     pub settings: Arc<Settings>,
     /// The issuing CA: the only holder of its private key.
@@ -62,7 +62,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: SqlitePool, settings: Settings, ca: CertificateAuthority) -> Self {
+    pub fn new(db: Pool, settings: Settings, ca: CertificateAuthority) -> Self {
         Self {
             group: Arc::new(super::group_commit::GroupCommit::new(db.clone())),
             db,

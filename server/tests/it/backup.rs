@@ -28,6 +28,7 @@ fn run(args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
         .env_remove("BIZDIRECT_CA_DIR")
         .env_remove("BIZDIRECT_DATA_DIR")
         .env_remove("BIZDIRECT_CONFIG")
+        .env_remove("BIZDIRECT_DATABASE")
         .envs(envs.iter().copied())
         .stdin(Stdio::null())
         .output()
@@ -133,14 +134,15 @@ fn data_dir(app: &TestApp) -> PathBuf {
     app.state.ca.cert_path().parent().and_then(Path::parent).expect("data folder").to_owned()
 }
 
-async fn count(pool: &sqlx::SqlitePool, table: &str) -> i64 {
+async fn count(pool: &app::ssr::db::Pool, table: &str) -> i64 {
     sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(pool).await.expect("count")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_online_backup_restores_into_a_folder_that_passes_the_check() {
     // Activity: issuances, acquisitions, a reissue (revocation in the CRL), the HTTPS certificate.
-    let app = TestApp::new().await;
+    // `backup` copies the SQLite file: this test runs on SQLite whatever the suite runs on.
+    let app = TestApp::sqlite().await;
     let admin = app.demo_admin_cookie().await;
     for user in ["test01", "test02", "test03"] {
         assert_eq!(reissue(&app, &admin, user, "0").await.status, StatusCode::OK);
@@ -256,7 +258,7 @@ async fn an_online_backup_restores_into_a_folder_that_passes_the_check() {
     assert!(out.contains("check passed"), "{out}");
 
     // What the manifest says is what the restored database holds.
-    let db = app::ssr::db::open(&restored.join("bizdirect.db")).await.expect("restored db");
+    let db = app::ssr::db::backup::open_live(&restored.join("bizdirect.db")).await.expect("restored db");
     let counts = app::ssr::db::backup::counts(&db).await.expect("counts");
     assert_eq!((counts.contracts, counts.certificates), (manifest.contracts, manifest.certificates));
     assert!(counts.audit_records >= manifest.audit_records, "{counts:?}");
@@ -493,4 +495,22 @@ fn an_encrypted_ca_key_is_archived_as_is_and_restored_with_its_passphrase() {
     assert_eq!(std::fs::read(&restored_key).expect("key"), key);
     openssl(&["pkey", "-in", s(&restored_key), "-passin", &format!("env:{}", PASS.0), "-noout"], &[PASS]);
     assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+}
+
+#[test]
+fn backup_and_restore_refuse_a_postgresql_database_with_a_clear_message() {
+    // Refused before anything is opened or written: no PostgreSQL server is needed to see it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let archive = dir.path().join("never.tar.gz");
+    let data = dir.path().join("data");
+    let url = "postgres://bizdirect@127.0.0.1:1/bizdirect";
+    for args in [
+        ["backup", "--to", s(&archive), "--data-dir", s(&data), "--database", url],
+        ["restore", "--from", s(&archive), "--data-dir", s(&data), "--database", url],
+    ] {
+        let (code, out, err) = run(&args, &[]);
+        assert_ne!(code, 0, "{out}{err}");
+        assert!(err.contains("SQLite database of the data folder only") && err.contains("pg_dump"), "{err}");
+    }
+    assert!(!archive.exists() && !data.exists(), "nothing written");
 }

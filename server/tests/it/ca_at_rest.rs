@@ -27,7 +27,7 @@ fn with_passphrase(passphrase: &str) -> CaOptions {
 
 /// Opens `data_dir` as `server::start` does and returns the error's full text, or `None`.
 async fn open_error(data_dir: &Path, ca: &CaOptions) -> Option<String> {
-    start::open_with_ca(data_dir, ca, Settings::default()).await.err().map(|e| format!("{e:#}"))
+    crate::support::open_with_ca(data_dir, ca, Settings::default()).await.err().map(|e| format!("{e:#}"))
 }
 
 /// The real binary: `(exit code, stdout, stderr)`.
@@ -36,6 +36,7 @@ fn run(args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
         .args(args)
         .env_remove("BIZDIRECT_CA_KEY_PASSPHRASE_ENV")
         .env_remove("BIZDIRECT_CA_DIR")
+        .envs(crate::support::database_env(args))
         .envs(envs.iter().copied())
         .stdin(Stdio::null())
         .output()
@@ -98,7 +99,7 @@ fn assert_issues(opened: &start::Opened) {
 async fn a_ca_key_or_folder_open_to_others_refuses_the_start() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (key, folder) = (dir.path().join("ca/ca.key"), dir.path().join("ca"));
-    let created = start::open(dir.path(), Settings::default()).await.expect("first start");
+    let created = crate::support::open(dir.path(), Settings::default()).await.expect("first start");
     assert!(created.ca_created);
     assert_eq!((mode_of(&key), mode_of(&folder)), (0o600, 0o700), "what we create is owner-only");
     let ca_pem = created.state.ca.cert_pem().to_owned();
@@ -136,7 +137,8 @@ async fn a_ca_key_or_folder_open_to_others_refuses_the_start() {
         assert!(err.contains(&format!("chmod 700 {}", folder.display())), "{err}");
     }
     chmod(&folder, 0o700);
-    let reopened = start::open(dir.path(), Settings::default()).await.expect("0600 key in a 0700 folder");
+    let reopened =
+        crate::support::open(dir.path(), Settings::default()).await.expect("0600 key in a 0700 folder");
     assert_eq!(reopened.state.ca.cert_pem(), ca_pem, "the same CA");
     assert!(!reopened.ca_created);
 }
@@ -176,7 +178,7 @@ fn the_binary_exits_non_zero_on_a_ca_key_open_to_others() {
 async fn an_encrypted_ca_key_opens_only_with_its_passphrase() {
     let dir = tempfile::tempdir().expect("tempdir");
     let key = dir.path().join("ca/ca.key");
-    let created = start::open_with_ca(dir.path(), &with_passphrase(PASSPHRASE), Settings::default())
+    let created = crate::support::open_with_ca(dir.path(), &with_passphrase(PASSPHRASE), Settings::default())
         .await
         .expect("create");
     assert!(created.ca_created);
@@ -188,9 +190,10 @@ async fn an_encrypted_ca_key_opens_only_with_its_passphrase() {
     assert_issues(&created);
     drop(created);
 
-    let reopened = start::open_with_ca(dir.path(), &with_passphrase(PASSPHRASE), Settings::default())
-        .await
-        .expect("restart with the passphrase");
+    let reopened =
+        crate::support::open_with_ca(dir.path(), &with_passphrase(PASSPHRASE), Settings::default())
+            .await
+            .expect("restart with the passphrase");
     assert!(!reopened.ca_created);
     assert_eq!(reopened.state.ca.cert_pem(), ca_pem, "the same CA");
     assert_issues(&reopened);
@@ -234,7 +237,7 @@ async fn an_encrypted_ca_key_opens_only_with_its_passphrase() {
 #[tokio::test]
 async fn a_ca_key_encrypted_by_openssl_is_read() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let created = start::open(dir.path(), Settings::default()).await.expect("plain CA");
+    let created = crate::support::open(dir.path(), Settings::default()).await.expect("plain CA");
     let ca_pem = created.state.ca.cert_pem().to_owned();
     drop(created);
     let key = dir.path().join("ca/ca.key");
@@ -259,7 +262,7 @@ async fn a_ca_key_encrypted_by_openssl_is_read() {
     assert!(ok, "{err}");
     std::fs::rename(&out, &key).expect("replace");
     chmod(&key, 0o600);
-    let opened = start::open_with_ca(dir.path(), &with_passphrase(PASSPHRASE), Settings::default())
+    let opened = crate::support::open_with_ca(dir.path(), &with_passphrase(PASSPHRASE), Settings::default())
         .await
         .expect("an openssl-encrypted key opens");
     assert_eq!(opened.state.ca.cert_pem(), ca_pem);

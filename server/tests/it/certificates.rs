@@ -47,7 +47,7 @@ pub(crate) fn pem_of(body: &str, key: &str) -> String {
     json_str(body, key).replace("\\n", "\n").replace("\\r", "")
 }
 
-async fn crl_der(app: &TestApp) -> Vec<u8> {
+pub(crate) async fn crl_der(app: &TestApp) -> Vec<u8> {
     let req = http::Request::get("/crl/bizdirect.crl").body(axum::body::Body::empty()).expect("req");
     let res = tower::ServiceExt::oneshot(app.router.clone(), req).await.expect("crl");
     assert_eq!(res.status(), StatusCode::OK);
@@ -55,7 +55,7 @@ async fn crl_der(app: &TestApp) -> Vec<u8> {
     http_body_util::BodyExt::collect(res.into_body()).await.expect("body").to_bytes().to_vec()
 }
 
-fn crl_serials(der: &[u8]) -> Vec<(String, Option<String>)> {
+pub(crate) fn crl_serials(der: &[u8]) -> Vec<(String, Option<String>)> {
     let (_, crl) = CertificateRevocationList::from_der(der).expect("crl parses");
     crl.iter_revoked_certificates()
         .map(|r| (r.raw_serial_as_string().replace(':', ""), r.reason_code().map(|(_, rc)| rc.to_string())))

@@ -7,7 +7,12 @@ fn server() -> Command {
 }
 
 fn run(args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
-    let out = server().args(args).envs(envs.iter().copied()).output().expect("run server");
+    let out = server()
+        .args(args)
+        .envs(crate::support::database_env(args))
+        .envs(envs.iter().copied())
+        .output()
+        .expect("run server");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -150,7 +155,7 @@ async fn audit_verify_detects_an_edited_and_a_deleted_record() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("audit chain intact"), "{out}");
 
-    let db = sqlx::SqlitePool::connect(&format!("sqlite:{d}/bizdirect.db")).await.expect("db");
+    let db = app::ssr::db::open(&crate::support::database_for(dir.path())).await.expect("db");
     let original: String =
         sqlx::query_scalar("SELECT detail FROM audit_log WHERE seq = 2").fetch_one(&db).await.expect("row");
     sqlx::query("UPDATE audit_log SET detail = 'name=偽社' WHERE seq = 2").execute(&db).await.expect("edit");
@@ -158,7 +163,7 @@ async fn audit_verify_detects_an_edited_and_a_deleted_record() {
     assert_ne!(code, 0);
     assert!(err.contains("record 2") && err.contains("altered"), "{err}");
 
-    sqlx::query("UPDATE audit_log SET detail = ? WHERE seq = 2")
+    sqlx::query("UPDATE audit_log SET detail = $1 WHERE seq = 2")
         .bind(original)
         .execute(&db)
         .await
@@ -211,10 +216,9 @@ fn unlock_a_suspended_contract_and_issue_the_administrators_certificate() {
     let (code, out, err) =
         run(&["corp", "create", "--name", "丙社", "--contract-id", "30000000003", "--data-dir", d], &[]);
     assert_eq!(code, 0, "{out}{err}");
-    let db = dir.path().join("bizdirect.db");
     // As six wrong administrator PINs leave it.
     tokio::runtime::Runtime::new().expect("runtime").block_on(async {
-        let pool = app::ssr::db::open(&db).await.expect("db");
+        let pool = app::ssr::db::open(&crate::support::database_for(dir.path())).await.expect("db");
         sqlx::query("UPDATE corporations SET suspended_at = 1, admin_failed_logons = 6")
             .execute(&pool)
             .await

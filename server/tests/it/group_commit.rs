@@ -81,16 +81,16 @@ async fn concurrent_acquisitions_issue_exactly_one_certificate_per_user() {
     holders.sort_unstable();
     assert_eq!(holders, users, "one acquisition per user succeeded");
     for (user, serial) in &served {
-        let on_record: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM certificates c JOIN users u ON u.id = c.user_pk \
-             WHERE u.user_id = ? AND c.state = 'issued' AND lower(hex(c.serial)) = ?",
+        let on_record: Vec<Vec<u8>> = sqlx::query_scalar(
+            "SELECT c.serial FROM certificates c JOIN users u ON u.id = c.user_pk \
+             WHERE u.user_id = $1 AND c.state = 'issued'",
         )
-        .bind(user)
-        .bind(serial.replace(':', "").to_lowercase())
-        .fetch_one(&app.state.db)
+        .bind(*user)
+        .fetch_all(&app.state.db)
         .await
-        .expect("count");
-        assert_eq!(on_record, 1, "{user}'s served serial {serial} is the one on record");
+        .expect("serials");
+        let on_record: Vec<String> = on_record.iter().map(hex::encode).collect();
+        assert_eq!(on_record, [serial.clone()], "{user}'s served serial is the one on record");
     }
     let acquired: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'certificate_acquire' AND outcome = 'success'",

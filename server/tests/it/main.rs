@@ -1,4 +1,5 @@
-//! Integration tests: a fresh SQLite database per test, the real router called in-process.
+//! Integration tests: a fresh database per test (SQLite, or PostgreSQL when
+//! `BIZDIRECT_TEST_POSTGRES_URL` is set; see `support`), the real router called in-process.
 
 mod support;
 
@@ -10,6 +11,7 @@ mod cli;
 mod fuzz_args;
 mod fuzz_csr;
 mod group_commit;
+mod instances;
 mod reliability;
 mod security;
 mod tls;

@@ -62,7 +62,7 @@ async fn check_passes_after_real_activity_and_names_each_broken_invariant() {
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
     let foreign =
         rcgen::CertificateParams::new(Vec::<String>::new()).expect("params").self_signed(&key).expect("cert");
-    sqlx::query("UPDATE certificates SET der = ? WHERE id = (SELECT min(id) FROM certificates WHERE serial IS NOT NULL)")
+    sqlx::query("UPDATE certificates SET der = $1 WHERE id = (SELECT min(id) FROM certificates WHERE serial IS NOT NULL)")
         .bind(foreign.der().to_vec())
         .execute(&app.state.db)
         .await
@@ -96,7 +96,13 @@ async fn no_audit_record_no_change() {
             .await
             .expect("counts");
     // The audit log refuses every write (a full disk, a broken table…).
-    sql(&app, "CREATE TRIGGER audit_fails BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit unavailable'); END").await;
+    let postgres = app.backend() == app::ssr::db::Backend::Postgres;
+    if postgres {
+        sql(&app, "CREATE FUNCTION audit_fails() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit unavailable'; END $$").await;
+        sql(&app, "CREATE TRIGGER audit_fails BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_fails()").await;
+    } else {
+        sql(&app, "CREATE TRIGGER audit_fails BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit unavailable'); END").await;
+    }
     let reply = reissue(&app, &admin, "test01", "0").await;
     assert_eq!(
         (reply.status, reply.body.as_str()),
@@ -121,7 +127,8 @@ async fn no_audit_record_no_change() {
         .await
         .expect("name");
     assert_eq!(name, "テスト04");
-    sql(&app, "DROP TRIGGER audit_fails").await;
+    sql(&app, if postgres { "DROP TRIGGER audit_fails ON audit_log" } else { "DROP TRIGGER audit_fails" })
+        .await;
     assert_eq!(
         reissue(&app, &admin, "test01", "0").await.status,
         StatusCode::OK,

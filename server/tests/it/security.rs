@@ -4,6 +4,7 @@
 
 use crate::certificates::{csr, pem_of};
 use crate::support::{change_form, new_user_form, with, Reply, TestApp};
+use app::ssr::db::Flag;
 use app::ssr::{corporations::demo, Settings};
 use axum::body::Body;
 use http::{header, Request, StatusCode};
@@ -110,7 +111,7 @@ async fn racing_wrong_pins_are_each_counted_and_lock_exactly_once() {
     let locked = replies.iter().filter(|r| r.body == USER_LOCKED).count();
     let failed = replies.iter().filter(|r| r.body == r#""LogonFailed""#).count();
     assert_eq!((locked, failed), (1, 11), "exactly one attempt crossed the threshold");
-    let (count, suspended): (i64, bool) =
+    let (count, Flag(suspended)): (i64, Flag) =
         sqlx::query_as("SELECT failed_logons, suspended FROM users WHERE user_id = 'test05'")
             .fetch_one(&app.state.db)
             .await
@@ -137,11 +138,12 @@ async fn attempts_are_throttled_per_account_and_per_address() {
     let r = user_logon(&app, "test04", demo::USER_PIN).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
     // A throttled attempt is not a wrong PIN: nothing was counted for it.
-    let count: i64 = sqlx::query_scalar("SELECT admin_failed_logons FROM corporations WHERE contract_id = ?")
-        .bind(demo::CONTRACT_ID)
-        .fetch_one(&app.state.db)
-        .await
-        .expect("count");
+    let count: i64 =
+        sqlx::query_scalar("SELECT admin_failed_logons FROM corporations WHERE contract_id = $1")
+            .bind(demo::CONTRACT_ID)
+            .fetch_one(&app.state.db)
+            .await
+            .expect("count");
     assert_eq!(count, 3);
 }
 
@@ -293,7 +295,7 @@ async fn tenant_isolation_matrix_over_every_server_function() {
         .expect("certificate session");
 
     let snapshot = || async {
-        let users: Vec<(String, String, bool, bool, Option<i64>)> = sqlx::query_as(
+        let users: Vec<(String, String, Flag, Flag, Option<i64>)> = sqlx::query_as(
             "SELECT user_id, name, suspended, accident, deleted_at FROM users WHERE corporation_id = 1 ORDER BY id",
         )
         .fetch_all(&app.state.db)

@@ -1,18 +1,137 @@
 //! `TestApp`: a fresh data folder (database, CA) with the demo corporation, and the real
 //! router, plus helpers to call server functions the way the browser does.
+//!
+//! The suite runs on SQLite, or on PostgreSQL when `BIZDIRECT_TEST_POSTGRES_URL` names a server
+//! (a URL whose user may create databases, e.g. `postgres://postgres@127.0.0.1:5432/postgres`):
+//! then every data folder a test uses gets its own new database on that server, so tests stay
+//! independent and run in parallel. `scripts/test.sh` runs the suite both ways.
 
-use app::ssr::{corporations, AppState, Settings};
+use app::ssr::{corporations, db::Location, AppState, Settings};
 use axum::body::Body;
 use axum::Router;
 use http::{header, Request, Response, StatusCode};
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
+use server::start::CaOptions;
+use sqlx::Connection;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use tower::ServiceExt;
+
+/// The PostgreSQL server the suite runs on; `None`: SQLite.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("BIZDIRECT_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())
+}
+
+/// Databases made for data folders (PostgreSQL only), so that a test's CLI runs on the folder
+/// reach the same database as its in-process instance.
+static DATABASES: Mutex<Option<HashMap<PathBuf, String>>> = Mutex::new(None);
+static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// Runs `future` on a runtime of its own, on another thread (callable from sync tests and from
+/// inside a runtime alike).
+fn on_own_runtime<T: Send + 'static>(future: impl std::future::Future<Output = T> + Send + 'static) -> T {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(future)
+    })
+    .join()
+    .expect("database helper thread")
+}
+
+/// The database of the data folder `dir`: its SQLite file, or on PostgreSQL a new database
+/// created for that folder on first use.
+pub fn database_for(dir: &Path) -> Location {
+    let Some(server) = postgres_url() else {
+        return Location::Sqlite(server::start::database_path(dir));
+    };
+    let mut map = DATABASES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let map = map.get_or_insert_with(HashMap::new);
+    if let Some(url) = map.get(dir) {
+        return Location::Postgres(url.clone());
+    }
+    let name = format!(
+        "bizdirect_it_{}_{}_{:08x}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        rand::random::<u32>()
+    );
+    let mut url = url::Url::parse(&server).expect("BIZDIRECT_TEST_POSTGRES_URL is a URL");
+    url.set_path(&name);
+    let statement = format!("CREATE DATABASE \"{name}\"");
+    on_own_runtime(async move {
+        let mut admin =
+            sqlx::PgConnection::connect(&server).await.expect("connect to BIZDIRECT_TEST_POSTGRES_URL");
+        sqlx::query(&statement).execute(&mut admin).await.expect("CREATE DATABASE");
+        admin.close().await.expect("close");
+    });
+    map.insert(dir.to_path_buf(), url.to_string());
+    Location::Postgres(url.to_string())
+}
+
+/// Drops the PostgreSQL database made for `dir`, if any (ending its connections).
+pub fn drop_database_for(dir: &Path) {
+    let (Some(server), Some(url)) = (
+        postgres_url(),
+        DATABASES
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_mut()
+            .and_then(|m| m.remove(dir)),
+    ) else {
+        return;
+    };
+    let name = url::Url::parse(&url).expect("url").path().trim_start_matches('/').to_owned();
+    on_own_runtime(async move {
+        if let Ok(mut admin) = sqlx::PgConnection::connect(&server).await {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .execute(&mut admin)
+                .await;
+            let _ = admin.close().await;
+        }
+    });
+}
+
+/// Environment for a `server` process run with `args`: on PostgreSQL, `BIZDIRECT_DATABASE` for
+/// the database of the `--data-dir` among them.
+pub fn database_env(args: &[&str]) -> Vec<(&'static str, String)> {
+    let dir = args.iter().position(|a| *a == "--data-dir").and_then(|i| args.get(i + 1));
+    match dir.map(|d| database_for(Path::new(d))) {
+        Some(Location::Postgres(url)) => vec![("BIZDIRECT_DATABASE", url)],
+        _ => Vec::new(),
+    }
+}
+
+/// `server::start::open_with_ca` on the database of `dir` (SQLite file or PostgreSQL).
+pub async fn open_with_ca(
+    dir: &Path,
+    ca: &CaOptions,
+    settings: Settings,
+) -> anyhow::Result<server::start::Opened> {
+    server::start::open_with(dir, &database_for(dir), ca, settings).await
+}
+
+/// `server::start::open` on the database of `dir`.
+pub async fn open(dir: &Path, settings: Settings) -> anyhow::Result<server::start::Opened> {
+    open_with_ca(dir, &CaOptions::default(), settings).await
+}
 
 pub struct TestApp {
     pub state: AppState,
     pub router: Router,
-    _dir: tempfile::TempDir,
+    /// Its database (shared by [`TestApp::second_instance`]s).
+    pub database: Location,
+    dir: tempfile::TempDir,
+    /// The database is dropped with the instance that made it.
+    owns_database: bool,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if self.owns_database {
+            drop_database_for(self.dir.path());
+        }
+    }
 }
 
 /// What came back from one request.
@@ -61,11 +180,48 @@ impl TestApp {
 
     pub async fn with_settings(settings: Settings) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let opened = server::start::open(dir.path(), settings).await.expect("open data folder");
+        let database = database_for(dir.path());
+        Self::open(dir, database, &CaOptions::default(), settings, true).await
+    }
+
+    /// A fresh instance on SQLite whatever the suite runs on (for what only SQLite has: backup).
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let database = Location::Sqlite(server::start::database_path(dir.path()));
+        Self::open(dir, database, &CaOptions::default(), Settings::default(), true).await
+    }
+
+    /// Another server instance on this one's database and CA files, sharing nothing else: its own
+    /// data folder (HTTPS certificate), pool, PIN hasher, throttle and router.
+    pub async fn second_instance(&self) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ca = CaOptions { dir: Some(self.dir.path().join("ca")), passphrase: None };
+        Self::open(dir, self.database.clone(), &ca, (*self.state.settings).clone(), false).await
+    }
+
+    async fn open(
+        dir: tempfile::TempDir,
+        database: Location,
+        ca: &CaOptions,
+        settings: Settings,
+        owns_database: bool,
+    ) -> Self {
+        let opened =
+            server::start::open_with(dir.path(), &database, ca, settings).await.expect("open data folder");
         corporations::seed_demo(&opened.state, app::ssr::now()).await.expect("seed demo");
         let options = LeptosOptions::builder().output_name("bizdirect").site_root("target/site").build();
         let router = server::router::build(opened.state.clone(), options);
-        Self { state: opened.state, router, _dir: dir }
+        Self { state: opened.state, router, database, dir, owns_database }
+    }
+
+    /// The data folder (`<dir>/ca/ca.crt` is the CA certificate).
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Which backend the instance runs on.
+    pub fn backend(&self) -> app::ssr::db::Backend {
+        app::ssr::db::backend(&self.state.db)
     }
 
     pub async fn send(&self, req: Request<Body>) -> Reply {

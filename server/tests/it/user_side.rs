@@ -18,10 +18,10 @@ async fn certificate_for(app: &TestApp, admin: &str, user: &str) -> Vec<u8> {
 }
 
 /// The id of the user's live certificate row (0: none) — the 変更 form's `cert_version`.
-async fn live_id(app: &TestApp, user: &str) -> i64 {
+pub(crate) async fn live_id(app: &TestApp, user: &str) -> i64 {
     sqlx::query_scalar(
         "SELECT coalesce((SELECT c.id FROM certificates c JOIN users u ON u.id = c.user_pk \
-         WHERE u.user_id = ? AND c.state IN ('awaiting', 'issued')), 0)",
+         WHERE u.user_id = $1 AND c.state IN ('awaiting', 'issued')), 0)",
     )
     .bind(user)
     .fetch_one(&app.state.db)
@@ -33,8 +33,8 @@ fn refused(problem: CertProblem) -> String {
     serde_json::to_string(&AppError::CertificateRefused(problem)).expect("json")
 }
 
-async fn set_user_flag(app: &TestApp, user: &str, column: &str, value: i64) {
-    sqlx::query(&format!("UPDATE users SET {column} = ? WHERE user_id = ?"))
+async fn set_user_flag(app: &TestApp, user: &str, column: &str, value: bool) {
+    sqlx::query(&format!("UPDATE users SET {column} = $1 WHERE user_id = $2"))
         .bind(value)
         .bind(user)
         .execute(&app.state.db)
@@ -61,9 +61,9 @@ async fn the_certificate_decision_covers_every_state() {
     assert_eq!(judge(expired).await, Err(AppError::CertificateRefused(CertProblem::Expired)), "expired");
 
     for (column, what) in [("suspended", "利用停止"), ("accident", "事故登録")] {
-        set_user_flag(&app, "test01", column, 1).await;
+        set_user_flag(&app, "test01", column, true).await;
         assert_eq!(judge(now()).await, Err(AppError::CertificateRefused(CertProblem::Blocked)), "{what}");
-        set_user_flag(&app, "test01", column, 0).await;
+        set_user_flag(&app, "test01", column, false).await;
     }
     sqlx::query("UPDATE users SET deleted_at = 1 WHERE user_id = 'test01'")
         .execute(&app.state.db)
@@ -313,10 +313,10 @@ async fn user_logon_by_id_and_the_first_pin_change() {
     let r = logon("test01", demo::USER_PIN).await;
     assert_eq!((r.status, r.body.as_str()), (StatusCode::FORBIDDEN, r#""UseCertificateLogon""#));
     // 利用停止 and 事故登録: the generic answer, and an open session ends at its next request.
-    set_user_flag(&app, "test05", "accident", 1).await;
+    set_user_flag(&app, "test05", "accident", true).await;
     assert_eq!(logon("test05", demo::USER_PIN).await.body, r#""LogonFailed""#);
     assert_eq!(app.call("user_status", &[], Some(&cookie)).await.status, StatusCode::UNAUTHORIZED);
-    set_user_flag(&app, "test05", "accident", 0).await;
+    set_user_flag(&app, "test05", "accident", false).await;
 
     // A new user with provisional PINs must change them first.
     let admin = app.demo_admin_cookie().await;

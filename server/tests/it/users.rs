@@ -173,7 +173,7 @@ async fn change_permissions_accident_pins_and_report_what_changed() {
 async fn unlock_clears_a_suspension() {
     let app = TestApp::new().await;
     let cookie = app.demo_admin_cookie().await;
-    sqlx::query("UPDATE users SET suspended = 1, failed_logons = 6 WHERE user_id = 'test02'")
+    sqlx::query("UPDATE users SET suspended = TRUE, failed_logons = 6 WHERE user_id = 'test02'")
         .execute(&app.state.db)
         .await
         .expect("suspend");
@@ -231,7 +231,7 @@ async fn the_user_limit_refuses_the_one_too_many() {
         .await
         .expect("hash");
     for i in 0..94 {
-        sqlx::query("INSERT INTO users (corporation_id, user_id, name, pin_hash, confirm_pin_hash, created_at) VALUES (1, ?, 'x', ?, ?, 0)")
+        sqlx::query("INSERT INTO users (corporation_id, user_id, name, pin_hash, confirm_pin_hash, created_at) VALUES (1, $1, 'x', $2, $3, 0)")
             .bind(format!("bulk{i:02}"))
             .bind(&hash)
             .bind(&hash)

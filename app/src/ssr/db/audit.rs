@@ -1,7 +1,7 @@
 //! Table `audit_log`: append and read in chain order.
 
+use super::Pool;
 use super::Tx;
-use sqlx::SqlitePool;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuditRow {
@@ -28,7 +28,7 @@ pub async fn last(tx: &mut Tx) -> Result<Option<(i64, Vec<u8>)>, sqlx::Error> {
 pub async fn insert(tx: &mut Tx, row: &AuditRow) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO audit_log (seq, at, actor, corporation_id, action, target, outcome, detail, client_addr, prev_hash, hash) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(row.seq)
     .bind(row.at)
@@ -46,7 +46,7 @@ pub async fn insert(tx: &mut Tx, row: &AuditRow) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-pub async fn all(pool: &SqlitePool) -> Result<Vec<AuditRow>, sqlx::Error> {
+pub async fn all(pool: &Pool) -> Result<Vec<AuditRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT seq, at, actor, corporation_id, action, target, outcome, detail, client_addr, prev_hash, hash \
          FROM audit_log ORDER BY seq",
@@ -57,14 +57,14 @@ pub async fn all(pool: &SqlitePool) -> Result<Vec<AuditRow>, sqlx::Error> {
 
 /// One page of a corporation's records, newest first.
 pub async fn page_for_corporation(
-    pool: &SqlitePool,
+    pool: &Pool,
     corporation_id: i64,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<AuditRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT seq, at, actor, corporation_id, action, target, outcome, detail, client_addr, prev_hash, hash \
-         FROM audit_log WHERE corporation_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
+         FROM audit_log WHERE corporation_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3",
     )
     .bind(corporation_id)
     .bind(limit)
@@ -73,8 +73,8 @@ pub async fn page_for_corporation(
     .await
 }
 
-pub async fn count_for_corporation(pool: &SqlitePool, corporation_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE corporation_id = ?")
+pub async fn count_for_corporation(pool: &Pool, corporation_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE corporation_id = $1")
         .bind(corporation_id)
         .fetch_one(pool)
         .await

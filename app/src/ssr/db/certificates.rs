@@ -1,7 +1,7 @@
 //! Tables `certificates` and `crl`.
 
+use super::Pool;
 use super::Tx;
-use sqlx::SqlitePool;
 
 /// A certificate or open issuance.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -24,7 +24,7 @@ const COLUMNS: &str =
 
 fn live_sql() -> String {
     format!(
-        "SELECT {COLUMNS} FROM certificates WHERE corporation_id = ? AND coalesce(user_pk, 0) = coalesce(?, 0) \
+        "SELECT {COLUMNS} FROM certificates WHERE corporation_id = $1 AND coalesce(user_pk, 0) = coalesce($2, 0) \
          AND state IN ('awaiting', 'issued')"
     )
 }
@@ -40,7 +40,7 @@ pub async fn live(
 
 /// The holder's live certificate, read outside a transaction (status screens).
 pub async fn live_of(
-    pool: &SqlitePool,
+    pool: &Pool,
     corporation_id: i64,
     user_pk: Option<i64>,
 ) -> Result<Option<CertRow>, sqlx::Error> {
@@ -48,8 +48,8 @@ pub async fn live_of(
 }
 
 /// The certificate with this serial, whatever its state.
-pub async fn by_serial(pool: &SqlitePool, serial: &[u8]) -> Result<Option<CertRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM certificates WHERE serial = ?"))
+pub async fn by_serial(pool: &Pool, serial: &[u8]) -> Result<Option<CertRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM certificates WHERE serial = $1"))
         .bind(serial)
         .fetch_optional(pool)
         .await
@@ -65,7 +65,7 @@ pub async fn insert_issued(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO certificates (corporation_id, user_pk, state, opened_at, acquire_by, serial, der, not_before, \
-         not_after, acquired_at) VALUES (?, ?, 'issued', ?, ?, ?, ?, ?, ?, ?)",
+         not_after, acquired_at) VALUES ($1, $2, 'issued', $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(corporation_id)
     .bind(user_pk)
@@ -82,8 +82,8 @@ pub async fn insert_issued(
 }
 
 /// Every certificate of a corporation, newest first (bank operator).
-pub async fn all_in_corporation(pool: &SqlitePool, corporation_id: i64) -> Result<Vec<CertRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM certificates WHERE corporation_id = ? ORDER BY id DESC"))
+pub async fn all_in_corporation(pool: &Pool, corporation_id: i64) -> Result<Vec<CertRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM certificates WHERE corporation_id = $1 ORDER BY id DESC"))
         .bind(corporation_id)
         .fetch_all(pool)
         .await
@@ -100,7 +100,7 @@ pub async fn revoke_live(
     let before = live(tx, corporation_id, user_pk).await?;
     if let Some(c) = &before {
         sqlx::query(
-            "UPDATE certificates SET state = 'revoked', revoked_at = ?, revocation_reason = ? WHERE id = ?",
+            "UPDATE certificates SET state = 'revoked', revoked_at = $1, revocation_reason = $2 WHERE id = $3",
         )
         .bind(now)
         .bind(i64::from(reason))
@@ -114,8 +114,8 @@ pub async fn revoke_live(
 /// Revokes one certificate by serial (bank operator). Returns whether a live one was found.
 pub async fn revoke_serial(tx: &mut Tx, serial: &[u8], reason: u8, now: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE certificates SET state = 'revoked', revoked_at = ?, revocation_reason = ? \
-         WHERE serial = ? AND state = 'issued'",
+        "UPDATE certificates SET state = 'revoked', revoked_at = $1, revocation_reason = $2 \
+         WHERE serial = $3 AND state = 'issued'",
     )
     .bind(now)
     .bind(i64::from(reason))
@@ -134,16 +134,16 @@ pub async fn open(
     now: i64,
     acquire_by: i64,
 ) -> Result<i64, sqlx::Error> {
-    Ok(sqlx::query(
-        "INSERT INTO certificates (corporation_id, user_pk, state, opened_at, acquire_by) VALUES (?, ?, 'awaiting', ?, ?)",
+    sqlx::query_scalar(
+        "INSERT INTO certificates (corporation_id, user_pk, state, opened_at, acquire_by) \
+         VALUES ($1, $2, 'awaiting', $3, $4) RETURNING id",
     )
     .bind(corporation_id)
     .bind(user_pk)
     .bind(now)
     .bind(acquire_by)
-    .execute(&mut **tx)
-    .await?
-    .last_insert_rowid())
+    .fetch_one(&mut **tx)
+    .await
 }
 
 /// Completes an issuance with the signed certificate.
@@ -157,8 +157,8 @@ pub struct Completed<'a> {
 
 pub async fn complete(tx: &mut Tx, c: &Completed<'_>, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE certificates SET state = 'issued', serial = ?, der = ?, not_before = ?, not_after = ?, acquired_at = ? \
-         WHERE id = ? AND state = 'awaiting'",
+        "UPDATE certificates SET state = 'issued', serial = $1, der = $2, not_before = $3, not_after = $4, acquired_at = $5 \
+         WHERE id = $6 AND state = 'awaiting'",
     )
     .bind(c.serial)
     .bind(c.der)
@@ -173,7 +173,7 @@ pub async fn complete(tx: &mut Tx, c: &Completed<'_>, now: i64) -> Result<(), sq
 
 /// Whether a serial was ever used.
 pub async fn serial_exists(tx: &mut Tx, serial: &[u8]) -> Result<bool, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM certificates WHERE serial = ?")
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM certificates WHERE serial = $1")
         .bind(serial)
         .fetch_one(&mut **tx)
         .await?;
@@ -198,7 +198,7 @@ pub struct CrlRow {
     pub der: Vec<u8>,
 }
 
-pub async fn crl(pool: &SqlitePool) -> Result<Option<CrlRow>, sqlx::Error> {
+pub async fn crl(pool: &Pool) -> Result<Option<CrlRow>, sqlx::Error> {
     sqlx::query_as("SELECT number, this_update, next_update, der FROM crl WHERE id = 1")
         .fetch_optional(pool)
         .await
@@ -213,7 +213,7 @@ pub async fn crl_number(tx: &mut Tx) -> Result<i64, sqlx::Error> {
 
 pub async fn store_crl(tx: &mut Tx, row: &CrlRow) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO crl (id, number, this_update, next_update, der) VALUES (1, ?, ?, ?, ?) \
+        "INSERT INTO crl (id, number, this_update, next_update, der) VALUES (1, $1, $2, $3, $4) \
          ON CONFLICT (id) DO UPDATE SET number = excluded.number, this_update = excluded.this_update, \
          next_update = excluded.next_update, der = excluded.der",
     )

@@ -1,18 +1,27 @@
 //! Read-only queries of `server check`: each returns the rows that break one invariant.
 
-use sqlx::SqlitePool;
+use super::{backend, Backend, Pool};
+
+/// Lower-case hex of a blob column, in the backend's dialect.
+fn hex_of(pool: &Pool, column: &str) -> String {
+    match backend(pool) {
+        Backend::Sqlite => format!("lower(hex({column}))"),
+        Backend::Postgres => format!("encode({column}, 'hex')"),
+    }
+}
 
 /// Serial numbers used more than once (hex).
-pub async fn repeated_serials(pool: &SqlitePool) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT lower(hex(serial)) FROM certificates WHERE serial IS NOT NULL GROUP BY serial HAVING COUNT(*) > 1",
-    )
+pub async fn repeated_serials(pool: &Pool) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(&format!(
+        "SELECT {} FROM certificates WHERE serial IS NOT NULL GROUP BY serial HAVING COUNT(*) > 1",
+        hex_of(pool, "serial")
+    ))
     .fetch_all(pool)
     .await
 }
 
 /// Holders with more than one live certificate: `(corporation id, user row id or 0, count)`.
-pub async fn holders_with_several_live(pool: &SqlitePool) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+pub async fn holders_with_several_live(pool: &Pool) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT corporation_id, coalesce(user_pk, 0), COUNT(*) FROM certificates \
          WHERE state IN ('awaiting', 'issued') GROUP BY corporation_id, coalesce(user_pk, 0) HAVING COUNT(*) > 1",
@@ -23,7 +32,7 @@ pub async fn holders_with_several_live(pool: &SqlitePool) -> Result<Vec<(i64, i6
 
 /// `(id, corporation id, serial, der, state)` of every certificate that was issued (issued or
 /// revoked since).
-pub async fn issued(pool: &SqlitePool) -> Result<Vec<(i64, i64, Vec<u8>, Vec<u8>, String)>, sqlx::Error> {
+pub async fn issued(pool: &Pool) -> Result<Vec<(i64, i64, Vec<u8>, Vec<u8>, String)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, corporation_id, serial, der, state FROM certificates WHERE serial IS NOT NULL ORDER BY id",
     )
@@ -32,7 +41,7 @@ pub async fn issued(pool: &SqlitePool) -> Result<Vec<(i64, i64, Vec<u8>, Vec<u8>
 }
 
 /// `(corporation id, detail)` of every successful acquisition or renewal record.
-pub async fn acquisition_records(pool: &SqlitePool) -> Result<Vec<(Option<i64>, String)>, sqlx::Error> {
+pub async fn acquisition_records(pool: &Pool) -> Result<Vec<(Option<i64>, String)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT corporation_id, detail FROM audit_log \
          WHERE action IN ('certificate_acquire', 'certificate_renew') AND outcome = 'success'",
@@ -42,7 +51,7 @@ pub async fn acquisition_records(pool: &SqlitePool) -> Result<Vec<(Option<i64>, 
 }
 
 /// `(corporation id, at, detail)` of every successful issuance record.
-pub async fn issuance_records(pool: &SqlitePool) -> Result<Vec<(Option<i64>, i64, String)>, sqlx::Error> {
+pub async fn issuance_records(pool: &Pool) -> Result<Vec<(Option<i64>, i64, String)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT corporation_id, at, detail FROM audit_log WHERE action = 'certificate_issue' AND outcome = 'success'",
     )
@@ -52,7 +61,7 @@ pub async fn issuance_records(pool: &SqlitePool) -> Result<Vec<(Option<i64>, i64
 
 /// `(id, corporation id, opened_at, acquire_by)` of every issuance opened by an administrator or
 /// the bank (renewals are issued at once: `acquire_by = opened_at`).
-pub async fn issuances(pool: &SqlitePool) -> Result<Vec<(i64, i64, i64, i64)>, sqlx::Error> {
+pub async fn issuances(pool: &Pool) -> Result<Vec<(i64, i64, i64, i64)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, corporation_id, opened_at, acquire_by FROM certificates WHERE acquire_by > opened_at ORDER BY id",
     )
@@ -61,7 +70,7 @@ pub async fn issuances(pool: &SqlitePool) -> Result<Vec<(i64, i64, i64, i64)>, s
 }
 
 /// Counts for the summary line: certificates, audit records.
-pub async fn counts(pool: &SqlitePool) -> Result<(i64, i64), sqlx::Error> {
+pub async fn counts(pool: &Pool) -> Result<(i64, i64), sqlx::Error> {
     sqlx::query_as("SELECT (SELECT COUNT(*) FROM certificates), (SELECT COUNT(*) FROM audit_log)")
         .fetch_one(pool)
         .await

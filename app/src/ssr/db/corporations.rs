@@ -1,8 +1,8 @@
 //! Table `corporations`: contract corporations and their administrator's credentials.
 
-use super::Tx;
+use super::Pool;
+use super::{Flag, Tx};
 use crate::ssr::secret::PinHash;
-use sqlx::SqlitePool;
 
 /// A corporation row as the logon needs it.
 #[derive(Debug, sqlx::FromRow)]
@@ -17,8 +17,11 @@ pub struct CorporationRow {
     pub suspended_at: Option<i64>,
     pub previous_logon_at: Option<i64>,
     pub max_users: i64,
+    #[sqlx(try_from = "Flag")]
     pub file_register_enabled: bool,
+    #[sqlx(try_from = "Flag")]
     pub file_approve_enabled: bool,
+    #[sqlx(try_from = "Flag")]
     pub file_send_enabled: bool,
 }
 
@@ -49,24 +52,24 @@ pub struct CorporationSummary {
 }
 
 pub async fn find_by_contract_id(
-    pool: &SqlitePool,
+    pool: &Pool,
     contract_id: &str,
 ) -> Result<Option<CorporationRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {CORPORATION_COLUMNS} FROM corporations WHERE contract_id = ?"))
+    sqlx::query_as(&format!("SELECT {CORPORATION_COLUMNS} FROM corporations WHERE contract_id = $1"))
         .bind(contract_id)
         .fetch_optional(pool)
         .await
 }
 
-pub async fn find_by_id(pool: &SqlitePool, id: i64) -> Result<Option<CorporationRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {CORPORATION_COLUMNS} FROM corporations WHERE id = ?"))
+pub async fn find_by_id(pool: &Pool, id: i64) -> Result<Option<CorporationRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {CORPORATION_COLUMNS} FROM corporations WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await
 }
 
 pub async fn contract_id_exists(tx: &mut Tx, contract_id: &str) -> Result<bool, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM corporations WHERE contract_id = ?")
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM corporations WHERE contract_id = $1")
         .bind(contract_id)
         .fetch_one(&mut **tx)
         .await?;
@@ -82,9 +85,9 @@ pub struct NewCorporation<'a> {
 }
 
 pub async fn insert(tx: &mut Tx, c: &NewCorporation<'_>, now: i64) -> Result<i64, sqlx::Error> {
-    let id = sqlx::query(
+    sqlx::query_scalar(
         "INSERT INTO corporations (contract_id, name, admin_pin_hash, admin_confirm_pin_hash, max_users, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(c.contract_id)
     .bind(c.name)
@@ -92,17 +95,15 @@ pub async fn insert(tx: &mut Tx, c: &NewCorporation<'_>, now: i64) -> Result<i64
     .bind(c.admin_confirm_pin_hash.expose())
     .bind(c.max_users)
     .bind(now)
-    .execute(&mut **tx)
-    .await?
-    .last_insert_rowid();
-    Ok(id)
+    .fetch_one(&mut **tx)
+    .await
 }
 
 /// Successful administrator logon: the latest logon becomes the previous one, failures reset.
 pub async fn record_admin_logon(tx: &mut Tx, id: i64, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE corporations SET previous_logon_at = last_logon_at, last_logon_at = ?, \
-         admin_failed_logons = 0 WHERE id = ?",
+        "UPDATE corporations SET previous_logon_at = last_logon_at, last_logon_at = $1, \
+         admin_failed_logons = 0 WHERE id = $2",
     )
     .bind(now)
     .bind(id)
@@ -121,10 +122,10 @@ pub async fn record_admin_failure(
     threshold: i64,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let suspended: bool = sqlx::query_scalar(
+    let Flag(suspended) = sqlx::query_scalar(
         "UPDATE corporations SET admin_failed_logons = admin_failed_logons + 1, \
-         suspended_at = CASE WHEN suspended_at IS NULL AND admin_failed_logons + 1 >= ? THEN ? ELSE suspended_at END \
-         WHERE id = ? RETURNING suspended_at IS NOT NULL",
+         suspended_at = CASE WHEN suspended_at IS NULL AND admin_failed_logons + 1 >= $1 THEN $2 ELSE suspended_at END \
+         WHERE id = $3 RETURNING suspended_at IS NOT NULL",
     )
     .bind(threshold)
     .bind(now)
@@ -132,14 +133,14 @@ pub async fn record_admin_failure(
     .fetch_one(&mut **tx)
     .await?;
     if suspended {
-        sqlx::query("DELETE FROM sessions WHERE corporation_id = ?").bind(id).execute(&mut **tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE corporation_id = $1").bind(id).execute(&mut **tx).await?;
     }
     Ok(suspended)
 }
 
 /// A right administrator PIN: the consecutive-failure count starts again.
 pub async fn reset_admin_failures(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE corporations SET admin_failed_logons = 0 WHERE id = ? AND admin_failed_logons <> 0")
+    sqlx::query("UPDATE corporations SET admin_failed_logons = 0 WHERE id = $1 AND admin_failed_logons <> 0")
         .bind(id)
         .execute(&mut **tx)
         .await?;
@@ -148,7 +149,7 @@ pub async fn reset_admin_failures(tx: &mut Tx, id: i64) -> Result<(), sqlx::Erro
 
 /// Whether the contract is suspended, read inside the transaction that is about to act on it.
 pub async fn is_suspended(tx: &mut Tx, id: i64) -> Result<bool, sqlx::Error> {
-    let at: Option<Option<i64>> = sqlx::query_scalar("SELECT suspended_at FROM corporations WHERE id = ?")
+    let at: Option<Option<i64>> = sqlx::query_scalar("SELECT suspended_at FROM corporations WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut **tx)
         .await?;
@@ -157,17 +158,17 @@ pub async fn is_suspended(tx: &mut Tx, id: i64) -> Result<bool, sqlx::Error> {
 
 /// Bank operator: clears 契約法人利用中止 and the failure count. Returns whether it was suspended.
 pub async fn unsuspend(tx: &mut Tx, contract_id: &str) -> Result<Option<bool>, sqlx::Error> {
-    let was: Option<bool> = sqlx::query_scalar(
-        "UPDATE corporations SET suspended_at = NULL, admin_failed_logons = 0 WHERE contract_id = ? \
-         RETURNING 1",
+    let was: Option<Flag> = sqlx::query_scalar(
+        "UPDATE corporations SET suspended_at = NULL, admin_failed_logons = 0 WHERE contract_id = $1 \
+         RETURNING TRUE",
     )
     .bind(contract_id)
     .fetch_optional(&mut **tx)
     .await?;
-    Ok(was)
+    Ok(was.map(bool::from))
 }
 
-pub async fn list(pool: &SqlitePool) -> Result<Vec<CorporationSummary>, sqlx::Error> {
+pub async fn list(pool: &Pool) -> Result<Vec<CorporationSummary>, sqlx::Error> {
     sqlx::query_as(
         "SELECT c.contract_id, c.name, c.max_users, c.suspended_at, c.created_at, \
          (SELECT COUNT(*) FROM users u WHERE u.corporation_id = c.id AND u.deleted_at IS NULL) AS users \
@@ -179,7 +180,7 @@ pub async fn list(pool: &SqlitePool) -> Result<Vec<CorporationSummary>, sqlx::Er
 
 /// Sets the user limit (bank operator). Returns whether the corporation exists.
 pub async fn set_max_users(tx: &mut Tx, contract_id: &str, max_users: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE corporations SET max_users = ? WHERE contract_id = ?")
+    let done = sqlx::query("UPDATE corporations SET max_users = $1 WHERE contract_id = $2")
         .bind(max_users)
         .bind(contract_id)
         .execute(&mut **tx)
@@ -190,8 +191,8 @@ pub async fn set_max_users(tx: &mut Tx, contract_id: &str, max_users: i64) -> Re
 /// 外部ファイル送信権限設定 (登録, 承認, 送信).
 pub async fn set_file_settings(tx: &mut Tx, id: i64, steps: [bool; 3]) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE corporations SET file_register_enabled = ?, file_approve_enabled = ?, file_send_enabled = ? \
-         WHERE id = ?",
+        "UPDATE corporations SET file_register_enabled = $1, file_approve_enabled = $2, file_send_enabled = $3 \
+         WHERE id = $4",
     )
     .bind(steps[0])
     .bind(steps[1])

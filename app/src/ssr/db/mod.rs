@@ -1,5 +1,12 @@
 //! The only module with SQL. Each submodule owns the queries of one table; callers pass either
 //! the pool (reads) or an open write transaction (changes, always together with their audit row).
+//!
+//! Two backends run the same queries through sqlx's `Any` driver: SQLite (the embedded default, a
+//! file in the data folder) and PostgreSQL (`--database postgres://…`, several server instances
+//! on one database). The SQL is written for both: numbered parameters (`$1`), `TRUE`/`FALSE`,
+//! `RETURNING`, `ON CONFLICT`; where they differ (hex of a blob, substring search) the query is
+//! chosen by [`Backend`]. Each backend has its own migrations (`migrations/sqlite`,
+//! `migrations/postgres`) describing the same schema.
 
 pub mod audit;
 pub mod backup;
@@ -9,33 +16,180 @@ pub mod corporations;
 pub mod sessions;
 pub mod users;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
-use std::path::Path;
+use sqlx::any::{AnyPoolOptions, AnyTypeInfo, AnyTypeInfoKind, AnyValueRef};
+use sqlx::error::BoxDynError;
+use sqlx::{Any, Executor, Transaction, TypeInfo as _, ValueRef as _};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub type Tx = Transaction<'static, Sqlite>;
-pub type Pool = SqlitePool;
+/// The connection pool of either backend.
+pub type Pool = sqlx::AnyPool;
+pub type Tx = Transaction<'static, Any>;
 
-/// Opens (creating if needed) the SQLite database and applies the migrations.
-///
-/// WAL journal with `synchronous = FULL`: a transaction that returned is on disk, even if the
-/// machine loses power right after. Foreign keys are enforced.
-pub async fn open(path: &Path) -> Result<SqlitePool, sqlx::Error> {
-    let options = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10));
-    let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-    sqlx::migrate!("../migrations").run(&pool).await?;
-    Ok(pool)
+/// Key of the PostgreSQL advisory lock that every write transaction takes (`'bizd'`).
+const WRITE_LOCK_KEY: i64 = 0x6269_7a64;
+
+/// Where the database is.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A SQLite file (created if missing).
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection URL (`postgres://user@host:port/database`); the database must
+    /// exist, the schema is created by the migrations.
+    Postgres(String),
 }
 
-/// Starts a write transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`), so
-/// that read-then-write sequences (audit chain, counters) cannot interleave between writers.
-pub async fn begin_write(pool: &SqlitePool) -> Result<Tx, sqlx::Error> {
-    pool.begin_with("BEGIN IMMEDIATE").await
+impl Location {
+    /// Parses the value of `--database`: a `postgres://` or `postgresql://` URL.
+    pub fn from_url(url: &str) -> Result<Self, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            url::Url::parse(url).map_err(|e| format!("database URL: {e}"))?;
+            Ok(Self::Postgres(url.to_owned()))
+        } else {
+            Err("database must be a postgres:// or postgresql:// URL (leave it out for the SQLite file in the data folder)".into())
+        }
+    }
+
+    /// For messages: the path, or the URL without its password.
+    pub fn display(&self) -> String {
+        match self {
+            Self::Sqlite(path) => path.display().to_string(),
+            Self::Postgres(url) => match url::Url::parse(url) {
+                Ok(mut u) => {
+                    if u.password().is_some() {
+                        let _ = u.set_password(Some("***"));
+                    }
+                    u.to_string()
+                }
+                Err(_) => "postgres://(unparsable URL)".into(),
+            },
+        }
+    }
+}
+
+impl std::fmt::Debug for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.display())
+    }
+}
+
+/// Which database a pool talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The backend of `pool`.
+pub fn backend(pool: &Pool) -> Backend {
+    match pool.connect_options().database_url.scheme() {
+        "postgres" | "postgresql" => Backend::Postgres,
+        _ => Backend::Sqlite,
+    }
+}
+
+/// Opens the database and applies the migrations.
+///
+/// SQLite: created if missing, WAL journal with `synchronous = FULL` (a transaction that returned
+/// is on disk, even if the machine loses power right after), foreign keys enforced.
+/// PostgreSQL: the database must exist; a server with `synchronous_commit = off` is refused, so a
+/// transaction that returned is as durable as on SQLite.
+pub async fn open(location: &Location) -> Result<Pool, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    match location {
+        Location::Sqlite(path) => {
+            let url = sqlite_url(path)?;
+            let pool = AnyPoolOptions::new()
+                .max_connections(8)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute(
+                            "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                             PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                })
+                .connect(&url)
+                .await?;
+            sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
+            Ok(pool)
+        }
+        Location::Postgres(url) => {
+            let pool = AnyPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect(url)
+                .await?;
+            let commit: String = sqlx::query_scalar("SHOW synchronous_commit").fetch_one(&pool).await?;
+            if commit == "off" {
+                return Err(sqlx::Error::Configuration(
+                    "PostgreSQL has synchronous_commit = off: a committed change could be lost; set it to on"
+                        .into(),
+                ));
+            }
+            sqlx::migrate!("../migrations/postgres").run(&pool).await?;
+            Ok(pool)
+        }
+    }
+}
+
+/// `sqlite://…?mode=rwc` for a file path (made absolute, percent-encoded).
+fn sqlite_url(path: &Path) -> Result<String, sqlx::Error> {
+    let absolute = std::path::absolute(path).map_err(|e| sqlx::Error::Configuration(e.into()))?;
+    let file = url::Url::from_file_path(&absolute).map_err(|()| {
+        sqlx::Error::Configuration(format!("not a file path: {}", absolute.display()).into())
+    })?;
+    Ok(format!("sqlite://{}?mode=rwc", file.path()))
+}
+
+/// Starts a write transaction in which read-then-write sequences (audit chain, counters, CRL
+/// number) cannot interleave with another writer, in this process or another one:
+/// SQLite takes its write lock at once (`BEGIN IMMEDIATE`); PostgreSQL takes one
+/// transaction-scoped advisory lock (`pg_advisory_xact_lock`), released at commit or rollback,
+/// under READ COMMITTED, so every statement after the lock sees what the previous writer committed.
+pub async fn begin_write(pool: &Pool) -> Result<Tx, sqlx::Error> {
+    match backend(pool) {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => {
+            let mut tx = pool.begin_with("BEGIN ISOLATION LEVEL READ COMMITTED").await?;
+            sqlx::query("SELECT TRUE FROM pg_advisory_xact_lock($1)")
+                .bind(WRITE_LOCK_KEY)
+                .execute(&mut *tx)
+                .await?;
+            Ok(tx)
+        }
+    }
+}
+
+/// A yes/no column: `BOOLEAN` on PostgreSQL, `INTEGER` 0/1 on SQLite. Decodes either; read it
+/// with `#[sqlx(try_from = "Flag")]` into a `bool` field, or `.0`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+impl From<Flag> for bool {
+    fn from(flag: Flag) -> Self {
+        flag.0
+    }
+}
+
+impl sqlx::Type<Any> for Flag {
+    fn type_info() -> AnyTypeInfo {
+        <bool as sqlx::Type<Any>>::type_info()
+    }
+
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        ty.kind() == AnyTypeInfoKind::Bool || ty.kind().is_integer() || ty.is_null()
+    }
+}
+
+impl<'r> sqlx::Decode<'r, Any> for Flag {
+    fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+        if value.type_info().kind() == AnyTypeInfoKind::Bool {
+            <bool as sqlx::Decode<Any>>::decode(value).map(Flag)
+        } else {
+            <i64 as sqlx::Decode<Any>>::decode(value).map(|v| Flag(v != 0))
+        }
+    }
 }

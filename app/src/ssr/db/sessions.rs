@@ -1,7 +1,7 @@
 //! Table `sessions`. Tokens are looked up by their SHA-256; the token itself is never stored.
 
+use super::Pool;
 use super::Tx;
-use sqlx::SqlitePool;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
@@ -26,7 +26,7 @@ pub struct NewSession<'a> {
 pub async fn insert(tx: &mut Tx, s: &NewSession<'_>, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO sessions (token_hash, role, corporation_id, user_pk, created_at, last_seen_at, client_addr, \
-         cert_serial) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         cert_serial) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(s.token_hash)
     .bind(s.role)
@@ -44,15 +44,15 @@ pub async fn insert(tx: &mut Tx, s: &NewSession<'_>, now: i64) -> Result<(), sql
 /// The session with this token hash if it is still alive at `now`; refreshes its idle clock.
 /// Expired sessions are deleted on the way.
 pub async fn touch_live(
-    pool: &SqlitePool,
+    pool: &Pool,
     token_hash: &[u8],
     now: i64,
     idle_secs: i64,
     max_secs: i64,
 ) -> Result<Option<SessionRow>, sqlx::Error> {
     let row: Option<SessionRow> = sqlx::query_as(
-        "UPDATE sessions SET last_seen_at = ?1 \
-         WHERE token_hash = ?2 AND last_seen_at + ?3 > ?1 AND created_at + ?4 > ?1 \
+        "UPDATE sessions SET last_seen_at = $1 \
+         WHERE token_hash = $2 AND last_seen_at + $3 > $1 AND created_at + $4 > $1 \
          RETURNING role, corporation_id, user_pk, created_at, last_seen_at, cert_serial",
     )
     .bind(now)
@@ -63,7 +63,7 @@ pub async fn touch_live(
     .await?;
     if row.is_none() {
         // Gone or expired: make sure an expired one cannot come back.
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash).execute(pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(pool).await?;
     }
     Ok(row)
 }
@@ -71,13 +71,13 @@ pub async fn touch_live(
 /// Ends one session; returns whether it existed.
 pub async fn delete(tx: &mut Tx, token_hash: &[u8]) -> Result<bool, sqlx::Error> {
     let done =
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash).execute(&mut **tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut **tx).await?;
     Ok(done.rows_affected() > 0)
 }
 
 /// Ends every session bound to a certificate (it was revoked or replaced).
 pub async fn delete_for_certificate(tx: &mut Tx, serial: &[u8]) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE cert_serial = ?").bind(serial).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM sessions WHERE cert_serial = $1").bind(serial).execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -89,7 +89,7 @@ pub async fn delete_others(
     keep: &[u8],
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "DELETE FROM sessions WHERE corporation_id = ? AND coalesce(user_pk, 0) = coalesce(?, 0) AND token_hash <> ?",
+        "DELETE FROM sessions WHERE corporation_id = $1 AND coalesce(user_pk, 0) = coalesce($2, 0) AND token_hash <> $3",
     )
     .bind(corporation_id)
     .bind(user_pk)

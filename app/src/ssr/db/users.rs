@@ -2,9 +2,9 @@
 //! simply not found.
 
 use super::corporations::PinHashCol;
-use super::Tx;
+use super::Pool;
+use super::{Flag, Tx};
 use crate::ssr::secret::PinHash;
-use sqlx::SqlitePool;
 
 /// A user row (deleted users excluded unless a query says otherwise).
 #[derive(Debug, sqlx::FromRow)]
@@ -17,21 +17,36 @@ pub struct UserRow {
     pub pin_hash: PinHashCol,
     #[sqlx(try_from = "String")]
     pub confirm_pin_hash: PinHashCol,
+    #[sqlx(try_from = "Flag")]
     pub pins_provisional: bool,
     pub logon_method: String,
+    #[sqlx(try_from = "Flag")]
     pub suspended: bool,
+    #[sqlx(try_from = "Flag")]
     pub accident: bool,
+    #[sqlx(try_from = "Flag")]
     pub collection_blocked: bool,
+    #[sqlx(try_from = "Flag")]
     pub collection_cum_blocked: bool,
+    #[sqlx(try_from = "Flag")]
     pub perm_balance: bool,
+    #[sqlx(try_from = "Flag")]
     pub perm_deposits: bool,
+    #[sqlx(try_from = "Flag")]
     pub perm_history: bool,
+    #[sqlx(try_from = "Flag")]
     pub perm_transfer: bool,
+    #[sqlx(try_from = "Flag")]
     pub perm_scheduled_view: bool,
+    #[sqlx(try_from = "Flag")]
     pub perm_scheduled_cancel: bool,
+    #[sqlx(try_from = "Flag")]
     pub perm_payments: bool,
+    #[sqlx(try_from = "Flag")]
     pub file_register: bool,
+    #[sqlx(try_from = "Flag")]
     pub file_approve: bool,
+    #[sqlx(try_from = "Flag")]
     pub file_send: bool,
     pub failed_logons: i64,
     pub last_logon_at: Option<i64>,
@@ -70,16 +85,27 @@ const USER_COLUMNS: &str = "id, user_id, name, email, pin_hash, confirm_pin_hash
 pub struct ListedUser {
     pub user_id: String,
     pub name: String,
+    #[sqlx(try_from = "Flag")]
     pub suspended: bool,
+    #[sqlx(try_from = "Flag")]
     pub accident: bool,
+    #[sqlx(try_from = "Flag")]
     pub collection_blocked: bool,
+    #[sqlx(try_from = "Flag")]
     pub collection_cum_blocked: bool,
+    #[sqlx(try_from = "Flag")]
     pub perm_balance: bool,
+    #[sqlx(try_from = "Flag")]
     pub perm_deposits: bool,
+    #[sqlx(try_from = "Flag")]
     pub perm_history: bool,
+    #[sqlx(try_from = "Flag")]
     pub perm_transfer: bool,
+    #[sqlx(try_from = "Flag")]
     pub perm_scheduled_view: bool,
+    #[sqlx(try_from = "Flag")]
     pub perm_scheduled_cancel: bool,
+    #[sqlx(try_from = "Flag")]
     pub perm_payments: bool,
     /// `awaiting` / `issued`, or `None` without a live certificate.
     pub cert_state: Option<String>,
@@ -104,7 +130,7 @@ impl ListedUser {
 /// The live users of a corporation by user ID, each with their live certificate's state. The
 /// join follows the one-live-certificate index (`coalesce(user_pk, 0)`, live states).
 pub async fn list_with_certificates(
-    pool: &SqlitePool,
+    pool: &Pool,
     corporation_id: i64,
 ) -> Result<Vec<ListedUser>, sqlx::Error> {
     sqlx::query_as(
@@ -113,7 +139,7 @@ pub async fn list_with_certificates(
          u.perm_scheduled_cancel, u.perm_payments, c.state AS cert_state, c.not_after AS cert_not_after \
          FROM users u LEFT JOIN certificates c ON c.corporation_id = u.corporation_id \
          AND coalesce(c.user_pk, 0) = u.id AND c.state IN ('awaiting', 'issued') \
-         WHERE u.corporation_id = ? AND u.deleted_at IS NULL ORDER BY u.user_id",
+         WHERE u.corporation_id = $1 AND u.deleted_at IS NULL ORDER BY u.user_id",
     )
     .bind(corporation_id)
     .fetch_all(pool)
@@ -121,9 +147,9 @@ pub async fn list_with_certificates(
 }
 
 /// The live (not deleted) users of a corporation, by user ID.
-pub async fn list(pool: &SqlitePool, corporation_id: i64) -> Result<Vec<UserRow>, sqlx::Error> {
+pub async fn list(pool: &Pool, corporation_id: i64) -> Result<Vec<UserRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE corporation_id = ? AND deleted_at IS NULL ORDER BY user_id"
+        "SELECT {USER_COLUMNS} FROM users WHERE corporation_id = $1 AND deleted_at IS NULL ORDER BY user_id"
     ))
     .bind(corporation_id)
     .fetch_all(pool)
@@ -131,13 +157,9 @@ pub async fn list(pool: &SqlitePool, corporation_id: i64) -> Result<Vec<UserRow>
 }
 
 /// A live (not deleted) user of this corporation.
-pub async fn find(
-    pool: &SqlitePool,
-    corporation_id: i64,
-    user_id: &str,
-) -> Result<Option<UserRow>, sqlx::Error> {
+pub async fn find(pool: &Pool, corporation_id: i64, user_id: &str) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE corporation_id = ? AND user_id = ? AND deleted_at IS NULL"
+        "SELECT {USER_COLUMNS} FROM users WHERE corporation_id = $1 AND user_id = $2 AND deleted_at IS NULL"
     ))
     .bind(corporation_id)
     .bind(user_id)
@@ -146,8 +168,8 @@ pub async fn find(
 }
 
 /// A user by row id, deleted or not (sessions and certificates refer to users by row id).
-pub async fn find_by_pk(pool: &SqlitePool, pk: i64) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
+pub async fn find_by_pk(pool: &Pool, pk: i64) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
         .bind(pk)
         .fetch_optional(pool)
         .await
@@ -156,7 +178,7 @@ pub async fn find_by_pk(pool: &SqlitePool, pk: i64) -> Result<Option<UserRow>, s
 /// Successful user logon: the latest logon becomes the previous one, failures reset.
 pub async fn record_logon(tx: &mut Tx, id: i64, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE users SET previous_logon_at = last_logon_at, last_logon_at = ?, failed_logons = 0 WHERE id = ?",
+        "UPDATE users SET previous_logon_at = last_logon_at, last_logon_at = $1, failed_logons = 0 WHERE id = $2",
     )
     .bind(now)
     .bind(id)
@@ -169,24 +191,24 @@ pub async fn record_logon(tx: &mut Tx, id: i64, now: i64) -> Result<(), sqlx::Er
 /// user's sessions — one statement inside the caller's write transaction, so concurrent attempts
 /// cannot slip past the threshold. Returns whether the user is locked now.
 pub async fn record_failure(tx: &mut Tx, id: i64, threshold: i64) -> Result<bool, sqlx::Error> {
-    let locked: bool = sqlx::query_scalar(
+    let Flag(locked) = sqlx::query_scalar(
         "UPDATE users SET failed_logons = failed_logons + 1, \
-         suspended = CASE WHEN failed_logons + 1 >= ? THEN 1 ELSE suspended END \
-         WHERE id = ? RETURNING suspended",
+         suspended = CASE WHEN failed_logons + 1 >= $1 THEN TRUE ELSE suspended END \
+         WHERE id = $2 RETURNING suspended",
     )
     .bind(threshold)
     .bind(id)
     .fetch_one(&mut **tx)
     .await?;
     if locked {
-        sqlx::query("DELETE FROM sessions WHERE user_pk = ?").bind(id).execute(&mut **tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE user_pk = $1").bind(id).execute(&mut **tx).await?;
     }
     Ok(locked)
 }
 
 /// A right user PIN: the consecutive-failure count starts again.
 pub async fn reset_failures(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET failed_logons = 0 WHERE id = ? AND failed_logons <> 0")
+    sqlx::query("UPDATE users SET failed_logons = 0 WHERE id = $1 AND failed_logons <> 0")
         .bind(id)
         .execute(&mut **tx)
         .await?;
@@ -196,12 +218,12 @@ pub async fn reset_failures(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {
 /// The user's lock flags, read inside the transaction that is about to act on them:
 /// `(利用停止, 事故登録, deleted)`.
 pub async fn blocks(tx: &mut Tx, id: i64) -> Result<(bool, bool, bool), sqlx::Error> {
-    let row: Option<(bool, bool, bool)> =
-        sqlx::query_as("SELECT suspended, accident, deleted_at IS NOT NULL FROM users WHERE id = ?")
+    let row: Option<(Flag, Flag, Flag)> =
+        sqlx::query_as("SELECT suspended, accident, deleted_at IS NOT NULL FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut **tx)
             .await?;
-    Ok(row.unwrap_or((true, true, true)))
+    Ok(row.map_or((true, true, true), |(a, b, c)| (a.0, b.0, c.0)))
 }
 
 /// The user's own PIN change: both PINs final from now on.
@@ -211,18 +233,20 @@ pub async fn set_final_pins(
     pin_hash: &PinHash,
     confirm_pin_hash: &PinHash,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET pin_hash = ?, confirm_pin_hash = ?, pins_provisional = 0 WHERE id = ?")
-        .bind(pin_hash.expose())
-        .bind(confirm_pin_hash.expose())
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "UPDATE users SET pin_hash = $1, confirm_pin_hash = $2, pins_provisional = FALSE WHERE id = $3",
+    )
+    .bind(pin_hash.expose())
+    .bind(confirm_pin_hash.expose())
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
 /// Users that count against the limit (deleted ones do not).
 pub async fn count_live(tx: &mut Tx, corporation_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE corporation_id = ? AND deleted_at IS NULL")
+    sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE corporation_id = $1 AND deleted_at IS NULL")
         .bind(corporation_id)
         .fetch_one(&mut **tx)
         .await
@@ -252,11 +276,12 @@ pub struct NewUser<'a> {
 /// with a unique violation, which the caller reports as "taken".
 pub async fn insert(tx: &mut Tx, u: &NewUser<'_>, now: i64) -> Result<i64, sqlx::Error> {
     let f = &u.fields;
-    let id = sqlx::query(
+    sqlx::query_scalar(
         "INSERT INTO users (corporation_id, user_id, name, email, pin_hash, confirm_pin_hash, pins_provisional, \
          logon_method, accident, perm_balance, perm_deposits, perm_history, perm_transfer, perm_scheduled_view, \
          perm_scheduled_cancel, perm_payments, file_register, file_approve, file_send, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
+         RETURNING id",
     )
     .bind(u.corporation_id)
     .bind(u.user_id)
@@ -278,21 +303,19 @@ pub async fn insert(tx: &mut Tx, u: &NewUser<'_>, now: i64) -> Result<i64, sqlx:
     .bind(f.file[1])
     .bind(f.file[2])
     .bind(now)
-    .execute(&mut **tx)
-    .await?
-    .last_insert_rowid();
-    Ok(id)
+    .fetch_one(&mut **tx)
+    .await
 }
 
 /// Updates what the administrator changes on 利用者情報変更.
 pub async fn update(tx: &mut Tx, id: i64, f: &UserFields<'_>, unlock: bool) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE users SET name = ?, email = ?, logon_method = ?, accident = ?, \
-         perm_balance = ?, perm_deposits = ?, perm_history = ?, perm_transfer = ?, perm_scheduled_view = ?, \
-         perm_scheduled_cancel = ?, perm_payments = ?, file_register = ?, file_approve = ?, file_send = ?, \
-         suspended = CASE WHEN ? THEN 0 ELSE suspended END, \
-         failed_logons = CASE WHEN ? THEN 0 ELSE failed_logons END \
-         WHERE id = ?",
+        "UPDATE users SET name = $1, email = $2, logon_method = $3, accident = $4, \
+         perm_balance = $5, perm_deposits = $6, perm_history = $7, perm_transfer = $8, perm_scheduled_view = $9, \
+         perm_scheduled_cancel = $10, perm_payments = $11, file_register = $12, file_approve = $13, file_send = $14, \
+         suspended = CASE WHEN $15 THEN FALSE ELSE suspended END, \
+         failed_logons = CASE WHEN $16 THEN 0 ELSE failed_logons END \
+         WHERE id = $17",
     )
     .bind(f.name)
     .bind(f.email)
@@ -324,8 +347,8 @@ pub async fn reset_pins(
     confirm_pin_hash: Option<&PinHash>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE users SET pin_hash = COALESCE(?, pin_hash), confirm_pin_hash = COALESCE(?, confirm_pin_hash), \
-         pins_provisional = 1 WHERE id = ?",
+        "UPDATE users SET pin_hash = COALESCE($1, pin_hash), confirm_pin_hash = COALESCE($2, confirm_pin_hash), \
+         pins_provisional = TRUE WHERE id = $3",
     )
     .bind(pin_hash.map(PinHash::expose))
     .bind(confirm_pin_hash.map(PinHash::expose))
@@ -337,12 +360,12 @@ pub async fn reset_pins(
 
 /// 登録抹消: the row stays (audit, ID never reused); sessions of the user end.
 pub async fn mark_deleted(tx: &mut Tx, id: i64, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL")
+    sqlx::query("UPDATE users SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
         .bind(now)
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    sqlx::query("DELETE FROM sessions WHERE user_pk = ?").bind(id).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM sessions WHERE user_pk = $1").bind(id).execute(&mut **tx).await?;
     Ok(())
 }
 
