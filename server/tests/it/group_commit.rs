@@ -90,7 +90,7 @@ async fn concurrent_acquisitions_issue_exactly_one_certificate_per_user() {
         .await
         .expect("serials");
         let on_record: Vec<String> = on_record.iter().map(hex::encode).collect();
-        assert_eq!(on_record, [serial.clone()], "{user}'s served serial is the one on record");
+        assert_eq!(on_record, std::slice::from_ref(serial), "{user}'s served serial is the one on record");
     }
     let acquired: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'certificate_acquire' AND outcome = 'success'",
