@@ -9,6 +9,8 @@ mod certificates;
 mod cli;
 mod fuzz_args;
 mod fuzz_csr;
+mod hsm;
+mod ocsp;
 mod reliability;
 mod security;
 mod tls;

@@ -62,6 +62,12 @@ impl TestApp {
     pub async fn with_settings(settings: Settings) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let opened = server::start::open(dir.path(), settings).await.expect("open data folder");
+        Self::from_opened(opened, dir).await
+    }
+
+    /// An instance on a data folder opened by the caller (e.g. with the CA key in a token),
+    /// with the demo corporation seeded.
+    pub async fn from_opened(opened: server::start::Opened, dir: tempfile::TempDir) -> Self {
         corporations::seed_demo(&opened.state, app::ssr::now()).await.expect("seed demo");
         let options = LeptosOptions::builder().output_name("bizdirect").site_root("target/site").build();
         let router = server::router::build(opened.state.clone(), options);
