@@ -33,7 +33,17 @@ fn softhsm() -> &'static SoftHsm {
                 .unwrap_or_else(|_| "/usr/lib/softhsm/libsofthsm2.so".into()),
         );
         assert!(module.exists(), "{} missing: run scripts/setup.sh test (Debian softhsm2)", module.display());
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("softhsm-{}", std::process::id()));
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        // Tokens of earlier runs whose process is gone are removed; this run gets its own.
+        for entry in std::fs::read_dir(tmp).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name.strip_prefix("softhsm-") {
+                if !Path::new("/proc").join(pid).exists() {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+        let dir = tmp.join(format!("softhsm-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("tokens")).expect("token folder");
         let conf = dir.join("softhsm2.conf");
@@ -106,6 +116,10 @@ fn key_value_is_withheld(key_label: &str) -> bool {
         ])
         .expect("find");
     assert_eq!(keys.len(), 1, "exactly one private key labelled {key_label}");
+    // The handle and session work: a public attribute of the key reads back.
+    let sign = session.get_attributes(keys[0], &[AttributeType::Sign]).expect("CKA_SIGN");
+    assert!(sign.iter().any(|a| matches!(a, Attribute::Sign(true))), "{sign:?}");
+    // The value does not (an error, or no value, are both a refusal).
     let attrs = session.get_attributes(keys[0], &[AttributeType::Value]).unwrap_or_default();
     !attrs.iter().any(|a| matches!(a, Attribute::Value(v) if !v.is_empty()))
 }
