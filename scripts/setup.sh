@@ -2,7 +2,7 @@
 # Idempotent installer for everything bizdirect needs to build, run and test.
 # Usage: scripts/setup.sh [run|test|all]
 #   run  – wasm32 target, cargo-leptos, wasm-bindgen-cli, wasm-opt (release build)
-#   test – the above minus wasm-opt, plus Debian chromium/openssl/postgresql and end2end npm packages
+#   test – the above minus wasm-opt, plus Debian chromium/openssl/postgresql/softhsm2 and end2end npm packages
 # Each step is skipped when the pinned version is already present.
 set -euo pipefail
 what="${1:-all}"
@@ -49,6 +49,8 @@ apt_packages() {
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
   dpkg -s libnss3-tools >/dev/null 2>&1 || missing+=(libnss3-tools)
+  # SoftHSM2: the PKCS#11 token of the HSM tests (the CA key in a token, server/tests/it/hsm.rs)
+  dpkg -s softhsm2 >/dev/null 2>&1 || missing+=(softhsm2)
   # Japanese glyphs in Chromium's screenshots (without them every label is a row of boxes)
   dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
   # the integration suite's second run: a throwaway PostgreSQL cluster (scripts/test.sh), unless

@@ -135,6 +135,7 @@ enum Content {
 /// `server backup --to FILE`.
 pub async fn backup(config: &Config, to: &Path) -> anyhow::Result<()> {
     refuse_postgres(config, "backup")?;
+    refuse_token(config)?;
     let data_dir = &config.data_dir;
     let db_path = start::database_path(data_dir);
     ensure!(
@@ -338,8 +339,20 @@ fn refuse_postgres(config: &Config, command: &str) -> anyhow::Result<()> {
 /// Leaves either a data folder that opens and passes every check, or nothing: the archive is
 /// verified, written into a private folder beside the target, opened and checked there, and
 /// only then renamed to the target.
+/// The archive format carries `ca.key`; with the CA key in a PKCS#11 token there is none, and
+/// the token is backed up with the HSM's own tools. Refused until the format says so.
+fn refuse_token(config: &Config) -> anyhow::Result<()> {
+    ensure!(
+        config.ca_pkcs11.is_none(),
+        "backup and restore do not handle a CA key in a PKCS#11 token yet: copy the database and \
+         ca.crt yourself and back the token up with the HSM's tools"
+    );
+    Ok(())
+}
+
 pub async fn restore(config: &Config, from: &Path) -> anyhow::Result<()> {
     refuse_postgres(config, "restore")?;
+    refuse_token(config)?;
     let target = config.data_dir.clone();
     // The passphrase of an encrypted key is read first: without it nothing is written.
     let ca = CaOptions { dir: None, ..CaOptions::from_config(config)? };

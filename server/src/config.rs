@@ -27,7 +27,8 @@ pub struct Options {
     /// TOML file with any of: data_dir, addr, demo, site_root, session_idle_minutes,
     /// session_max_minutes, public_url, cert_addr, cert_public_url, lockout_after,
     /// attempts_per_minute_per_address, attempts_per_minute_per_account, acquire_window_days,
-    /// certificate_days, ca_dir, ca_key_passphrase_env, database.
+    /// certificate_days, ca_dir, ca_key_passphrase_env, ca_pkcs11_module, ca_pkcs11_token,
+    /// ca_pkcs11_slot, ca_pkcs11_key_label, ca_pkcs11_pin_env, database.
     /// Flags and environment variables override it.
     #[arg(long, global = true, env = "BIZDIRECT_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -89,6 +90,24 @@ pub struct Options {
     /// [default: none, ca.key is protected by its file mode only]
     #[arg(long, global = true, env = "BIZDIRECT_CA_KEY_PASSPHRASE_ENV", value_name = "ENV_VAR")]
     pub ca_key_passphrase_env: Option<String>,
+    /// PKCS#11 module (shared library) of the HSM that holds the CA key: the key never leaves the
+    /// token and there is no ca.key; ca.crt is made by `server ca hsm-init`. Needs
+    /// --ca-pkcs11-token or --ca-pkcs11-slot, and --ca-pkcs11-pin-env [default: none, the key is
+    /// ca.key]
+    #[arg(long, global = true, env = "BIZDIRECT_CA_PKCS11_MODULE", value_name = "FILE")]
+    pub ca_pkcs11_module: Option<PathBuf>,
+    /// Label of the token that holds the CA key
+    #[arg(long, global = true, env = "BIZDIRECT_CA_PKCS11_TOKEN", value_name = "LABEL")]
+    pub ca_pkcs11_token: Option<String>,
+    /// Slot id of the token that holds the CA key (instead of --ca-pkcs11-token)
+    #[arg(long, global = true, env = "BIZDIRECT_CA_PKCS11_SLOT", value_name = "ID")]
+    pub ca_pkcs11_slot: Option<u64>,
+    /// Label (CKA_LABEL) of the CA key pair in the token [default: bizdirect-ca]
+    #[arg(long, global = true, env = "BIZDIRECT_CA_PKCS11_KEY_LABEL", value_name = "LABEL")]
+    pub ca_pkcs11_key_label: Option<String>,
+    /// Name of an environment variable that holds the token's user PIN (never the PIN itself)
+    #[arg(long, global = true, env = "BIZDIRECT_CA_PKCS11_PIN_ENV", value_name = "ENV_VAR")]
+    pub ca_pkcs11_pin_env: Option<String>,
     /// Days a user certificate is valid from acquisition [default: 365]
     #[arg(long, global = true, env = "BIZDIRECT_CERTIFICATE_DAYS", value_name = "DAYS")]
     pub certificate_days: Option<u32>,
@@ -179,6 +198,11 @@ pub enum CaCommand {
     /// named by --ca-key-passphrase-env (atomically, mode 0600); from then on the server starts
     /// only with that option
     EncryptKey,
+    /// Generate the CA key pair in the PKCS#11 token (--ca-pkcs11-*: P-256, sensitive,
+    /// non-extractable) and write the CA certificate for it, signed by the token, as ca.crt in
+    /// --ca-dir or <data-dir>/ca (which must hold no CA yet). Prints the key's protection as the
+    /// token reports it
+    HsmInit,
 }
 
 #[derive(Debug, Subcommand)]
@@ -275,7 +299,25 @@ pub struct FileConfig {
     pub ca_dir: Option<PathBuf>,
     pub ca_key_passphrase_env: Option<String>,
     pub database: Option<String>,
+    pub ca_pkcs11_module: Option<PathBuf>,
+    pub ca_pkcs11_token: Option<String>,
+    pub ca_pkcs11_slot: Option<u64>,
+    pub ca_pkcs11_key_label: Option<String>,
+    pub ca_pkcs11_pin_env: Option<String>,
 }
+
+/// The CA key in a PKCS#11 token: which module, token and key, and where the PIN is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pkcs11Config {
+    pub module: PathBuf,
+    pub token: app::ssr::pkcs11::TokenSelector,
+    pub key_label: String,
+    /// Name of the environment variable holding the user PIN (never the PIN).
+    pub pin_env: String,
+}
+
+/// Default CKA_LABEL of the CA key pair.
+pub const DEFAULT_PKCS11_KEY_LABEL: &str = "bizdirect-ca";
 
 /// Everything resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -300,6 +342,8 @@ pub struct Config {
     pub ca_key_passphrase_env: Option<String>,
     /// `Some`: a PostgreSQL database; `None`: the SQLite file in the data folder.
     pub database: Option<app::ssr::db::Location>,
+    /// `Some`: the CA key is in a PKCS#11 token (and there is no `ca.key`).
+    pub ca_pkcs11: Option<Pkcs11Config>,
 }
 
 impl FileConfig {
@@ -322,7 +366,38 @@ impl Options {
         self.resolve_with(file)
     }
 
+    /// The `--ca-pkcs11-*` options (flag over file), checked together.
+    fn pkcs11(&self, file: &FileConfig) -> anyhow::Result<Option<Pkcs11Config>> {
+        use app::ssr::pkcs11::TokenSelector;
+        let module = self.ca_pkcs11_module.clone().or_else(|| file.ca_pkcs11_module.clone());
+        let token = self.ca_pkcs11_token.clone().or_else(|| file.ca_pkcs11_token.clone());
+        let slot = self.ca_pkcs11_slot.or(file.ca_pkcs11_slot);
+        let key_label = self.ca_pkcs11_key_label.clone().or_else(|| file.ca_pkcs11_key_label.clone());
+        let pin_env = self.ca_pkcs11_pin_env.clone().or_else(|| file.ca_pkcs11_pin_env.clone());
+        let Some(module) = module else {
+            if token.is_some() || slot.is_some() || key_label.is_some() || pin_env.is_some() {
+                bail!("the ca_pkcs11_* options need ca_pkcs11_module (the PKCS#11 module of the HSM)");
+            }
+            return Ok(None);
+        };
+        let token = match (token, slot) {
+            (Some(label), None) if !label.is_empty() => TokenSelector::Label(label),
+            (None, Some(slot)) => TokenSelector::Slot(slot),
+            (Some(_), Some(_)) => bail!("give ca_pkcs11_token or ca_pkcs11_slot, not both"),
+            _ => bail!("ca_pkcs11_module needs ca_pkcs11_token (a token label) or ca_pkcs11_slot"),
+        };
+        let Some(pin_env) = pin_env.filter(|v| !v.is_empty() && !v.contains(['=', '\0'])) else {
+            bail!("ca_pkcs11_module needs ca_pkcs11_pin_env, the name of an environment variable that holds the token's user PIN");
+        };
+        let key_label = key_label.unwrap_or_else(|| DEFAULT_PKCS11_KEY_LABEL.to_owned());
+        if key_label.is_empty() {
+            bail!("ca_pkcs11_key_label must not be empty");
+        }
+        Ok(Some(Pkcs11Config { module, token, key_label, pin_env }))
+    }
+
     pub fn resolve_with(&self, file: FileConfig) -> anyhow::Result<Config> {
+        let ca_pkcs11 = self.pkcs11(&file)?;
         let addr = self.addr.or(file.addr).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
         let public_url = self
             .public_url
@@ -375,7 +450,11 @@ impl Options {
                 Some(url) => Some(app::ssr::db::Location::from_url(&url).map_err(anyhow::Error::msg)?),
                 None => None,
             },
+            ca_pkcs11,
         };
+        if config.ca_pkcs11.is_some() && config.ca_key_passphrase_env.is_some() {
+            bail!("ca_key_passphrase_env and ca_pkcs11_module exclude each other: a key in a token has no file to encrypt");
+        }
         if !config.public_url.starts_with("https://") && !config.public_url.starts_with("http://") {
             bail!("public_url must start with https:// or http://");
         }
@@ -425,6 +504,7 @@ impl Config {
             acquire_window_secs: i64::from(self.acquire_window_days) * 86_400,
             certificate_validity_secs: i64::from(self.certificate_days) * 86_400,
             crl_url: format!("{}{}", self.public_url, app::ssr::certificates::CRL_PATH),
+            ocsp_url: format!("{}{}", self.public_url, app::ssr::ocsp::OCSP_PATH),
             public_url: self.public_url.clone(),
             cert_url: self.cert_public_url.clone(),
             lockout_threshold: i64::from(self.lockout_after),
@@ -537,6 +617,51 @@ mod tests {
             .options
             .resolve_with(FileConfig::default());
         assert!(err.is_err());
+    }
+
+    #[test]
+    fn pkcs11_options_go_together() {
+        use app::ssr::pkcs11::TokenSelector;
+        let resolve = |args: &[&str]| parse(args).options.resolve_with(FileConfig::default());
+        let m = ["--ca-pkcs11-module", "/usr/lib/softhsm/libsofthsm2.so"];
+        let ok = resolve(&[m[0], m[1], "--ca-pkcs11-token", "bizdirect", "--ca-pkcs11-pin-env", "HSM_PIN"])
+            .expect("resolve");
+        assert_eq!(
+            ok.ca_pkcs11,
+            Some(Pkcs11Config {
+                module: PathBuf::from(m[1]),
+                token: TokenSelector::Label("bizdirect".into()),
+                key_label: DEFAULT_PKCS11_KEY_LABEL.into(),
+                pin_env: "HSM_PIN".into(),
+            })
+        );
+        let slot = resolve(&[m[0], m[1], "--ca-pkcs11-slot", "7", "--ca-pkcs11-pin-env", "P"]).expect("slot");
+        assert_eq!(slot.ca_pkcs11.expect("token").token, TokenSelector::Slot(7));
+        for bad in [
+            vec![m[0], m[1], "--ca-pkcs11-pin-env", "P"],
+            vec![m[0], m[1], "--ca-pkcs11-token", "t"],
+            vec![m[0], m[1], "--ca-pkcs11-token", "t", "--ca-pkcs11-slot", "1", "--ca-pkcs11-pin-env", "P"],
+            vec![
+                m[0],
+                m[1],
+                "--ca-pkcs11-token",
+                "t",
+                "--ca-pkcs11-pin-env",
+                "P",
+                "--ca-key-passphrase-env",
+                "X",
+            ],
+            vec!["--ca-pkcs11-token", "t", "--ca-pkcs11-pin-env", "P"],
+        ] {
+            assert!(resolve(&bad).is_err(), "{bad:?} must be refused");
+        }
+        let file = FileConfig::parse(
+            "ca_pkcs11_module = \"/m.so\"\nca_pkcs11_slot = 0\nca_pkcs11_key_label = \"k\"\nca_pkcs11_pin_env = \"P\"",
+            Path::new("x.toml"),
+        )
+        .expect("file keys");
+        let from_file = parse(&[]).options.resolve_with(file).expect("resolve").ca_pkcs11.expect("token");
+        assert_eq!((from_file.key_label.as_str(), from_file.token), ("k", TokenSelector::Slot(0)));
     }
 
     #[test]

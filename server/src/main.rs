@@ -46,6 +46,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{} is now encrypted; start with --ca-key-passphrase-env from now on", path.display());
             Ok(())
         }
+        Command::Ca(CaCommand::HsmInit) => hsm_init(&config).await,
         Command::Cert(CertCommand::List { contract_id }) => cert_list(&config, &contract_id).await,
         Command::Cert(CertCommand::Revoke { serial, reason }) => {
             let Some((_, code)) = app::ssr::certificates::REASONS.iter().find(|(name, _)| *name == reason)
@@ -163,6 +164,24 @@ async fn corp_create(config: &Config, req: CreateRequest) -> anyhow::Result<()> 
     if generated.0 || generated.1 {
         println!("Generated PINs are shown only now: hand them to the administrator securely.");
     }
+    Ok(())
+}
+
+/// `server ca hsm-init`: the CA key pair generated in the token, its certificate in the CA folder.
+async fn hsm_init(config: &Config) -> anyhow::Result<()> {
+    let config2 = config.clone();
+    let ca = tokio::task::spawn_blocking(move || start::hsm_init(&config2)).await??;
+    let protection = ca.token_protection().transpose()?.context("the CA key is not in a token")?;
+    println!("CA key generated in the token; the CA certificate is {}", ca.cert_path().display());
+    println!("  subject: {}", ca.subject());
+    println!(
+        "  key: sensitive={} extractable={} always_sensitive={} never_extractable={}",
+        protection.sensitive,
+        protection.extractable,
+        protection.always_sensitive,
+        protection.never_extractable
+    );
+    println!("Start the server with the same --ca-pkcs11-* options (and --ca-dir, if given).");
     Ok(())
 }
 

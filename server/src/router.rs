@@ -2,32 +2,55 @@
 //! them. No business rule lives here.
 
 use app::ssr::certificates::{ca_cert_response, crl_response, CA_CERT_PATH, CRL_PATH};
+use app::ssr::ocsp::OCSP_PATH;
 use app::ssr::AppState;
 use app::{shell, App};
 use axum::{middleware, routing::get, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 
-/// Builds the router for `state`, serving the site from `options.site_root`.
 /// Largest request body accepted (forms and CSRs are a few KB); larger ones are refused before
 /// any handler reads them.
 pub const MAX_BODY_BYTES: usize = 32 * 1024;
 
+/// Builds the router of the ID listener for `state`, serving the site from `options.site_root`.
+/// It also publishes the OCSP responder (`POST /ocsp`, `GET /ocsp/{request}`).
 pub fn build(state: AppState, options: LeptosOptions) -> Router {
-    let routes = generate_route_list(App);
-    let origins = crate::security::Origins(std::sync::Arc::new(vec![
-        state.settings.public_url.clone(),
-        state.settings.cert_url.clone(),
-    ]));
+    routes(state, options, true)
+}
+
+fn routes(state: AppState, options: LeptosOptions, ocsp: bool) -> Router {
+    let leptos_routes = generate_route_list(App);
+    let origins = crate::security::Origins {
+        ours: std::sync::Arc::new(vec![state.settings.public_url.clone(), state.settings.cert_url.clone()]),
+        ocsp_from_anywhere: ocsp,
+    };
     let context_state = state.clone();
-    let (crl_state, ca_state) = (state.clone(), state);
-    Router::new()
+    let (crl_state, ca_state) = (state.clone(), state.clone());
+    let mut router = Router::new()
         // Published for relying parties: no session, no cookies.
         .route(CRL_PATH, get(move || crl_response(crl_state.clone())))
-        .route(CA_CERT_PATH, get(move || std::future::ready(ca_cert_response(&ca_state))))
+        .route(CA_CERT_PATH, get(move || std::future::ready(ca_cert_response(&ca_state))));
+    if ocsp {
+        let (post_state, get_state) = (state.clone(), state);
+        router = router
+            .route(
+                OCSP_PATH,
+                axum::routing::post(move |headers: http::HeaderMap, body: axum::body::Bytes| async move {
+                    app::ssr::ocsp::post_response(post_state.clone(), &headers, &body).await
+                }),
+            )
+            .route(
+                &format!("{OCSP_PATH}/{{*request}}"),
+                get(move |uri: http::Uri| async move {
+                    app::ssr::ocsp::get_response(get_state.clone(), uri.path()).await
+                }),
+            );
+    }
+    router
         .leptos_routes_with_context(
             &options,
-            routes,
+            leptos_routes,
             move || {
                 provide_context(context_state.clone());
                 leptos::nonce::provide_nonce();
@@ -45,8 +68,9 @@ pub fn build(state: AppState, options: LeptosOptions) -> Router {
         .with_state(options)
 }
 
-/// The router of the certificate-logon listener: the same product, with the client certificate
-/// of the TLS handshake handed to every request (see [`crate::tls`]).
+/// The router of the certificate-logon listener: the same product (without the OCSP responder,
+/// which lives on the ID listener only), with the client certificate of the TLS handshake
+/// handed to every request (see [`crate::tls`]).
 pub fn build_certificate(state: AppState, options: LeptosOptions) -> Router {
-    build(state, options).layer(middleware::from_fn(crate::tls::present_client_certificate))
+    routes(state, options, false).layer(middleware::from_fn(crate::tls::present_client_certificate))
 }

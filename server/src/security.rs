@@ -5,6 +5,11 @@
 //!   `Sec-Fetch-Site: cross-site`. Browsers send `Origin` on every POST, so a form or `fetch` from
 //!   another site is refused before any server function runs (with SameSite=Strict cookies, a
 //!   second line).
+//!   **One exception, on the ID listener only**: `POST /ocsp` with `Content-Type:
+//!   application/ocsp-request` is accepted from anywhere. OCSP clients (other banks' systems,
+//!   OpenSSL, …) send no `Origin` and no cookies, and the responder only reads the database and
+//!   signs an answer: there is nothing to forge. Any other path, method or media type from
+//!   another origin is still refused.
 //! - **Response headers**: HSTS, `nosniff`, `Referrer-Policy: same-origin`, frame denial, a
 //!   Content-Security-Policy on everything that has none yet (pages set their own, with the
 //!   nonce of their inline hydration script), `Cache-Control: no-store` on all but the static
@@ -19,9 +24,26 @@ use axum::response::{IntoResponse, Response};
 use http::{header, HeaderValue, Method, StatusCode};
 use std::sync::Arc;
 
-/// The origins (`https://host:port`) under which browsers reach this server.
+/// The origins (`https://host:port`) under which browsers reach this server, and whether this
+/// listener publishes the OCSP responder (the one state-free POST open to any origin).
 #[derive(Debug, Clone)]
-pub struct Origins(pub Arc<Vec<String>>);
+pub struct Origins {
+    pub ours: Arc<Vec<String>>,
+    pub ocsp_from_anywhere: bool,
+}
+
+/// An OCSP request (RFC 6960 appendix A.1): exactly `POST /ocsp`, declared
+/// `application/ocsp-request`.
+fn is_ocsp_post(req: &Request) -> bool {
+    let media_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim());
+    req.method() == Method::POST
+        && req.uri().path() == app::ssr::ocsp::OCSP_PATH
+        && media_type == Some(app::ssr::ocsp::REQUEST_TYPE)
+}
 
 fn same_origin(req: &Request, ours: &[String]) -> bool {
     let headers = req.headers();
@@ -62,7 +84,8 @@ pub async fn same_origin_only(State(origins): State<Origins>, req: Request, next
             .into_response();
     }
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if !safe && !same_origin(&req, &origins.0) {
+    let ocsp = origins.ocsp_from_anywhere && is_ocsp_post(&req);
+    if !safe && !ocsp && !same_origin(&req, &origins.ours) {
         tracing::info!("refused a cross-origin {} {}", req.method(), req.uri().path());
         return (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], "\"Forbidden\"")
             .into_response();

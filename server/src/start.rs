@@ -3,12 +3,17 @@
 //!
 //! The CA key's passphrase is read here, from the environment variable that
 //! `--ca-key-passphrase-env` names, and handed to `app::ssr::ca` as a [`CaKeyPassphrase`]; what
-//! the key file must look like is decided there.
+//! the key file must look like is decided there. Likewise the PKCS#11 token's user PIN, from the
+//! variable that `--ca-pkcs11-pin-env` names, when the CA key is in an HSM.
 
 use crate::config::Config;
 use anyhow::Context;
 use app::ssr::{
-    ca::CertificateAuthority, db, secret::CaKeyPassphrase, secret::PrivateKeyPem, AppState, Settings,
+    ca::CertificateAuthority,
+    db,
+    pkcs11::{TokenConfig, TokenKey},
+    secret::{CaKeyPassphrase, PrivateKeyPem, TokenPin},
+    AppState, Settings,
 };
 use std::path::{Path, PathBuf};
 
@@ -26,13 +31,49 @@ pub struct CaOptions {
     pub dir: Option<PathBuf>,
     /// The passphrase of an encrypted `ca.key` (`--ca-key-passphrase-env`); `None`: a plain key.
     pub passphrase: Option<CaKeyPassphrase>,
+    /// The CA key is in this PKCS#11 token (`--ca-pkcs11-*`); `dir` (or the data folder's `ca/`)
+    /// then holds `ca.crt` only.
+    pub token: Option<TokenConfig>,
 }
 
 impl CaOptions {
     /// From the configuration, reading the passphrase from the environment variable it names.
     pub fn from_config(config: &Config) -> anyhow::Result<Self> {
         let passphrase = config.ca_key_passphrase_env.as_deref().map(passphrase_from_env).transpose()?;
-        Ok(Self { dir: config.ca_dir.clone(), passphrase })
+        let token = config
+            .ca_pkcs11
+            .as_ref()
+            .map(|t| -> anyhow::Result<TokenConfig> {
+                Ok(TokenConfig {
+                    module: t.module.clone(),
+                    token: t.token.clone(),
+                    key_label: t.key_label.clone(),
+                    pin: TokenPin::new(secret_from_env(
+                        &t.pin_env,
+                        "--ca-pkcs11-pin-env",
+                        "the token's user PIN",
+                    )?),
+                })
+            })
+            .transpose()?;
+        Ok(Self { dir: config.ca_dir.clone(), passphrase, token })
+    }
+}
+
+/// A secret from the environment variable `var` (named by `option`); unset, empty or not UTF-8
+/// refuses the start.
+fn secret_from_env(var: &str, option: &str, what: &str) -> anyhow::Result<String> {
+    match std::env::var(var) {
+        Ok(value) if !value.is_empty() => Ok(value),
+        Ok(_) => {
+            anyhow::bail!("environment variable {var} (named by {option}) is empty: it must hold {what}")
+        }
+        Err(std::env::VarError::NotPresent) => {
+            anyhow::bail!("environment variable {var} (named by {option}) is not set: it must hold {what}")
+        }
+        Err(std::env::VarError::NotUnicode(_)) => {
+            anyhow::bail!("environment variable {var} (named by {option}) is not valid UTF-8")
+        }
     }
 }
 
@@ -85,9 +126,13 @@ pub async fn open_with(
     // Reading the key may run the passphrase's KDF (scrypt, tens of milliseconds): off the
     // async threads.
     let (own_dir, ca) = (data_dir.join("ca"), ca.clone());
-    let (ca, ca_created) = tokio::task::spawn_blocking(move || match &ca.dir {
-        Some(dir) => CertificateAuthority::load(dir, ca.passphrase.as_ref()).map(|ca| (ca, false)),
-        None => CertificateAuthority::load_or_create(
+    let (ca, ca_created) = tokio::task::spawn_blocking(move || match (&ca.token, &ca.dir) {
+        (Some(token), dir) => {
+            let key = TokenKey::open(token)?;
+            CertificateAuthority::open_with_token(dir.as_ref().unwrap_or(&own_dir), key).map(|ca| (ca, false))
+        }
+        (None, Some(dir)) => CertificateAuthority::load(dir, ca.passphrase.as_ref()).map(|ca| (ca, false)),
+        (None, None) => CertificateAuthority::load_or_create(
             &own_dir,
             time::OffsetDateTime::now_utc(),
             ca.passphrase.as_ref(),
@@ -114,6 +159,24 @@ pub fn encrypt_ca_key(config: &Config) -> anyhow::Result<PathBuf> {
     let passphrase = passphrase_from_env(var)?;
     let dir = config.ca_dir.clone().unwrap_or_else(|| config.data_dir.join("ca"));
     CertificateAuthority::encrypt_key(&dir, &passphrase).context("certificate authority")
+}
+
+/// `server ca hsm-init`: generates the CA key pair in the configured token and writes `ca.crt`
+/// for it (signed by the token) into `--ca-dir` or `<data-dir>/ca`. Returns the CA.
+pub fn hsm_init(config: &Config) -> anyhow::Result<CertificateAuthority> {
+    let options = CaOptions::from_config(config)?;
+    let Some(token) = options.token else {
+        anyhow::bail!(
+            "ca hsm-init needs --ca-pkcs11-module, --ca-pkcs11-token (or --ca-pkcs11-slot) and --ca-pkcs11-pin-env"
+        );
+    };
+    let dir = config.ca_dir.clone().unwrap_or_else(|| config.data_dir.join("ca"));
+    if dir.join("ca.crt").exists() || dir.join("ca.key").exists() {
+        anyhow::bail!("{}: a CA is already here; ca hsm-init never replaces one", dir.display());
+    }
+    let key = TokenKey::generate(&token).context("generating the CA key in the token")?;
+    CertificateAuthority::create_with_token(&dir, key, time::OffsetDateTime::now_utc())
+        .context("certificate authority")
 }
 
 /// The HTTPS certificate chain and key for the listener.

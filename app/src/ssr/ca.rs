@@ -11,14 +11,19 @@
 //! With a passphrase (`--ca-key-passphrase-env`) the file is an encrypted PKCS#8
 //! (`ENCRYPTED PRIVATE KEY`, PBES2: scrypt then AES-256-CBC), which `openssl pkey -passin` reads
 //! too. Decrypted key bytes live only in zeroizing buffers, and no error message carries them.
+//!
+//! With `--ca-pkcs11-module` the key is in a PKCS#11 token instead ([`CaKey::Token`], see
+//! `ssr::pkcs11`): there is no `ca.key`, only `ca.crt` (made by `server ca hsm-init`), and every
+//! signature — certificates, CRLs, OCSP responses — is made by the token.
 
+use super::pkcs11::{KeyProtection, TokenError, TokenKey};
 use super::secret::{CaKeyPassphrase, PrivateKeyPem};
 use rand::RngCore;
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
-    DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair,
-    KeyUsagePurpose, RevocationReason, RevokedCertParams, SanType, SerialNumber, SubjectPublicKeyInfo,
-    PKCS_ECDSA_P256_SHA256,
+    CustomExtension, DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod,
+    KeyPair, KeyUsagePurpose, PublicKeyData, RevocationReason, RevokedCertParams, SanType, SerialNumber,
+    SignatureAlgorithm, SigningKey, SubjectPublicKeyInfo, PKCS_ECDSA_P256_SHA256,
 };
 use std::fs;
 use std::io::Write;
@@ -68,6 +73,21 @@ pub enum CaError {
     /// The encrypted file's structure, or encryption itself (never key material).
     #[error("{path}: encrypted PKCS#8: {reason}")]
     Pkcs8 { path: PathBuf, reason: String },
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error(
+        "{0}: a CA key file is here, but the CA key is configured in a PKCS#11 token; move the file \
+         away (the token's key is the CA key) or start without the --ca-pkcs11-* options"
+    )]
+    KeyFileWithToken(PathBuf),
+    #[error("{0}: no CA certificate (ca.crt) for the token's key; make it with `server ca hsm-init`")]
+    NoTokenCertificate(PathBuf),
+    #[error("{0}: a CA is already here; `server ca hsm-init` never replaces one")]
+    CaExists(PathBuf),
+    #[error("{0}: the token's key (label {1:?}) is not the key of this CA certificate")]
+    TokenKeyMismatch(PathBuf, String),
+    #[error("authorityInfoAccess: {0}")]
+    Der(String),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> CaError + '_ {
@@ -284,6 +304,8 @@ pub struct ClientProfile<'a> {
     pub not_before: OffsetDateTime,
     pub not_after: OffsetDateTime,
     pub crl_url: &'a str,
+    /// The OCSP responder (authorityInfoAccess, id-ad-ocsp).
+    pub ocsp_url: &'a str,
 }
 
 /// A revoked certificate as the CRL lists it.
@@ -306,10 +328,97 @@ fn revocation_reason(code: u8) -> RevocationReason {
     }
 }
 
+/// The CA's signing key: read from `ca.key` into memory, or kept in a PKCS#11 token.
+pub enum CaKey {
+    File(Box<KeyPair>),
+    Token(TokenKey),
+}
+
+impl PublicKeyData for CaKey {
+    fn der_bytes(&self) -> &[u8] {
+        match self {
+            Self::File(key) => key.der_bytes(),
+            Self::Token(key) => key.public_point(),
+        }
+    }
+
+    fn algorithm(&self) -> &'static SignatureAlgorithm {
+        match self {
+            Self::File(key) => key.algorithm(),
+            Self::Token(_) => &PKCS_ECDSA_P256_SHA256,
+        }
+    }
+}
+
+impl SigningKey for CaKey {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        match self {
+            Self::File(key) => key.sign(msg),
+            Self::Token(key) => key.sign(msg).map_err(|e| {
+                tracing::error!("signing in the token: {e}");
+                rcgen::Error::RemoteKeyError
+            }),
+        }
+    }
+}
+
+/// What OCSP needs of the CA certificate: the DER of its subject name and the bytes of its
+/// subjectPublicKey (what a CertID and a ResponderID byKey hash).
+#[derive(Debug, Clone, Default)]
+pub struct CaIdentity {
+    pub subject_der: Vec<u8>,
+    pub public_key: Vec<u8>,
+}
+
+fn identity_of(cert_pem: &str) -> Result<CaIdentity, CaError> {
+    let (_, pem) = x509_parser::pem::parse_x509_pem(cert_pem.as_bytes())
+        .map_err(|_| rcgen::Error::CouldNotParseCertificate)?;
+    let cert = pem.parse_x509().map_err(|_| rcgen::Error::CouldNotParseCertificate)?;
+    Ok(CaIdentity {
+        subject_der: cert.tbs_certificate.subject.as_raw().to_vec(),
+        public_key: cert.public_key().subject_public_key.data.to_vec(),
+    })
+}
+
+/// The CA certificate's profile: C=JP, O=bizdirect, CN=bizdirect Issuing CA; a CA for end
+/// entities only (pathLen 0), keyCertSign + cRLSign + digitalSignature (OCSP responses).
+fn ca_params(now: OffsetDateTime) -> Result<CertificateParams, CaError> {
+    let mut params = CertificateParams::default();
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CountryName, country_jp()?);
+    dn.push(DnType::OrganizationName, "bizdirect");
+    dn.push(DnType::CommonName, "bizdirect Issuing CA");
+    params.distinguished_name = dn;
+    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    params.key_usages =
+        vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    params.serial_number = Some(random_serial());
+    params.not_before = now - Duration::minutes(5);
+    params.not_after = now + Duration::days(CA_VALIDITY_DAYS);
+    Ok(params)
+}
+
+/// id-pe-authorityInfoAccess with one id-ad-ocsp access description (RFC 5280 4.2.2.1).
+fn authority_info_access(ocsp_url: &str) -> Result<CustomExtension, CaError> {
+    use der::Encode;
+    use x509_cert::ext::pkix::{name::GeneralName, AccessDescription, AuthorityInfoAccessSyntax};
+    const ID_AD_OCSP: der::asn1::ObjectIdentifier =
+        der::asn1::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1");
+    const ID_PE_AUTHORITY_INFO_ACCESS: [u64; 9] = [1, 3, 6, 1, 5, 5, 7, 1, 1];
+    let url = der::asn1::Ia5String::new(ocsp_url).map_err(|e| CaError::Der(e.to_string()))?;
+    let aia = AuthorityInfoAccessSyntax(vec![AccessDescription {
+        access_method: ID_AD_OCSP,
+        access_location: GeneralName::UniformResourceIdentifier(url),
+    }]);
+    let content = aia.to_der().map_err(|e| CaError::Der(e.to_string()))?;
+    Ok(CustomExtension::from_oid_content(&ID_PE_AUTHORITY_INFO_ACCESS, content))
+}
+
 pub struct CertificateAuthority {
-    issuer: Issuer<'static, KeyPair>,
+    issuer: Issuer<'static, CaKey>,
     cert_pem: String,
     cert_path: PathBuf,
+    identity: CaIdentity,
 }
 
 impl std::fmt::Debug for CertificateAuthority {
@@ -336,28 +445,15 @@ impl CertificateAuthority {
             (true, true) => Ok((Self::read(dir, passphrase)?, false)),
             (false, false) => {
                 let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
-                let mut params = CertificateParams::default();
-                let mut dn = DistinguishedName::new();
-                dn.push(DnType::CountryName, country_jp()?);
-                dn.push(DnType::OrganizationName, "bizdirect");
-                dn.push(DnType::CommonName, "bizdirect Issuing CA");
-                params.distinguished_name = dn;
-                params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-                params.key_usages = vec![
-                    KeyUsagePurpose::KeyCertSign,
-                    KeyUsagePurpose::CrlSign,
-                    KeyUsagePurpose::DigitalSignature,
-                ];
-                params.serial_number = Some(random_serial());
-                params.not_before = now - Duration::minutes(5);
-                params.not_after = now + Duration::days(CA_VALIDITY_DAYS);
+                let params = ca_params(now)?;
                 let cert = params.self_signed(&key)?;
                 // key first: a crash between the two writes leaves a state we refuse loudly
                 write_private(&key_path, key_file_contents(&key, passphrase, &key_path)?.as_bytes())?;
                 write_file(&cert_path, cert.pem().as_bytes(), 0o644)?;
                 let cert_pem = cert.pem();
-                let issuer = Issuer::new(params, key);
-                Ok((Self { issuer, cert_pem, cert_path }, true))
+                let identity = identity_of(&cert_pem)?;
+                let issuer = Issuer::new(params, CaKey::File(Box::new(key)));
+                Ok((Self { issuer, cert_pem, cert_path, identity }, true))
             }
             (true, false) | (false, true) => Err(CaError::HalfPresent(dir.to_owned())),
         }
@@ -378,8 +474,64 @@ impl CertificateAuthority {
         let cert_path = dir.join("ca.crt");
         let key = read_key(&dir.join("ca.key"), passphrase)?;
         let cert_pem = fs::read_to_string(&cert_path).map_err(io_err(&cert_path))?;
-        let issuer = Issuer::from_ca_cert_pem(&cert_pem, key)?;
-        Ok(Self { issuer, cert_pem, cert_path })
+        let identity = identity_of(&cert_pem)?;
+        let issuer = Issuer::from_ca_cert_pem(&cert_pem, CaKey::File(Box::new(key)))?;
+        Ok(Self { issuer, cert_pem, cert_path, identity })
+    }
+
+    /// The CA whose key is `token`'s (the HSM mode): `ca.crt` is read from `dir` and must hold
+    /// the token key's public key; a `ca.key` file there is refused (the key must exist in the
+    /// token only).
+    pub fn open_with_token(dir: &Path, token: TokenKey) -> Result<Self, CaError> {
+        let cert_path = dir.join("ca.crt");
+        if dir.join("ca.key").exists() {
+            return Err(CaError::KeyFileWithToken(dir.join("ca.key")));
+        }
+        if !cert_path.exists() {
+            return Err(CaError::NoTokenCertificate(dir.to_owned()));
+        }
+        let cert_pem = fs::read_to_string(&cert_path).map_err(io_err(&cert_path))?;
+        let identity = identity_of(&cert_pem)?;
+        if identity.public_key != token.public_point() {
+            return Err(CaError::TokenKeyMismatch(cert_path, token.label().to_owned()));
+        }
+        let issuer = Issuer::from_ca_cert_pem(&cert_pem, CaKey::Token(token))?;
+        Ok(Self { issuer, cert_pem, cert_path, identity })
+    }
+
+    /// `server ca hsm-init`: the self-signed CA certificate for a key just generated in the token
+    /// (signed by the token), written as `dir/ca.crt`. Refuses a folder that holds a CA already.
+    pub fn create_with_token(dir: &Path, token: TokenKey, now: OffsetDateTime) -> Result<Self, CaError> {
+        private_dir(dir)?;
+        let cert_path = dir.join("ca.crt");
+        if cert_path.exists() || dir.join("ca.key").exists() {
+            return Err(CaError::CaExists(dir.to_owned()));
+        }
+        let key = CaKey::Token(token);
+        let params = ca_params(now)?;
+        let cert = params.self_signed(&key)?;
+        write_file(&cert_path, cert.pem().as_bytes(), 0o644)?;
+        let cert_pem = cert.pem();
+        let identity = identity_of(&cert_pem)?;
+        Ok(Self { issuer: Issuer::new(params, key), cert_pem, cert_path, identity })
+    }
+
+    /// How the token protects the CA key (`None`: the key is a file).
+    pub fn token_protection(&self) -> Option<Result<KeyProtection, TokenError>> {
+        match self.issuer.key() {
+            CaKey::File(_) => None,
+            CaKey::Token(key) => Some(key.protection()),
+        }
+    }
+
+    /// The CA certificate's subject (DER) and public key, for OCSP.
+    pub fn identity(&self) -> &CaIdentity {
+        &self.identity
+    }
+
+    /// Signs an OCSP `ResponseData` (DER) with the CA key: ECDSA with SHA-256, DER-encoded.
+    pub fn sign_ocsp_response(&self, tbs_response_data: &[u8]) -> Result<Vec<u8>, CaError> {
+        Ok(self.issuer.key().sign(tbs_response_data)?)
     }
 
     /// Rewrites the plain `ca.key` in `dir` encrypted under `passphrase` (the operator's
@@ -459,7 +611,8 @@ impl CertificateAuthority {
 
     /// Signs a client certificate for `spki_der` (from [`verify_csr`]) under our profile:
     /// subject C=JP, O=corporation, OU=契約法人ID, CN=利用者ID (or "admin"); digitalSignature;
-    /// clientAuth; not a CA; CRL distribution point; the given random serial.
+    /// clientAuth; not a CA; CRL distribution point; OCSP responder (authorityInfoAccess); the
+    /// given random serial.
     pub fn issue_client(&self, spki_der: &[u8], p: &ClientProfile<'_>) -> Result<Vec<u8>, CaError> {
         let public_key = SubjectPublicKeyInfo::from_der(spki_der)?;
         let mut params = CertificateParams::default();
@@ -474,6 +627,7 @@ impl CertificateAuthority {
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         params.use_authority_key_identifier_extension = true;
         params.crl_distribution_points = vec![CrlDistributionPoint { uris: vec![p.crl_url.to_owned()] }];
+        params.custom_extensions = vec![authority_info_access(p.ocsp_url)?];
         params.serial_number = Some(SerialNumber::from_slice(p.serial));
         params.not_before = p.not_before;
         params.not_after = p.not_after;

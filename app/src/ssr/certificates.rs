@@ -475,6 +475,7 @@ fn sign(
                 not_before: odt(not_before),
                 not_after: odt(not_after),
                 crl_url: &state.settings.crl_url,
+                ocsp_url: &state.settings.ocsp_url,
             },
         )
         .map_err(|e| internal("issue", e))?;

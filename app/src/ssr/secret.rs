@@ -48,6 +48,18 @@ secret_string!(
     CaKeyPassphrase
 );
 
+secret_string!(
+    /// The user PIN of the PKCS#11 token that holds the CA key (read from the environment
+    /// variable named by `--ca-pkcs11-pin-env`).
+    TokenPin
+);
+
+impl Drop for TokenPin {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
 /// The CA key's passphrase is wiped from memory when dropped (the key it opens is kept by
 /// `ssr::ca` only, in zeroizing buffers).
 impl Drop for CaKeyPassphrase {

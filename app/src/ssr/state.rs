@@ -19,6 +19,8 @@ pub struct Settings {
     pub certificate_validity_secs: i64,
     /// Where the CRL is published (the CRL distribution point of issued certificates).
     pub crl_url: String,
+    /// Where the OCSP responder answers (the authorityInfoAccess of issued certificates).
+    pub ocsp_url: String,
     /// Origin of the ID listener as browsers reach it, e.g. `https://127.0.0.1:3000`.
     pub public_url: String,
     /// Consecutive wrong PINs that lock a user (利用停止) or the contract (契約法人利用中止); SPEC: 6.
@@ -39,6 +41,7 @@ impl Default for Settings {
             acquire_window_secs: 80 * 86_400,
             certificate_validity_secs: 365 * 86_400,
             crl_url: "https://127.0.0.1:3000/crl/bizdirect.crl".into(),
+            ocsp_url: "https://127.0.0.1:3000/ocsp".into(),
             public_url: "https://127.0.0.1:3000".into(),
             cert_url: "https://127.0.0.1:3001".into(),
             lockout_threshold: 6,

@@ -139,6 +139,7 @@ fn crypto_ceiling(
                                 not_before: now,
                                 not_after: now + time::Duration::days(365),
                                 crl_url: &state.settings.crl_url,
+                                ocsp_url: &state.settings.ocsp_url,
                             },
                         )?;
                     }

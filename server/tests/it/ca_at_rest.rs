@@ -22,7 +22,7 @@ fn mode_of(path: &Path) -> u32 {
 }
 
 fn with_passphrase(passphrase: &str) -> CaOptions {
-    CaOptions { dir: None, passphrase: Some(CaKeyPassphrase::new(passphrase.into())) }
+    CaOptions { dir: None, passphrase: Some(CaKeyPassphrase::new(passphrase.into())), token: None }
 }
 
 /// Opens `data_dir` as `server::start` does and returns the error's full text, or `None`.
@@ -86,6 +86,7 @@ fn assert_issues(opened: &start::Opened) {
                 not_before: now,
                 not_after: now + ::time::Duration::days(1),
                 crl_url: "https://127.0.0.1:3000/crl/bizdirect.crl",
+                ocsp_url: "https://127.0.0.1:3000/ocsp",
             },
         )
         .expect("issue");

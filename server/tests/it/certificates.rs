@@ -289,6 +289,7 @@ async fn ten_thousand_issuances_never_repeat_a_serial() {
             not_before: now,
             not_after: now + ::time::Duration::days(365),
             crl_url: "https://127.0.0.1:3000/crl/bizdirect.crl",
+            ocsp_url: "https://127.0.0.1:3000/ocsp",
         };
         let der = app.state.ca.issue_client(&spki, &profile).expect("issue");
         let (_, cert) = X509Certificate::from_der(&der).expect("parse");
@@ -301,6 +302,13 @@ async fn ten_thousand_issuances_never_repeat_a_serial() {
 /// warning on the CA certificate, an end-entity certificate, and the CRL.
 #[tokio::test]
 async fn pkilint_finds_no_problem_in_ca_certificate_end_entity_certificate_and_crl() {
+    let app = TestApp::new().await;
+    lint_ca_user_and_crl(&app, "test01").await;
+}
+
+/// Issues `user`'s certificate, revokes it (事故登録), and lints the CA certificate, the user
+/// certificate and the CRL: pkilint must report nothing at WARNING or above.
+pub(crate) async fn lint_ca_user_and_crl(app: &TestApp, user: &str) {
     let bin_dir = std::env::var("PKILINT_BIN_DIR").map_or_else(
         |_| {
             std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default())
@@ -313,18 +321,19 @@ async fn pkilint_finds_no_problem_in_ca_certificate_end_entity_certificate_and_c
         "pkilint missing in {}: run scripts/setup.sh test",
         bin_dir.display()
     );
-    let app = TestApp::new().await;
     let cookie = app.demo_admin_cookie().await;
-    assert_eq!(reissue(&app, &cookie, "test01", "0").await.status, StatusCode::OK);
-    let got = acquire(&app, "test01", &csr()).await;
+    assert_eq!(reissue(app, &cookie, user, "0").await.status, StatusCode::OK);
+    let got = acquire(app, user, &csr()).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
     // A CRL listing a revoked certificate, with a reason.
-    let form = with(with(change_form("test01"), "name", "テスト01"), "accident", "on");
+    let name = user.replace("test", "テスト");
+    let form = with(with(change_form(user), "name", &name), "accident", "on");
     assert_eq!(app.call("save_user", &form, Some(&cookie)).await.status, StatusCode::OK);
     let dir = tempfile::tempdir().expect("dir");
     let files = [
         ("lint_pkix_cert", "ca.pem", app.state.ca.cert_pem().to_owned()),
         ("lint_pkix_cert", "user.pem", pem_of(&got.body, "certificate_pem")),
-        ("lint_crl", "crl.pem", ::pem::encode(&::pem::Pem::new("X509 CRL", crl_der(&app).await))),
+        ("lint_crl", "crl.pem", ::pem::encode(&::pem::Pem::new("X509 CRL", crl_der(app).await))),
     ];
     for (linter, name, contents) in files {
         let path = dir.path().join(name);

@@ -195,7 +195,7 @@ impl TestApp {
     /// data folder (HTTPS certificate), pool, PIN hasher, throttle and router.
     pub async fn second_instance(&self) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let ca = CaOptions { dir: Some(self.dir.path().join("ca")), passphrase: None };
+        let ca = CaOptions { dir: Some(self.dir.path().join("ca")), ..CaOptions::default() };
         Self::open(dir, self.database.clone(), &ca, (*self.state.settings).clone(), false).await
     }
 
@@ -208,6 +208,22 @@ impl TestApp {
     ) -> Self {
         let opened =
             server::start::open_with(dir.path(), &database, ca, settings).await.expect("open data folder");
+        Self::seeded(opened, dir, database, owns_database).await
+    }
+
+    /// An instance on a data folder opened by the caller on its SQLite file (e.g. with the CA
+    /// key in a token), with the demo corporation seeded.
+    pub async fn from_opened(opened: server::start::Opened, dir: tempfile::TempDir) -> Self {
+        let database = Location::Sqlite(server::start::database_path(dir.path()));
+        Self::seeded(opened, dir, database, true).await
+    }
+
+    async fn seeded(
+        opened: server::start::Opened,
+        dir: tempfile::TempDir,
+        database: Location,
+        owns_database: bool,
+    ) -> Self {
         corporations::seed_demo(&opened.state, app::ssr::now()).await.expect("seed demo");
         let options = LeptosOptions::builder().output_name("bizdirect").site_root("target/site").build();
         let router = server::router::build(opened.state.clone(), options);

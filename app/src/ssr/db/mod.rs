@@ -13,6 +13,7 @@ pub mod backup;
 pub mod certificates;
 pub mod check;
 pub mod corporations;
+pub mod ocsp;
 pub mod sessions;
 pub mod users;
 
