@@ -6,8 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh run
 . scripts/env.sh
-cargo leptos build --release
-# A copy inside the clone, so the binary can be started on its own from the repository root.
+# --split: the in-page certificate cryptography becomes a WASM module of its own, fetched only by
+# the acquisition and renewal pages; --precompress: a .br and a .gz beside every file of the site,
+# served as they are (see docs/PERFORMANCE-web.md).
+cargo leptos build --release --split --precompress
+# A copy inside the clone, so the binary can be started on its own from the repository root,
+# with the list of the site's hashed file names that leptos reads beside the binary.
 mkdir -p target/bin
 install -m 755 "$CARGO_TARGET_DIR/release/server" target/bin/server
+install -m 644 "$CARGO_TARGET_DIR/release/hash.txt" target/bin/hash.txt
 exec target/bin/server --demo "$@"

@@ -9,46 +9,87 @@ use crate::error::AppError;
 use crate::model::AcquiredCertificate;
 
 /// Generates the key, sends the CSR through `how`, and packs the returned certificate and chain
-/// with the key into a PKCS#12 protected by `password`. `step` announces each stage.
+/// with the key into a PKCS#12 protected by `password`. `progress` announces each stage.
+///
+/// In a release build made with `cargo leptos build --release --split` (`scripts/run.sh`), this
+/// function and everything only it reaches (P-256, ECDSA, x509-cert, PKCS#12, AES, 3DES,
+/// PBKDF2: the `enrol` crate) live in a WASM module of their own that the page fetches when the
+/// certificate form appears (see [`preload`]); the logon pages never download it. `cfg(wasm_split)`
+/// is set by `app/build.rs` only for such builds; without it (debug builds, `cargo leptos build`)
+/// this is an ordinary function in the one bundle.
+///
+/// The steps are timed with the User Timing API (`performance.measure`): `enrol:key+csr` and
+/// `enrol:pkcs12` (read by `bench/browser.mjs`; cheap enough to stay in production).
 #[cfg(feature = "hydrate")]
+#[cfg_attr(wasm_split, leptos::lazy)]
 pub async fn make(
     how: IssueWith,
-    label: &str,
-    password: &str,
+    label: String,
+    password: String,
     compatibility: bool,
-    step: impl Fn(&'static str),
+    progress: leptos::prelude::RwSignal<Option<&'static str>>,
 ) -> Result<(Vec<u8>, AcquiredCertificate), AppError> {
+    use leptos::prelude::Set;
     let t = crate::i18n::texts();
     let failed = |e: enrol::EnrolError| {
         leptos::logging::error!("certificate file: {e}");
         AppError::InPage
     };
-    step(t.progress_key);
+    progress.set(Some(t.progress_key));
     next_frame().await;
+    let started = mark("enrol:key+csr");
     let key = enrol::generate_key().map_err(failed)?;
-    let csr = key.csr_pem(label).map_err(failed)?;
-    step(t.progress_issue);
+    let csr = key.csr_pem(&label).map_err(failed)?;
+    measure("enrol:key+csr", &started);
+    progress.set(Some(t.progress_issue));
     let cert = how.request(csr).await?;
-    step(t.progress_file);
+    progress.set(Some(t.progress_file));
     next_frame().await;
+    let started = mark("enrol:pkcs12");
     let leaf = enrol::pem_to_der_certs(&cert.certificate_pem).map_err(failed)?;
     let chain = enrol::pem_to_der_certs(&cert.chain_pem).map_err(failed)?;
     let leaf = leaf.first().ok_or(AppError::Internal)?;
     let profile = if compatibility { enrol::P12Profile::Compatibility } else { enrol::P12Profile::Modern };
-    let file = key.pkcs12(leaf, &chain, password, label, profile).map_err(failed)?;
-    Ok((file, cert))
+    let file = key.pkcs12(leaf, &chain, &password, &label, profile).map_err(failed)?;
+    measure("enrol:pkcs12", &started);
+    Ok::<_, AppError>((file, cert))
 }
 
 #[cfg(not(feature = "hydrate"))]
 #[allow(clippy::unused_async)] // the browser's version awaits; the server never calls this one
 pub async fn make(
     _how: IssueWith,
-    _label: &str,
-    _password: &str,
+    _label: String,
+    _password: String,
     _compatibility: bool,
-    _step: impl Fn(&'static str),
+    _progress: leptos::prelude::RwSignal<Option<&'static str>>,
 ) -> Result<(Vec<u8>, AcquiredCertificate), AppError> {
     Err(AppError::Internal)
+}
+
+/// Starts fetching the module of [`make`] (split builds only; otherwise it is already there), so
+/// that pressing [取得] does not wait for it.
+pub fn preload() {
+    #[cfg(all(feature = "hydrate", wasm_split))]
+    leptos::task::spawn_local(__preload_make());
+}
+
+/// `performance.mark(name + ":start")`; returns the mark's name.
+#[cfg(feature = "hydrate")]
+fn mark(name: &str) -> String {
+    let start = format!("{name}:start");
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(&start);
+    }
+    start
+}
+
+/// `performance.measure(name, start)`: from the mark to now.
+#[cfg(feature = "hydrate")]
+fn measure(name: &str, start: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.measure_with_start_mark(name, start);
+    }
 }
 
 /// Lets the browser paint (the progress message) before a stretch of computation.

@@ -26,7 +26,7 @@ pub mod ssr;
 
 use i18n::Lang;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -173,6 +173,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
+                // /pkg/bizdirect[.<hash>].css: the name cargo-leptos gave it (hash.txt)
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -196,9 +198,12 @@ pub fn App() -> impl IntoView {
         if let Some(html) = document().document_element() {
             let _ = html.set_attribute("data-hydrated", "true");
         }
+        // The moment the page became interactive, for bench/browser.mjs (User Timing).
+        if let Some(p) = window().performance() {
+            let _ = p.mark("bizdirect:hydrated");
+        }
     });
     view! {
-        <Stylesheet id="leptos" href="/pkg/bizdirect.css"/>
         <Router>
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/") view=TopPage/>

@@ -274,8 +274,15 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     options.site_root = config.site_root.to_string_lossy().as_ref().into();
     options.site_addr = config.addr;
-    let wasm =
-        config.site_root.join(options.site_pkg_dir.as_ref()).join(format!("{}.wasm", options.output_name));
+    // cargo-leptos (`hash-files = true`) names the site's files after their content and writes
+    // the names into `hash.txt` beside the binary, where leptos looks them up for every page.
+    let hashes = server::router::site_hashes(&options);
+    options.hash_files = hashes.is_some();
+    let wasm_name = match hashes.iter().flatten().find(|(file, _)| file == "wasm").map(|(_, hash)| hash) {
+        Some(hash) => format!("{}.{hash}.wasm", options.output_name),
+        None => format!("{}.wasm", options.output_name),
+    };
+    let wasm = config.site_root.join(options.site_pkg_dir.as_ref()).join(wasm_name);
     if !wasm.exists() {
         tracing::warn!(
             "{} is missing: pages will render but not hydrate. Build the site first (scripts/run.sh does).",

@@ -60,12 +60,56 @@ fn routes(state: AppState, options: LeptosOptions, ocsp: bool) -> Router {
                 move || shell(options.clone())
             },
         )
+        .nest_service(&format!("/{}", options.site_pkg_dir), static_files(&options))
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(middleware::from_fn(app::ssr::lang::remember_lang))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(origins, crate::security::same_origin_only))
         .layer(middleware::from_fn(crate::security::headers))
         .with_state(options)
+}
+
+/// The hashes of the site's files (`wasm`, `js`, `css`, ...) from the `hash.txt` that cargo-leptos
+/// writes beside the binary when it names files after their content; `None` without one.
+pub fn site_hashes(options: &LeptosOptions) -> Option<Vec<(String, String)>> {
+    let exe = std::env::current_exe().ok()?;
+    let text = std::fs::read_to_string(exe.parent()?.join(options.hash_file.as_ref())).ok()?;
+    Some(
+        text.lines()
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+            .collect(),
+    )
+}
+
+/// `Cache-Control` of the built site's files whose names carry their content's hash
+/// (cargo-leptos `hash-files`): they never change under that name.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// `Cache-Control` of files without a hash in their names (unhashed builds, wasm-bindgen
+/// snippets): the browser may keep them but must revalidate (`Last-Modified`) before each use.
+pub const REVALIDATE: &str = "no-cache";
+
+/// The site's `pkg` folder (WASM, JS, CSS): the `.br` / `.gz` file written next to each at build
+/// time (`cargo leptos build --release --precompress`) is sent when the browser accepts that
+/// encoding (brotli preferred), the file itself otherwise; nothing is compressed per request.
+/// With hashed file names every file but wasm-bindgen's snippets is cached for a year.
+fn static_files(options: &LeptosOptions) -> Router {
+    use axum::response::Response;
+    use tower_http::services::ServeDir;
+    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let hashed = options.hash_files;
+    let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
+    Router::new().fallback_service(files).layer(middleware::map_response(
+        move |uri: http::Uri, mut res: Response| async move {
+            let immutable = hashed && res.status().is_success() && !uri.path().contains("/snippets/");
+            let value = if immutable { IMMUTABLE } else { REVALIDATE };
+            let headers = res.headers_mut();
+            headers.insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static(value));
+            // The answer depends on Accept-Encoding (ServeDir does not say so itself).
+            headers.insert(http::header::VARY, http::HeaderValue::from_static("accept-encoding"));
+            res
+        },
+    ))
 }
 
 /// The router of the certificate-logon listener: the same product (without the OCSP responder,

@@ -109,13 +109,3 @@ pub fn CheckField(name: &'static str, #[prop(into)] label: String, checked: bool
         </div>
     }
 }
-
-/// ○ or - in a table cell, read out as the words (e.g. あり / なし).
-#[component]
-pub fn Mark(on: bool) -> impl IntoView {
-    let t = texts();
-    view! {
-        <span aria-hidden="true">{if on { "○" } else { "-" }}</span>
-        <span class="visually-hidden">{if on { t.yes_mark_label } else { t.no_mark_label }}</span>
-    }
-}

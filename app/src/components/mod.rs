@@ -9,7 +9,7 @@ mod soft_keyboard;
 
 pub use admin_screen::AdminScreen;
 pub use cert_status::{file_names, CertificateNotices, CertificateRows};
-pub use fields::{field_message, form_message, CheckField, Mark, PinField, Shown, TextField};
+pub use fields::{field_message, form_message, CheckField, PinField, Shown, TextField};
 pub use layout::{AdminMenu, Layout, TimedOutNotice};
 pub use new_certificate::{form_values, IssueWith, NewCertificate};
 pub use soft_keyboard::SoftKeyboard;

@@ -59,6 +59,9 @@ pub fn NewCertificate(
     let progress = RwSignal::new(None::<&'static str>);
     let done = RwSignal::new(None::<(Vec<u8>, AcquiredCertificate)>);
     let strength = RwSignal::new(None::<usize>);
+    // The in-page cryptography is a module of its own in release builds: fetch it now, while the
+    // password is being typed.
+    crate::enrolment::preload();
     let on_submit = {
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
@@ -76,10 +79,7 @@ pub fn NewCertificate(
             error.set(None);
             let (how, label) = (how.clone(), label.clone());
             leptos::task::spawn_local(async move {
-                let made = crate::enrolment::make(how, &label, &password, compatibility, |step| {
-                    progress.set(Some(step));
-                })
-                .await;
+                let made = crate::enrolment::make(how, label, password, compatibility, progress).await;
                 progress.set(None);
                 match made {
                     Ok(result) => done.set(Some(result)),

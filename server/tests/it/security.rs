@@ -402,3 +402,75 @@ async fn logoff_ends_every_session_of_that_person_and_only_theirs() {
     assert_eq!(app.call("keep_alive", &[], Some(&user)).await.status, StatusCode::OK);
     assert_eq!(app.call("keep_alive", &[], Some(&first)).await.status, StatusCode::UNAUTHORIZED);
 }
+
+/// The site's files: the pre-compressed `.br` / `.gz` beside each file is served when the browser
+/// accepts it (brotli first), with `Vary: accept-encoding`; hashed names are cached for a year,
+/// wasm-bindgen's snippets and unhashed builds are revalidated; pages stay `no-store`.
+#[tokio::test]
+async fn static_files_are_served_precompressed_with_long_lifetimes_only_under_hashed_names() {
+    use tower::ServiceExt;
+    let app = TestApp::new().await;
+    let site = tempfile::tempdir().expect("tempdir");
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(pkg.join("snippets")).expect("mkdir");
+    for (name, body) in [
+        ("bizdirect.abc.js", "raw"),
+        ("bizdirect.abc.js.gz", "gzip"),
+        ("bizdirect.abc.js.br", "brotli"),
+        ("plain.css", "css"),
+        ("snippets/inline0.js", "snippet"),
+    ] {
+        std::fs::write(pkg.join(name), body).expect("write");
+    }
+    for hashed in [true, false] {
+        let mut options = leptos::config::LeptosOptions::builder()
+            .output_name("bizdirect")
+            .site_root(site.path().to_string_lossy().as_ref())
+            .build();
+        options.hash_files = hashed;
+        let router = server::router::build(app.state.clone(), options);
+        let get = |path: &str, accept: &str| {
+            let req =
+                Request::get(path).header(header::ACCEPT_ENCODING, accept).body(Body::empty()).expect("req");
+            let router = router.clone();
+            async move {
+                let res = router.oneshot(req).await.expect("router");
+                let headers = res.headers().clone();
+                let body = axum::body::to_bytes(res.into_body(), 1024).await.expect("body");
+                (headers, String::from_utf8_lossy(&body).into_owned())
+            }
+        };
+        let expect_cache = if hashed { server::router::IMMUTABLE } else { server::router::REVALIDATE };
+        for (accept, body, encoding) in [
+            ("gzip, deflate, br, zstd", "brotli", Some("br")),
+            ("gzip", "gzip", Some("gzip")),
+            ("identity", "raw", None),
+        ] {
+            let (headers, got) = get("/pkg/bizdirect.abc.js", accept).await;
+            assert_eq!(got, body, "{accept}");
+            assert_eq!(
+                headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()),
+                encoding,
+                "{accept}"
+            );
+            assert_eq!(headers[header::CACHE_CONTROL], expect_cache);
+            assert_eq!(headers[header::VARY], "accept-encoding");
+            assert!(headers[header::CONTENT_TYPE].to_str().expect("type").contains("javascript"));
+            assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        }
+        let (headers, got) = get("/pkg/plain.css", "br").await;
+        assert_eq!(
+            (got.as_str(), headers.get(header::CONTENT_ENCODING)),
+            ("css", None),
+            "no .br: the file itself"
+        );
+        let (headers, _) = get("/pkg/snippets/inline0.js", "br").await;
+        assert_eq!(headers[header::CACHE_CONTROL], server::router::REVALIDATE);
+        let (headers, _) = get("/pkg/missing.js", "br").await;
+        assert_eq!(
+            headers[header::CACHE_CONTROL],
+            server::router::REVALIDATE,
+            "a 404 is never cached for long"
+        );
+    }
+}
