@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh run
 . scripts/env.sh
 what="${1:-all}"
-cargo leptos build --release
+# As scripts/run.sh builds it: the acquisition crypto split into its own module, hashed file names
+# (hash.txt beside the binary) and .br/.gz files made at build time.
+cargo leptos build --release --split --precompress
 server="$CARGO_TARGET_DIR/release/server"
 
 echo
