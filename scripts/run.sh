@@ -8,7 +8,7 @@ scripts/setup.sh run
 . scripts/env.sh
 # --split: the in-page certificate cryptography becomes a WASM module of its own, fetched only by
 # the acquisition and renewal pages; --precompress: a .br and a .gz beside every file of the site,
-# served as they are (see docs/PERFORMANCE-web.md).
+# served as they are (see docs/PERFORMANCE.md).
 cargo leptos build --release --split --precompress
 # A copy inside the clone, so the binary can be started on its own from the repository root,
 # with the list of the site's hashed file names that leptos reads beside the binary.
