@@ -68,7 +68,23 @@ pub async fn commit_with(mut tx: Tx, event: &Event<'_>, now: i64) -> Result<(), 
 }
 
 pub async fn record(tx: &mut Tx, event: &Event<'_>, now: i64) -> Result<(), sqlx::Error> {
-    let (seq, prev_hash) = match db::audit::last(tx).await? {
+    record_after(tx, &mut None, event, now).await
+}
+
+/// [`record`] with the chain's head carried by the caller (`None`: read it from the table), and
+/// updated to the new record: a [group commit](super::group_commit) appends many records in one
+/// transaction without reading the head back each time.
+pub async fn record_after(
+    tx: &mut Tx,
+    head: &mut Option<(i64, Vec<u8>)>,
+    event: &Event<'_>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let known = match head.take() {
+        Some(head) => Some(head),
+        None => db::audit::last(tx).await?,
+    };
+    let (seq, prev_hash) = match known {
         Some((seq, hash)) => (seq + 1, hash),
         None => (1, vec![0u8; 32]),
     };
@@ -86,7 +102,9 @@ pub async fn record(tx: &mut Tx, event: &Event<'_>, now: i64) -> Result<(), sqlx
         hash: Vec::new(),
     };
     row.hash = chain_hash(&row.prev_hash, &row);
-    db::audit::insert(tx, &row).await
+    db::audit::insert(tx, &row).await?;
+    *head = Some((row.seq, row.hash));
+    Ok(())
 }
 
 /// Where the chain first breaks, if it does.

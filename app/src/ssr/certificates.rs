@@ -371,8 +371,8 @@ pub async fn acquire(
 }
 
 /// The part of 電子証明書取得 after both PINs were checked: verifies the CSR and signs outside
-/// the write lock; then, as one job of a [group commit](super::group_commit), takes the open
-/// issuance, records the certificate and its audit record. Answers once that is on disk.
+/// the write lock; then, as one job of a [group commit](super::group_commit), completes the open
+/// issuance with the certificate and appends its audit record. Answers once that is on disk.
 /// (`server bench issuance` measures this.)
 pub async fn issue_acquired(
     state: &AppState,
@@ -388,13 +388,25 @@ pub async fn issue_acquired(
         (checked.actor.clone(), checked.holder().name.to_owned(), client_addr.to_owned());
     let issued = state
         .group
-        .run(move |tx| {
+        .run(move |batch| {
             Box::pin(async move {
-                let issuance = open_issuance(tx, blocked, corporation_id, user_pk, now).await?;
-                ensure_unused(tx, &issued.serial).await?;
-                db::certificates::complete(tx, &issued.completed(issuance.id), now)
-                    .await
-                    .map_err(|e| internal("complete", e))?;
+                if blocked {
+                    return Err(AppError::NoOpenIssuance);
+                }
+                let completed = db::certificates::complete_open(
+                    &mut batch.tx,
+                    corporation_id,
+                    user_pk,
+                    &issued.completed(),
+                    now,
+                )
+                .await
+                .map_err(store_failed(&issued.serial))?;
+                if completed.is_none() {
+                    // Why not: no issuance, or its window has closed (the same reading).
+                    open_issuance(&mut batch.tx, blocked, corporation_id, user_pk, now).await?;
+                    return Err(internal("complete", "open issuance not completed"));
+                }
                 let detail = format!("serial={} not_after={}", hex::encode(&issued.serial), issued.not_after);
                 let event = Event {
                     actor: &actor,
@@ -405,7 +417,9 @@ pub async fn issue_acquired(
                     detail: &detail,
                     client_addr: &client_addr,
                 };
-                audit::record(tx, &event, now).await.map_err(|e| internal("audit", e))?;
+                audit::record_after(&mut batch.tx, &mut batch.audit_head, &event, now)
+                    .await
+                    .map_err(|e| internal("audit", e))?;
                 Ok(issued)
             })
         })
@@ -430,9 +444,8 @@ struct Issued {
 }
 
 impl Issued {
-    fn completed(&self, id: i64) -> Completed<'_> {
+    fn completed(&self) -> Completed<'_> {
         Completed {
-            id,
             serial: &self.serial,
             der: &self.der,
             not_before: self.not_before,
@@ -452,7 +465,7 @@ impl Issued {
 }
 
 /// Signs a certificate for the holder's key with a fresh random serial (128 bits; the caller
-/// checks it unused, with [`ensure_unused`], in the transaction that records it).
+/// relies on the column's UNIQUE constraint, see [`store_failed`]).
 fn sign(
     state: &AppState,
     corp: &db::corporations::CorporationRow,
@@ -484,12 +497,16 @@ fn sign(
 
 /// Serials never repeat: a used one (2^-128 odds per certificate) refuses the issuance, which
 /// stays open for another try; the column's UNIQUE constraint backs this up.
-async fn ensure_unused(tx: &mut Tx, serial: &[u8]) -> Result<(), AppError> {
-    if db::certificates::serial_exists(tx, serial).await.map_err(|e| internal("serial", e))? {
-        tracing::error!("random serial {} already used: issuance refused", hex::encode(serial));
-        return Err(AppError::Internal);
+/// Maps an error from storing a signed certificate; a repeated serial (the column is UNIQUE;
+/// with 128 random bits it does not happen) is logged as such and nothing is stored.
+fn store_failed(serial: &[u8]) -> impl FnOnce(sqlx::Error) -> AppError + '_ {
+    move |e| {
+        if e.as_database_error().is_some_and(sqlx::error::DatabaseError::is_unique_violation) {
+            tracing::error!("random serial {} already used: issuance refused", hex::encode(serial));
+            return AppError::Internal;
+        }
+        internal("store certificate", e)
     }
-    Ok(())
 }
 
 /// The owner of a current certificate, as [`judge`] found it.
@@ -602,10 +619,9 @@ pub async fn renew(
     let holder = Holder { name: owner.user_id.as_deref().unwrap_or(ADMIN_HOLDER), user_pk: owner.user_pk };
     let actor = Actor { name: &owner.actor, corporation_id: owner.corporation_id, client_addr };
     revoke_live(&mut tx, state, &actor, holder, reason::SUPERSEDED, now).await?;
-    ensure_unused(&mut tx, &issued.serial).await?;
-    db::certificates::insert_issued(&mut tx, corp.id, owner.user_pk, &issued.completed(0), now)
+    db::certificates::insert_issued(&mut tx, corp.id, owner.user_pk, &issued.completed(), now)
         .await
-        .map_err(|e| internal("insert", e))?;
+        .map_err(store_failed(&issued.serial))?;
     let detail = format!(
         "renewal of serial={} serial={} not_after={}",
         hex::encode(&owner.serial),

@@ -9,10 +9,15 @@
 //! batch is answered with an internal error and none of them happened. Jobs see the effects of
 //! the jobs before them (the audit chain, the one-live-certificate rule), exactly as if each had
 //! committed alone in that order. A job whose requester has gone away is not run.
+//!
+//! Per job, three statements cross to the database (the savepoint — released together with the
+//! next one's start — and the job's own two on the hot path); the audit chain's head is read once
+//! per batch and carried in [`Batch`] from job to job.
 
 use super::db::{self, Tx};
 use super::internal;
 use crate::error::AppError;
+use sqlx::Executor;
 use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
@@ -25,10 +30,18 @@ pub const MAX_BATCH: usize = 256;
 /// What a job does inside the shared transaction.
 pub type Work<'a, T> = Pin<Box<dyn Future<Output = Result<T, AppError>> + Send + 'a>>;
 
+/// The shared transaction, as a job sees it.
+pub struct Batch {
+    pub tx: Tx,
+    /// The audit chain's head after the jobs so far (`None`: not read yet, or forgotten after a
+    /// job was undone); for [`audit::record_after`](super::audit::record_after).
+    pub audit_head: Option<(i64, Vec<u8>)>,
+}
+
 type Answer = Result<Box<dyn Any + Send>, AppError>;
 
 /// A job with its answer type erased (it is downcast back in [`GroupCommit::run`]).
-type ErasedWork = Box<dyn for<'a> FnOnce(&'a mut Tx) -> Work<'a, Box<dyn Any + Send>> + Send>;
+type ErasedWork = Box<dyn for<'a> FnOnce(&'a mut Batch) -> Work<'a, Box<dyn Any + Send>> + Send>;
 
 struct Job {
     work: ErasedWork,
@@ -50,12 +63,12 @@ impl GroupCommit {
     pub async fn run<T, F>(&self, work: F) -> Result<T, AppError>
     where
         T: Send + 'static,
-        F: for<'a> FnOnce(&'a mut Tx) -> Work<'a, T> + Send + 'static,
+        F: for<'a> FnOnce(&'a mut Batch) -> Work<'a, T> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         let job = Job {
-            work: Box::new(move |tx| {
-                Box::pin(async move { work(tx).await.map(|v| Box::new(v) as Box<dyn Any + Send>) })
+            work: Box::new(move |batch| {
+                Box::pin(async move { work(batch).await.map(|v| Box::new(v) as Box<dyn Any + Send>) })
             }),
             reply,
         };
@@ -97,17 +110,20 @@ async fn writer(pool: db::Pool, mut jobs: mpsc::UnboundedReceiver<Job>) {
 /// Runs the batch in one transaction and commits it; the jobs' own answers, or an error that
 /// undid the whole batch.
 async fn run_batch(pool: &db::Pool, works: Works) -> Result<Vec<Answer>, sqlx::Error> {
-    let mut tx = db::begin_write(pool).await?;
+    let mut batch = Batch { tx: db::begin_write(pool).await?, audit_head: None };
     let mut answers = Vec::with_capacity(works.len());
-    for work in works {
-        sqlx::query("SAVEPOINT job").execute(&mut *tx).await?;
-        let answer = work(&mut tx).await;
+    for (i, work) in works.into_iter().enumerate() {
+        // COMMIT ends the last savepoint with the transaction.
+        let start = if i == 0 { "SAVEPOINT job" } else { "RELEASE SAVEPOINT job; SAVEPOINT job" };
+        // A plain string (no arguments) may hold two statements on both backends.
+        (&mut *batch.tx).execute(start).await?;
+        let answer = work(&mut batch).await;
         if answer.is_err() {
-            sqlx::query("ROLLBACK TO SAVEPOINT job").execute(&mut *tx).await?;
+            sqlx::query("ROLLBACK TO SAVEPOINT job").execute(&mut *batch.tx).await?;
+            batch.audit_head = None;
         }
-        sqlx::query("RELEASE SAVEPOINT job").execute(&mut *tx).await?;
         answers.push(answer);
     }
-    tx.commit().await?;
+    batch.tx.commit().await?;
     Ok(answers)
 }

@@ -34,10 +34,13 @@ async fn recorded(app: &TestApp) -> Vec<String> {
 async fn a_failing_job_is_undone_alone_and_the_batch_commits() {
     let app = TestApp::new().await;
     let jobs = (0..10).map(|i| {
-        app.state.group.run(move |tx| {
+        app.state.group.run(move |batch| {
             Box::pin(async move {
                 let detail = format!("job {i}");
-                audit::record(tx, &event(&detail), now()).await.map_err(|_| AppError::Internal)?;
+                // The chain's head carried from job to job, and forgotten when a job is undone.
+                audit::record_after(&mut batch.tx, &mut batch.audit_head, &event(&detail), now())
+                    .await
+                    .map_err(|_| AppError::Internal)?;
                 if i == 4 {
                     return Err(AppError::Conflict);
                 }

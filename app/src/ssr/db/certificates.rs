@@ -146,38 +146,37 @@ pub async fn open(
     .await
 }
 
-/// Completes an issuance with the signed certificate.
+/// A signed certificate, as it is stored.
 pub struct Completed<'a> {
-    pub id: i64,
     pub serial: &'a [u8],
     pub der: &'a [u8],
     pub not_before: i64,
     pub not_after: i64,
 }
 
-pub async fn complete(tx: &mut Tx, c: &Completed<'_>, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
+/// Completes the holder's open issuance, if there is one whose window `now` is inside, with the
+/// signed certificate (one statement: the hot path of 電子証明書取得). Its id, or `None`.
+pub async fn complete_open(
+    tx: &mut Tx,
+    corporation_id: i64,
+    user_pk: Option<i64>,
+    c: &Completed<'_>,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
         "UPDATE certificates SET state = 'issued', serial = $1, der = $2, not_before = $3, not_after = $4, acquired_at = $5 \
-         WHERE id = $6 AND state = 'awaiting'",
+         WHERE id = (SELECT id FROM certificates WHERE corporation_id = $6 AND coalesce(user_pk, 0) = coalesce($7, 0) \
+         AND state = 'awaiting' AND acquire_by > $5) RETURNING id",
     )
     .bind(c.serial)
     .bind(c.der)
     .bind(c.not_before)
     .bind(c.not_after)
     .bind(now)
-    .bind(c.id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// Whether a serial was ever used.
-pub async fn serial_exists(tx: &mut Tx, serial: &[u8]) -> Result<bool, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM certificates WHERE serial = $1")
-        .bind(serial)
-        .fetch_one(&mut **tx)
-        .await?;
-    Ok(n > 0)
+    .bind(corporation_id)
+    .bind(user_pk)
+    .fetch_optional(&mut **tx)
+    .await
 }
 
 /// `(serial, revoked_at, reason)` of every revoked certificate (what the CRL lists).
