@@ -68,43 +68,40 @@ pub async fn commit_with(mut tx: Tx, event: &Event<'_>, now: i64) -> Result<(), 
 }
 
 pub async fn record(tx: &mut Tx, event: &Event<'_>, now: i64) -> Result<(), sqlx::Error> {
-    record_after(tx, &mut None, event, now).await
+    record_all(tx, &[(event.clone(), now)]).await
 }
 
-/// [`record`] with the chain's head carried by the caller (`None`: read it from the table), and
-/// updated to the new record: a [group commit](super::group_commit) appends many records in one
-/// transaction without reading the head back each time.
-pub async fn record_after(
-    tx: &mut Tx,
-    head: &mut Option<(i64, Vec<u8>)>,
-    event: &Event<'_>,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    let known = match head.take() {
-        Some(head) => Some(head),
-        None => db::audit::last(tx).await?,
-    };
-    let (seq, prev_hash) = match known {
+/// Appends several events, in order, reading the chain's head once and writing them with one
+/// statement (a [group commit](super::group_commit) of many acquisitions).
+pub async fn record_all(tx: &mut Tx, events: &[(Event<'_>, i64)]) -> Result<(), sqlx::Error> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let (mut seq, head) = match db::audit::last(tx).await? {
         Some((seq, hash)) => (seq + 1, hash),
         None => (1, vec![0u8; 32]),
     };
-    let mut row = AuditRow {
-        seq,
-        at: now,
-        actor: event.actor.to_owned(),
-        corporation_id: event.corporation_id,
-        action: event.action.to_owned(),
-        target: event.target.to_owned(),
-        outcome: event.outcome.as_str().to_owned(),
-        detail: event.detail.to_owned(),
-        client_addr: event.client_addr.to_owned(),
-        prev_hash,
-        hash: Vec::new(),
-    };
-    row.hash = chain_hash(&row.prev_hash, &row);
-    db::audit::insert(tx, &row).await?;
-    *head = Some((row.seq, row.hash));
-    Ok(())
+    let mut rows = Vec::with_capacity(events.len());
+    for (event, now) in events {
+        let prev_hash = rows.last().map_or_else(|| head.clone(), |r: &AuditRow| r.hash.clone());
+        let mut row = AuditRow {
+            seq,
+            at: *now,
+            actor: event.actor.to_owned(),
+            corporation_id: event.corporation_id,
+            action: event.action.to_owned(),
+            target: event.target.to_owned(),
+            outcome: event.outcome.as_str().to_owned(),
+            detail: event.detail.to_owned(),
+            client_addr: event.client_addr.to_owned(),
+            prev_hash,
+            hash: Vec::new(),
+        };
+        row.hash = chain_hash(&row.prev_hash, &row);
+        seq += 1;
+        rows.push(row);
+    }
+    db::audit::insert(tx, &rows).await
 }
 
 /// Where the chain first breaks, if it does.

@@ -9,6 +9,7 @@ use super::db::{
     certificates::{CertRow, Completed, CrlRow},
     Tx,
 };
+use super::group_commit::Issuance;
 use super::lockout;
 use super::secret::Pin;
 use super::{internal, AppState};
@@ -326,6 +327,11 @@ async fn open_issuance(
         return Err(AppError::NoOpenIssuance);
     }
     let live = db::certificates::live(tx, corporation_id, user_pk).await.map_err(|e| internal("live", e))?;
+    open_in(live, now)
+}
+
+/// The issuance open at `now` among the holder's live row, or why there is none.
+pub(super) fn open_in(live: Option<CertRow>, now: i64) -> Result<CertRow, AppError> {
     let Some(issuance) = live.filter(|c| c.state == "awaiting") else {
         return Err(AppError::NoOpenIssuance);
     };
@@ -371,8 +377,8 @@ pub async fn acquire(
 }
 
 /// The part of 電子証明書取得 after both PINs were checked: verifies the CSR and signs outside
-/// the write lock; then, as one job of a [group commit](super::group_commit), completes the open
-/// issuance with the certificate and appends its audit record. Answers once that is on disk.
+/// the write lock; then the [group commit](super::group_commit) completes the open issuance with
+/// the certificate and appends its audit record. Answers once that is on disk.
 /// (`server bench issuance` measures this.)
 pub async fn issue_acquired(
     state: &AppState,
@@ -383,45 +389,20 @@ pub async fn issue_acquired(
 ) -> Result<AcquiredCertificate, AppError> {
     let spki = checked_csr(csr_pem, &checked.actor)?;
     let issued = sign(state, &checked.corp, checked.user.as_ref(), &spki, now)?;
-    let (blocked, corporation_id, user_pk) = (checked.blocked(), checked.corp.id, checked.holder().user_pk);
-    let (actor, target, client_addr) =
-        (checked.actor.clone(), checked.holder().name.to_owned(), client_addr.to_owned());
-    let issued = state
+    state
         .group
-        .run(move |batch| {
-            Box::pin(async move {
-                if blocked {
-                    return Err(AppError::NoOpenIssuance);
-                }
-                let completed = db::certificates::complete_open(
-                    &mut batch.tx,
-                    corporation_id,
-                    user_pk,
-                    &issued.completed(),
-                    now,
-                )
-                .await
-                .map_err(store_failed(&issued.serial))?;
-                if completed.is_none() {
-                    // Why not: no issuance, or its window has closed (the same reading).
-                    open_issuance(&mut batch.tx, blocked, corporation_id, user_pk, now).await?;
-                    return Err(internal("complete", "open issuance not completed"));
-                }
-                let detail = format!("serial={} not_after={}", hex::encode(&issued.serial), issued.not_after);
-                let event = Event {
-                    actor: &actor,
-                    corporation_id: Some(corporation_id),
-                    action: "certificate_acquire",
-                    target: &target,
-                    outcome: Outcome::Success,
-                    detail: &detail,
-                    client_addr: &client_addr,
-                };
-                audit::record_after(&mut batch.tx, &mut batch.audit_head, &event, now)
-                    .await
-                    .map_err(|e| internal("audit", e))?;
-                Ok(issued)
-            })
+        .issue(Issuance {
+            corporation_id: checked.corp.id,
+            user_pk: checked.holder().user_pk,
+            blocked: checked.blocked(),
+            serial: issued.serial.clone(),
+            der: issued.der.clone(),
+            not_before: issued.not_before,
+            not_after: issued.not_after,
+            actor: checked.actor.clone(),
+            target: checked.holder().name.to_owned(),
+            client_addr: client_addr.to_owned(),
+            now,
         })
         .await?;
     Ok(issued.into_acquired(state))

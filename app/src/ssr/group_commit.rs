@@ -1,54 +1,66 @@
-//! Group commit: concurrent write transactions of the hot path (certificate issuance) share one
-//! durable commit, instead of queueing for the write lock and paying one fsync each.
+//! Group commit of issuance (電子証明書取得's write): concurrent acquisitions share one write
+//! transaction, one durable commit and a constant number of statements, instead of queueing for
+//! the write lock and paying one fsync and several database round trips each.
 //!
-//! One writer task takes the jobs waiting at the moment (up to [`MAX_BATCH`]), runs them one
-//! after another inside one [`db::begin_write`] transaction — each inside its own SAVEPOINT, so a
-//! job that fails is undone alone and the others go on — then commits once. Every job's answer
-//! is handed back only after that commit returned: nothing is acknowledged before it is on disk
-//! (durability is unchanged: WAL + `synchronous = FULL`). If the commit fails, every job of the
-//! batch is answered with an internal error and none of them happened. Jobs see the effects of
-//! the jobs before them (the audit chain, the one-live-certificate rule), exactly as if each had
-//! committed alone in that order. A job whose requester has gone away is not run.
+//! One writer task takes the issuances waiting at the moment (up to [`MAX_BATCH`]) and, inside one
+//! [`db::begin_write`] transaction:
+//! 1. reads the holders' live rows with one `SELECT` (the batch's holders as `VALUES`,
+//!    [`db::certificates::live_of_many`]) and decides each issuance: completed, or why not (no
+//!    open issuance, its window has closed, the holder is blocked);
+//! 2. completes the open issuances with one `UPDATE` ([`db::certificates::complete`]);
+//! 3. appends their audit records with one `INSERT` (the chain's head read once,
+//!    [`audit::record_all`]);
+//! 4. commits.
 //!
-//! Per job, three statements cross to the database (the savepoint — released together with the
-//! next one's start — and the job's own two on the hot path); the audit chain's head is read once
-//! per batch and carried in [`Batch`] from job to job.
+//! Every answer is handed back only after that commit returned: nothing is acknowledged before it
+//! is on disk (durability is unchanged: WAL + `synchronous = FULL`; on PostgreSQL the batch takes
+//! the same advisory write lock as any writer). The outcomes are those of running the issuances
+//! one after another in arrival order: of two acquisitions for one holder in a batch, the first
+//! completes the issuance and the second finds none open. If a statement fails, the whole batch is
+//! undone and each issuance is answered with an internal error; the issuances stay open, so the
+//! holders can try again. An issuance whose requester has gone away is not done.
 
-use super::db::{self, Tx};
-use super::internal;
+use super::audit::{self, Event, Outcome};
+use super::db::{self, certificates::CertRow, certificates::Completed};
+use super::{certificates, internal};
 use crate::error::AppError;
-use sqlx::Executor;
-use std::any::Any;
-use std::future::Future;
-use std::pin::Pin;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 use tokio::sync::{mpsc, oneshot};
 
-/// The most jobs one commit carries.
+/// The most issuances one commit carries.
 pub const MAX_BATCH: usize = 256;
 
-/// What a job does inside the shared transaction.
-pub type Work<'a, T> = Pin<Box<dyn Future<Output = Result<T, AppError>> + Send + 'a>>;
-
-/// The shared transaction, as a job sees it.
-pub struct Batch {
-    pub tx: Tx,
-    /// The audit chain's head after the jobs so far (`None`: not read yet, or forgotten after a
-    /// job was undone); for [`audit::record_after`](super::audit::record_after).
-    pub audit_head: Option<(i64, Vec<u8>)>,
+/// One acquisition's write: the certificate (signed, not yet stored) for a checked holder.
+pub struct Issuance {
+    pub corporation_id: i64,
+    /// `None`: the administrator.
+    pub user_pk: Option<i64>,
+    /// The contract is suspended, or the user 利用停止 / 事故登録 (as read when the PINs were checked).
+    pub blocked: bool,
+    pub serial: Vec<u8>,
+    pub der: Vec<u8>,
+    pub not_before: i64,
+    pub not_after: i64,
+    /// For the audit record.
+    pub actor: String,
+    pub target: String,
+    pub client_addr: String,
+    pub now: i64,
 }
 
-type Answer = Result<Box<dyn Any + Send>, AppError>;
-
-/// A job with its answer type erased (it is downcast back in [`GroupCommit::run`]).
-type ErasedWork = Box<dyn for<'a> FnOnce(&'a mut Batch) -> Work<'a, Box<dyn Any + Send>> + Send>;
+impl Issuance {
+    fn holder(&self) -> (i64, i64) {
+        (self.corporation_id, self.user_pk.unwrap_or(0))
+    }
+}
 
 struct Job {
-    work: ErasedWork,
-    reply: oneshot::Sender<Answer>,
+    issuance: Issuance,
+    reply: oneshot::Sender<Result<(), AppError>>,
 }
 
-/// The queue to the writer task (started at the first job, inside the runtime).
+/// The queue to the writer task (started at the first issuance, inside the runtime).
 pub struct GroupCommit {
     pool: db::Pool,
     queue: OnceLock<mpsc::UnboundedSender<Job>>,
@@ -59,46 +71,32 @@ impl GroupCommit {
         Self { pool, queue: OnceLock::new() }
     }
 
-    /// Runs `work` in the next batch; its answer once that batch is committed.
-    pub async fn run<T, F>(&self, work: F) -> Result<T, AppError>
-    where
-        T: Send + 'static,
-        F: for<'a> FnOnce(&'a mut Batch) -> Work<'a, T> + Send + 'static,
-    {
+    /// Stores `issuance` in the next batch; answers once that batch is committed.
+    pub async fn issue(&self, issuance: Issuance) -> Result<(), AppError> {
         let (reply, answer) = oneshot::channel();
-        let job = Job {
-            work: Box::new(move |batch| {
-                Box::pin(async move { work(batch).await.map(|v| Box::new(v) as Box<dyn Any + Send>) })
-            }),
-            reply,
-        };
         let queue = self.queue.get_or_init(|| {
             let (queue, jobs) = mpsc::unbounded_channel();
             tokio::spawn(writer(self.pool.clone(), jobs));
             queue
         });
-        queue.send(job).map_err(|_| internal("group commit", "writer stopped"))?;
-        let value = answer.await.map_err(|_| internal("group commit", "writer dropped a job"))??;
-        value.downcast::<T>().map(|v| *v).map_err(|_| internal("group commit", "answer of another type"))
+        queue.send(Job { issuance, reply }).map_err(|_| internal("group commit", "writer stopped"))?;
+        answer.await.map_err(|_| internal("group commit", "writer dropped an issuance"))?
     }
 }
-
-type Works = Vec<ErasedWork>;
 
 async fn writer(pool: db::Pool, mut jobs: mpsc::UnboundedReceiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let (works, replies): (Works, Vec<_>) =
-            batch.drain(..).filter(|job| !job.reply.is_closed()).map(|job| (job.work, job.reply)).unzip();
-        if works.is_empty() {
+        let (issuances, replies): (Vec<_>, Vec<_>) =
+            batch.drain(..).filter(|job| !job.reply.is_closed()).map(|job| (job.issuance, job.reply)).unzip();
+        if issuances.is_empty() {
             continue;
         }
-        let count = works.len();
-        let answers = match run_batch(&pool, works).await {
+        let answers = match run_batch(&pool, &issuances).await {
             Ok(answers) => answers,
             Err(e) => {
-                tracing::error!("group commit of {count} job(s) failed, none happened: {e}");
-                (0..count).map(|_| Err(AppError::Internal)).collect()
+                tracing::error!("group commit of {} issuance(s) failed, none happened: {e}", issuances.len());
+                issuances.iter().map(|_| Err(AppError::Internal)).collect()
             }
         };
         for (reply, answer) in replies.into_iter().zip(answers) {
@@ -107,23 +105,76 @@ async fn writer(pool: db::Pool, mut jobs: mpsc::UnboundedReceiver<Job>) {
     }
 }
 
-/// Runs the batch in one transaction and commits it; the jobs' own answers, or an error that
+/// Does the batch in one transaction and commits it; each issuance's answer, or an error that
 /// undid the whole batch.
-async fn run_batch(pool: &db::Pool, works: Works) -> Result<Vec<Answer>, sqlx::Error> {
-    let mut batch = Batch { tx: db::begin_write(pool).await?, audit_head: None };
-    let mut answers = Vec::with_capacity(works.len());
-    for (i, work) in works.into_iter().enumerate() {
-        // COMMIT ends the last savepoint with the transaction.
-        let start = if i == 0 { "SAVEPOINT job" } else { "RELEASE SAVEPOINT job; SAVEPOINT job" };
-        // A plain string (no arguments) may hold two statements on both backends.
-        (&mut *batch.tx).execute(start).await?;
-        let answer = work(&mut batch).await;
-        if answer.is_err() {
-            sqlx::query("ROLLBACK TO SAVEPOINT job").execute(&mut *batch.tx).await?;
-            batch.audit_head = None;
-        }
-        answers.push(answer);
+async fn run_batch(pool: &db::Pool, batch: &[Issuance]) -> Result<Vec<Result<(), AppError>>, sqlx::Error> {
+    let mut tx = db::begin_write(pool).await?;
+    let mut holders: Vec<(i64, Option<i64>)> =
+        batch.iter().filter(|i| !i.blocked).map(|i| (i.corporation_id, i.user_pk)).collect();
+    holders.sort_unstable();
+    holders.dedup();
+    let mut live: HashMap<(i64, i64), CertRow> = db::certificates::live_of_many(&mut tx, &holders)
+        .await?
+        .into_iter()
+        .map(|row| ((row.corporation_id, row.user_pk.unwrap_or(0)), row))
+        .collect();
+    // In arrival order, as if one after another: a holder's first acquisition completes the open
+    // issuance, a second one then finds none.
+    let mut answers = Vec::with_capacity(batch.len());
+    let mut completions = Vec::new();
+    for i in batch {
+        let open = if i.blocked {
+            Err(AppError::NoOpenIssuance)
+        } else {
+            let row = live.get_mut(&i.holder());
+            let open = certificates::open_in(row.as_deref().cloned(), i.now);
+            if let (Ok(_), Some(row)) = (&open, row) {
+                "issued".clone_into(&mut row.state);
+            }
+            open
+        };
+        answers.push(open.map(|row| completions.push((row.id, i))));
     }
-    batch.tx.commit().await?;
+    let certificates: Vec<(i64, Completed<'_>, i64)> = completions
+        .iter()
+        .map(|(id, i)| {
+            let c = Completed {
+                serial: &i.serial,
+                der: &i.der,
+                not_before: i.not_before,
+                not_after: i.not_after,
+            };
+            (*id, c, i.now)
+        })
+        .collect();
+    let completed = db::certificates::complete(&mut tx, &certificates).await?;
+    if completed != certificates.len() {
+        return Err(sqlx::Error::Protocol(format!(
+            "{completed} of {} issuances completed",
+            certificates.len()
+        )));
+    }
+    let details: Vec<String> = completions
+        .iter()
+        .map(|(_, i)| format!("serial={} not_after={}", hex::encode(&i.serial), i.not_after))
+        .collect();
+    let records: Vec<(Event<'_>, i64)> = completions
+        .iter()
+        .zip(&details)
+        .map(|((_, i), detail)| {
+            let event = Event {
+                actor: &i.actor,
+                corporation_id: Some(i.corporation_id),
+                action: "certificate_acquire",
+                target: &i.target,
+                outcome: Outcome::Success,
+                detail,
+                client_addr: &i.client_addr,
+            };
+            (event, i.now)
+        })
+        .collect();
+    audit::record_all(&mut tx, &records).await?;
+    tx.commit().await?;
     Ok(answers)
 }

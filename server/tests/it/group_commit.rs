@@ -1,63 +1,91 @@
-//! Group commit (issuance's write path): jobs that arrive together share one transaction and one
-//! durable commit, each inside its own savepoint.
+//! Group commit (issuance's write path): acquisitions that arrive together share one transaction,
+//! one durable commit and a constant number of statements.
 
 use crate::certificates::{acquire, csr, json_str, reissue};
 use crate::support::TestApp;
-use app::error::AppError;
-use app::ssr::audit::{self, Event, Outcome};
-use app::ssr::{check, now};
+use app::ssr::certificates::{self, Checked};
+use app::ssr::corporations::demo;
+use app::ssr::{audit, check, db, now};
 use http::StatusCode;
 
-fn event(detail: &str) -> Event<'_> {
-    Event {
-        actor: "test",
-        corporation_id: None,
-        action: "group_commit_test",
-        target: "-",
-        outcome: Outcome::Success,
-        detail,
-        client_addr: "test",
-    }
-}
-
-async fn recorded(app: &TestApp) -> Vec<String> {
-    sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = 'group_commit_test' ORDER BY seq")
-        .fetch_all(&app.state.db)
-        .await
-        .expect("audit")
-}
-
-/// Ten jobs submitted together (the test runtime has one thread, so the writer takes all ten in
-/// one batch): the failing one is undone alone, after having written; the others commit, in
-/// order, on one intact audit chain.
+/// Six acquisitions submitted together (the test runtime has one thread, so the writer takes them
+/// in one batch), four of which cannot complete: each is answered alone with its own reason, as if
+/// they had run one after another, and the other two commit on one intact audit chain.
 #[tokio::test]
-async fn a_failing_job_is_undone_alone_and_the_batch_commits() {
+async fn failing_issuances_are_answered_alone_and_the_batch_commits() {
     let app = TestApp::new().await;
-    let jobs = (0..10).map(|i| {
-        app.state.group.run(move |batch| {
-            Box::pin(async move {
-                let detail = format!("job {i}");
-                // The chain's head carried from job to job, and forgotten when a job is undone.
-                audit::record_after(&mut batch.tx, &mut batch.audit_head, &event(&detail), now())
-                    .await
-                    .map_err(|_| AppError::Internal)?;
-                if i == 4 {
-                    return Err(AppError::Conflict);
-                }
-                Ok(i)
-            })
-        })
-    });
-    let answers = futures::future::join_all(jobs).await;
-    for (i, answer) in answers.iter().enumerate() {
-        match answer {
-            Ok(n) => assert_eq!(*n, i),
-            Err(e) => assert!(i == 4 && matches!(e, AppError::Conflict), "job {i}: {e:?}"),
-        }
+    let admin = app.demo_admin_cookie().await;
+    for user in ["test01", "test02", "test03", "test04"] {
+        assert_eq!(reissue(&app, &admin, user, "0").await.status, StatusCode::OK);
     }
-    let expected: Vec<String> = (0..10).filter(|i| *i != 4).map(|i| format!("job {i}")).collect();
-    assert_eq!(recorded(&app).await, expected);
-    assert!(audit::verify_chain(&app.state.db).await.expect("chain").is_none());
+    let db = &app.state.db;
+    // test03's window has closed; test04 is 利用停止 when checked; test05 has no issuance.
+    sqlx::query(
+        "UPDATE certificates SET acquire_by = $1 WHERE state = 'awaiting' \
+         AND user_pk = (SELECT id FROM users WHERE user_id = 'test03')",
+    )
+    .bind(now() - 1)
+    .execute(db)
+    .await
+    .expect("expire");
+    let checked = |user: &'static str| async move {
+        let corp =
+            db::corporations::find_by_contract_id(db, demo::CONTRACT_ID).await.expect("read").expect("corp");
+        let mut row = db::users::find(db, corp.id, user).await.expect("read").expect("user");
+        row.suspended = user == "test04";
+        Checked { corp, actor: format!("user:{}/{user}", demo::CONTRACT_ID), user: Some(row) }
+    };
+    let order = ["test01", "test02", "test03", "test01", "test05", "test04"];
+    let mut holders = Vec::new();
+    for user in order {
+        holders.push(checked(user).await);
+    }
+    let csrs: Vec<String> = order.iter().map(|_| csr()).collect();
+    let answers = futures::future::join_all(
+        holders.iter().zip(&csrs).map(|(h, c)| certificates::issue_acquired(&app.state, h, c, "test", now())),
+    )
+    .await;
+    let outcome: Vec<String> = answers
+        .iter()
+        .map(|a| match a {
+            Ok(_) => "ok".to_owned(),
+            Err(e) => format!("{e:?}"),
+        })
+        .collect();
+    assert_eq!(
+        outcome,
+        ["ok", "ok", "AcquisitionExpired", "NoOpenIssuance", "NoOpenIssuance", "NoOpenIssuance"],
+        "in arrival order"
+    );
+    for (user, answer) in order.iter().zip(&answers).take(2) {
+        let serial: Vec<u8> = sqlx::query_scalar(
+            "SELECT c.serial FROM certificates c JOIN users u ON u.id = c.user_pk \
+             WHERE u.user_id = $1 AND c.state = 'issued'",
+        )
+        .bind(*user)
+        .fetch_one(db)
+        .await
+        .expect("issued");
+        assert_eq!(hex::encode(serial), answer.as_ref().expect("ok").serial, "{user}");
+    }
+    let awaiting: Vec<String> = sqlx::query_scalar(
+        "SELECT u.user_id FROM certificates c JOIN users u ON u.id = c.user_pk \
+         WHERE c.state = 'awaiting' ORDER BY u.user_id",
+    )
+    .fetch_all(db)
+    .await
+    .expect("awaiting");
+    assert_eq!(awaiting, ["test03", "test04"], "the failed ones changed nothing");
+    let recorded: Vec<String> = sqlx::query_scalar(
+        "SELECT target FROM audit_log WHERE action = 'certificate_acquire' AND outcome = 'success' ORDER BY seq",
+    )
+    .fetch_all(db)
+    .await
+    .expect("audit");
+    assert_eq!(recorded, ["test01", "test02"]);
+    assert!(audit::verify_chain(db).await.expect("chain").is_none());
+    let (_, violations) = check::run(&app.state, now()).await.expect("check");
+    assert!(violations.is_empty(), "{:?}", violations.iter().map(|v| v.detail.clone()).collect::<Vec<_>>());
 }
 
 /// Concurrent acquisitions, two per user: exactly one certificate per user, each answered serial
@@ -104,4 +132,30 @@ async fn concurrent_acquisitions_issue_exactly_one_certificate_per_user() {
     assert_eq!(acquired, 5);
     let (_, violations) = check::run(&app.state, now()).await.expect("check");
     assert!(violations.is_empty(), "{:?}", violations.iter().map(|v| v.detail.clone()).collect::<Vec<_>>());
+}
+
+/// The statements of the issuance hot path find their rows through an index (SQLite's query
+/// planner: a `SCAN` of a table would make every issuance cost the size of that table — as a
+/// first version of the batched `UPDATE` did, joined on the holders).
+#[tokio::test]
+async fn the_issuance_statements_use_indexes() {
+    let app = TestApp::sqlite().await;
+    for (sql, params) in [
+        (db::certificates::live_of_many_sql(2), 4),
+        (db::certificates::complete_sql(2), 12),
+        (db::certificates::live_sql(), 2),
+    ] {
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(&explain);
+        for _ in 0..params {
+            query = query.bind(0_i64);
+        }
+        let plan: Vec<String> =
+            query.fetch_all(&app.state.db).await.expect("plan").into_iter().map(|row| row.3).collect();
+        assert!(!plan.is_empty(), "{sql}");
+        // Only the statement's own VALUES list (`v`) may be scanned.
+        let scans_a_table =
+            |step: &String| step.starts_with("SCAN") && step != "SCAN v" && !step.contains("VALUES");
+        assert!(!plan.iter().any(scans_a_table), "{sql}: {plan:?}");
+    }
 }

@@ -25,24 +25,31 @@ pub async fn last(tx: &mut Tx) -> Result<Option<(i64, Vec<u8>)>, sqlx::Error> {
         .await
 }
 
-pub async fn insert(tx: &mut Tx, row: &AuditRow) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor, corporation_id, action, target, outcome, detail, client_addr, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(row.seq)
-    .bind(row.at)
-    .bind(&row.actor)
-    .bind(row.corporation_id)
-    .bind(&row.action)
-    .bind(&row.target)
-    .bind(&row.outcome)
-    .bind(&row.detail)
-    .bind(&row.client_addr)
-    .bind(&row.prev_hash)
-    .bind(&row.hash)
-    .execute(&mut **tx)
-    .await?;
+/// Appends rows (already chained, in order) with one statement per 100.
+pub async fn insert(tx: &mut Tx, rows: &[AuditRow]) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(100) {
+        let sql = format!(
+            "INSERT INTO audit_log (seq, at, actor, corporation_id, action, target, outcome, detail, client_addr, prev_hash, hash) \
+             VALUES {}",
+            super::values(chunk.len(), 11)
+        );
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = query
+                .bind(row.seq)
+                .bind(row.at)
+                .bind(&row.actor)
+                .bind(row.corporation_id)
+                .bind(&row.action)
+                .bind(&row.target)
+                .bind(&row.outcome)
+                .bind(&row.detail)
+                .bind(&row.client_addr)
+                .bind(&row.prev_hash)
+                .bind(&row.hash);
+        }
+        query.execute(&mut **tx).await?;
+    }
     Ok(())
 }
 

@@ -22,7 +22,8 @@ pub struct CertRow {
 const COLUMNS: &str =
     "id, corporation_id, user_pk, state, opened_at, acquire_by, serial, der, not_after, revoked_at, revocation_reason";
 
-fn live_sql() -> String {
+/// The holder's live row (public for the query-plan test).
+pub fn live_sql() -> String {
     format!(
         "SELECT {COLUMNS} FROM certificates WHERE corporation_id = $1 AND coalesce(user_pk, 0) = coalesce($2, 0) \
          AND state IN ('awaiting', 'issued')"
@@ -154,29 +155,55 @@ pub struct Completed<'a> {
     pub not_after: i64,
 }
 
-/// Completes the holder's open issuance, if there is one whose window `now` is inside, with the
-/// signed certificate (one statement: the hot path of 電子証明書取得). Its id, or `None`.
-pub async fn complete_open(
-    tx: &mut Tx,
-    corporation_id: i64,
-    user_pk: Option<i64>,
-    c: &Completed<'_>,
-    now: i64,
-) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "UPDATE certificates SET state = 'issued', serial = $1, der = $2, not_before = $3, not_after = $4, acquired_at = $5 \
-         WHERE id = (SELECT id FROM certificates WHERE corporation_id = $6 AND coalesce(user_pk, 0) = coalesce($7, 0) \
-         AND state = 'awaiting' AND acquire_by > $5) RETURNING id",
+/// The statement of [`live_of_many`] for `n` holders (public for the query-plan test). `CROSS
+/// JOIN` makes SQLite look up each holder through the partial index `one_live_certificate_per_holder`
+/// (usable only with its own `state IN (…)`) instead of scanning every live row.
+pub fn live_of_many_sql(n: usize) -> String {
+    let columns: Vec<String> = COLUMNS.split(", ").map(|c| format!("c.{c}")).collect();
+    format!(
+        "SELECT {} FROM (VALUES {}) AS v CROSS JOIN certificates AS c \
+         WHERE c.corporation_id = v.column1 AND coalesce(c.user_pk, 0) = v.column2 AND c.state IN ('awaiting', 'issued')",
+        columns.join(", "),
+        super::values(n, 2)
     )
-    .bind(c.serial)
-    .bind(c.der)
-    .bind(c.not_before)
-    .bind(c.not_after)
-    .bind(now)
-    .bind(corporation_id)
-    .bind(user_pk)
-    .fetch_optional(&mut **tx)
-    .await
+}
+
+/// The live rows of these holders (`(corporation_id, user_pk)`, `None` for the administrator), in
+/// one statement.
+pub async fn live_of_many(tx: &mut Tx, holders: &[(i64, Option<i64>)]) -> Result<Vec<CertRow>, sqlx::Error> {
+    if holders.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = live_of_many_sql(holders.len());
+    let mut query = sqlx::query_as(&sql);
+    for (corporation_id, user_pk) in holders {
+        query = query.bind(*corporation_id).bind(user_pk.unwrap_or(0));
+    }
+    query.fetch_all(&mut **tx).await
+}
+
+/// The statement of [`complete`] for `n` issuances (public for the query-plan test).
+pub fn complete_sql(n: usize) -> String {
+    format!(
+        "UPDATE certificates SET state = 'issued', serial = v.column2, der = v.column3, not_before = v.column4, \
+         not_after = v.column5, acquired_at = v.column6 FROM (VALUES {}) AS v \
+         WHERE certificates.id = v.column1 AND certificates.state = 'awaiting' RETURNING certificates.id",
+        super::values(n, 6)
+    )
+}
+
+/// Completes open issuances (by id, with the time of acquisition) with their signed certificates,
+/// in one statement. How many were completed.
+pub async fn complete(tx: &mut Tx, issuances: &[(i64, Completed<'_>, i64)]) -> Result<usize, sqlx::Error> {
+    if issuances.is_empty() {
+        return Ok(0);
+    }
+    let sql = complete_sql(issuances.len());
+    let mut query = sqlx::query_scalar::<_, i64>(&sql);
+    for (id, c, now) in issuances {
+        query = query.bind(*id).bind(c.serial).bind(c.der).bind(c.not_before).bind(c.not_after).bind(*now);
+    }
+    Ok(query.fetch_all(&mut **tx).await?.len())
 }
 
 /// `(serial, revoked_at, reason)` of every revoked certificate (what the CRL lists).

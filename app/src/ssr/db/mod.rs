@@ -194,3 +194,12 @@ impl<'r> sqlx::Decode<'r, Any> for Flag {
         }
     }
 }
+
+/// `($1, $2, …), (…), …`: `rows` rows of `width` parameters each, for a `VALUES` list.
+pub fn values(rows: usize, width: usize) -> String {
+    let row = |r: usize| {
+        let params: Vec<String> = (1..=width).map(|k| format!("${}", r * width + k)).collect();
+        format!("({})", params.join(", "))
+    };
+    (0..rows).map(row).collect::<Vec<_>>().join(", ")
+}
