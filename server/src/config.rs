@@ -165,8 +165,9 @@ pub enum BenchCommand {
     Issuance {
         #[arg(long, default_value_t = 20_000)]
         count: usize,
-        /// Concurrent issuing tasks
-        #[arg(long, default_value_t = 32)]
+        /// Concurrent issuing tasks (more than one group-commit batch of 256 keeps both cores
+        /// signing while a batch's commit waits for the disk)
+        #[arg(long, default_value_t = 512)]
         tasks: usize,
     },
     /// P2: reissue + acquire round trips through the HTTPS server functions

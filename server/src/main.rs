@@ -228,7 +228,10 @@ async fn bench(which: BenchCommand) -> anyhow::Result<()> {
     bench::heading();
     match which {
         BenchCommand::All => {
-            let p1 = bench::issuance(20_000, 32).await?;
+            // As many issuing tasks as P2 has clients, then enough to keep both cores signing
+            // while a batch's commit waits for the disk (more than one batch of 256).
+            bench::issuance(20_000, 32).await?;
+            let p1 = bench::issuance(20_000, 512).await?;
             bench::round_trips(32, 20, Some(p1)).await?;
             bench::logon_storm(16, 15).await?;
             bench::list(10_000, 20).await

@@ -171,7 +171,7 @@ fn summary(u: &db::users::ListedUser, now: i64) -> UserSummary {
         accident: u.accident,
         collection_blocked: u.collection_blocked,
         collection_cum_blocked: u.collection_cum_blocked,
-        online: u.online(),
+        online: u.online,
     }
 }
 

@@ -140,9 +140,10 @@ async fn concurrent_acquisitions_issue_exactly_one_certificate_per_user() {
 #[tokio::test]
 async fn the_issuance_statements_use_indexes() {
     let app = TestApp::sqlite().await;
+    let tx = app.state.db.begin().await.expect("begin");
     for (sql, params) in [
-        (db::certificates::live_of_many_sql(2), 4),
-        (db::certificates::complete_sql(2), 12),
+        (db::certificates::live_of_many_sql(&tx, 2), 4),
+        (db::certificates::complete_sql(&tx, 2), 12),
         (db::certificates::live_sql(), 2),
     ] {
         let explain = format!("EXPLAIN QUERY PLAN {sql}");

@@ -25,13 +25,13 @@ pub async fn last(tx: &mut Tx) -> Result<Option<(i64, Vec<u8>)>, sqlx::Error> {
         .await
 }
 
-/// Appends rows (already chained, in order) with one statement per 100.
+/// Appends rows (already chained, in order) with one statement per 256.
 pub async fn insert(tx: &mut Tx, rows: &[AuditRow]) -> Result<(), sqlx::Error> {
-    for chunk in rows.chunks(100) {
+    for chunk in rows.chunks(256) {
         let sql = format!(
             "INSERT INTO audit_log (seq, at, actor, corporation_id, action, target, outcome, detail, client_addr, prev_hash, hash) \
              VALUES {}",
-            super::values(chunk.len(), 11)
+            super::values(tx, chunk.len(), 11)
         );
         let mut query = sqlx::query(&sql);
         for row in chunk {

@@ -158,13 +158,13 @@ pub struct Completed<'a> {
 /// The statement of [`live_of_many`] for `n` holders (public for the query-plan test). `CROSS
 /// JOIN` makes SQLite look up each holder through the partial index `one_live_certificate_per_holder`
 /// (usable only with its own `state IN (…)`) instead of scanning every live row.
-pub fn live_of_many_sql(n: usize) -> String {
+pub fn live_of_many_sql(tx: &Tx, n: usize) -> String {
     let columns: Vec<String> = COLUMNS.split(", ").map(|c| format!("c.{c}")).collect();
     format!(
         "SELECT {} FROM (VALUES {}) AS v CROSS JOIN certificates AS c \
          WHERE c.corporation_id = v.column1 AND coalesce(c.user_pk, 0) = v.column2 AND c.state IN ('awaiting', 'issued')",
         columns.join(", "),
-        super::values(n, 2)
+        super::values(tx, n, 2)
     )
 }
 
@@ -174,7 +174,7 @@ pub async fn live_of_many(tx: &mut Tx, holders: &[(i64, Option<i64>)]) -> Result
     if holders.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = live_of_many_sql(holders.len());
+    let sql = live_of_many_sql(tx, holders.len());
     let mut query = sqlx::query_as(&sql);
     for (corporation_id, user_pk) in holders {
         query = query.bind(*corporation_id).bind(user_pk.unwrap_or(0));
@@ -183,12 +183,12 @@ pub async fn live_of_many(tx: &mut Tx, holders: &[(i64, Option<i64>)]) -> Result
 }
 
 /// The statement of [`complete`] for `n` issuances (public for the query-plan test).
-pub fn complete_sql(n: usize) -> String {
+pub fn complete_sql(tx: &Tx, n: usize) -> String {
     format!(
         "UPDATE certificates SET state = 'issued', serial = v.column2, der = v.column3, not_before = v.column4, \
          not_after = v.column5, acquired_at = v.column6 FROM (VALUES {}) AS v \
          WHERE certificates.id = v.column1 AND certificates.state = 'awaiting' RETURNING certificates.id",
-        super::values(n, 6)
+        super::values(tx, n, 6)
     )
 }
 
@@ -198,7 +198,7 @@ pub async fn complete(tx: &mut Tx, issuances: &[(i64, Completed<'_>, i64)]) -> R
     if issuances.is_empty() {
         return Ok(0);
     }
-    let sql = complete_sql(issuances.len());
+    let sql = complete_sql(tx, issuances.len());
     let mut query = sqlx::query_scalar::<_, i64>(&sql);
     for (id, c, now) in issuances {
         query = query.bind(*id).bind(c.serial).bind(c.der).bind(c.not_before).bind(c.not_after).bind(*now);

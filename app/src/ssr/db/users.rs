@@ -81,87 +81,98 @@ const USER_COLUMNS: &str = "id, user_id, name, email, pin_hash, confirm_pin_hash
 
 /// A line of 利用者情報選択 (and of the status screen's lists): a live user and their live
 /// certificate's state, with only these columns.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub struct ListedUser {
     pub id: i64,
     pub user_id: String,
     pub name: String,
-    #[sqlx(try_from = "Flag")]
     pub suspended: bool,
-    #[sqlx(try_from = "Flag")]
     pub accident: bool,
-    #[sqlx(try_from = "Flag")]
     pub collection_blocked: bool,
-    #[sqlx(try_from = "Flag")]
     pub collection_cum_blocked: bool,
-    #[sqlx(try_from = "Flag")]
-    pub perm_balance: bool,
-    #[sqlx(try_from = "Flag")]
-    pub perm_deposits: bool,
-    #[sqlx(try_from = "Flag")]
-    pub perm_history: bool,
-    #[sqlx(try_from = "Flag")]
-    pub perm_transfer: bool,
-    #[sqlx(try_from = "Flag")]
-    pub perm_scheduled_view: bool,
-    #[sqlx(try_from = "Flag")]
-    pub perm_scheduled_cancel: bool,
-    #[sqlx(try_from = "Flag")]
-    pub perm_payments: bool,
+    /// オンライン取引 permissions in the order of `model::ONLINE_PERMISSIONS`.
+    pub online: [bool; 7],
     /// `awaiting` / `issued`, or `None` without a live certificate.
-    #[sqlx(skip)]
     pub cert_state: Option<String>,
-    #[sqlx(skip)]
     pub cert_not_after: Option<i64>,
 }
 
-impl ListedUser {
-    /// オンライン取引 permissions in the order of `model::ONLINE_PERMISSIONS`.
-    pub fn online(&self) -> [bool; 7] {
-        [
-            self.perm_balance,
-            self.perm_deposits,
-            self.perm_history,
-            self.perm_transfer,
-            self.perm_scheduled_view,
-            self.perm_scheduled_cancel,
-            self.perm_payments,
-        ]
+/// A yes/no value inside the JSON of [`list_with_certificates`]: `true`/`false` from PostgreSQL,
+/// `1`/`0` from SQLite.
+struct JsonFlag(bool);
+
+impl<'de> serde::Deserialize<'de> for JsonFlag {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Bool(bool),
+            Int(i64),
+        }
+        Ok(JsonFlag(match Either::deserialize(d)? {
+            Either::Bool(b) => b,
+            Either::Int(i) => i != 0,
+        }))
     }
 }
 
-/// The live users of a corporation by user ID, each with their live certificate's state: two
-/// plain reads (users; live certificates) joined here by user id — linear in the corporation's
-/// size whatever the database's planner does (a SQL join on the `coalesce` index was not used
+/// The live users of a corporation by user ID, each with their live certificate's state.
+///
+/// Two reads (users; live certificates), each aggregated by the database into one JSON array
+/// (one row instead of one per user: handing 10,000 rows one by one from SQLite's worker thread
+/// cost most of the time, see docs/PERFORMANCE.md P5), joined here by user id — linear in the
+/// corporation's size whatever the planner does (a SQL join on the `coalesce` index was not used
 /// by SQLite and took seconds for 10,000 users).
 pub async fn list_with_certificates(
     pool: &Pool,
     corporation_id: i64,
 ) -> Result<Vec<ListedUser>, sqlx::Error> {
-    let mut users: Vec<ListedUser> = sqlx::query_as(
-        "SELECT id, user_id, name, suspended, accident, collection_blocked, collection_cum_blocked, perm_balance, \
-         perm_deposits, perm_history, perm_transfer, perm_scheduled_view, perm_scheduled_cancel, perm_payments \
-         FROM users WHERE corporation_id = $1 AND deleted_at IS NULL ORDER BY user_id",
-    )
+    type Row = (i64, String, String, [JsonFlag; 11]);
+    let (array, aggregate) = match super::backend(pool) {
+        super::Backend::Sqlite => ("json_array", "json_group_array"),
+        super::Backend::Postgres => ("json_build_array", "json_agg"),
+    };
+    let users: String = sqlx::query_scalar(&format!(
+        "SELECT coalesce(CAST({aggregate}({array}(id, user_id, name, {array}(suspended, accident, collection_blocked, \
+         collection_cum_blocked, perm_balance, perm_deposits, perm_history, perm_transfer, perm_scheduled_view, \
+         perm_scheduled_cancel, perm_payments)) ORDER BY user_id) AS TEXT), '[]') \
+         FROM users WHERE corporation_id = $1 AND deleted_at IS NULL"
+    ))
     .bind(corporation_id)
-    .fetch_all(pool)
+    .fetch_one(pool)
     .await?;
-    let live: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
-        "SELECT user_pk, state, not_after FROM certificates \
-         WHERE corporation_id = $1 AND user_pk IS NOT NULL AND state IN ('awaiting', 'issued')",
-    )
+    let live: String = sqlx::query_scalar(&format!(
+        "SELECT coalesce(CAST({aggregate}({array}(user_pk, state, not_after)) AS TEXT), '[]') FROM certificates \
+         WHERE corporation_id = $1 AND user_pk IS NOT NULL AND state IN ('awaiting', 'issued')"
+    ))
     .bind(corporation_id)
-    .fetch_all(pool)
+    .fetch_one(pool)
     .await?;
+    let decode = |e: serde_json::Error| sqlx::Error::Decode(Box::new(e));
+    let users: Vec<Row> = serde_json::from_str(&users).map_err(decode)?;
+    let live: Vec<(i64, String, Option<i64>)> = serde_json::from_str(&live).map_err(decode)?;
     let mut live: std::collections::HashMap<i64, (String, Option<i64>)> =
         live.into_iter().map(|(user_pk, state, not_after)| (user_pk, (state, not_after))).collect();
-    for u in &mut users {
-        if let Some((state, not_after)) = live.remove(&u.id) {
-            u.cert_state = Some(state);
-            u.cert_not_after = not_after;
-        }
-    }
-    Ok(users)
+    Ok(users
+        .into_iter()
+        .map(|(id, user_id, name, flags)| {
+            let [suspended, accident, collection_blocked, collection_cum_blocked, online @ ..] =
+                flags.map(|f| f.0);
+            let (cert_state, cert_not_after) = live.remove(&id).map_or((None, None), |(s, n)| (Some(s), n));
+            ListedUser {
+                id,
+                user_id,
+                name,
+                suspended,
+                accident,
+                collection_blocked,
+                collection_cum_blocked,
+                online,
+                cert_state,
+                cert_not_after,
+            }
+        })
+        .collect())
 }
 
 /// The live (not deleted) users of a corporation, by user ID.
