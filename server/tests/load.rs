@@ -333,19 +333,7 @@ async fn client_loop(
                     continue;
                 };
                 let version = json_str(&detail.body, "cert_version").unwrap_or_else(|| "0".into());
-                let form = [
-                    ("user", user.as_str()),
-                    ("name", "負荷 利用者"),
-                    ("email", ""),
-                    ("user_pin", ""),
-                    ("user_pin_again", ""),
-                    ("user_confirm_pin", ""),
-                    ("user_confirm_pin_again", ""),
-                    ("logon_method", "id_pin"),
-                    ("issue_certificate", "on"),
-                    ("cert_version", version.as_str()),
-                    ("admin_confirm_pin", CONFIRM_PIN),
-                ];
+                let form = server::bench::reissue_form(&user, "負荷 利用者", &version, CONFIRM_PIN);
                 if client.call("save_user", &form, Some(&cookie)).await.is_ok_and(|r| r.status == 200) {
                     ok("certificate_issue");
                 }

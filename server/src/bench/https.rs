@@ -113,19 +113,7 @@ async fn round_trip(
     times[0] = t.elapsed();
     let version = json_field(&detail.body, "cert_version").unwrap_or_else(|| "0".into());
     let t = Instant::now();
-    let form = [
-        ("user", user),
-        ("name", "性能 試験"),
-        ("email", ""),
-        ("user_pin", ""),
-        ("user_pin_again", ""),
-        ("user_confirm_pin", ""),
-        ("user_confirm_pin_again", ""),
-        ("logon_method", "id_pin"),
-        ("issue_certificate", "on"),
-        ("cert_version", version.as_str()),
-        ("admin_confirm_pin", CONFIRM_PIN),
-    ];
+    let form = super::reissue_form(user, "性能 試験", &version, CONFIRM_PIN);
     ok(&conn.call("save_user", &form, Some(admin)).await?, "save_user (reissue)")?;
     times[1] = t.elapsed();
     let contract = contract(corp);

@@ -89,14 +89,37 @@ pub async fn corporation(state: &AppState, contract_id: &str, max_users: i64) ->
         .ok_or_else(|| anyhow::anyhow!("corporation {contract_id} not found after creating it"))
 }
 
+/// The `save_user` form of 利用者情報変更 that only ticks 「現在の電子証明書を失効し、再発行する。」
+/// (name kept, PINs unchanged) for the certificate version `version`, confirmed with
+/// `confirm_pin` (used by P2 and by the load tests).
+pub fn reissue_form<'a>(
+    user: &'a str,
+    name: &'a str,
+    version: &'a str,
+    confirm_pin: &'a str,
+) -> [(&'a str, &'a str); 11] {
+    [
+        ("user", user),
+        ("name", name),
+        ("email", ""),
+        ("user_pin", ""),
+        ("user_pin_again", ""),
+        ("user_confirm_pin", ""),
+        ("user_confirm_pin_again", ""),
+        ("logon_method", "id_pin"),
+        ("issue_certificate", "on"),
+        ("cert_version", version),
+        ("admin_confirm_pin", confirm_pin),
+    ]
+}
+
 /// `count` users `u0`… in one transaction, sharing one PIN hash (hashing each would take
-/// `count` Argon2 runs: setup, not what is measured). Returns their database ids.
-pub async fn users(state: &AppState, corporation_id: i64, count: usize) -> anyhow::Result<Vec<i64>> {
+/// `count` Argon2 runs: setup, not what is measured).
+pub async fn users(state: &AppState, corporation_id: i64, count: usize) -> anyhow::Result<()> {
     let pin_hash = state.pins.hash(&Pin::new(USER_PIN.to_owned())).await?;
     let confirm_hash = state.pins.hash(&Pin::new(USER_CONFIRM_PIN.to_owned())).await?;
     let now = app::ssr::now();
     let mut tx = db::begin_write(&state.db).await?;
-    let mut ids = Vec::with_capacity(count);
     for i in 0..count {
         let user_id = format!("u{i:05}");
         let user = NewUser {
@@ -114,10 +137,10 @@ pub async fn users(state: &AppState, corporation_id: i64, count: usize) -> anyho
                 accident: false,
             },
         };
-        ids.push(db::users::insert(&mut tx, &user, now).await?);
+        db::users::insert(&mut tx, &user, now).await?;
     }
     tx.commit().await?;
-    Ok(ids)
+    Ok(())
 }
 
 /// The administrator's 再発行 for every user of the corporation, with its audit records (setup:
