@@ -9,14 +9,13 @@
 //!   and restarted; after each restart `server check` passes and every operation a client was
 //!   told succeeded is in the database.
 
-use rustls::pki_types::{pem::PemObject, CertificateDer, ServerName};
+use server::bench::client::{self, json_field, Answer};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const CLIENTS: usize = 200;
 const CORPORATIONS: [&str; 4] = ["41000000001", "41000000002", "41000000003", "41000000004"];
@@ -94,54 +93,14 @@ fn check(data: &Path) -> (bool, String) {
     )
 }
 
-/// A minimal HTTPS client: one request per connection (HTTP/1.1, `Connection: close`).
+/// The benchmarks' HTTPS client (`server::bench::client`), one connection per request so that a
+/// restarted server is reached again at once.
 #[derive(Clone)]
-struct Client {
-    addr: SocketAddr,
-    tls: tokio_rustls::TlsConnector,
-}
-
-struct Answer {
-    status: u16,
-    body: String,
-    cookie: Option<String>,
-}
-
-fn encode(form: &[(&str, &str)]) -> String {
-    form.iter()
-        .map(|(k, v)| {
-            let enc = |s: &str| {
-                s.bytes()
-                    .map(|b| match b {
-                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                            char::from(b).to_string()
-                        }
-                        _ => format!("%{b:02X}"),
-                    })
-                    .collect::<String>()
-            };
-            format!("{}={}", enc(k), enc(v))
-        })
-        .collect::<Vec<_>>()
-        .join("&")
-}
+struct Client(client::Client);
 
 impl Client {
     fn new(ca_pem: &str, port: u16) -> Self {
-        let mut roots = rustls::RootCertStore::empty();
-        for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
-            roots.add(cert.expect("ca")).expect("root");
-        }
-        let config =
-            rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                .with_safe_default_protocol_versions()
-                .expect("versions")
-                .with_root_certificates(roots)
-                .with_no_client_auth();
-        Self {
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-            tls: tokio_rustls::TlsConnector::from(Arc::new(config)),
-        }
+        Self(client::Client::new(ca_pem, SocketAddr::from(([127, 0, 0, 1], port))).expect("client"))
     }
 
     async fn call(
@@ -149,66 +108,17 @@ impl Client {
         endpoint: &str,
         form: &[(&str, &str)],
         cookie: Option<&str>,
-    ) -> std::io::Result<Answer> {
-        let tcp = match tokio::net::TcpStream::connect(self.addr).await {
-            Ok(tcp) => tcp,
+    ) -> anyhow::Result<Answer> {
+        let mut connection = match self.0.connect().await {
+            Ok(connection) => connection,
             Err(e) => {
                 // The server is down (being restarted): do not spin.
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 return Err(e);
             }
         };
-        let name = ServerName::try_from("127.0.0.1").expect("name");
-        let mut tls = self.tls.connect(name, tcp).await?;
-        let body = encode(form);
-        let cookie = cookie.map(|c| format!("Cookie: {c}\r\n")).unwrap_or_default();
-        let request = format!(
-            "POST /api/{endpoint} HTTP/1.1\r\nHost: {a}\r\nOrigin: https://{a}\r\nAccept: application/json\r\n\
-             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n{cookie}Connection: close\r\n\r\n{body}",
-            body.len(),
-            a = self.addr
-        );
-        tls.write_all(request.as_bytes()).await?;
-        let mut raw = Vec::new();
-        // A connection the server closed without close_notify (killed) is an error: no answer.
-        tls.read_to_end(&mut raw).await?;
-        let text = String::from_utf8_lossy(&raw).into_owned();
-        let (head, rest) = text.split_once("\r\n\r\n").ok_or_else(|| std::io::Error::other("no header"))?;
-        let status = head
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| std::io::Error::other("status"))?;
-        let lower = head.to_ascii_lowercase();
-        let body = if lower.contains("transfer-encoding: chunked") { dechunk(rest) } else { rest.to_owned() };
-        let cookie = head
-            .lines()
-            .filter(|l| l.to_ascii_lowercase().starts_with("set-cookie: __host-bizdirect-session="))
-            .map(|l| l["set-cookie: ".len()..].split(';').next().unwrap_or_default().to_owned())
-            .find(|c| !c.ends_with('='));
-        Ok(Answer { status, body, cookie })
+        connection.call(endpoint, form, cookie).await
     }
-}
-
-fn dechunk(mut rest: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, tail)) = rest.split_once("\r\n") {
-        let Ok(n) = usize::from_str_radix(size.trim(), 16) else { break };
-        if n == 0 || tail.len() < n {
-            break;
-        }
-        out.push_str(&tail[..n]);
-        rest = tail[n..].trim_start_matches("\r\n");
-    }
-    out
-}
-
-fn json_str(body: &str, key: &str) -> Option<String> {
-    let start = body.find(&format!("\"{key}\":"))? + key.len() + 3;
-    let rest = &body[start..];
-    let rest = rest.strip_prefix('"').unwrap_or(rest);
-    let end = rest.find(['"', ',', '}'])?;
-    Some(rest[..end].to_owned())
 }
 
 /// What the clients were told succeeded.
@@ -332,7 +242,7 @@ async fn client_loop(
                 let Ok(detail) = client.call("get_user", &[("user", &user)], Some(&cookie)).await else {
                     continue;
                 };
-                let version = json_str(&detail.body, "cert_version").unwrap_or_else(|| "0".into());
+                let version = json_field(&detail.body, "cert_version").unwrap_or_else(|| "0".into());
                 let form = server::bench::reissue_form(&user, "負荷 利用者", &version, CONFIRM_PIN);
                 if client.call("save_user", &form, Some(&cookie)).await.is_ok_and(|r| r.status == 200) {
                     ok("certificate_issue");
@@ -350,7 +260,7 @@ async fn client_loop(
                 if let Ok(r) = client.call("acquire_certificate", &form, None).await {
                     if r.status == 200 {
                         ok("certificate_acquire");
-                        if let Some(serial) = json_str(&r.body, "serial") {
+                        if let Some(serial) = json_field(&r.body, "serial") {
                             ack.lock().expect("ack").serials.insert(serial);
                         }
                     }
