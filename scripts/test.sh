@@ -23,8 +23,8 @@ start_test_postgres
 cargo test -p server --features app/ssr --locked --test it
 stop_test_postgres
 unset BIZDIRECT_TEST_POSTGRES_URL
-step "build the site (cargo leptos build)"
-cargo leptos build
+step "build the site, split into lazily loaded modules as scripts/run.sh does (cargo leptos build --split)"
+cargo leptos build --split
 step "end-to-end (Playwright, Chromium)"
 export SERVER_BIN="$CARGO_TARGET_DIR/debug/server"
 (cd end2end && npx playwright test)

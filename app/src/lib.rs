@@ -2,7 +2,8 @@
 //! certificates.
 //!
 //! Crate map:
-//! - [`pages`]: one module per screen; [`components`]: the frame and shared pieces.
+//! - [`pages`]: one module per screen; [`components`]: the frame and shared pieces;
+//!   [`screens`]: the screens behind a logon as two lazily loaded groups (their own WASM modules).
 //! - [`api`]: the `#[server]` functions (public endpoints under `/api/`).
 //! - [`error`]: [`error::AppError`], the one wire error; [`model`]: wire DTOs (no secrets).
 //! - [`i18n`]: Japanese/English texts; [`validate`]: input rules run on both sides;
@@ -18,6 +19,7 @@ pub mod error;
 pub mod i18n;
 pub mod model;
 pub mod pages;
+pub mod screens;
 pub mod time_fmt;
 pub mod validate;
 
@@ -29,12 +31,12 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
-use pages::{
-    AcquirePage, AdminAcquirePage, AdminLogonPage, AdminStatusPage, AuditPage, CertLogonPage,
-    EnvironmentPage, FileSettingsPage, NotFoundPage, PinChangePage, TopPage, UserDeletePage, UserEditPage,
-    UserLogonPage, UserNewPage, UserStatusPage, UsersPage,
+use pages::{AdminLogonPage, EnvironmentPage, NotFoundPage, TopPage, UserLogonPage};
+use screens::{
+    Acquire, AdminAcquire, AdminStatus, Audit, CertLogon, FileSettings, PinChange, UserDelete, UserEdit,
+    UserNew, UserStatus, Users,
 };
 
 /// The language of this page load: on the server from `?lang=` / the `lang` cookie, in the
@@ -185,24 +187,26 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Marks the document once the WASM has taken over the whole page, the lazily loaded screen
+/// included (`frontend` calls it when hydration has finished). End-to-end tests wait for it, so a
+/// page that never hydrates fails loudly instead of silently falling back to plain forms; the
+/// User Timing mark is the moment the page became interactive, for bench/browser.mjs.
+#[cfg(feature = "hydrate")]
+pub fn mark_hydrated() {
+    if let Some(html) = document().document_element() {
+        let _ = html.set_attribute("data-hydrated", "true");
+    }
+    if let Some(p) = window().performance() {
+        let _ = p.mark("bizdirect:hydrated");
+    }
+}
+
 /// The application: routes of every screen.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(page_lang());
     provide_context(page_origins());
-    // Marks the document once the WASM has taken over (end-to-end tests wait for it; a page
-    // that never hydrates then fails loudly instead of silently falling back to plain forms).
-    #[cfg(feature = "hydrate")]
-    Effect::new(|| {
-        if let Some(html) = document().document_element() {
-            let _ = html.set_attribute("data-hydrated", "true");
-        }
-        // The moment the page became interactive, for bench/browser.mjs (User Timing).
-        if let Some(p) = window().performance() {
-            let _ = p.mark("bizdirect:hydrated");
-        }
-    });
     view! {
         <Router>
             <Routes fallback=NotFoundPage>
@@ -211,19 +215,19 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/logon") view=AdminLogonPage/>
                 // Async: the session check completes before the response starts, so that a
                 // missing session becomes a real 302 to the logon page.
-                <Route path=path!("/admin/status") view=AdminStatusPage ssr=SsrMode::Async/>
-                <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
-                <Route path=path!("/admin/users/new") view=UserNewPage ssr=SsrMode::Async/>
-                <Route path=path!("/admin/users/edit") view=UserEditPage ssr=SsrMode::Async/>
-                <Route path=path!("/admin/users/delete") view=UserDeletePage ssr=SsrMode::Async/>
-                <Route path=path!("/admin/users/file-settings") view=FileSettingsPage ssr=SsrMode::Async/>
-                <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async/>
-                <Route path=path!("/admin/acquire") view=AdminAcquirePage/>
+                <Route path=path!("/admin/status") view={Lazy::<AdminStatus>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/admin/users") view={Lazy::<Users>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/admin/users/new") view={Lazy::<UserNew>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/admin/users/edit") view={Lazy::<UserEdit>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/admin/users/delete") view={Lazy::<UserDelete>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/admin/users/file-settings") view={Lazy::<FileSettings>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/admin/audit") view={Lazy::<Audit>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/admin/acquire") view={Lazy::<AdminAcquire>::new()}/>
                 <Route path=path!("/user/logon") view=UserLogonPage/>
-                <Route path=path!("/user/acquire") view=AcquirePage/>
-                <Route path=path!("/user/status") view=UserStatusPage ssr=SsrMode::Async/>
-                <Route path=path!("/user/pins") view=PinChangePage ssr=SsrMode::Async/>
-                <Route path=path!("/cert/logon") view=CertLogonPage ssr=SsrMode::Async/>
+                <Route path=path!("/user/acquire") view={Lazy::<Acquire>::new()}/>
+                <Route path=path!("/user/status") view={Lazy::<UserStatus>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/user/pins") view={Lazy::<PinChange>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/cert/logon") view={Lazy::<CertLogon>::new()} ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

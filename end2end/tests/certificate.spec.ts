@@ -270,6 +270,8 @@ test("user logon by ID and PIN, first-logon PIN change, and the links to the cer
   await expect(page.locator("#logon-error")).toContainText("正しくありません");
   await logon(USER.pin);
   await expect(page).toHaveURL(/\/user\/pins$/);
+  // The URL changes first; the screen follows once its module is there (split builds).
+  await expect(page.getByRole("heading", { level: 1, name: "暗証番号変更" })).toBeVisible();
   await page.getByLabel("利用者暗証番号", { exact: true }).fill(USER.pin);
   await page.getByLabel("利用者暗証番号（再入力）", { exact: true }).fill(USER.pin);
   await page.getByLabel("利用者確認暗証番号", { exact: true }).fill("Other5678");

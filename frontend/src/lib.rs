@@ -3,5 +3,14 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // leptos' `hydrate_lazy`, then the mark: a screen behind a logon is a route whose code may
+    // first have to be fetched (a module of its own in split builds, app::screens); hydration
+    // waits for it, and only then is the page interactive.
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = leptos::prelude::document().body() else {
+            return;
+        };
+        leptos::mount::hydrate_from_async(body, app::App).await.forget();
+        app::mark_hydrated();
+    });
 }

@@ -15,6 +15,12 @@ pub fn AdminLogonPage() -> impl IntoView {
     let logon = ServerAction::<AdminLogon>::new();
     let shown = Signal::derive(move || logon.value().get().and_then(Result::err));
     let general = form_message(shown);
+    // The screens after a logon are a module of their own: fetch it while the PIN is checked.
+    Effect::new(move || {
+        if logon.pending().get() {
+            crate::screens::AdminScreens::preload();
+        }
+    });
     view! {
         <Layout title=t.admin_logon_title>
             <p class="method">{t.id_pin_method}</p>
