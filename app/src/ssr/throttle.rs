@@ -1,6 +1,9 @@
-//! Throttling of logon and acquisition attempts, per client address and per account, in fixed
-//! one-minute windows. Beyond the limits the answer is [`AppError::TooManyAttempts`] at once —
-//! before any PIN is hashed, so a flood costs the server almost nothing and never hangs.
+//! Throttling of logon and acquisition attempts, per client address and per account. Each key
+//! has a bucket of `limit` attempts that refills continuously at `limit` per minute, so a burst
+//! is at most `limit` and the rate over any minute at most twice that; fixed one-minute windows,
+//! used before, allowed a double burst across a minute boundary (and reset mid-attack).
+//! Beyond the limits the answer is [`AppError::TooManyAttempts`] at once — before any PIN is
+//! hashed, so a flood costs the server almost nothing and never hangs.
 //! In memory, per server instance: the lockout (in the database) is the hard limit per account;
 //! this is the cheap first line.
 
@@ -8,13 +11,15 @@ use crate::error::AppError;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// Windows kept before old ones are swept.
+/// Buckets kept before the full ones are swept.
 const SWEEP_AT: usize = 10_000;
+/// Seconds in which an empty bucket fills up again.
+const REFILL_SECS: i64 = 60;
 
 #[derive(Debug, Default)]
 pub struct Throttle {
-    /// key → (window = unix minute, attempts in it)
-    counts: Mutex<HashMap<String, (i64, u32)>>,
+    /// key → (attempts left, unix second they were counted at)
+    buckets: Mutex<HashMap<String, (f64, i64)>>,
 }
 
 impl Throttle {
@@ -27,21 +32,27 @@ impl Throttle {
         per_account: u32,
         now: i64,
     ) -> Result<(), AppError> {
-        let window = now.div_euclid(60);
-        let Ok(mut counts) = self.counts.lock() else { return Err(AppError::Internal) };
-        if counts.len() > SWEEP_AT {
-            counts.retain(|_, (w, _)| *w == window);
+        let Ok(mut buckets) = self.buckets.lock() else { return Err(AppError::Internal) };
+        if buckets.len() > SWEEP_AT {
+            // A bucket untouched for a whole refill period is full: the same as none.
+            buckets.retain(|_, (_, at)| now - *at < REFILL_SECS);
         }
-        let mut bump = |key: String, limit: u32| {
-            let entry = counts.entry(key).or_insert((window, 0));
-            if entry.0 != window {
-                *entry = (window, 0);
+        let mut take = |key: String, limit: u32| {
+            let limit = f64::from(limit);
+            let (left, at) = buckets.entry(key).or_insert((limit, now));
+            #[allow(clippy::cast_precision_loss)] // seconds since the last attempt: small
+            let refilled = (now - *at).max(0) as f64 * limit / REFILL_SECS as f64;
+            *left = (*left + refilled).min(limit);
+            *at = now;
+            if *left >= 1.0 {
+                *left -= 1.0;
+                true
+            } else {
+                false
             }
-            entry.1 = entry.1.saturating_add(1);
-            entry.1 <= limit
         };
-        let addr_ok = bump(format!("addr:{addr}"), per_addr);
-        let account_ok = bump(format!("account:{account}"), per_account);
+        let addr_ok = take(format!("addr:{addr}"), per_addr);
+        let account_ok = take(format!("account:{account}"), per_account);
         if addr_ok && account_ok {
             Ok(())
         } else {
@@ -68,7 +79,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn limits_per_address_and_per_account_in_one_minute_windows() {
+    fn limits_per_address_and_per_account() {
         let t = Throttle::default();
         for _ in 0..3 {
             assert!(t.attempt("10.0.0.1", 100, "acct", 3, 60).is_ok());
@@ -79,7 +90,7 @@ mod tests {
             "per account, any address"
         );
         assert!(t.attempt("10.0.0.1", 100, "other", 3, 62).is_ok(), "another account");
-        assert!(t.attempt("10.0.0.1", 100, "acct", 3, 120).is_ok(), "the next minute starts again");
+        assert!(t.attempt("10.0.0.1", 100, "acct", 3, 125).is_ok(), "a minute later it is full again");
         let t = Throttle::default();
         for i in 0..5 {
             assert!(t.attempt("10.0.0.9", 5, &format!("a{i}"), 100, 0).is_ok());
@@ -89,5 +100,28 @@ mod tests {
             Err(AppError::TooManyAttempts),
             "per address, any account"
         );
+    }
+
+    #[test]
+    fn no_second_burst_at_a_minute_boundary_and_a_steady_refill() {
+        let t = Throttle::default();
+        for _ in 0..3 {
+            assert!(t.attempt("10.0.0.1", 100, "acct", 3, 59).is_ok());
+        }
+        assert_eq!(t.attempt("10.0.0.1", 100, "acct", 3, 60), Err(AppError::TooManyAttempts), "at :00");
+        // 3 per minute: one attempt back every 20 seconds, no more.
+        assert_eq!(t.attempt("10.0.0.1", 100, "acct", 3, 78), Err(AppError::TooManyAttempts));
+        assert!(t.attempt("10.0.0.1", 100, "acct", 3, 80).is_ok());
+        assert_eq!(t.attempt("10.0.0.1", 100, "acct", 3, 81), Err(AppError::TooManyAttempts));
+    }
+
+    #[test]
+    fn full_buckets_are_swept() {
+        let t = Throttle::default();
+        for i in 0..=SWEEP_AT {
+            assert!(t.attempt(&format!("10.1.{i}"), 5, "acct-x", 100_000, 0).is_ok());
+        }
+        assert!(t.attempt("10.2.0.1", 5, "acct-y", 5, REFILL_SECS).is_ok());
+        assert_eq!(t.buckets.lock().map(|b| b.len()).ok(), Some(2), "only the two just used");
     }
 }
