@@ -465,7 +465,7 @@ fn prove_ca_key(ca: &CertificateAuthority) -> anyhow::Result<()> {
     let now = time::OffsetDateTime::now_utc();
     let der = ca.sign_crl(&[], 1, now, now + time::Duration::days(1)).context("signing with the CA key")?;
     let cert_der = ca.cert_der();
-    let (_, cert) = X509Certificate::from_der(&cert_der).map_err(|e| anyhow!("ca.crt: {e}"))?;
+    let (_, cert) = X509Certificate::from_der(cert_der).map_err(|e| anyhow!("ca.crt: {e}"))?;
     let (_, crl) = CertificateRevocationList::from_der(&der).map_err(|e| anyhow!("test CRL: {e}"))?;
     crl.verify_signature(cert.public_key())
         .map_err(|_| anyhow!("ca.key does not belong to ca.crt: its signatures do not verify"))

@@ -267,7 +267,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         key.expose(),
     )?));
     let cert_tls = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(
-        server::tls::certificate_listener(&chain, key.expose(), &opened.state.ca.cert_der())?,
+        server::tls::certificate_listener(&chain, key.expose(), opened.state.ca.cert_der())?,
     ));
 
     let mut options = leptos::config::get_configuration(None)?.leptos_options;

@@ -362,10 +362,15 @@ impl SigningKey for CaKey {
     }
 }
 
-/// What OCSP needs of the CA certificate: the DER of its subject name and the bytes of its
-/// subjectPublicKey (what a CertID and a ResponderID byKey hash).
+/// What is read of the CA certificate once, when the CA is opened (not per issuance).
 #[derive(Debug, Clone, Default)]
 pub struct CaIdentity {
+    /// The certificate, DER.
+    pub cert_der: Vec<u8>,
+    /// Its subject as shown to people (発行者), e.g. `CN=bizdirect Issuing CA, O=bizdirect, C=JP`.
+    pub subject: String,
+    /// The DER of its subject name and the bytes of its subjectPublicKey: what an OCSP CertID
+    /// and a ResponderID byKey hash.
     pub subject_der: Vec<u8>,
     pub public_key: Vec<u8>,
 }
@@ -375,6 +380,8 @@ fn identity_of(cert_pem: &str) -> Result<CaIdentity, CaError> {
         .map_err(|_| rcgen::Error::CouldNotParseCertificate)?;
     let cert = pem.parse_x509().map_err(|_| rcgen::Error::CouldNotParseCertificate)?;
     Ok(CaIdentity {
+        cert_der: pem.contents.clone(),
+        subject: cert.subject().to_string(),
         subject_der: cert.tbs_certificate.subject.as_raw().to_vec(),
         public_key: cert.public_key().subject_public_key.data.to_vec(),
     })
@@ -572,17 +579,13 @@ impl CertificateAuthority {
     }
 
     /// The CA certificate, DER (the trust anchor of the certificate-logon listener).
-    pub fn cert_der(&self) -> Vec<u8> {
-        ::pem::parse(&self.cert_pem).map(::pem::Pem::into_contents).unwrap_or_default()
+    pub fn cert_der(&self) -> &[u8] {
+        &self.identity.cert_der
     }
 
     /// The CA's subject as shown to people (発行者), e.g. `CN=bizdirect Issuing CA, O=bizdirect, C=JP`.
-    pub fn subject(&self) -> String {
-        use x509_parser::prelude::FromDer;
-        let der = self.cert_der();
-        x509_parser::certificate::X509Certificate::from_der(&der)
-            .map(|(_, c)| c.subject().to_string())
-            .unwrap_or_default()
+    pub fn subject(&self) -> &str {
+        &self.identity.subject
     }
 
     /// Issues an HTTPS server certificate for the loopback names. Returns `(chain PEM, key)`,

@@ -440,7 +440,7 @@ impl Issued {
             chain_pem: state.ca.cert_pem().to_owned(),
             serial: hex::encode(&self.serial),
             not_after: self.not_after,
-            issuer: state.ca.subject(),
+            issuer: state.ca.subject().to_owned(),
         }
     }
 }

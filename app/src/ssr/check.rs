@@ -47,7 +47,7 @@ pub async fn run(state: &AppState, now: i64) -> Result<(Checked, Vec<Violation>)
     }
 
     let ca_der = state.ca.cert_der();
-    let ca = X509Certificate::from_der(&ca_der).map(|(_, c)| c);
+    let ca = X509Certificate::from_der(ca_der).map(|(_, c)| c);
     let Ok(ca) = ca else {
         found.push(violation("CA certificate", "does not parse"));
         return Ok((Checked::default(), found));

@@ -91,7 +91,7 @@ fn assert_issues(opened: &start::Opened) {
         )
         .expect("issue");
     let ca_der = ca.cert_der();
-    let (_, ca_cert) = X509Certificate::from_der(&ca_der).expect("CA certificate");
+    let (_, ca_cert) = X509Certificate::from_der(ca_der).expect("CA certificate");
     let (_, leaf) = X509Certificate::from_der(&der).expect("issued certificate");
     leaf.verify_signature(Some(ca_cert.public_key())).expect("signed by the CA's key");
 }

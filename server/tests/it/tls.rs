@@ -30,7 +30,7 @@ async fn serve(app: &TestApp, dir: &std::path::Path) -> (SocketAddr, axum_server
     let (chain, key) =
         app.state.ca.load_or_issue_tls(dir, time::OffsetDateTime::now_utc()).expect("tls material");
     let config =
-        server::tls::certificate_listener(&chain, key.expose(), &app.state.ca.cert_der()).expect("config");
+        server::tls::certificate_listener(&chain, key.expose(), app.state.ca.cert_der()).expect("config");
     let options =
         leptos::config::LeptosOptions::builder().output_name("bizdirect").site_root("target/site").build();
     let router = server::router::build_certificate(app.state.clone(), options);
