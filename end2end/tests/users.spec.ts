@@ -34,7 +34,14 @@ test("seed path to 利用者情報選択, with every column", async ({ page }, t
   const test01 = row(page, "test01");
   await expect(test01.getByRole("cell", { name: "テスト01", exact: true })).toBeVisible();
   // The seven オンライン取引 columns are the row's last seven cells (after 選択 … 収納サービス累積封鎖).
-  for (let i = 8; i < 15; i++) await expect(test01.getByRole("cell").nth(i)).toHaveText("○あり");
+  // Each shows ○ and is read as 「あり」.
+  for (let i = 8; i < 15; i++) {
+    const cell = test01.getByRole("cell").nth(i);
+    await expect(cell).toHaveText("○");
+    await expect(cell).toHaveAccessibleName("あり");
+    await expect(cell.getByRole("img", { name: "あり", exact: true })).toHaveText("○");
+  }
+  await expect(test01.getByRole("cell").nth(4)).toHaveAccessibleName("なし");
   await inspect(page, testInfo, "20-user-list");
 
   // [変更] with nothing selected: a clear message, nothing else happens.
