@@ -338,15 +338,21 @@ pub async fn change_pins(
         .map_err(|e| internal("user", e))?
         .ok_or(AppError::Unauthenticated)?;
     let (pin, confirm) = (Pin::new(new_pins[0].to_owned()), Pin::new(new_pins[2].to_owned()));
-    // A "change" to the same provisional PIN is no change.
-    if state.pins.verify(Some(&row.pin_hash.0), &pin).await.map_err(|e| internal("pin", e))? {
+    // A "change" to the same provisional PIN is no change. (Each pair of hashes runs at once on
+    // two of the pool's threads.)
+    let (same_pin, same_confirm) = tokio::join!(
+        state.pins.verify(Some(&row.pin_hash.0), &pin),
+        state.pins.verify(Some(&row.confirm_pin_hash.0), &confirm)
+    );
+    if same_pin.map_err(|e| internal("pin", e))? {
         return Err(AppError::field(Field::UserPin, Problem::SameAsOld));
     }
-    if state.pins.verify(Some(&row.confirm_pin_hash.0), &confirm).await.map_err(|e| internal("pin", e))? {
+    if same_confirm.map_err(|e| internal("pin", e))? {
         return Err(AppError::field(Field::UserConfirmPin, Problem::SameAsOld));
     }
-    let pin_hash = state.pins.hash(&pin).await.map_err(|e| internal("hash", e))?;
-    let confirm_hash = state.pins.hash(&confirm).await.map_err(|e| internal("hash", e))?;
+    let (pin_hash, confirm_hash) = tokio::join!(state.pins.hash(&pin), state.pins.hash(&confirm));
+    let (pin_hash, confirm_hash) =
+        (pin_hash.map_err(|e| internal("hash", e))?, confirm_hash.map_err(|e| internal("hash", e))?);
     let corp = db::corporations::find_by_id(&state.db, user.corporation_id)
         .await
         .map_err(|e| internal("corp", e))?

@@ -243,8 +243,9 @@ pub async fn register(
         let pin = Pin::new(pin.to_owned());
         async move { state.pins.hash(&pin).await.map_err(|e| internal("hash pin", e)) }
     };
-    let pin_hash = hash(&input.pin).await?;
-    let confirm_hash = hash(&input.confirm_pin).await?;
+    // Both at once, on two of the PIN pool's threads.
+    let (pin_hash, confirm_hash) = tokio::join!(hash(&input.pin), hash(&input.confirm_pin));
+    let (pin_hash, confirm_hash) = (pin_hash?, confirm_hash?);
 
     let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
     if db::users::count_live(&mut tx, corp.id).await.map_err(db_err("count"))? >= corp.max_users {
@@ -344,8 +345,8 @@ pub async fn change(
             None => Ok(None),
         }
     };
-    let pin_hash = hash(new_pin).await?;
-    let confirm_hash = hash(new_confirm).await?;
+    let (pin_hash, confirm_hash) = tokio::join!(hash(new_pin), hash(new_confirm));
+    let (pin_hash, confirm_hash) = (pin_hash?, confirm_hash?);
 
     let fields = input.fields();
     let mut changed = Vec::new();
