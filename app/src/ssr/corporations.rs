@@ -120,8 +120,8 @@ pub async fn create(state: &AppState, req: CreateRequest, now: i64) -> Result<Cr
     if admin_pin == confirm_pin {
         return Err(CorporationError::SamePins);
     }
-    let pin_hash = state.pins.hash(&admin_pin).await?;
-    let confirm_hash = state.pins.hash(&confirm_pin).await?;
+    let (pin_hash, confirm_hash) = tokio::join!(state.pins.hash(&admin_pin), state.pins.hash(&confirm_pin));
+    let (pin_hash, confirm_hash) = (pin_hash?, confirm_hash?);
 
     let mut tx = db::begin_write(&state.db).await?;
     let contract_id = match req.contract_id {
@@ -269,9 +269,9 @@ pub async fn seed_demo(state: &AppState, now: i64) -> Result<bool, CorporationEr
         .ok_or(CorporationError::Db(sqlx::Error::RowNotFound))?;
     let mut hashed = Vec::new();
     for _ in demo::USERS {
-        let pin = state.pins.hash(&Pin::new(demo::USER_PIN.into())).await?;
-        let confirm = state.pins.hash(&Pin::new(demo::USER_CONFIRM_PIN.into())).await?;
-        hashed.push((pin, confirm));
+        let (pin, confirm) = (Pin::new(demo::USER_PIN.into()), Pin::new(demo::USER_CONFIRM_PIN.into()));
+        let (pin, confirm) = tokio::join!(state.pins.hash(&pin), state.pins.hash(&confirm));
+        hashed.push((pin?, confirm?));
     }
     let mut tx = db::begin_write(&state.db).await?;
     for ((user_id, name), (pin, confirm)) in demo::USERS.iter().zip(&hashed) {
