@@ -3,7 +3,7 @@
 //! server side of acquisition (CSR in, certificate out).
 
 use super::audit::{self, Event, Outcome};
-use super::ca::{self, ClientProfile, Revoked};
+use super::ca::{self, CertificateAuthority, ClientProfile, Revoked};
 use super::db::{
     self,
     certificates::{CertRow, Completed, CrlRow},
@@ -12,6 +12,7 @@ use super::db::{
 use super::group_commit::Issuance;
 use super::lockout;
 use super::secret::Pin;
+use super::state::Settings;
 use super::{internal, AppState};
 use crate::error::{AppError, Field, Problem};
 use crate::model::{AcquiredCertificate, AcquisitionTarget, CertState};
@@ -389,8 +390,8 @@ pub async fn issue_acquired(
     client_addr: &str,
     now: i64,
 ) -> Result<AcquiredCertificate, AppError> {
-    let spki = checked_csr(csr_pem, &checked.actor)?;
-    let issued = sign(state, &checked.corp, checked.user.as_ref(), &spki, now)?;
+    let subject = Subject::of(&checked.corp, checked.user.as_ref());
+    let issued = verify_and_sign(state, subject, csr_pem, &checked.actor, now).await?;
     state
         .group
         .issue(Issuance {
@@ -447,31 +448,69 @@ impl Issued {
     }
 }
 
+/// Whom a certificate names.
+struct Subject {
+    corporation_name: String,
+    contract_id: String,
+    user_id: Option<String>,
+}
+
+impl Subject {
+    fn of(corp: &db::corporations::CorporationRow, user: Option<&db::users::UserRow>) -> Self {
+        Self {
+            corporation_name: corp.name.clone(),
+            contract_id: corp.contract_id.clone(),
+            user_id: user.map(|u| u.user_id.clone()),
+        }
+    }
+}
+
+/// Checks the CSR (a field error on `csr` if it is not one, or its signature does not verify)
+/// and signs a certificate for its key — on the signing threads ([`super::cpu::Pool`]), not the
+/// async threads that the group commit's writer and every other request need.
+async fn verify_and_sign(
+    state: &AppState,
+    subject: Subject,
+    csr_pem: &str,
+    actor: &str,
+    now: i64,
+) -> Result<Issued, AppError> {
+    let (ca, settings) = (state.ca.clone(), state.settings.clone());
+    let (csr_pem, actor) = (csr_pem.to_owned(), actor.to_owned());
+    state
+        .signing
+        .run(move || {
+            let spki = checked_csr(&csr_pem, &actor)?;
+            sign(&ca, &settings, &subject, &spki, now)
+        })
+        .await
+        .map_err(|e| internal("sign", e))?
+}
+
 /// Signs a certificate for the holder's key with a fresh random serial (128 bits; the caller
 /// relies on the column's UNIQUE constraint, see [`store_failed`]).
 fn sign(
-    state: &AppState,
-    corp: &db::corporations::CorporationRow,
-    user: Option<&db::users::UserRow>,
+    ca: &CertificateAuthority,
+    settings: &Settings,
+    subject: &Subject,
     spki: &[u8],
     now: i64,
 ) -> Result<Issued, AppError> {
     let serial = ca::random_serial().to_bytes();
     let not_before = now - 300;
-    let not_after = now + state.settings.certificate_validity_secs;
-    let der = state
-        .ca
+    let not_after = now + settings.certificate_validity_secs;
+    let der = ca
         .issue_client(
             spki,
             &ClientProfile {
-                corporation_name: &corp.name,
-                contract_id: &corp.contract_id,
-                user_id: user.map(|u| u.user_id.as_str()),
+                corporation_name: &subject.corporation_name,
+                contract_id: &subject.contract_id,
+                user_id: subject.user_id.as_deref(),
                 serial: &serial,
                 not_before: odt(not_before),
                 not_after: odt(not_after),
-                crl_url: &state.settings.crl_url,
-                ocsp_url: &state.settings.ocsp_url,
+                crl_url: &settings.crl_url,
+                ocsp_url: &settings.ocsp_url,
             },
         )
         .map_err(|e| internal("issue", e))?;
@@ -582,7 +621,6 @@ pub async fn renew(
     if !renewal_open(owner.not_after, now) {
         return Err(AppError::RenewalNotOpen);
     }
-    let spki = checked_csr(csr_pem, &owner.actor)?;
     let corp = db::corporations::find_by_id(&state.db, owner.corporation_id)
         .await
         .map_err(|e| internal("corp", e))?
@@ -591,7 +629,8 @@ pub async fn renew(
         Some(pk) => db::users::find_by_pk(&state.db, pk).await.map_err(|e| internal("user", e))?,
         None => None,
     };
-    let issued = sign(state, &corp, user.as_ref(), &spki, now)?;
+    let issued =
+        verify_and_sign(state, Subject::of(&corp, user.as_ref()), csr_pem, &owner.actor, now).await?;
     let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
     let live = db::certificates::live(&mut tx, owner.corporation_id, owner.user_pk)
         .await

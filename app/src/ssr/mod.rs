@@ -11,6 +11,7 @@ pub mod ca;
 pub mod certificates;
 pub mod check;
 pub mod corporations;
+pub mod cpu;
 pub mod db;
 pub mod group_commit;
 pub mod lang;

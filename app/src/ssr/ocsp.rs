@@ -134,8 +134,8 @@ enum OcspError {
     Der(#[from] der::Error),
     #[error("signing: {0}")]
     Sign(#[from] super::ca::CaError),
-    #[error("signing task: {0}")]
-    Join(#[from] tokio::task::JoinError),
+    #[error("signing: {0}")]
+    Stopped(#[from] super::cpu::Stopped),
 }
 
 fn time(unix: i64) -> Result<OcspGeneralizedTime, der::Error> {
@@ -216,9 +216,9 @@ async fn answer(state: &AppState, req: &OcspRequest, now: i64) -> Result<BasicOc
         responses,
         response_extensions: (!nonce.is_empty()).then_some(nonce),
     };
-    // The signature may be a round trip to an HSM: off the async workers.
+    // The signature may be a round trip to an HSM: on the signing threads, off the async workers.
     let (ca, tbs) = (state.ca.clone(), tbs_response_data.to_der()?);
-    let signature = tokio::task::spawn_blocking(move || ca.sign_ocsp_response(&tbs)).await??;
+    let signature = state.signing.run(move || ca.sign_ocsp_response(&tbs)).await??;
     Ok(BasicOcspResponse {
         tbs_response_data,
         signature_algorithm: AlgorithmIdentifierOwned { oid: ECDSA_WITH_SHA256, parameters: None },

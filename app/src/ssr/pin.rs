@@ -1,27 +1,22 @@
 //! PIN hashing: Argon2id with OWASP's parameters (m = 19 MiB, t = 2, p = 1).
 //!
-//! Hashing is CPU- and memory-heavy, so it never runs on the async threads: a pool of one thread
-//! per core does it, in arrival order (so at most one hash per core runs at once, and a logon
-//! storm queues instead of multiplying memory). On Linux those threads run at a lower scheduling
-//! priority (nice +10): a hash still gets every cycle the machine has to spare, but a request
-//! that needs the CPU for a moment — a page, a list, a certificate logon — gets it first, so a
+//! Hashing is CPU- and memory-heavy, so it never runs on the async threads: a [`cpu::Pool`] of
+//! one thread per core does it, in arrival order (so at most one hash per core runs at once, and
+//! a logon storm queues instead of multiplying memory), at a lower scheduling priority, so a
 //! storm of logons cannot starve the rest (docs/PERFORMANCE.md, P3). The cost parameters are
 //! never lowered.
 
+use super::cpu;
 use super::secret::{Pin, PinHash};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 
 fn argon2() -> Argon2<'static> {
     // OWASP Password Storage Cheat Sheet: Argon2id, 19 MiB, 2 iterations, 1 lane.
     let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
-
-/// How much lower than the request threads the hashing threads are scheduled (Linux nice).
-const HASHING_NICENESS: i32 = 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PinError {
@@ -31,11 +26,9 @@ pub enum PinError {
     Closed,
 }
 
-type Job = Box<dyn FnOnce() + Send>;
-
 /// The hashing pool. Its threads end when it is dropped.
 pub struct PinHasher {
-    jobs: mpsc::Sender<Job>,
+    pool: cpu::Pool,
 }
 
 impl Default for PinHasher {
@@ -46,47 +39,16 @@ impl Default for PinHasher {
 
 impl PinHasher {
     pub fn new() -> Self {
-        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        let (jobs, queue) = mpsc::channel::<Job>();
-        let queue = Arc::new(Mutex::new(queue));
-        for i in 0..cores {
-            let queue = queue.clone();
-            let spawned = std::thread::Builder::new().name(format!("pin-hash-{i}")).spawn(move || {
-                lower_priority();
-                loop {
-                    // The lock is held only while waiting for the next job, never while hashing.
-                    let job = match queue.lock() {
-                        Ok(q) => q.recv(),
-                        Err(_) => return,
-                    };
-                    match job {
-                        Ok(job) => job(),
-                        Err(_) => return, // the hasher was dropped
-                    }
-                }
-            });
-            if let Err(e) = spawned {
-                tracing::error!("cannot start a PIN hashing thread: {e}");
-            }
-        }
-        Self { jobs }
+        Self { pool: cpu::Pool::new("pin-hash", cpu::Priority::Background) }
     }
 
-    /// Runs `work` on the pool and waits for its answer.
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> Result<T, PinError> + Send + 'static,
     ) -> Result<T, PinError> {
-        let (answer, answered) = tokio::sync::oneshot::channel();
-        self.jobs
-            .send(Box::new(move || {
-                let _ = answer.send(work());
-            }))
-            .map_err(|_| PinError::Closed)?;
-        answered.await.map_err(|_| PinError::Closed)?
+        self.pool.run(work).await.map_err(|_| PinError::Closed)?
     }
 
-    /// Hashes a PIN with a fresh random salt.
     pub async fn hash(&self, pin: &Pin) -> Result<PinHash, PinError> {
         let pin = pin.clone();
         self.run(move || hash_blocking(&pin)).await
@@ -106,15 +68,6 @@ impl PinHasher {
             }
         })
         .await
-    }
-}
-
-/// Lowers the calling thread's scheduling priority (Linux: `setpriority` on the thread id);
-/// elsewhere the thread keeps the process's priority.
-fn lower_priority() {
-    #[cfg(target_os = "linux")]
-    if let Err(e) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), HASHING_NICENESS) {
-        tracing::warn!("PIN hashing thread keeps normal priority: {e}");
     }
 }
 

@@ -62,6 +62,8 @@ pub struct AppState {
     pub throttle: Arc<super::throttle::Throttle>,
     /// Shared commits of concurrent issuances.
     pub group: Arc<super::group_commit::GroupCommit>,
+    /// The threads that verify CSRs and sign certificates.
+    pub signing: Arc<super::cpu::Pool>,
 }
 
 impl AppState {
@@ -73,6 +75,7 @@ impl AppState {
             settings: Arc::new(settings),
             ca: Arc::new(ca),
             throttle: Arc::default(),
+            signing: Arc::new(super::cpu::Pool::new("sign", super::cpu::Priority::Normal)),
         }
     }
 }

@@ -3,14 +3,17 @@
 
 use crate::certificates::{acquire, csr, json_str, reissue};
 use crate::support::TestApp;
-use app::ssr::certificates::{self, Checked};
+use app::ssr::ca::{self, ClientProfile};
 use app::ssr::corporations::demo;
-use app::ssr::{audit, check, db, now};
+use app::ssr::db::{corporations::CorporationRow, users::UserRow};
+use app::ssr::group_commit::Issuance;
+use app::ssr::{audit, check, db, now, AppState};
 use http::StatusCode;
 
-/// Six acquisitions submitted together (the test runtime has one thread, so the writer takes them
-/// in one batch), four of which cannot complete: each is answered alone with its own reason, as if
-/// they had run one after another, and the other two commit on one intact audit chain.
+/// Six signed issuances handed to the group commit together (the test runtime has one thread, so
+/// its writer takes them in one batch, in this order), four of which cannot complete: each is
+/// answered alone with its own reason, as if they had run one after another, and the other two
+/// commit on one intact audit chain.
 #[tokio::test]
 async fn failing_issuances_are_answered_alone_and_the_batch_commits() {
     let app = TestApp::new().await;
@@ -28,27 +31,20 @@ async fn failing_issuances_are_answered_alone_and_the_batch_commits() {
     .execute(db)
     .await
     .expect("expire");
-    let checked = |user: &'static str| async move {
-        let corp =
-            db::corporations::find_by_contract_id(db, demo::CONTRACT_ID).await.expect("read").expect("corp");
-        let mut row = db::users::find(db, corp.id, user).await.expect("read").expect("user");
-        row.suspended = user == "test04";
-        Checked { corp, actor: format!("user:{}/{user}", demo::CONTRACT_ID), user: Some(row) }
-    };
+    let corp =
+        db::corporations::find_by_contract_id(db, demo::CONTRACT_ID).await.expect("read").expect("corp");
     let order = ["test01", "test02", "test03", "test01", "test05", "test04"];
-    let mut holders = Vec::new();
+    let mut issuances = Vec::new();
     for user in order {
-        holders.push(checked(user).await);
+        let row = db::users::find(db, corp.id, user).await.expect("read").expect("user");
+        issuances.push(signed(&app.state, &corp, &row, user == "test04"));
     }
-    let csrs: Vec<String> = order.iter().map(|_| csr()).collect();
-    let answers = futures::future::join_all(
-        holders.iter().zip(&csrs).map(|(h, c)| certificates::issue_acquired(&app.state, h, c, "test", now())),
-    )
-    .await;
+    let serials: Vec<String> = issuances.iter().map(|i| hex::encode(&i.serial)).collect();
+    let answers = futures::future::join_all(issuances.into_iter().map(|i| app.state.group.issue(i))).await;
     let outcome: Vec<String> = answers
         .iter()
         .map(|a| match a {
-            Ok(_) => "ok".to_owned(),
+            Ok(()) => "ok".to_owned(),
             Err(e) => format!("{e:?}"),
         })
         .collect();
@@ -57,8 +53,8 @@ async fn failing_issuances_are_answered_alone_and_the_batch_commits() {
         ["ok", "ok", "AcquisitionExpired", "NoOpenIssuance", "NoOpenIssuance", "NoOpenIssuance"],
         "in arrival order"
     );
-    for (user, answer) in order.iter().zip(&answers).take(2) {
-        let serial: Vec<u8> = sqlx::query_scalar(
+    for (user, serial) in order.iter().zip(&serials).take(2) {
+        let on_record: Vec<u8> = sqlx::query_scalar(
             "SELECT c.serial FROM certificates c JOIN users u ON u.id = c.user_pk \
              WHERE u.user_id = $1 AND c.state = 'issued'",
         )
@@ -66,7 +62,7 @@ async fn failing_issuances_are_answered_alone_and_the_batch_commits() {
         .fetch_one(db)
         .await
         .expect("issued");
-        assert_eq!(hex::encode(serial), answer.as_ref().expect("ok").serial, "{user}");
+        assert_eq!(&hex::encode(on_record), serial, "{user}");
     }
     let awaiting: Vec<String> = sqlx::query_scalar(
         "SELECT u.user_id FROM certificates c JOIN users u ON u.id = c.user_pk \
@@ -86,6 +82,40 @@ async fn failing_issuances_are_answered_alone_and_the_batch_commits() {
     assert!(audit::verify_chain(db).await.expect("chain").is_none());
     let (_, violations) = check::run(&app.state, now()).await.expect("check");
     assert!(violations.is_empty(), "{:?}", violations.iter().map(|v| v.detail.clone()).collect::<Vec<_>>());
+}
+
+/// An acquisition's write as 電子証明書取得 hands it to the group commit: a certificate signed by
+/// the CA for a new key of `user`, not yet stored.
+fn signed(state: &AppState, corp: &CorporationRow, user: &UserRow, blocked: bool) -> Issuance {
+    let at = now();
+    let (not_before, not_after) = (at - 300, at + 365 * 86_400);
+    let time = |t| time::OffsetDateTime::from_unix_timestamp(t).expect("time");
+    let spki = ca::verify_csr(pem::parse(csr()).expect("pem").contents()).expect("csr");
+    let serial = ca::random_serial().to_bytes();
+    let profile = ClientProfile {
+        corporation_name: &corp.name,
+        contract_id: &corp.contract_id,
+        user_id: Some(&user.user_id),
+        serial: &serial,
+        not_before: time(not_before),
+        not_after: time(not_after),
+        crl_url: &state.settings.crl_url,
+        ocsp_url: &state.settings.ocsp_url,
+    };
+    let der = state.ca.issue_client(&spki, &profile).expect("sign");
+    Issuance {
+        corporation_id: corp.id,
+        user_pk: Some(user.id),
+        blocked,
+        serial,
+        der,
+        not_before,
+        not_after,
+        actor: format!("user:{}/{}", corp.contract_id, user.user_id),
+        target: user.user_id.clone(),
+        client_addr: "test".to_owned(),
+        now: at,
+    }
 }
 
 /// Concurrent acquisitions, two per user: exactly one certificate per user, each answered serial
