@@ -390,25 +390,38 @@ pub async fn issue_acquired(
     client_addr: &str,
     now: i64,
 ) -> Result<AcquiredCertificate, AppError> {
+    let (issuance, acquired) = signed_issuance(state, checked, csr_pem, client_addr, now).await?;
+    state.group.issue(issuance).await?;
+    Ok(acquired)
+}
+
+/// The first half of [`issue_acquired`]: the CSR verified and the certificate signed, as the
+/// group commit takes it, and the answer the holder gets once it is stored.
+pub async fn signed_issuance(
+    state: &AppState,
+    checked: &Checked,
+    csr_pem: &str,
+    client_addr: &str,
+    now: i64,
+) -> Result<(Issuance, AcquiredCertificate), AppError> {
     let subject = Subject::of(&checked.corp, checked.user.as_ref());
     let issued = verify_and_sign(state, subject, csr_pem, &checked.actor, now).await?;
-    state
-        .group
-        .issue(Issuance {
-            corporation_id: checked.corp.id,
-            user_pk: checked.holder().user_pk,
-            blocked: checked.blocked(),
-            serial: issued.serial.clone(),
-            der: issued.der.clone(),
-            not_before: issued.not_before,
-            not_after: issued.not_after,
-            actor: checked.actor.clone(),
-            target: checked.holder().name.to_owned(),
-            client_addr: client_addr.to_owned(),
-            now,
-        })
-        .await?;
-    Ok(issued.into_acquired(state))
+    let acquired = issued.acquired(state);
+    let Issued { serial, der, not_before, not_after } = issued;
+    let issuance = Issuance {
+        corporation_id: checked.corp.id,
+        user_pk: checked.holder().user_pk,
+        blocked: checked.blocked(),
+        serial,
+        der,
+        not_before,
+        not_after,
+        actor: checked.actor.clone(),
+        target: checked.holder().name.to_owned(),
+        client_addr: client_addr.to_owned(),
+        now,
+    };
+    Ok((issuance, acquired))
 }
 
 /// The CSR's public key, or a field error on `csr`.
@@ -437,7 +450,7 @@ impl Issued {
         }
     }
 
-    fn into_acquired(self, state: &AppState) -> AcquiredCertificate {
+    fn acquired(&self, state: &AppState) -> AcquiredCertificate {
         AcquiredCertificate {
             certificate_pem: pem("CERTIFICATE", &self.der),
             chain_pem: state.ca.cert_pem().to_owned(),
@@ -664,7 +677,7 @@ pub async fn renew(
         now,
     )
     .await?;
-    Ok(issued.into_acquired(state))
+    Ok(issued.acquired(state))
 }
 
 /// Bank operator: opens an issuance of the administrator's own certificate (revoking the

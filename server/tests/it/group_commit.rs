@@ -3,11 +3,9 @@
 
 use crate::certificates::{acquire, csr, json_str, reissue};
 use crate::support::TestApp;
-use app::ssr::ca::{self, ClientProfile};
+use app::ssr::certificates::{self, Checked};
 use app::ssr::corporations::demo;
-use app::ssr::db::{corporations::CorporationRow, users::UserRow};
-use app::ssr::group_commit::Issuance;
-use app::ssr::{audit, check, db, now, AppState};
+use app::ssr::{audit, check, db, now};
 use http::StatusCode;
 
 /// Six signed issuances handed to the group commit together (the test runtime has one thread, so
@@ -31,13 +29,19 @@ async fn failing_issuances_are_answered_alone_and_the_batch_commits() {
     .execute(db)
     .await
     .expect("expire");
-    let corp =
-        db::corporations::find_by_contract_id(db, demo::CONTRACT_ID).await.expect("read").expect("corp");
+    let checked = |user: &'static str| async move {
+        let corp =
+            db::corporations::find_by_contract_id(db, demo::CONTRACT_ID).await.expect("read").expect("corp");
+        let mut row = db::users::find(db, corp.id, user).await.expect("read").expect("user");
+        row.suspended = user == "test04";
+        Checked { corp, actor: format!("user:{}/{user}", demo::CONTRACT_ID), user: Some(row) }
+    };
     let order = ["test01", "test02", "test03", "test01", "test05", "test04"];
     let mut issuances = Vec::new();
     for user in order {
-        let row = db::users::find(db, corp.id, user).await.expect("read").expect("user");
-        issuances.push(signed(&app.state, &corp, &row, user == "test04"));
+        let holder = checked(user).await;
+        let signed = certificates::signed_issuance(&app.state, &holder, &csr(), "test", now()).await;
+        issuances.push(signed.expect("signed").0);
     }
     let serials: Vec<String> = issuances.iter().map(|i| hex::encode(&i.serial)).collect();
     let answers = futures::future::join_all(issuances.into_iter().map(|i| app.state.group.issue(i))).await;
@@ -82,40 +86,6 @@ async fn failing_issuances_are_answered_alone_and_the_batch_commits() {
     assert!(audit::verify_chain(db).await.expect("chain").is_none());
     let (_, violations) = check::run(&app.state, now()).await.expect("check");
     assert!(violations.is_empty(), "{:?}", violations.iter().map(|v| v.detail.clone()).collect::<Vec<_>>());
-}
-
-/// An acquisition's write as 電子証明書取得 hands it to the group commit: a certificate signed by
-/// the CA for a new key of `user`, not yet stored.
-fn signed(state: &AppState, corp: &CorporationRow, user: &UserRow, blocked: bool) -> Issuance {
-    let at = now();
-    let (not_before, not_after) = (at - 300, at + 365 * 86_400);
-    let time = |t| time::OffsetDateTime::from_unix_timestamp(t).expect("time");
-    let spki = ca::verify_csr(pem::parse(csr()).expect("pem").contents()).expect("csr");
-    let serial = ca::random_serial().to_bytes();
-    let profile = ClientProfile {
-        corporation_name: &corp.name,
-        contract_id: &corp.contract_id,
-        user_id: Some(&user.user_id),
-        serial: &serial,
-        not_before: time(not_before),
-        not_after: time(not_after),
-        crl_url: &state.settings.crl_url,
-        ocsp_url: &state.settings.ocsp_url,
-    };
-    let der = state.ca.issue_client(&spki, &profile).expect("sign");
-    Issuance {
-        corporation_id: corp.id,
-        user_pk: Some(user.id),
-        blocked,
-        serial,
-        der,
-        not_before,
-        not_after,
-        actor: format!("user:{}/{}", corp.contract_id, user.user_id),
-        target: user.user_id.clone(),
-        client_addr: "test".to_owned(),
-        now: at,
-    }
 }
 
 /// Concurrent acquisitions, two per user: exactly one certificate per user, each answered serial
