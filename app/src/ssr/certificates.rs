@@ -379,9 +379,10 @@ pub async fn acquire(
     issue_acquired(state, &checked, csr_pem, client_addr, now).await
 }
 
-/// The part of 電子証明書取得 after both PINs were checked: verifies the CSR and signs outside
-/// the write lock; then the [group commit](super::group_commit) completes the open issuance with
-/// the certificate and appends its audit record. Answers once that is on disk.
+/// The part of 電子証明書取得 after both PINs were checked: the signing pool verifies the CSR,
+/// signs, and hands the certificate straight to the [group commit](super::group_commit), which
+/// completes the open issuance with it and appends its audit record. Answers once that is on
+/// disk: the task waits once, for the answer, however many threads the work passed through.
 /// (`server bench issuance` measures this.)
 pub async fn issue_acquired(
     state: &AppState,
@@ -390,38 +391,67 @@ pub async fn issue_acquired(
     client_addr: &str,
     now: i64,
 ) -> Result<AcquiredCertificate, AppError> {
-    let (issuance, acquired) = signed_issuance(state, checked, csr_pem, client_addr, now).await?;
-    state.group.issue(issuance).await?;
-    Ok(acquired)
+    let signing = signing(state, checked, csr_pem, client_addr, now);
+    let queue = state.group.queue();
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    state
+        .signing
+        .spawn(move || match signing() {
+            Ok(issuance) => queue.submit(issuance, reply),
+            Err(e) => {
+                let _ = reply.send(Err(e));
+            }
+        })
+        .map_err(|e| internal("sign", e))?;
+    answer.await.map_err(|_| internal("sign", "an acquisition was dropped"))?
 }
 
-/// The first half of [`issue_acquired`]: the CSR verified and the certificate signed, as the
-/// group commit takes it, and the answer the holder gets once it is stored.
+/// The signing half of [`issue_acquired`] alone: the CSR verified and the certificate signed, as
+/// the group commit takes it.
 pub async fn signed_issuance(
     state: &AppState,
     checked: &Checked,
     csr_pem: &str,
     client_addr: &str,
     now: i64,
-) -> Result<(Issuance, AcquiredCertificate), AppError> {
+) -> Result<Issuance, AppError> {
+    let signing = signing(state, checked, csr_pem, client_addr, now);
+    state.signing.run(signing).await.map_err(|e| internal("sign", e))?
+}
+
+/// An acquisition's work on the signing pool: [`verified_and_signed`], and the group commit's
+/// issuance with the holder's answer.
+fn signing(
+    state: &AppState,
+    checked: &Checked,
+    csr_pem: &str,
+    client_addr: &str,
+    now: i64,
+) -> impl FnOnce() -> Result<Issuance, AppError> + Send + 'static {
+    let (ca, settings) = (state.ca.clone(), state.settings.clone());
     let subject = Subject::of(&checked.corp, checked.user.as_ref());
-    let issued = verify_and_sign(state, subject, csr_pem, &checked.actor, now).await?;
-    let acquired = issued.acquired(state);
-    let Issued { serial, der, not_before, not_after } = issued;
-    let issuance = Issuance {
-        corporation_id: checked.corp.id,
-        user_pk: checked.holder().user_pk,
-        blocked: checked.blocked(),
-        serial,
-        der,
-        not_before,
-        not_after,
-        actor: checked.actor.clone(),
-        target: checked.holder().name.to_owned(),
-        client_addr: client_addr.to_owned(),
-        now,
-    };
-    Ok((issuance, acquired))
+    let (corporation_id, user_pk, blocked) = (checked.corp.id, checked.holder().user_pk, checked.blocked());
+    let (csr_pem, actor) = (csr_pem.to_owned(), checked.actor.clone());
+    let (target, client_addr) = (checked.holder().name.to_owned(), client_addr.to_owned());
+    move || {
+        let issued = verified_and_signed(&ca, &settings, &subject, &csr_pem, &actor, now)?;
+        let answer = issued.acquired(&ca);
+        let Issued { serial, der, not_before, not_after } = issued;
+        Ok(Issuance {
+            corporation_id,
+            user_pk,
+            blocked,
+            serial,
+            der,
+            not_before,
+            not_after,
+            actor,
+            target,
+            client_addr,
+            now,
+            answer,
+        })
+    }
 }
 
 /// The CSR's public key, or a field error on `csr`.
@@ -450,13 +480,13 @@ impl Issued {
         }
     }
 
-    fn acquired(&self, state: &AppState) -> AcquiredCertificate {
+    fn acquired(&self, ca: &CertificateAuthority) -> AcquiredCertificate {
         AcquiredCertificate {
             certificate_pem: pem("CERTIFICATE", &self.der),
-            chain_pem: state.ca.cert_pem().to_owned(),
+            chain_pem: ca.cert_pem().to_owned(),
             serial: hex::encode(&self.serial),
             not_after: self.not_after,
-            issuer: state.ca.subject().to_owned(),
+            issuer: ca.subject().to_owned(),
         }
     }
 }
@@ -492,12 +522,22 @@ async fn verify_and_sign(
     let (csr_pem, actor) = (csr_pem.to_owned(), actor.to_owned());
     state
         .signing
-        .run(move || {
-            let spki = checked_csr(&csr_pem, &actor)?;
-            sign(&ca, &settings, &subject, &spki, now)
-        })
+        .run(move || verified_and_signed(&ca, &settings, &subject, &csr_pem, &actor, now))
         .await
         .map_err(|e| internal("sign", e))?
+}
+
+/// [`checked_csr`], then [`sign`]: a signing thread's work.
+fn verified_and_signed(
+    ca: &CertificateAuthority,
+    settings: &Settings,
+    subject: &Subject,
+    csr_pem: &str,
+    actor: &str,
+    now: i64,
+) -> Result<Issued, AppError> {
+    let spki = checked_csr(csr_pem, actor)?;
+    sign(ca, settings, subject, &spki, now)
 }
 
 /// Signs a certificate for the holder's key with a fresh random serial (128 bits; the caller
@@ -677,7 +717,7 @@ pub async fn renew(
         now,
     )
     .await?;
-    Ok(issued.acquired(state))
+    Ok(issued.acquired(&state.ca))
 }
 
 /// Bank operator: opens an issuance of the administrator's own certificate (revoking the

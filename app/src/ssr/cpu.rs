@@ -77,12 +77,16 @@ impl Pool {
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, Stopped> {
         let (answer, answered) = tokio::sync::oneshot::channel();
-        self.jobs
-            .send(Box::new(move || {
-                let _ = answer.send(work());
-            }))
-            .map_err(|_| Stopped(self.name))?;
+        self.spawn(move || {
+            let _ = answer.send(work());
+        })?;
         answered.await.map_err(|_| Stopped(self.name))
+    }
+
+    /// Queues `job` for one of the pool's threads, which hands its outcome on itself (an
+    /// acquisition's job passes the signed certificate straight to the group commit).
+    pub fn spawn(&self, job: impl FnOnce() + Send + 'static) -> Result<(), Stopped> {
+        self.jobs.send(Box::new(job)).map_err(|_| Stopped(self.name))
     }
 }
 

@@ -12,6 +12,10 @@
 //!    [`audit::record_all`]);
 //! 4. commits.
 //!
+//! Signing threads hand their certificates to the writer's queue themselves ([`Queue::submit`]),
+//! so an acquisition's task is woken once, with its answer, not once for the signature and again
+//! for the commit.
+//!
 //! Every answer is handed back only after that commit returned: nothing is acknowledged before it
 //! is on disk (durability is unchanged: WAL + `synchronous = FULL`; on PostgreSQL the batch takes
 //! the same advisory write lock as any writer). The outcomes are those of running the issuances
@@ -24,6 +28,7 @@ use super::audit::{self, Event, Outcome};
 use super::db::{self, certificates::CertRow, certificates::Completed};
 use super::{certificates, internal};
 use crate::error::AppError;
+use crate::model::AcquiredCertificate;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 use tokio::sync::{mpsc, oneshot};
@@ -47,6 +52,8 @@ pub struct Issuance {
     pub target: String,
     pub client_addr: String,
     pub now: i64,
+    /// What the holder gets once the certificate is stored.
+    pub answer: AcquiredCertificate,
 }
 
 impl Issuance {
@@ -55,15 +62,31 @@ impl Issuance {
     }
 }
 
+/// Where an issuance's outcome goes: its answer once stored, or why not.
+pub type Reply = oneshot::Sender<Result<AcquiredCertificate, AppError>>;
+
 struct Job {
     issuance: Issuance,
-    reply: oneshot::Sender<Result<(), AppError>>,
+    reply: Reply,
 }
 
-/// The queue to the writer task (started at the first issuance, inside the runtime).
+/// The writer task's queue; any thread may submit to it.
+#[derive(Clone)]
+pub struct Queue(mpsc::UnboundedSender<Job>);
+
+impl Queue {
+    /// Puts `issuance` in the next batch; `reply` gets the answer once that batch is committed.
+    pub fn submit(&self, issuance: Issuance, reply: Reply) {
+        if let Err(mpsc::error::SendError(job)) = self.0.send(Job { issuance, reply }) {
+            let _ = job.reply.send(Err(internal("group commit", "writer stopped")));
+        }
+    }
+}
+
+/// The group commit: its writer task starts at the first issuance, inside the runtime.
 pub struct GroupCommit {
     pool: db::Pool,
-    queue: OnceLock<mpsc::UnboundedSender<Job>>,
+    queue: OnceLock<Queue>,
 }
 
 impl GroupCommit {
@@ -71,15 +94,21 @@ impl GroupCommit {
         Self { pool, queue: OnceLock::new() }
     }
 
-    /// Stores `issuance` in the next batch; answers once that batch is committed.
-    pub async fn issue(&self, issuance: Issuance) -> Result<(), AppError> {
+    /// The writer's queue (call inside the runtime: the first call starts the writer).
+    pub fn queue(&self) -> Queue {
+        self.queue
+            .get_or_init(|| {
+                let (queue, jobs) = mpsc::unbounded_channel();
+                tokio::spawn(writer(self.pool.clone(), jobs));
+                Queue(queue)
+            })
+            .clone()
+    }
+
+    /// Stores `issuance` in the next batch; its answer once that batch is committed.
+    pub async fn issue(&self, issuance: Issuance) -> Result<AcquiredCertificate, AppError> {
         let (reply, answer) = oneshot::channel();
-        let queue = self.queue.get_or_init(|| {
-            let (queue, jobs) = mpsc::unbounded_channel();
-            tokio::spawn(writer(self.pool.clone(), jobs));
-            queue
-        });
-        queue.send(Job { issuance, reply }).map_err(|_| internal("group commit", "writer stopped"))?;
+        self.queue().submit(issuance, reply);
         answer.await.map_err(|_| internal("group commit", "writer dropped an issuance"))?
     }
 }
@@ -99,8 +128,8 @@ async fn writer(pool: db::Pool, mut jobs: mpsc::UnboundedReceiver<Job>) {
                 issuances.iter().map(|_| Err(AppError::Internal)).collect()
             }
         };
-        for (reply, answer) in replies.into_iter().zip(answers) {
-            let _ = reply.send(answer);
+        for ((reply, answer), issuance) in replies.into_iter().zip(answers).zip(issuances) {
+            let _ = reply.send(answer.map(|()| issuance.answer));
         }
     }
 }

@@ -41,14 +41,14 @@ async fn failing_issuances_are_answered_alone_and_the_batch_commits() {
     for user in order {
         let holder = checked(user).await;
         let signed = certificates::signed_issuance(&app.state, &holder, &csr(), "test", now()).await;
-        issuances.push(signed.expect("signed").0);
+        issuances.push(signed.expect("signed"));
     }
     let serials: Vec<String> = issuances.iter().map(|i| hex::encode(&i.serial)).collect();
     let answers = futures::future::join_all(issuances.into_iter().map(|i| app.state.group.issue(i))).await;
     let outcome: Vec<String> = answers
         .iter()
         .map(|a| match a {
-            Ok(()) => "ok".to_owned(),
+            Ok(_) => "ok".to_owned(),
             Err(e) => format!("{e:?}"),
         })
         .collect();
@@ -57,6 +57,8 @@ async fn failing_issuances_are_answered_alone_and_the_batch_commits() {
         ["ok", "ok", "AcquisitionExpired", "NoOpenIssuance", "NoOpenIssuance", "NoOpenIssuance"],
         "in arrival order"
     );
+    let answered: Vec<&str> = answers.iter().flatten().map(|a| a.serial.as_str()).collect();
+    assert_eq!(answered, serials[..2], "each completed acquisition is answered with its own certificate");
     for (user, serial) in order.iter().zip(&serials).take(2) {
         let on_record: Vec<u8> = sqlx::query_scalar(
             "SELECT c.serial FROM certificates c JOIN users u ON u.id = c.user_pk \
