@@ -104,13 +104,6 @@ impl GroupCommit {
             })
             .clone()
     }
-
-    /// Stores `issuance` in the next batch; its answer once that batch is committed.
-    pub async fn issue(&self, issuance: Issuance) -> Result<AcquiredCertificate, AppError> {
-        let (reply, answer) = oneshot::channel();
-        self.queue().submit(issuance, reply);
-        answer.await.map_err(|_| internal("group commit", "writer dropped an issuance"))?
-    }
 }
 
 async fn writer(pool: db::Pool, mut jobs: mpsc::UnboundedReceiver<Job>) {

@@ -44,7 +44,13 @@ async fn failing_issuances_are_answered_alone_and_the_batch_commits() {
         issuances.push(signed.expect("signed"));
     }
     let serials: Vec<String> = issuances.iter().map(|i| hex::encode(&i.serial)).collect();
-    let answers = futures::future::join_all(issuances.into_iter().map(|i| app.state.group.issue(i))).await;
+    let queue = app.state.group.queue();
+    let answers = futures::future::join_all(issuances.into_iter().map(|issuance| {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        queue.submit(issuance, reply);
+        async { answer.await.expect("answered") }
+    }))
+    .await;
     let outcome: Vec<String> = answers
         .iter()
         .map(|a| match a {
