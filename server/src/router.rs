@@ -7,7 +7,8 @@ use app::ssr::AppState;
 use app::{shell, App};
 use axum::{middleware, routing::get, Router};
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use std::sync::OnceLock;
 
 /// Largest request body accepted (forms and CSRs are a few KB); larger ones are refused before
 /// any handler reads them.
@@ -19,8 +20,18 @@ pub fn build(state: AppState, options: LeptosOptions) -> Router {
     routes(state, options, true)
 }
 
+/// The app's routes, generated once per process. Generating them runs the app with resource
+/// loading switched off process-wide (leptos_server's `SuppressResourceLoad`), and a resource
+/// whose future is first polled in that window waits forever (leptos issue 4773): a page being
+/// rendered while another router is built — the certificate listener's, or a parallel test's —
+/// would never be answered. Two hangs of the `it` suite were this.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 fn routes(state: AppState, options: LeptosOptions, ocsp: bool) -> Router {
-    let leptos_routes = generate_route_list(App);
+    let leptos_routes = route_list();
     let origins = crate::security::Origins {
         ours: std::sync::Arc::new(vec![state.settings.public_url.clone(), state.settings.cert_url.clone()]),
         ocsp_from_anywhere: ocsp,

@@ -135,3 +135,45 @@ async fn no_audit_record_no_change() {
         "works again once the log is writable"
     );
 }
+
+/// Pages are answered while other routers are being built. Generating leptos' route list switches
+/// resource loading off for the whole process (leptos issue 4773), and a page whose data started
+/// loading in that moment was never answered: two runs of this suite hung on it. The list is now
+/// generated once per process.
+#[tokio::test]
+async fn pages_are_answered_while_routers_are_built() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let app = TestApp::new().await;
+    let cookie = app.demo_admin_cookie().await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let builder = std::thread::spawn({
+        let (state, stop) = (app.state.clone(), stop.clone());
+        move || {
+            let runtime =
+                tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let _inside = runtime.enter();
+            let mut built = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let options = leptos::config::LeptosOptions::builder()
+                    .output_name("bizdirect")
+                    .site_root("target/site")
+                    .build();
+                drop(server::router::build(state.clone(), options));
+                built += 1;
+            }
+            built
+        }
+    });
+    for _ in 0..30 {
+        let page =
+            tokio::time::timeout(std::time::Duration::from_secs(20), app.get("/admin/status", Some(&cookie)))
+                .await
+                .expect("a page is answered while another router is built");
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains(demo::NAME));
+    }
+    stop.store(true, Ordering::Relaxed);
+    let built = builder.join().expect("router builder");
+    assert!(built > 0, "routers were built meanwhile");
+}
