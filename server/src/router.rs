@@ -23,8 +23,8 @@ pub fn build(state: AppState, options: LeptosOptions) -> Router {
 /// The app's routes, generated once per process. Generating them runs the app with resource
 /// loading switched off process-wide (leptos_server's `SuppressResourceLoad`), and a resource
 /// whose future is first polled in that window waits forever (leptos issue 4773): a page being
-/// rendered while another router is built — the certificate listener's, or a parallel test's —
-/// would never be answered. Two hangs of the `it` suite were this.
+/// rendered while another router is built (the test suite builds one per test, in parallel) would
+/// never be answered. Two hangs of the `it` suite were this.
 fn route_list() -> Vec<AxumRouteListing> {
     static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
