@@ -169,7 +169,7 @@ pub enum BenchCommand {
         /// signing while a batch's commit waits for the disk)
         #[arg(long, default_value_t = 512)]
         tasks: usize,
-        /// Rounds (ceiling, issuance, ceiling), each on users of their own; with more than one,
+        /// Rounds (ceiling, issuance, ceiling), each in a fresh data folder; with more than one,
         /// the medians are printed as well and judge the goal
         #[arg(long, default_value_t = 1, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         rounds: usize,
