@@ -173,6 +173,10 @@ pub enum BenchCommand {
         /// the medians are printed as well and judge the goal
         #[arg(long, default_value_t = 1, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         rounds: usize,
+        /// Certificates issued (untimed, for another corporation) before each round's issuance:
+        /// how the rate holds up as a CA's database grows
+        #[arg(long, default_value_t = 0)]
+        preload: usize,
     },
     /// P2: reissue + acquire round trips through the HTTPS server functions
     RoundTrips {

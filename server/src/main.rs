@@ -231,14 +231,14 @@ async fn bench(which: BenchCommand) -> anyhow::Result<()> {
             // As many issuing tasks as P2 has clients, then enough to keep both cores signing
             // while a batch's commit waits for the disk (more than one batch of 256), in three
             // rounds: one reading of the ratio moves by several points with the machine's load.
-            bench::issuance(20_000, 32, 1).await?;
-            let p1 = bench::issuance(20_000, 512, 3).await?;
+            bench::issuance(20_000, 32, 1, 0).await?;
+            let p1 = bench::issuance(20_000, 512, 3, 0).await?;
             bench::round_trips(32, 20, Some(p1)).await?;
             bench::logon_storm(16, 15).await?;
             bench::list(10_000, 20).await
         }
-        BenchCommand::Issuance { count, tasks, rounds } => {
-            bench::issuance(count, tasks, rounds).await.map(drop)
+        BenchCommand::Issuance { count, tasks, rounds, preload } => {
+            bench::issuance(count, tasks, rounds, preload).await.map(drop)
         }
         BenchCommand::RoundTrips { clients, seconds } => bench::round_trips(clients, seconds, None).await,
         BenchCommand::LogonStorm { clients, seconds } => bench::logon_storm(clients, seconds).await,

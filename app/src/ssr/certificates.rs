@@ -540,8 +540,9 @@ fn verified_and_signed(
     sign(ca, settings, subject, &spki, now)
 }
 
-/// Signs a certificate for the holder's key with a fresh random serial (128 bits; the caller
-/// relies on the column's UNIQUE constraint, see [`store_failed`]).
+/// Signs a certificate for the holder's key with a fresh serial ([`ca::random_serial`]: the
+/// millisecond, then 80 random bits; the caller relies on the column's UNIQUE constraint, see
+/// [`store_failed`]).
 fn sign(
     ca: &CertificateAuthority,
     settings: &Settings,
@@ -570,10 +571,9 @@ fn sign(
     Ok(Issued { serial, der, not_before, not_after })
 }
 
-/// Serials never repeat: a used one (2^-128 odds per certificate) refuses the issuance, which
-/// stays open for another try; the column's UNIQUE constraint backs this up.
-/// Maps an error from storing a signed certificate; a repeated serial (the column is UNIQUE;
-/// with 128 random bits it does not happen) is logged as such and nothing is stored.
+/// Maps an error from storing a signed certificate. Serials never repeat: the column is UNIQUE,
+/// and a used serial (two serials meet only if drawn in the same millisecond with the same 80
+/// random bits) is logged as such; nothing is stored and the issuance stays open for another try.
 fn store_failed(serial: &[u8]) -> impl FnOnce(sqlx::Error) -> AppError + '_ {
     move |e| {
         if e.as_database_error().is_some_and(sqlx::error::DatabaseError::is_unique_violation) {

@@ -35,16 +35,26 @@ impl Round {
     }
 }
 
-/// Runs `rounds` rounds, each on `count` users in a fresh data folder, and prints each; with
+/// Runs `rounds` rounds, each on `count` users in a fresh data folder (holding `preload`
+/// certificates issued before the round), and prints each; with
 /// more than one, also the medians, which judge the goal. Returns the stored-issuance rate (the
 /// median over the rounds: certificates/s), which P2 is compared with.
-pub async fn issuance(count: usize, concurrency: usize, rounds: usize) -> anyhow::Result<f64> {
+pub async fn issuance(
+    count: usize,
+    concurrency: usize,
+    rounds: usize,
+    preload: usize,
+) -> anyhow::Result<f64> {
     let csrs = Arc::new(csrs(256)?);
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let mut done = Vec::with_capacity(rounds);
     for r in 1..=rounds {
-        let round = round(&csrs, count, concurrency, cores).await?;
-        let label = if rounds > 1 { format!(", round {r} of {rounds}") } else { String::new() };
+        let round = round(&csrs, count, concurrency, cores, preload).await?;
+        let label = format!(
+            "{}{}",
+            if rounds > 1 { format!(", round {r} of {rounds}") } else { String::new() },
+            if preload > 0 { format!(", {preload} certificates issued before") } else { String::new() }
+        );
         row(
             "P1",
             &format!(
@@ -106,33 +116,79 @@ fn median(values: impl Iterator<Item = f64>) -> f64 {
     }
 }
 
-/// One round, in a fresh data folder: `count` users with open issuances, the ceiling, the
-/// issuance, the ceiling again, and `server check` over what was recorded.
+/// One round, in a fresh data folder: `preload` certificates issued first (untimed, for a
+/// corporation of their own), then `count` users with open issuances, the ceiling, the issuance,
+/// the ceiling again, and `server check` over what was recorded.
 async fn round(
     csrs: &Arc<Vec<String>>,
     count: usize,
     concurrency: usize,
     cores: usize,
+    preload: usize,
 ) -> anyhow::Result<Round> {
     let inst = instance().await?;
     let state = &inst.state;
-    let contract_id = "90000000001";
+    if preload > 0 {
+        let earlier = Arc::new(holders(state, "90000000002", preload).await?);
+        issue_all(state, &earlier, csrs, concurrency).await?;
+    }
+    let holders = Arc::new(holders(state, "90000000001", count).await?);
+
+    let before = crypto_ceiling(state, &holders[0], csrs, count, cores)?;
+    let started = Instant::now();
+    let mut latencies = issue_all(state, &holders, csrs, concurrency).await?;
+    let rate = rate(count, started.elapsed());
+    let after = crypto_ceiling(state, &holders[0], csrs, count, cores)?;
+    let (median, p99) = median_p99(&mut latencies);
+
+    // The round must have recorded what it claims: every invariant of `server check` holds.
+    let (checked, violations) = app::ssr::check::run(state, app::ssr::now()).await?;
+    if let Some(v) = violations.first() {
+        anyhow::bail!(
+            "server check after P1: {} violation(s), first [{}] {}",
+            violations.len(),
+            v.invariant,
+            v.detail
+        );
+    }
+    anyhow::ensure!(
+        usize::try_from(checked.certificates).unwrap_or(0) >= count + preload,
+        "P1 recorded {} certificates, expected {}",
+        checked.certificates,
+        count + preload
+    );
+    Ok(Round { before, after, rate, median, p99 })
+}
+
+/// A corporation `contract_id` of `count` users, each with the administrator's 再発行 open, as
+/// holders whose PINs were checked.
+async fn holders(
+    state: &app::ssr::AppState,
+    contract_id: &str,
+    count: usize,
+) -> anyhow::Result<Vec<Checked>> {
     let corporation_id = corporation(state, contract_id, 9999).await?;
     users(state, corporation_id, count).await?;
     let rows = open_issuances(state, corporation_id, contract_id).await?;
     let mut holders = Vec::with_capacity(count);
     for row in rows {
+        // Each holder has its own copy of the corporation's row, as each request reads it.
         let corp = db::corporations::find_by_id(&state.db, corporation_id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("corporation vanished"))?;
         holders.push(Checked { corp, actor: format!("user:{contract_id}/{}", row.user_id), user: Some(row) });
     }
+    Ok(holders)
+}
 
-    let before = crypto_ceiling(state, &holders[0], csrs, count, cores)?;
-
-    let holders = Arc::new(holders);
+/// Every holder acquires a certificate, from `concurrency` tasks; returns each one's latency.
+async fn issue_all(
+    state: &app::ssr::AppState,
+    holders: &Arc<Vec<Checked>>,
+    csrs: &Arc<Vec<String>>,
+    concurrency: usize,
+) -> anyhow::Result<Vec<Duration>> {
     let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
     let tasks: Vec<_> = (0..concurrency)
         .map(|_| {
             let (state, holders, csrs, next) = (state.clone(), holders.clone(), csrs.clone(), next.clone());
@@ -152,30 +208,11 @@ async fn round(
             })
         })
         .collect();
-    let mut latencies = Vec::with_capacity(count);
+    let mut latencies = Vec::with_capacity(holders.len());
     for t in tasks {
         latencies.extend(t.await??);
     }
-    let rate = rate(count, started.elapsed());
-    let after = crypto_ceiling(state, &holders[0], csrs, count, cores)?;
-    let (median, p99) = median_p99(&mut latencies);
-
-    // The round must have recorded what it claims: every invariant of `server check` holds.
-    let (checked, violations) = app::ssr::check::run(state, app::ssr::now()).await?;
-    if let Some(v) = violations.first() {
-        anyhow::bail!(
-            "server check after P1: {} violation(s), first [{}] {}",
-            violations.len(),
-            v.invariant,
-            v.detail
-        );
-    }
-    anyhow::ensure!(
-        usize::try_from(checked.certificates).unwrap_or(0) >= count,
-        "P1 recorded {} certificates, expected {count}",
-        checked.certificates
-    );
-    Ok(Round { before, after, rate, median, p99 })
+    Ok(latencies)
 }
 
 #[allow(clippy::cast_precision_loss)]
