@@ -185,6 +185,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         seconds: u64,
     },
+    /// P2's revocation on a grown CA: 再発行 and the CRL's re-signing with many revoked
+    /// certificates
+    Revocation {
+        /// Certificates revoked before the timed runs
+        #[arg(long, default_value_t = 10_000)]
+        revoked: usize,
+        #[arg(long, default_value_t = 20, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+        runs: usize,
+    },
     /// P3: logon storm (Argon2id), timing other requests meanwhile
     LogonStorm {
         #[arg(long, default_value_t = 16)]

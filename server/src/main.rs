@@ -241,6 +241,7 @@ async fn bench(which: BenchCommand) -> anyhow::Result<()> {
             bench::issuance(count, tasks, rounds, preload).await.map(drop)
         }
         BenchCommand::RoundTrips { clients, seconds } => bench::round_trips(clients, seconds, None).await,
+        BenchCommand::Revocation { revoked, runs } => bench::revocation(revoked, runs).await,
         BenchCommand::LogonStorm { clients, seconds } => bench::logon_storm(clients, seconds).await,
         BenchCommand::List { users, runs } => bench::list(users, runs).await,
     }

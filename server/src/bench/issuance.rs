@@ -162,7 +162,7 @@ async fn round(
 
 /// A corporation `contract_id` of `count` users, each with the administrator's 再発行 open, as
 /// holders whose PINs were checked.
-async fn holders(
+pub(super) async fn holders(
     state: &app::ssr::AppState,
     contract_id: &str,
     count: usize,
@@ -182,7 +182,7 @@ async fn holders(
 }
 
 /// Every holder acquires a certificate, from `concurrency` tasks; returns each one's latency.
-async fn issue_all(
+pub(super) async fn issue_all(
     state: &app::ssr::AppState,
     holders: &Arc<Vec<Checked>>,
     csrs: &Arc<Vec<String>>,

@@ -7,6 +7,7 @@ pub mod client;
 mod https;
 mod issuance;
 mod list;
+mod revocation;
 
 use app::ssr::certificates::{self, Actor, Holder};
 use app::ssr::corporations::{self, CreateRequest};
@@ -18,6 +19,7 @@ use std::time::Duration;
 pub use https::{logon_storm, round_trips};
 pub use issuance::issuance;
 pub use list::list;
+pub use revocation::revocation;
 
 /// PINs of the benchmarks' corporations and users (fresh temporary data only).
 pub const ADMIN_PIN: &str = "Admin1234";

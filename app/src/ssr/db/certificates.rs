@@ -206,14 +206,30 @@ pub async fn complete(tx: &mut Tx, issuances: &[(i64, Completed<'_>, i64)]) -> R
     Ok(query.fetch_all(&mut **tx).await?.len())
 }
 
-/// `(serial, revoked_at, reason)` of every revoked certificate (what the CRL lists).
-pub async fn revoked(tx: &mut Tx) -> Result<Vec<(Vec<u8>, i64, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT serial, revoked_at, revocation_reason FROM certificates \
-         WHERE state = 'revoked' AND serial IS NOT NULL ORDER BY revoked_at",
+/// The statement of [`revoked`] (one row, one column: the JSON array).
+pub fn revoked_sql(tx: &Tx) -> String {
+    let (array, aggregate, hex) = if tx.backend_name() == <sqlx::Sqlite as sqlx::Database>::NAME {
+        ("json_array", "json_group_array", "hex(serial)")
+    } else {
+        ("json_build_array", "json_agg", "encode(serial, 'hex')")
+    };
+    format!(
+        "SELECT coalesce(CAST({aggregate}({array}({hex}, revoked_at, revocation_reason) ORDER BY revoked_at) \
+         AS TEXT), '[]') FROM certificates WHERE state = 'revoked' AND serial IS NOT NULL"
     )
-    .fetch_all(&mut **tx)
-    .await
+}
+
+/// `(serial, revoked_at, reason)` of every revoked certificate (what the CRL lists), in order of
+/// revocation, from the index `certificates_revoked` alone. Read as one JSON array: with 10,000 of them
+/// handed over one row at a time from SQLite's worker thread a revocation took 25 ms, as one
+/// array 15 (docs/PERFORMANCE.md, "再発行 on a grown CA").
+pub async fn revoked(tx: &mut Tx) -> Result<Vec<(Vec<u8>, i64, i64)>, sqlx::Error> {
+    let all: String = sqlx::query_scalar(&revoked_sql(tx)).fetch_one(&mut **tx).await?;
+    let decode = |e: Box<dyn std::error::Error + Send + Sync>| sqlx::Error::Decode(e);
+    let all: Vec<(String, i64, i64)> = serde_json::from_str(&all).map_err(|e| decode(Box::new(e)))?;
+    all.into_iter()
+        .map(|(serial, at, reason)| Ok((hex::decode(serial).map_err(|e| decode(Box::new(e)))?, at, reason)))
+        .collect()
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
