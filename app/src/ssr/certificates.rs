@@ -63,10 +63,19 @@ pub fn state_from(state: Option<&str>, not_after: Option<i64>, now: i64) -> Cert
     }
 }
 
-/// Re-signs the CRL with every revoked certificate, inside `tx`.
+/// Re-signs the CRL, inside `tx`, with every revoked certificate that had not expired when the
+/// current CRL was signed.
+///
+/// RFC 5280 (3.3) lets an entry leave the CRL once it has appeared on one CRL issued after the
+/// certificate expired. A certificate that expired before the current CRL was signed is listed
+/// on every CRL until the first one signed after its expiry, that one included, so it can go now.
+/// Without this the CRL, re-signed on every revocation, grew with every certificate ever revoked
+/// (docs/PERFORMANCE.md, "再発行 on a grown CA"). OCSP still answers "revoked" for it: OCSP
+/// answers come from the database.
 pub async fn refresh_crl(tx: &mut Tx, state: &AppState, now: i64) -> Result<(), AppError> {
-    let number = db::certificates::crl_number(tx).await.map_err(|e| internal("crl number", e))? + 1;
-    let revoked: Vec<Revoked> = db::certificates::revoked(tx)
+    let (number, previous) = db::certificates::crl_number(tx).await.map_err(|e| internal("crl number", e))?;
+    let number = number + 1;
+    let revoked: Vec<Revoked> = db::certificates::revoked(tx, previous)
         .await
         .map_err(|e| internal("revoked", e))?
         .into_iter()

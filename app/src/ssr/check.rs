@@ -2,7 +2,8 @@
 //!
 //! - serial numbers are never reused;
 //! - a holder has at most one live certificate (awaiting acquisition or issued);
-//! - the current CRL is signed by the CA, not expired, and lists every revoked certificate;
+//! - the current CRL is signed by the CA, not expired, and lists every revoked certificate that
+//!   had not expired when it was signed;
 //! - every issued certificate verifies against the CA and carries the serial on record;
 //! - the audit chain is intact;
 //! - no issuance and no certificate exists without its audit record.
@@ -86,11 +87,13 @@ pub async fn run(state: &AppState, now: i64) -> Result<(Checked, Vec<Violation>)
     }
     for (id, corp, serial, der, cert_state) in db::check::issued(pool).await? {
         let hex_serial = hex::encode(&serial);
+        let mut not_after = None;
         match X509Certificate::from_der(&der) {
             Err(_) => {
                 found.push(violation("issued certificates verify", format!("row {id}: does not parse")));
             }
             Ok((_, cert)) => {
+                not_after = Some(cert.validity().not_after.timestamp());
                 if cert.verify_signature(Some(ca_key)).is_err() {
                     found.push(violation(
                         "issued certificates verify",
@@ -105,7 +108,10 @@ pub async fn run(state: &AppState, now: i64) -> Result<(Checked, Vec<Violation>)
                 }
             }
         }
-        if cert_state == "revoked" && crl_row.is_some() && !listed.contains(&serial) {
+        // A certificate that expired before the CRL was signed may have left it (RFC 5280;
+        // `certificates::refresh_crl`); one still valid then must be on it.
+        let valid_at_crl = crl_row.as_ref().is_some_and(|c| not_after.is_none_or(|t| t >= c.this_update));
+        if cert_state == "revoked" && valid_at_crl && !listed.contains(&serial) {
             found.push(violation(
                 "every revoked certificate is in the CRL",
                 format!("serial {hex_serial} missing"),

@@ -114,22 +114,59 @@ async fn reissue_acquire_profile_and_revocation_in_the_crl() {
     assert_eq!(again.body, r#""NoOpenIssuance""#);
 
     // Reissue revokes the live certificate (superseded) and the CRL lists it at once.
-    let detail = app.call("get_user", &[("user", "test01")], Some(&cookie)).await;
-    let version = detail
-        .body
-        .split(r#""cert_version":"#)
-        .nth(1)
-        .expect("version")
-        .split(',')
-        .next()
-        .expect("n")
-        .to_owned();
+    let version = cert_version(&app, &cookie, "test01").await;
     assert_eq!(reissue(&app, &cookie, "test01", &version).await.status, StatusCode::OK);
     let listed = crl_serials(&crl_der(&app).await);
     assert!(
         listed.iter().any(|(s, r)| s.eq_ignore_ascii_case(&serial) && r.as_deref() == Some("Superseded")),
         "{listed:?} {serial}"
     );
+}
+
+/// The `cert_version` 利用者情報変更 shows for `user` (what a reissue must name).
+async fn cert_version(app: &TestApp, cookie: &str, user: &str) -> String {
+    let detail = app.call("get_user", &[("user", user)], Some(cookie)).await;
+    detail.body.split(r#""cert_version":"#).nth(1).expect("version").split(',').next().expect("n").to_owned()
+}
+
+/// Signs the CRL at `at`, runs `server check` then, and says whether the CRL lists `serial`.
+async fn listed_when_signed_at(app: &TestApp, serial: &str, at: i64) -> bool {
+    let mut tx = app::ssr::db::begin_write(&app.state.db).await.expect("tx");
+    app::ssr::certificates::refresh_crl(&mut tx, &app.state, at).await.expect("CRL");
+    tx.commit().await.expect("commit");
+    let (_, violations) = app::ssr::check::run(&app.state, at).await.expect("check");
+    assert!(violations.is_empty(), "{:?}", violations.iter().map(|v| &v.detail).collect::<Vec<_>>());
+    crl_serials(&crl_der(app).await).iter().any(|(s, _)| s.eq_ignore_ascii_case(serial))
+}
+
+/// A revoked certificate stays on every CRL until the first one signed after it expired (RFC
+/// 5280), and leaves the next one; `server check` holds throughout, and OCSP's source, the
+/// database, still has it revoked.
+#[tokio::test]
+async fn an_expired_revoked_certificate_leaves_the_crl_after_one_crl_past_its_expiry() {
+    let app = TestApp::new().await;
+    let cookie = app.demo_admin_cookie().await;
+    assert_eq!(reissue(&app, &cookie, "test01", "0").await.status, StatusCode::OK);
+    let got = acquire(&app, "test01", &csr()).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    let serial = json_str(&got.body, "serial").to_owned();
+    let (_, pem) =
+        x509_parser::pem::parse_x509_pem(pem_of(&got.body, "certificate_pem").as_bytes()).expect("pem");
+    let not_after = pem.parse_x509().expect("x509").validity().not_after.timestamp();
+    let version = cert_version(&app, &cookie, "test01").await;
+    assert_eq!(reissue(&app, &cookie, "test01", &version).await.status, StatusCode::OK);
+
+    assert!(listed_when_signed_at(&app, &serial, not_after - 60).await, "still valid: listed");
+    assert!(
+        listed_when_signed_at(&app, &serial, not_after + 60).await,
+        "the first CRL after its expiry lists it"
+    );
+    assert!(!listed_when_signed_at(&app, &serial, not_after + 120).await, "the next one may leave it out");
+    let row = app::ssr::db::certificates::by_serial(&app.state.db, &hex::decode(&serial).expect("hex"))
+        .await
+        .expect("row")
+        .expect("kept");
+    assert_eq!(row.state, "revoked");
 }
 
 #[tokio::test]
