@@ -35,10 +35,10 @@ impl Round {
     }
 }
 
-/// Runs `rounds` rounds, each on `count` users in a fresh data folder (holding `preload`
-/// certificates issued before the round), and prints each; with
-/// more than one, also the medians, which judge the goal. Returns the stored-issuance rate (the
-/// median over the rounds: certificates/s), which P2 is compared with.
+/// Runs `rounds` rounds, each on `count` users in a fresh data folder that already holds
+/// `preload` certificates, and prints each; with more than one, also the medians, which judge
+/// the goal. Returns the stored-issuance rate (the median over the rounds: certificates/s),
+/// which P2 is compared with.
 pub async fn issuance(
     count: usize,
     concurrency: usize,

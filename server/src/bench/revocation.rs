@@ -1,6 +1,7 @@
-//! 再発行 on a CA that has already revoked many certificates. A revocation re-signs the CRL in its
-//! own transaction (SPEC §5: "re-signed on every revocation"), so its cost follows the CRL's
-//! length: this prints it beside the CRL re-signing alone, for `revoked` revoked certificates.
+//! 再発行 on a CA that has already revoked many certificates. A revocation re-signs the CRL in the
+//! same transaction (SPEC §5: "re-signed on every revocation"), so its cost follows the CRL's
+//! length: this prints it beside the CRL's re-signing alone, for `revoked` revoked certificates
+//! (all still valid, so all listed).
 
 use super::issuance::{holders, issue_all};
 use super::{csrs, instance, median_p99, row};
