@@ -208,10 +208,11 @@ pub async fn complete(tx: &mut Tx, issuances: &[(i64, Completed<'_>, i64)]) -> R
 
 /// The statement of [`revoked`] (one row, one column: the JSON array).
 pub fn revoked_sql(tx: &Tx) -> String {
-    let (array, aggregate, hex) = if tx.backend_name() == <sqlx::Sqlite as sqlx::Database>::NAME {
-        ("json_array", "json_group_array", "hex(serial)")
-    } else {
-        ("json_build_array", "json_agg", "encode(serial, 'hex')")
+    let backend = super::Backend::of(tx);
+    let (array, aggregate) = backend.json_functions();
+    let hex = match backend {
+        super::Backend::Sqlite => "hex(serial)",
+        super::Backend::Postgres => "encode(serial, 'hex')",
     };
     format!(
         "SELECT coalesce(CAST({aggregate}({array}({hex}, revoked_at, revocation_reason) ORDER BY revoked_at) \

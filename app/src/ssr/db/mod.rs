@@ -89,6 +89,27 @@ pub fn backend(pool: &Pool) -> Backend {
     }
 }
 
+impl Backend {
+    /// The backend of an open transaction.
+    pub fn of(tx: &Tx) -> Backend {
+        if tx.backend_name() == <sqlx::Sqlite as sqlx::Database>::NAME {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
+
+    /// The SQL functions that make a JSON array of their arguments and aggregate rows into one
+    /// JSON array: `(array, aggregate)`. Reads of many rows return one such array (one row
+    /// instead of thousands handed over one by one from SQLite's worker thread).
+    pub fn json_functions(self) -> (&'static str, &'static str) {
+        match self {
+            Backend::Sqlite => ("json_array", "json_group_array"),
+            Backend::Postgres => ("json_build_array", "json_agg"),
+        }
+    }
+}
+
 /// Opens the database and applies the migrations.
 ///
 /// SQLite: created if missing, WAL journal with `synchronous = FULL` (a transaction that returned
@@ -201,7 +222,7 @@ impl<'r> sqlx::Decode<'r, Any> for Flag {
 /// is linear, so binding the thousands of parameters of a batch took quadratic time (seen in
 /// `server bench issuance`).
 pub fn values(tx: &Tx, rows: usize, width: usize) -> String {
-    let sqlite = tx.backend_name() == <sqlx::Sqlite as sqlx::Database>::NAME;
+    let sqlite = Backend::of(tx) == Backend::Sqlite;
     let row = |r: usize| {
         let params: Vec<String> = (1..=width)
             .map(|k| if sqlite { "?".to_owned() } else { format!("${}", r * width + k) })

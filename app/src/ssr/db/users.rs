@@ -128,10 +128,7 @@ pub async fn list_with_certificates(
     corporation_id: i64,
 ) -> Result<Vec<ListedUser>, sqlx::Error> {
     type Row = (i64, String, String, [JsonFlag; 11]);
-    let (array, aggregate) = match super::backend(pool) {
-        super::Backend::Sqlite => ("json_array", "json_group_array"),
-        super::Backend::Postgres => ("json_build_array", "json_agg"),
-    };
+    let (array, aggregate) = super::backend(pool).json_functions();
     let users: String = sqlx::query_scalar(&format!(
         "SELECT coalesce(CAST({aggregate}({array}(id, user_id, name, {array}(suspended, accident, collection_blocked, \
          collection_cum_blocked, perm_balance, perm_deposits, perm_history, perm_transfer, perm_scheduled_view, \
