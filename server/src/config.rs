@@ -184,6 +184,11 @@ pub enum BenchCommand {
         clients: usize,
         #[arg(long, default_value_t = 20)]
         seconds: u64,
+        /// Diagnostic, not P2: store the benchmark's PIN hashes at Argon2id's lowest cost
+        /// (m = 8 KiB, t = 1) in its temporary data, so that the round trips time everything
+        /// but the PIN checks (the server verifies at the cost a stored hash names)
+        #[arg(long)]
+        cheap_pins: bool,
     },
     /// P2's revocation on a grown CA: 再発行 and the CRL's re-signing with many revoked
     /// certificates

@@ -233,14 +233,16 @@ async fn bench(which: BenchCommand) -> anyhow::Result<()> {
             // rounds: one reading of the ratio moves by several points with the machine's load.
             bench::issuance(20_000, 32, 1, 0).await?;
             let p1 = bench::issuance(20_000, 512, 3, 0).await?;
-            bench::round_trips(32, 20, Some(p1)).await?;
+            bench::round_trips(32, 20, Some(p1), false).await?;
             bench::logon_storm(16, 15).await?;
             bench::list(10_000, 20).await
         }
         BenchCommand::Issuance { count, tasks, rounds, preload } => {
             bench::issuance(count, tasks, rounds, preload).await.map(drop)
         }
-        BenchCommand::RoundTrips { clients, seconds } => bench::round_trips(clients, seconds, None).await,
+        BenchCommand::RoundTrips { clients, seconds, cheap_pins } => {
+            bench::round_trips(clients, seconds, None, cheap_pins).await
+        }
         BenchCommand::Revocation { revoked, runs } => bench::revocation(revoked, runs).await,
         BenchCommand::LogonStorm { clients, seconds } => bench::logon_storm(clients, seconds).await,
         BenchCommand::List { users, runs } => bench::list(users, runs).await,

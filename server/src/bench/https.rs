@@ -7,7 +7,7 @@ use super::{
     corporation, csrs, instance, median_p99, met, row, users, ADMIN_PIN, CONFIRM_PIN, USER_CONFIRM_PIN,
     USER_PIN,
 };
-use app::ssr::secret::Pin;
+use app::ssr::secret::{Pin, PinHash};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -64,15 +64,24 @@ impl Drop for Server {
 }
 
 /// A data folder with `corporations` corporations of `users_each` users (PINs final), closed
-/// again so that the server process can open it; also the time of one Argon2id verification
-/// (median of 9, on an otherwise idle process).
-async fn prepare(corporations: usize, users_each: usize) -> anyhow::Result<(tempfile::TempDir, Duration)> {
+/// again so that the server process can open it; also the time of one verification of the
+/// users' stored PIN hash (median of 9, on an otherwise idle process). With `cheap_pins` every
+/// stored PIN hash is replaced by one at Argon2id's lowest cost ([`cheapen_pins`]).
+async fn prepare(
+    corporations: usize,
+    users_each: usize,
+    cheap_pins: bool,
+) -> anyhow::Result<(tempfile::TempDir, Duration)> {
     let inst = instance().await?;
     for c in 0..corporations {
         let id = corporation(&inst.state, &contract(c), 9999).await?;
         users(&inst.state, id, users_each).await?;
     }
-    let stored = inst.state.pins.hash(&Pin::new(USER_PIN.to_owned())).await?;
+    let stored = if cheap_pins {
+        cheapen_pins(&inst.state.db).await?
+    } else {
+        inst.state.pins.hash(&Pin::new(USER_PIN.to_owned())).await?
+    };
     let mut times = Vec::new();
     for _ in 0..9 {
         let t = Instant::now();
@@ -82,6 +91,32 @@ async fn prepare(corporations: usize, users_each: usize) -> anyhow::Result<(temp
     times.sort_unstable();
     inst.state.db.close().await;
     Ok((inst.dir, times[times.len() / 2]))
+}
+
+/// `server bench round-trips --cheap-pins` (a diagnostic, not P2): rewrites every PIN hash of the
+/// benchmark's temporary database as Argon2id at its lowest cost (m = 8 KiB, t = 1, p = 1). The
+/// server verifies a PIN at the cost its stored hash names, so the round trips then time
+/// everything but the PIN checks. Returns the users' new PIN hash.
+async fn cheapen_pins(db: &app::ssr::db::Pool) -> anyhow::Result<PinHash> {
+    use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+    let params = argon2::Params::new(8, 1, 1, None).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let argon2 = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+    let hash = |pin: &str| -> anyhow::Result<String> {
+        let salt = SaltString::generate(&mut OsRng);
+        Ok(argon2.hash_password(pin.as_bytes(), &salt).map_err(|e| anyhow::anyhow!("{e}"))?.to_string())
+    };
+    let user = hash(USER_PIN)?;
+    sqlx::query("UPDATE corporations SET admin_pin_hash = $1, admin_confirm_pin_hash = $2")
+        .bind(hash(ADMIN_PIN)?)
+        .bind(hash(CONFIRM_PIN)?)
+        .execute(db)
+        .await?;
+    sqlx::query("UPDATE users SET pin_hash = $1, confirm_pin_hash = $2")
+        .bind(&user)
+        .bind(hash(USER_CONFIRM_PIN)?)
+        .execute(db)
+        .await?;
+    Ok(PinHash::new(user))
 }
 
 fn ok(answer: &super::client::Answer, what: &str) -> anyhow::Result<()> {
@@ -136,10 +171,17 @@ async fn round_trip(
     Ok(times)
 }
 
-/// P2. `p1` is P1's rate in this run (certificates/s), to compare with.
-pub async fn round_trips(clients: usize, seconds: u64, p1: Option<f64>) -> anyhow::Result<()> {
+/// P2. `p1` is P1's rate in this run (certificates/s), to compare with. With `cheap_pins`, a
+/// diagnostic of the path without the PIN checks ([`cheapen_pins`]), not P2.
+pub async fn round_trips(
+    clients: usize,
+    seconds: u64,
+    p1: Option<f64>,
+    cheap_pins: bool,
+) -> anyhow::Result<()> {
     let corporations = clients.div_ceil(CLIENTS_PER_CORPORATION);
-    let (dir, hash_time) = prepare(corporations, CLIENTS_PER_CORPORATION * USERS_PER_CLIENT).await?;
+    let (dir, hash_time) =
+        prepare(corporations, CLIENTS_PER_CORPORATION * USERS_PER_CLIENT, cheap_pins).await?;
     let server = Server::start(dir.path())?;
     let csrs = Arc::new(csrs(64)?);
     let until = Instant::now() + Duration::from_secs(seconds);
@@ -178,18 +220,31 @@ pub async fn round_trips(clients: usize, seconds: u64, p1: Option<f64>) -> anyho
     let mut calls: Vec<Duration> = samples.iter().flatten().copied().collect();
     let (rt_median, rt_p99) = median_p99(&mut whole);
     let (call_median, call_p99) = median_p99(&mut calls);
+    let each: Vec<String> = (0..4)
+        .map(|k| {
+            let mut call: Vec<Duration> = samples.iter().map(|s| s[k]).collect();
+            format!("{:.1}", median_p99(&mut call).0)
+        })
+        .collect();
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     // Argon2id runs per round trip: confirmation PIN (reissue), two PINs (preview), two (acquire).
     #[allow(clippy::cast_precision_loss)]
     let argon_bound = cores as f64 / (5.0 * hash_time.as_secs_f64());
+    let (id, pins) = if cheap_pins {
+        ("P2 diagnostic", ", PIN hashes at Argon2id m=8 KiB t=1 (not P2: the path without the PIN checks)")
+    } else {
+        ("P2", "")
+    };
     row(
-        "P2",
-        &format!("reissue + acquire round trips over HTTPS, {clients} clients, {seconds} s"),
+        id,
+        &format!("reissue + acquire round trips over HTTPS, {clients} clients, {seconds} s{pins}"),
         &format!(
-            "{rate:.1} round trips/s; round trip p50 {rt_median:.0} ms p99 {rt_p99:.0} ms; per call p50 {call_median:.0} ms p99 {call_p99:.0} ms"
+            "{rate:.1} round trips/s; round trip p50 {rt_median:.0} ms p99 {rt_p99:.0} ms; per call p50 {call_median:.0} ms p99 {call_p99:.0} ms \
+             (p50 get_user / save_user / preview_acquisition / acquire_certificate: {} ms)",
+            each.join(" / ")
         ),
         &format!(
-            "P1 {}; Argon2id bound {argon_bound:.1}/s (5 PIN checks × {:.0} ms on {cores} cores)",
+            "P1 {}; Argon2id bound {argon_bound:.1}/s (5 PIN checks × {:.2} ms on {cores} cores)",
             p1.map_or_else(|| "not run".to_owned(), |r| format!("{r:.0}/s")),
             hash_time.as_secs_f64() * 1000.0
         ),
@@ -211,7 +266,7 @@ pub async fn round_trips(clients: usize, seconds: u64, p1: Option<f64>) -> anyho
 /// server answers for `seconds`, while one administrator's status page (契約法人ステータス) is
 /// requested every 20 ms and timed.
 pub async fn logon_storm(clients: usize, seconds: u64) -> anyhow::Result<()> {
-    let (dir, hash_time) = prepare(1, clients).await?;
+    let (dir, hash_time) = prepare(1, clients, false).await?;
     let server = Server::start(dir.path())?;
     let mut probe = server.client.connect().await?;
     let admin = admin_session(&mut probe, 0).await?;
