@@ -331,6 +331,9 @@ pub struct Revoked {
     pub at: OffsetDateTime,
     /// RFC 5280 CRLReason code.
     pub reason: u8,
+    /// The certificate's notAfter (Unix seconds), which decides when it leaves the CRL; not
+    /// part of the entry.
+    pub not_after: Option<i64>,
 }
 
 fn revocation_reason(code: u8) -> RevocationReason {

@@ -72,27 +72,83 @@ pub fn state_from(state: Option<&str>, not_after: Option<i64>, now: i64) -> Cert
 /// Without this the CRL, re-signed on every revocation, grew with every certificate ever revoked
 /// (docs/PERFORMANCE.md, "再発行 on a grown CA"). OCSP still answers "revoked" for it: OCSP
 /// answers come from the database.
-pub async fn refresh_crl(tx: &mut Tx, state: &AppState, now: i64) -> Result<(), AppError> {
-    let (number, previous) = db::certificates::crl_number(tx).await.map_err(|e| internal("crl number", e))?;
+///
+/// `newly` is the certificate this transaction has just revoked. The entries of the last CRL
+/// this process signed are kept ([`CrlCache`]); when the current CRL is still that one, the new
+/// one's entries are those, less the expired, plus `newly`, instead of every revoked certificate
+/// read again (docs/PERFORMANCE.md, change 13). That holds because every revocation re-signs the
+/// CRL in its own transaction, naming what it revoked: a CRL still current has seen every
+/// revocation but this one. Without `newly` (at start, the scheduled re-signing) every entry is
+/// read from the database.
+pub async fn refresh_crl(
+    tx: &mut Tx,
+    state: &AppState,
+    newly: Option<Revoked>,
+    now: i64,
+) -> Result<(), AppError> {
+    let (number, previous, tail) = db::certificates::crl_head(tx).await.map_err(|e| internal("crl", e))?;
+    let listed = |r: &Revoked| r.not_after.is_none_or(|na| na >= previous);
+    let kept = newly.and_then(|newly| Some((state.crl.take(number, &tail, previous)?, newly)));
+    let revoked: Vec<Revoked> = if let Some((mut kept, newly)) = kept {
+        kept.push(newly);
+        kept.retain(listed);
+        kept
+    } else {
+        db::certificates::revoked(tx, previous)
+            .await
+            .map_err(|e| internal("revoked", e))?
+            .into_iter()
+            .map(|(serial, at, reason, not_after)| Revoked {
+                serial,
+                at: odt(at),
+                reason: u8::try_from(reason).unwrap_or(0),
+                not_after,
+            })
+            .collect()
+    };
     let number = number + 1;
-    let revoked: Vec<Revoked> = db::certificates::revoked(tx, previous)
-        .await
-        .map_err(|e| internal("revoked", e))?
-        .into_iter()
-        .map(|(serial, at, reason)| Revoked {
-            serial,
-            at: odt(at),
-            reason: u8::try_from(reason).unwrap_or(0),
-        })
-        .collect();
     let next = now + CRL_VALIDITY_SECS;
     let der = state
         .ca
         .sign_crl(&revoked, u64::try_from(number).unwrap_or(1), odt(now), odt(next))
         .map_err(|e| internal("sign crl", e))?;
+    let tail = der[der.len().saturating_sub(db::certificates::CRL_TAIL)..].to_vec();
     db::certificates::store_crl(tx, &CrlRow { number, this_update: now, next_update: next, der })
         .await
-        .map_err(|e| internal("store crl", e))
+        .map_err(|e| internal("store crl", e))?;
+    state.crl.keep(CachedCrl { number, tail, valid_at: previous, entries: revoked });
+    Ok(())
+}
+
+/// The entries of the last CRL this process signed, with what identifies that CRL.
+pub struct CachedCrl {
+    number: i64,
+    /// Its DER's last bytes (its signature's).
+    tail: Vec<u8>,
+    /// The `this_update` its entries were chosen by: every revoked certificate valid then.
+    valid_at: i64,
+    entries: Vec<Revoked>,
+}
+
+/// The entries of the last CRL this process signed ([`refresh_crl`]). They are used only while
+/// the database's current CRL is that one — same number, same signature — so a transaction
+/// rolled back after signing, or a CRL signed meanwhile by another instance on the same
+/// PostgreSQL database, makes the next CRL read every revoked certificate again.
+#[derive(Default)]
+pub struct CrlCache(std::sync::Mutex<Option<CachedCrl>>);
+
+impl CrlCache {
+    /// The entries, if the current CRL (`number`, `tail`, signed at `this_update`) is the one
+    /// kept, and it chose its entries at or before `this_update` (a clock set back could
+    /// otherwise let an entry it left out come back). Leaves the cache empty.
+    fn take(&self, number: i64, tail: &[u8], this_update: i64) -> Option<Vec<Revoked>> {
+        let kept = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()?;
+        (kept.number == number && kept.tail == tail && kept.valid_at <= this_update).then_some(kept.entries)
+    }
+
+    fn keep(&self, crl: CachedCrl) {
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(crl);
+    }
 }
 
 /// Signs a CRL if there is none or it expires within a day (at start and periodically).
@@ -102,7 +158,7 @@ pub async fn ensure_fresh_crl(state: &AppState, now: i64) -> Result<(), AppError
         return Ok(());
     }
     let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
-    refresh_crl(&mut tx, state, now).await?;
+    refresh_crl(&mut tx, state, None, now).await?;
     audit::commit_with(
         tx,
         &Event {
@@ -171,9 +227,10 @@ pub async fn revoke_live(
     )
     .await
     .map_err(|e| internal("audit", e))?;
-    if let Some(serial) = &old.serial {
-        db::sessions::delete_for_certificate(tx, serial).await.map_err(|e| internal("end sessions", e))?;
-        refresh_crl(tx, state, now).await?;
+    if let Some(serial) = old.serial {
+        db::sessions::delete_for_certificate(tx, &serial).await.map_err(|e| internal("end sessions", e))?;
+        let newly = Revoked { serial, at: odt(now), reason: reason_code, not_after: old.not_after };
+        refresh_crl(tx, state, Some(newly), now).await?;
     }
     Ok(true)
 }
@@ -802,12 +859,12 @@ pub async fn revoke_by_serial(
     let serial =
         hex::decode(serial_hex.replace(':', "")).map_err(|_| AppError::field(Field::Csr, Problem::Format))?;
     let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
-    if !db::certificates::revoke_serial(&mut tx, &serial, reason_code, now)
+    let Some(not_after) = db::certificates::revoke_serial(&mut tx, &serial, reason_code, now)
         .await
         .map_err(|e| internal("revoke", e))?
-    {
+    else {
         return Ok(false);
-    }
+    };
     db::sessions::delete_for_certificate(&mut tx, &serial).await.map_err(|e| internal("end sessions", e))?;
     let detail = format!("reason={} serial={}", reason::name(i64::from(reason_code)), hex::encode(&serial));
     audit::record(
@@ -825,7 +882,8 @@ pub async fn revoke_by_serial(
     )
     .await
     .map_err(|e| internal("audit", e))?;
-    refresh_crl(&mut tx, state, now).await?;
+    let newly = Revoked { serial, at: odt(now), reason: reason_code, not_after };
+    refresh_crl(&mut tx, state, Some(newly), now).await?;
     tx.commit().await.map_err(|e| internal("commit", e))?;
     Ok(true)
 }

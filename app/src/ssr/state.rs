@@ -64,6 +64,8 @@ pub struct AppState {
     pub group: Arc<super::group_commit::GroupCommit>,
     /// The threads that verify CSRs and sign certificates.
     pub signing: Arc<super::cpu::Pool>,
+    /// The entries of the last CRL signed here.
+    pub crl: Arc<super::certificates::CrlCache>,
 }
 
 impl AppState {
@@ -76,6 +78,7 @@ impl AppState {
             ca: Arc::new(ca),
             throttle: Arc::default(),
             signing: Arc::new(super::cpu::Pool::new("sign", super::cpu::Priority::Normal)),
+            crl: Arc::default(),
         }
     }
 }

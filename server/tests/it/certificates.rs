@@ -129,11 +129,17 @@ async fn cert_version(app: &TestApp, cookie: &str, user: &str) -> String {
     detail.body.split(r#""cert_version":"#).nth(1).expect("version").split(',').next().expect("n").to_owned()
 }
 
-/// Signs the CRL at `at`, runs `server check` then, and says whether the CRL lists `serial`.
-async fn listed_when_signed_at(app: &TestApp, serial: &str, at: i64) -> bool {
-    let mut tx = app::ssr::db::begin_write(&app.state.db).await.expect("tx");
-    app::ssr::certificates::refresh_crl(&mut tx, &app.state, at).await.expect("CRL");
-    tx.commit().await.expect("commit");
+/// Signs the CRL at `at` — by revoking the certificate `revoke` then (its entries from the CRL
+/// before, kept in memory), or without a revocation (every entry read from the database) —, runs
+/// `server check` then, and says whether the CRL lists `serial`.
+async fn listed_when_signed_at(app: &TestApp, serial: &str, at: i64, revoke: Option<&str>) -> bool {
+    if let Some(other) = revoke {
+        assert!(app::ssr::certificates::revoke_by_serial(&app.state, other, 4, at).await.expect("revoke"));
+    } else {
+        let mut tx = app::ssr::db::begin_write(&app.state.db).await.expect("tx");
+        app::ssr::certificates::refresh_crl(&mut tx, &app.state, None, at).await.expect("CRL");
+        tx.commit().await.expect("commit");
+    }
     let (_, violations) = app::ssr::check::run(&app.state, at).await.expect("check");
     assert!(violations.is_empty(), "{:?}", violations.iter().map(|v| &v.detail).collect::<Vec<_>>());
     crl_serials(&crl_der(app).await).iter().any(|(s, _)| s.eq_ignore_ascii_case(serial))
@@ -141,32 +147,101 @@ async fn listed_when_signed_at(app: &TestApp, serial: &str, at: i64) -> bool {
 
 /// A revoked certificate stays on every CRL until the first one signed after it expired (RFC
 /// 5280), and leaves the next one; `server check` holds throughout, and OCSP's source, the
-/// database, still has it revoked.
+/// database, still has it revoked. The CRLs are signed without revocations (every entry read
+/// from the database).
 #[tokio::test]
 async fn an_expired_revoked_certificate_leaves_the_crl_after_one_crl_past_its_expiry() {
+    expired_certificates_leave_the_crl(false).await;
+}
+
+/// The same with each CRL signed by revoking another certificate: its entries are the CRL
+/// before's, kept in memory, less the expired.
+#[tokio::test]
+async fn an_expired_revoked_certificate_leaves_crls_made_from_the_entries_kept_in_memory() {
+    expired_certificates_leave_the_crl(true).await;
+}
+
+async fn expired_certificates_leave_the_crl(by_revoking: bool) {
     let app = TestApp::new().await;
     let cookie = app.demo_admin_cookie().await;
-    assert_eq!(reissue(&app, &cookie, "test01", "0").await.status, StatusCode::OK);
-    let got = acquire(&app, "test01", &csr()).await;
-    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
-    let serial = json_str(&got.body, "serial").to_owned();
-    let (_, pem) =
-        x509_parser::pem::parse_x509_pem(pem_of(&got.body, "certificate_pem").as_bytes()).expect("pem");
-    let not_after = pem.parse_x509().expect("x509").validity().not_after.timestamp();
+    let mut serials = Vec::new();
+    for user in ["test01", "test02", "test03", "test04"] {
+        assert_eq!(reissue(&app, &cookie, user, "0").await.status, StatusCode::OK);
+        let got = acquire(&app, user, &csr()).await;
+        assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+        serials.push(json_str(&got.body, "serial").to_owned());
+    }
+    let serial = &serials[0];
+    let by_serial = || async {
+        app::ssr::db::certificates::by_serial(&app.state.db, &hex::decode(serial).expect("hex"))
+            .await
+            .expect("row")
+            .expect("kept")
+    };
+    let not_after = by_serial().await.not_after.expect("not_after");
     let version = cert_version(&app, &cookie, "test01").await;
     assert_eq!(reissue(&app, &cookie, "test01", &version).await.status, StatusCode::OK);
 
-    assert!(listed_when_signed_at(&app, &serial, not_after - 60).await, "still valid: listed");
+    let revoke = |k: usize| by_revoking.then(|| serials[k].as_str());
+    assert!(listed_when_signed_at(&app, serial, not_after - 60, revoke(1)).await, "still valid: listed");
     assert!(
-        listed_when_signed_at(&app, &serial, not_after + 60).await,
+        listed_when_signed_at(&app, serial, not_after + 60, revoke(2)).await,
         "the first CRL after its expiry lists it"
     );
-    assert!(!listed_when_signed_at(&app, &serial, not_after + 120).await, "the next one may leave it out");
-    let row = app::ssr::db::certificates::by_serial(&app.state.db, &hex::decode(&serial).expect("hex"))
+    assert!(
+        !listed_when_signed_at(&app, serial, not_after + 120, revoke(3)).await,
+        "the next one may leave it out"
+    );
+    assert_eq!(by_serial().await.state, "revoked");
+}
+
+/// The CRL's entries are kept in memory between re-signings, but used only while the current
+/// CRL is the one they made: here a revocation is signed into a CRL and rolled back, and another
+/// instance (a state with its own cache, on the same database) then commits a CRL of the same
+/// number for another revocation. The next CRL must list that one, and not the rolled-back one.
+#[tokio::test]
+async fn a_crl_kept_in_memory_is_not_used_once_another_crl_took_its_place() {
+    let app = TestApp::new().await;
+    let cookie = app.demo_admin_cookie().await;
+    let mut serials = Vec::new();
+    for user in ["test01", "test02"] {
+        assert_eq!(reissue(&app, &cookie, user, "0").await.status, StatusCode::OK);
+        let got = acquire(&app, user, &csr()).await;
+        assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+        serials.push(json_str(&got.body, "serial").to_owned());
+    }
+    let now = app::ssr::now();
+    let rolled_back = hex::decode(&serials[0]).expect("hex");
+    let mut tx = app::ssr::db::begin_write(&app.state.db).await.expect("tx");
+    let not_after = app::ssr::db::certificates::revoke_serial(&mut tx, &rolled_back, 4, now)
         .await
-        .expect("row")
-        .expect("kept");
-    assert_eq!(row.state, "revoked");
+        .expect("revoke")
+        .expect("issued");
+    let newly = app::ssr::ca::Revoked {
+        serial: rolled_back,
+        at: ::time::OffsetDateTime::from_unix_timestamp(now).expect("time"),
+        reason: 4,
+        not_after,
+    };
+    app::ssr::certificates::refresh_crl(&mut tx, &app.state, Some(newly), now).await.expect("CRL");
+    tx.rollback().await.expect("rollback");
+
+    let other = app::ssr::AppState { crl: std::sync::Arc::default(), ..app.state.clone() };
+    assert!(app::ssr::certificates::revoke_by_serial(&other, &serials[1], 1, now).await.expect("revoke"));
+    let listed =
+        |der: &[u8]| crl_serials(der).into_iter().map(|(s, _)| s.to_ascii_lowercase()).collect::<Vec<_>>();
+    assert_eq!(listed(&crl_der(&app).await), [serials[1].to_ascii_lowercase()]);
+
+    let mut tx = app::ssr::db::begin_write(&app.state.db).await.expect("tx");
+    app::ssr::certificates::refresh_crl(&mut tx, &app.state, None, now).await.expect("CRL");
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        listed(&crl_der(&app).await),
+        [serials[1].to_ascii_lowercase()],
+        "only the committed revocation"
+    );
+    let (_, violations) = app::ssr::check::run(&app.state, now).await.expect("check");
+    assert!(violations.is_empty(), "{:?}", violations.iter().map(|v| &v.detail).collect::<Vec<_>>());
 }
 
 #[tokio::test]

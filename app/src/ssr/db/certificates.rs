@@ -112,18 +112,23 @@ pub async fn revoke_live(
     Ok(before)
 }
 
-/// Revokes one certificate by serial (bank operator). Returns whether a live one was found.
-pub async fn revoke_serial(tx: &mut Tx, serial: &[u8], reason: u8, now: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+/// Revokes one certificate by serial (bank operator). `None` when no issued one has that serial;
+/// otherwise its `not_after`.
+pub async fn revoke_serial(
+    tx: &mut Tx,
+    serial: &[u8],
+    reason: u8,
+    now: i64,
+) -> Result<Option<Option<i64>>, sqlx::Error> {
+    sqlx::query_scalar(
         "UPDATE certificates SET state = 'revoked', revoked_at = $1, revocation_reason = $2 \
-         WHERE serial = $3 AND state = 'issued'",
+         WHERE serial = $3 AND state = 'issued' RETURNING not_after",
     )
     .bind(now)
     .bind(i64::from(reason))
     .bind(serial)
-    .execute(&mut **tx)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .fetch_optional(&mut **tx)
+    .await
 }
 
 /// Opens an issuance awaiting acquisition. Fails with a unique violation if the holder already
@@ -215,22 +220,29 @@ pub fn revoked_sql(tx: &Tx) -> String {
         super::Backend::Postgres => "encode(serial, 'hex')",
     };
     format!(
-        "SELECT coalesce(CAST({aggregate}({array}({hex}, revoked_at, revocation_reason) ORDER BY revoked_at) \
+        "SELECT coalesce(CAST({aggregate}({array}({hex}, revoked_at, revocation_reason, not_after) ORDER BY revoked_at) \
          AS TEXT), '[]') FROM certificates \
          WHERE state = 'revoked' AND serial IS NOT NULL AND (not_after IS NULL OR not_after >= $1)"
     )
 }
 
-/// `(serial, revoked_at, reason)` of every revoked certificate still valid at `valid_at` (what
-/// the CRL lists), in order of revocation, from the index `certificates_revoked` alone. Read as
-/// one JSON array: with 10,000 of them handed over one row at a time from SQLite's worker thread
-/// a revocation took 25 ms, as one array 15 (docs/PERFORMANCE.md, "再発行 on a grown CA").
-pub async fn revoked(tx: &mut Tx, valid_at: i64) -> Result<Vec<(Vec<u8>, i64, i64)>, sqlx::Error> {
+/// `(serial, revoked_at, reason, not_after)` of every revoked certificate still valid at
+/// `valid_at` (what the CRL lists), in order of revocation, from the index
+/// `certificates_revoked` alone. Read as one JSON array: with 10,000 of them handed over one row
+/// at a time from SQLite's worker thread a revocation took 25 ms, as one array 15
+/// (docs/PERFORMANCE.md, "再発行 on a grown CA").
+pub async fn revoked(
+    tx: &mut Tx,
+    valid_at: i64,
+) -> Result<Vec<(Vec<u8>, i64, i64, Option<i64>)>, sqlx::Error> {
     let all: String = sqlx::query_scalar(&revoked_sql(tx)).bind(valid_at).fetch_one(&mut **tx).await?;
     let decode = |e: Box<dyn std::error::Error + Send + Sync>| sqlx::Error::Decode(e);
-    let all: Vec<(String, i64, i64)> = serde_json::from_str(&all).map_err(|e| decode(Box::new(e)))?;
+    let all: Vec<(String, i64, i64, Option<i64>)> =
+        serde_json::from_str(&all).map_err(|e| decode(Box::new(e)))?;
     all.into_iter()
-        .map(|(serial, at, reason)| Ok((hex::decode(serial).map_err(|e| decode(Box::new(e)))?, at, reason)))
+        .map(|(serial, at, reason, not_after)| {
+            Ok((hex::decode(serial).map_err(|e| decode(Box::new(e)))?, at, reason, not_after))
+        })
         .collect()
 }
 
@@ -248,13 +260,20 @@ pub async fn crl(pool: &Pool) -> Result<Option<CrlRow>, sqlx::Error> {
         .await
 }
 
-/// The current CRL's number and `this_update` (`(0, 0)` before the first).
-pub async fn crl_number(tx: &mut Tx) -> Result<(i64, i64), sqlx::Error> {
-    Ok(sqlx::query_as::<_, (i64, i64)>("SELECT number, this_update FROM crl WHERE id = 1")
-        .fetch_optional(&mut **tx)
-        .await?
-        .unwrap_or((0, 0)))
+/// The current CRL's number, `this_update` and the last [`CRL_TAIL`] bytes of its DER, which
+/// are its signature's and tell one signing from another (`(0, 0, [])` before the first).
+pub async fn crl_head(tx: &mut Tx) -> Result<(i64, i64, Vec<u8>), sqlx::Error> {
+    Ok(sqlx::query_as::<_, (i64, i64, Vec<u8>)>(&format!(
+        "SELECT number, this_update, substr(der, length(der) - {}) FROM crl WHERE id = 1",
+        CRL_TAIL - 1
+    ))
+    .fetch_optional(&mut **tx)
+    .await?
+    .unwrap_or_default())
 }
+
+/// How many bytes of a CRL's end [`crl_head`] reads.
+pub const CRL_TAIL: usize = 64;
 
 pub async fn store_crl(tx: &mut Tx, row: &CrlRow) -> Result<(), sqlx::Error> {
     sqlx::query(
