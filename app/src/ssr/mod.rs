@@ -12,6 +12,7 @@ pub mod certificates;
 pub mod check;
 pub mod corporations;
 pub mod cpu;
+pub mod crl;
 pub mod db;
 pub mod group_commit;
 pub mod lang;
