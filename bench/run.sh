@@ -3,10 +3,10 @@
 # then prints one table — each figure beside the ceiling measured in the same run. Figures are
 # medians and rates of this run on this machine; nothing here passes or fails on a time.
 # Usage: bench/run.sh            (everything)
-#        bench/run.sh server     (P1, P2, P3, P5 server half only)
+#        bench/run.sh server     (P1, P2, P3, P5 server half, P7 only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh run
+scripts/setup.sh bench
 . scripts/env.sh
 what="${1:-all}"
 # As scripts/run.sh builds it: the acquisition crypto split into its own module, hashed file names
@@ -30,6 +30,10 @@ echo
 echo "## Server: P1, P2, P3, P5 (list server function)"
 echo
 "$server" bench all
+echo
+echo "## Server: P7 (server-rendered pages over HTTP/2 and HTTP/1.1, h2load)"
+echo
+bench/pages.sh "$server"
 if [ "$what" = all ]; then
   echo
   echo "## Browser: P4, P5 (render), P6 (Chromium)"

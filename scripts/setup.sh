@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Idempotent installer for everything bizdirect needs to build, run and test.
-# Usage: scripts/setup.sh [run|test|all]
-#   run  – wasm32 target, cargo-leptos, wasm-bindgen-cli, wasm-opt (release build)
-#   test – the above minus wasm-opt, plus Debian chromium/openssl/postgresql/softhsm2 and end2end npm packages
+# Usage: scripts/setup.sh [run|test|bench|all]
+#   run   – wasm32 target, cargo-leptos, wasm-bindgen-cli, wasm-opt (release build)
+#   test  – the above minus wasm-opt, plus Debian chromium/openssl/postgresql/softhsm2 and end2end npm packages
+#   bench – run's tools plus Debian's h2load (nghttp2-client), for bench/run.sh
 # Each step is skipped when the pinned version is already present.
 set -euo pipefail
 what="${1:-all}"
@@ -66,6 +67,16 @@ apt_packages() {
   fi
 }
 
+# h2load (Debian's nghttp2-client): the page-latency rows of bench/run.sh, over HTTP/2 and HTTP/1.1.
+h2load_tool() {
+  if ! command -v h2load >/dev/null 2>&1; then
+    log "installing Debian package: nghttp2-client"
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nghttp2-client >/dev/null
+  fi
+}
+
 PKILINT_VERSION=0.13.3
 # pkilint (PyPI) lints the certificates and CRLs the CA makes, in the test suite.
 pkilint() {
@@ -86,9 +97,10 @@ npm_packages() {
 }
 
 case "$what" in
-  run)  rust_tools; wasm_opt ;;
-  test) apt_packages; rust_tools; pkilint; npm_packages ;;
-  all)  apt_packages; rust_tools; wasm_opt; pkilint; npm_packages ;;
-  *) echo "usage: $0 [run|test|all]" >&2; exit 2 ;;
+  run)   rust_tools; wasm_opt ;;
+  test)  apt_packages; rust_tools; pkilint; npm_packages ;;
+  bench) rust_tools; wasm_opt; h2load_tool ;;
+  all)   apt_packages; rust_tools; wasm_opt; pkilint; npm_packages; h2load_tool ;;
+  *) echo "usage: $0 [run|test|bench|all]" >&2; exit 2 ;;
 esac
 log "tools ready"

@@ -8,7 +8,6 @@ use server::config::{AuditCommand, BenchCommand, CaCommand, CertCommand, Cli, Co
 use server::start;
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 fn main() -> ExitCode {
@@ -268,13 +267,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         eprintln!("{line}");
     }
     let (chain, key) = start::tls_material(&opened, &config.data_dir)?;
-    let tls = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(server::tls::id_listener(
-        &chain,
-        key.expose(),
-    )?));
-    let cert_tls = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(
-        server::tls::certificate_listener(&chain, key.expose(), opened.state.ca.cert_der())?,
-    ));
+    let tls = server::tls::id_listener(&chain, key.expose())?;
+    let cert_tls = server::tls::certificate_listener(&chain, key.expose(), opened.state.ca.cert_der())?;
 
     let mut options = leptos::config::get_configuration(None)?.leptos_options;
     if options.output_name.is_empty() {
@@ -314,10 +308,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     });
     let (handle, cert_handle) = (axum_server::Handle::new(), axum_server::Handle::new());
     tokio::spawn(shutdown_on_signal(vec![handle.clone(), cert_handle.clone()]));
-    let server = axum_server::bind_rustls(config.addr, tls)
+    let server = server::tls::bind(config.addr, tls)
         .handle(handle.clone())
         .serve(router.into_make_service_with_connect_info::<SocketAddr>());
-    let cert_server = axum_server::bind_rustls(config.cert_addr, cert_tls)
+    let cert_server = server::tls::bind(config.cert_addr, cert_tls)
         .handle(cert_handle.clone())
         .serve(cert_router.into_make_service_with_connect_info::<SocketAddr>());
     let announce = {

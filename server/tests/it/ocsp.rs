@@ -37,13 +37,10 @@ pub(crate) async fn serve_id(
     let router = server::router::build(app.state.clone(), options);
     listener.set_nonblocking(true).expect("nonblocking");
     let handle = axum_server::Handle::new();
-    let server = axum_server::from_tcp_rustls(
-        listener,
-        axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(config)),
-    )
-    .expect("listener")
-    .handle(handle.clone())
-    .serve(router.into_make_service_with_connect_info::<SocketAddr>());
+    let server = server::tls::from_tcp(listener, config)
+        .expect("listener")
+        .handle(handle.clone())
+        .serve(router.into_make_service_with_connect_info::<SocketAddr>());
     tokio::spawn(server);
     handle.listening().await.expect("listening");
     handle

@@ -4,6 +4,8 @@
 use crate::certificates::{pem_of, reissue};
 use crate::support::TestApp;
 use app::ssr::Settings;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
 use rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer, ServerName};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -35,12 +37,9 @@ async fn serve(app: &TestApp, dir: &std::path::Path) -> (SocketAddr, axum_server
         leptos::config::LeptosOptions::builder().output_name("bizdirect").site_root("target/site").build();
     let router = server::router::build_certificate(app.state.clone(), options);
     let handle = axum_server::Handle::new();
-    let server = axum_server::bind_rustls(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(config)),
-    )
-    .handle(handle.clone())
-    .serve(router.into_make_service_with_connect_info::<SocketAddr>());
+    let server = server::tls::bind(SocketAddr::from(([127, 0, 0, 1], 0)), config)
+        .handle(handle.clone())
+        .serve(router.into_make_service_with_connect_info::<SocketAddr>());
     tokio::spawn(server);
     let addr = handle.listening().await.expect("listening");
     (addr, handle)
@@ -115,4 +114,90 @@ async fn an_expired_certificate_passes_tls_and_is_refused_with_a_reason() {
     let answer = whose(&app, addr, Some((&cert, &key))).await.expect("the chain alone is checked in TLS");
     assert!(answer.starts_with("HTTP/1.1 403") && answer.contains("\"expired\""), "{answer}");
     handle.shutdown();
+}
+
+/// GETs `path` over HTTP/2 (ALPN `h2`) from the listener at `addr`, no client certificate.
+/// Returns the status, the whole body, the client's end of the connection, and the connection
+/// itself, which stays open while the returned sender lives.
+async fn get_over_h2(
+    app: &TestApp,
+    addr: SocketAddr,
+    path: &str,
+) -> (http::StatusCode, String, SocketAddr, hyper::client::conn::http2::SendRequest<Empty<Bytes>>) {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(CertificateDer::from(app.state.ca.cert_der())).expect("root");
+    let mut config =
+        rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .expect("versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let client = tcp.local_addr().expect("client address");
+    let name = ServerName::try_from("127.0.0.1").expect("name");
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp).await.expect("handshake");
+    assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]), "the listener speaks HTTP/2");
+    let (mut sender, connection) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(tls),
+    )
+    .await
+    .expect("HTTP/2 handshake");
+    tokio::spawn(connection);
+    let request = http::Request::get(format!("https://{addr}{path}")).body(Empty::new()).expect("request");
+    let response = sender.send_request(request).await.expect("response");
+    let status = response.status();
+    let body = response.into_body().collect().await.expect("whole body").to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned(), client, sender)
+}
+
+/// `TCP_NODELAY` on the server's end of the connection from `client` to `server`. The listener
+/// runs in this process, so its accepted socket is one of this process's descriptors: each
+/// socket among them is duplicated (pidfd_getfd(2)) and its two addresses compared. Only sockets
+/// are duplicated: closing a duplicate of a database file would drop SQLite's POSIX locks.
+fn server_side_nodelay(server: SocketAddr, client: SocketAddr) -> bool {
+    use rustix::process::{getpid, pidfd_getfd, pidfd_open, PidfdFlags, PidfdGetfdFlags};
+    let me = pidfd_open(getpid(), PidfdFlags::empty()).expect("pidfd_open");
+    for entry in std::fs::read_dir("/proc/self/fd").expect("/proc/self/fd").flatten() {
+        let is_socket = std::fs::read_link(entry.path())
+            .is_ok_and(|target| target.to_string_lossy().starts_with("socket:"));
+        let Some(fd) = entry.file_name().to_str().and_then(|name| name.parse().ok()) else { continue };
+        if !is_socket {
+            continue;
+        }
+        let Ok(duplicate) = pidfd_getfd(&me, fd, PidfdGetfdFlags::empty()) else { continue };
+        let socket = std::net::TcpStream::from(duplicate);
+        if socket.local_addr().ok() == Some(server) && socket.peer_addr().ok() == Some(client) {
+            return socket.nodelay().expect("TCP_NODELAY");
+        }
+    }
+    panic!("no socket of this process is the server's end of {client} -> {server}");
+}
+
+/// A page is streamed in several HTTP/2 frames; with Nagle's algorithm on the accepted socket its
+/// last small write waits for the client's delayed ACK (~40 ms). Both listeners switch it off on
+/// every connection they accept; read back from the socket itself, not timed.
+#[tokio::test]
+async fn both_listeners_serve_pages_over_http2_with_nagle_switched_off() {
+    let app = TestApp::new().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (listener, port) = crate::ocsp::loopback_listener();
+    let id_handle = crate::ocsp::serve_id(&app, listener, dir.path()).await;
+    let (cert_addr, cert_handle) = serve(&app, dir.path()).await;
+    let id_addr = SocketAddr::from(([127, 0, 0, 1], port));
+
+    // Without a certificate, the certificate logon page is the one that says none was sent (403).
+    for (addr, path, expected, page) in [
+        (id_addr, "/", http::StatusCode::OK, "ID listener's top page"),
+        (cert_addr, "/cert/logon", http::StatusCode::FORBIDDEN, "certificate logon page"),
+    ] {
+        let (status, body, client, connection) = get_over_h2(&app, addr, path).await;
+        assert_eq!(status, expected, "{page}: {body}");
+        assert!(body.contains("</body></html>"), "{page} arrives whole: {body}");
+        assert!(server_side_nodelay(addr, client), "{page}: the accepted connection has TCP_NODELAY");
+        drop(connection);
+    }
+    id_handle.shutdown();
+    cert_handle.shutdown();
 }
