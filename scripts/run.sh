@@ -6,9 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh run
 . scripts/env.sh
-# --split: the in-page certificate cryptography becomes a WASM module of its own, fetched only by
-# the acquisition and renewal pages; --precompress: a .br and a .gz beside every file of the site,
-# served as they are (see docs/PERFORMANCE.md).
+# --split: the screens behind a logon (one module for the administrator's, one for the user's) and
+# the in-page certificate cryptography (fetched only by the acquisition and renewal pages) become
+# WASM modules of their own; --precompress: a .br and a .gz beside every file of the site, served
+# as they are (see docs/PERFORMANCE.md, P4).
 cargo leptos build --release --split --precompress
 # A copy inside the clone, so the binary can be started on its own from the repository root,
 # with the list of the site's hashed file names that leptos reads beside the binary.

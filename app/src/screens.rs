@@ -3,8 +3,8 @@
 //! In split builds (`cargo leptos build --split`, which is what `scripts/run.sh` and the test
 //! suite build) each group is a WASM module of its own, fetched the first time one of its routes
 //! is shown, so the logon pages' bundle carries neither (P4 in docs/PERFORMANCE.md). One module
-//! per group rather than per screen: per-screen splitting cut the shared code into ~90 chunk
-//! files that the first click into a screen fetched one by one.
+//! per group rather than per screen: per-screen splitting cuts the shared code into ~90 chunk
+//! files that the first click into a screen would fetch one by one.
 //!
 //! Each route is a [`leptos_router::LazyRoute`] whose view is its group's `#[lazy]` function.
 //! `cfg(wasm_split)` (set by `app/build.rs` for split links) gates the attribute in the browser:

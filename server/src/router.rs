@@ -24,7 +24,7 @@ pub fn build(state: AppState, options: LeptosOptions) -> Router {
 /// loading switched off process-wide (leptos_server's `SuppressResourceLoad`), and a resource
 /// whose future is first polled in that window waits forever (leptos issue 4773): a page being
 /// rendered while another router is built (the test suite builds one per test, in parallel) would
-/// never be answered. Two hangs of the `it` suite were this.
+/// never be answered (test `it::reliability::pages_are_answered_while_routers_are_built`).
 fn route_list() -> Vec<AxumRouteListing> {
     static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
     ROUTES.get_or_init(|| generate_route_list(App)).clone()

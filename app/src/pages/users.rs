@@ -42,8 +42,8 @@ fn outcome(t: &'static Texts, get: impl Fn(&str) -> Option<String>) -> Option<(b
 ///
 /// A flag's ○ or - is a `<span role="img">` named by its words (「あり」/「なし」), so that a screen
 /// reader reads the words while the screen shows the seed's mark. That is one element per cell:
-/// the words used to be a second, visually hidden (absolutely positioned) span in each of the
-/// 1,188 flag cells, which took Chromium's layout of the table about twice as long.
+/// a second, visually hidden (absolutely positioned) span for the words in each of the 1,188 flag
+/// cells would make Chromium's layout of the table take about twice as long.
 fn rows_html(t: &'static Texts, users: &[UserSummary]) -> String {
     use std::fmt::Write;
     if users.is_empty() {

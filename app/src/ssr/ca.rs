@@ -104,9 +104,9 @@ fn country_jp() -> Result<DnValue, CaError> {
 /// The random bits make it unpredictable (at least 64 bits from a CSPRNG, as the SPEC and the
 /// CA/Browser Forum ask) and never derived from the key, so never repeated. The time in front
 /// keeps serials drawn close together next to each other in the database's `UNIQUE` index on
-/// them. With all 128 bits random, every certificate of a group commit's batch dirtied a page of
-/// its own in that index, and a commit's writes grew with the number of certificates the CA had
-/// ever issued (docs/PERFORMANCE.md, "P1 on a grown database").
+/// them. With all 128 bits random, every certificate of a group commit's batch would dirty a page
+/// of its own in that index, and a commit's writes would grow with the number of certificates the
+/// CA has ever issued (docs/PERFORMANCE.md, "P1 on a grown database").
 pub fn random_serial() -> SerialNumber {
     let millis = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

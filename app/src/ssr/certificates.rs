@@ -69,17 +69,17 @@ pub fn state_from(state: Option<&str>, not_after: Option<i64>, now: i64) -> Cert
 /// RFC 5280 (3.3) lets an entry leave the CRL once it has appeared on one CRL issued after the
 /// certificate expired. A certificate that expired before the current CRL was signed is listed
 /// on every CRL until the first one signed after its expiry, that one included, so it can go now.
-/// Without this the CRL, re-signed on every revocation, grew with every certificate ever revoked
-/// (docs/PERFORMANCE.md, "再発行 on a grown CA"). OCSP still answers "revoked" for it: OCSP
+/// Without this the CRL, re-signed on every revocation, would grow with every certificate ever
+/// revoked (docs/PERFORMANCE.md, "再発行 on a grown CA"). OCSP still answers "revoked" for it: OCSP
 /// answers come from the database.
 ///
 /// `newly` is the certificate this transaction has just revoked. The entries of the last CRL
 /// this process signed are kept ([`CrlCache`]); when the current CRL is still that one, the new
 /// one's entries are those, less the expired, plus `newly`, instead of every revoked certificate
-/// read again (docs/PERFORMANCE.md, change 13). That holds because every revocation re-signs the
-/// CRL in its own transaction, naming what it revoked: a CRL still current has seen every
-/// revocation but this one. Without `newly` (at start, the scheduled re-signing) every entry is
-/// read from the database.
+/// read again (docs/PERFORMANCE.md, "再発行 on a grown CA"). That holds because every revocation
+/// re-signs the CRL in its own transaction, naming what it revoked: a CRL still current has seen
+/// every revocation but this one. Without `newly` (at start, the scheduled re-signing) every
+/// entry is read from the database.
 pub async fn refresh_crl(
     tx: &mut Tx,
     state: &AppState,

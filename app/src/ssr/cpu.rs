@@ -4,16 +4,16 @@
 //!
 //! Each kind of work has a pool of one thread per core that takes its jobs in arrival order, so a
 //! burst queues instead of multiplying memory or threads, and the async threads stay free for the
-//! tasks they wake: with the signing done on them, during a burst of 512 acquisitions each of the
-//! group commit's database round trips waited about 3 ms for its turn (0.1 ms on the pool;
-//! docs/PERFORMANCE.md, P1).
+//! tasks they wake: were the signing done on them, each of the group commit's database round trips
+//! would wait about 3 ms for its turn during a burst of 512 acquisitions, against 0.1 ms with the
+//! pool (docs/PERFORMANCE.md, P1).
 //!
 //! [`Priority::Background`] threads run at a lower scheduling priority (Linux nice +10): the work
 //! still gets every cycle the machine has to spare, but a request that needs the CPU for a moment
 //! — a page, a list, a certificate logon — gets it first, so a storm of logons cannot starve the
 //! rest (P3). Signing keeps the normal priority: it is the acquisitions' own work, and at a lower
-//! priority it lost the CPU to their commits, which then went out in batches of 14–19 (P1: 39–47 %
-//! of the ceiling instead of 47–57 %).
+//! priority it loses the CPU to their commits, which then go out in batches of 14–19 and keep P1
+//! below half its ceiling (docs/PERFORMANCE.md, P1).
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};

@@ -1,7 +1,8 @@
 //! The CRL's DER, written directly: the CRL is re-signed on every revocation and lists every
 //! revoked certificate still valid, so its encoding is on the path of each 再発行. rcgen's
-//! general DER writer took about 0.2 µs per entry (docs/PERFORMANCE.md, change 14); this writes
-//! the same bytes (test `ca::tests::the_crl_has_the_same_bytes_as_rcgen_writes`) in one buffer.
+//! general DER writer takes about 0.2 µs per entry (docs/PERFORMANCE.md, "再発行 on a grown CA");
+//! this writes the same bytes (test `ca::tests::the_crl_has_the_same_bytes_as_rcgen_writes`) in
+//! one buffer.
 //! Only what our CRLs hold: version 2, ECDSA with SHA-256, the CA's subject, thisUpdate /
 //! nextUpdate, the entries (serial, date, reasonCode unless unspecified),
 //! authorityKeyIdentifier and cRLNumber.

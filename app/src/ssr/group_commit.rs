@@ -17,12 +17,12 @@
 //! for the commit.
 //!
 //! Every answer is handed back only after that commit returned: nothing is acknowledged before it
-//! is on disk (durability is unchanged: WAL + `synchronous = FULL`; on PostgreSQL the batch takes
-//! the same advisory write lock as any writer). The outcomes are those of running the issuances
-//! one after another in arrival order: of two acquisitions for one holder in a batch, the first
-//! completes the issuance and the second finds none open. If a statement fails, the whole batch is
-//! undone and each issuance is answered with an internal error; the issuances stay open, so the
-//! holders can try again. An issuance whose requester has gone away is not done.
+//! is on disk (as for every other write: WAL + `synchronous = FULL`; on PostgreSQL the batch
+//! takes the same advisory write lock as any writer). The outcomes are those of running the
+//! issuances one after another in arrival order: of two acquisitions for one holder in a batch, the
+//! first completes the issuance and the second finds none open. If a statement fails, the whole
+//! batch is undone and each issuance is answered with an internal error; the issuances stay open,
+//! so the holders can try again. An issuance whose requester has gone away is not done.
 
 use super::audit::{self, Event, Outcome};
 use super::db::{self, certificates::CertRow, certificates::Completed};

@@ -1,7 +1,7 @@
 //! Throttling of logon and acquisition attempts, per client address and per account. Each key
 //! has a bucket of `limit` attempts that refills continuously at `limit` per minute, so a burst
-//! is at most `limit` and the rate over any minute at most twice that; fixed one-minute windows,
-//! used before, allowed a double burst across a minute boundary (and reset mid-attack).
+//! is at most `limit` and the rate over any minute at most twice that; fixed one-minute windows
+//! would allow a double burst across a minute boundary (and reset mid-attack).
 //! Beyond the limits the answer is [`AppError::TooManyAttempts`] at once — before any PIN is
 //! hashed, so a flood costs the server almost nothing and never hangs.
 //! In memory, per server instance: the lockout (in the database) is the hard limit per account;

@@ -291,7 +291,8 @@ async fn ocsp_posts_from_other_origins_pass_only_there_and_malformed_ones_get_an
     let status_at = if body[1] & 0x80 == 0 { 2 } else { 2 + usize::from(body[1] & 0x7f) };
     assert_eq!(&body[status_at..status_at + 3], &[0x0a, 0x01, 0x00], "successful");
 
-    // Any other media type, or any other path, from another origin: refused as before.
+    // Any other media type, or any other path, from another origin: refused like any other
+    // cross-origin request that could change state.
     let (status, _, _) = post(&app.router, other, "text/plain", der.clone()).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _, _) = post(&app.router, other, "application/x-www-form-urlencoded", der.clone()).await;

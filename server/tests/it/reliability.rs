@@ -137,9 +137,9 @@ async fn no_audit_record_no_change() {
 }
 
 /// Pages are answered while other routers are being built. Generating leptos' route list switches
-/// resource loading off for the whole process (leptos issue 4773), and a page whose data started
-/// loading in that moment was never answered: two runs of this suite hung on it. The list is now
-/// generated once per process.
+/// resource loading off for the whole process (leptos issue 4773), and a page whose data starts
+/// loading in that moment is never answered, so the router generates the list once per process
+/// (`router::route_list`).
 #[tokio::test]
 async fn pages_are_answered_while_routers_are_built() {
     use std::sync::atomic::{AtomicBool, Ordering};

@@ -219,8 +219,8 @@ impl<'r> sqlx::Decode<'r, Any> for Flag {
 /// `(?, ?, …), (…), …` (SQLite) or `($1, $2, …), (…), …` (PostgreSQL): `rows` rows of `width`
 /// parameters each, for a `VALUES` list that holds all of a statement's parameters. SQLite gets
 /// anonymous `?`: for `$N`, sqlx looks each parameter's name up in SQLite's list of names, which
-/// is linear, so binding the thousands of parameters of a batch took quadratic time (seen in
-/// `server bench issuance`).
+/// is linear, so binding the thousands of parameters of a batch would take quadratic time (it
+/// shows in `server bench issuance`).
 pub fn values(tx: &Tx, rows: usize, width: usize) -> String {
     let sqlite = Backend::of(tx) == Backend::Sqlite;
     let row = |r: usize| {

@@ -120,9 +120,9 @@ impl<'de> serde::Deserialize<'de> for JsonFlag {
 ///
 /// Two reads (users; live certificates), each aggregated by the database into one JSON array
 /// (one row instead of one per user: handing 10,000 rows one by one from SQLite's worker thread
-/// cost most of the time, see docs/PERFORMANCE.md P5), joined here by user id — linear in the
-/// corporation's size whatever the planner does (a SQL join on the `coalesce` index was not used
-/// by SQLite and took seconds for 10,000 users).
+/// costs most of the time, see docs/PERFORMANCE.md P5), joined here by user id — linear in the
+/// corporation's size whatever the planner does (SQLite does not use the `coalesce` index for a
+/// SQL join, which takes seconds for 10,000 users).
 pub async fn list_with_certificates(
     pool: &Pool,
     corporation_id: i64,
