@@ -61,16 +61,16 @@ pub async fn save_user(
     cert_version: Option<i64>,
     admin_confirm_pin: String,
 ) -> Result<(), AppError> {
-    use crate::ssr::{now, request::Call, users};
+    use crate::ssr::{now, request::Call, secret::Pin, users};
     let (call, admin) = Call::admin().await?;
     let input = users::UserInput {
         user_id: user.is_none().then(|| user_id.unwrap_or_default().trim().to_owned()),
         name,
         email,
-        pin: user_pin,
-        pin_again: user_pin_again,
-        confirm_pin: user_confirm_pin,
-        confirm_pin_again: user_confirm_pin_again,
+        pin: Pin::new(user_pin),
+        pin_again: Pin::new(user_pin_again),
+        confirm_pin: Pin::new(user_confirm_pin),
+        confirm_pin_again: Pin::new(user_confirm_pin_again),
         logon_method: logon_method.unwrap_or_default(),
         online: [
             perm_balance,
@@ -88,7 +88,7 @@ pub async fn save_user(
         issue_certificate: issue_certificate.is_some(),
         key_compromise: key_compromise.is_some(),
         cert_version: cert_version.unwrap_or(0),
-        admin_confirm_pin,
+        admin_confirm_pin: Pin::new(admin_confirm_pin),
     };
     let (state, addr) = (&call.state, call.client_addr.as_str());
     match user {

@@ -15,17 +15,17 @@ use crate::error::{AppError, Field, Problem};
 use crate::model::{FileSettings, LogonMethod, UserDetail, UserList, UserSummary};
 use crate::validate;
 
-/// What the 利用者情報登録 / 変更 form sends.
+/// What the 利用者情報登録 / 変更 form sends. Its PINs are [`Pin`]s, so `Debug` never prints them.
 #[derive(Debug, Clone, Default)]
 pub struct UserInput {
     /// Only on 新規登録.
     pub user_id: Option<String>,
     pub name: String,
     pub email: String,
-    pub pin: String,
-    pub pin_again: String,
-    pub confirm_pin: String,
-    pub confirm_pin_again: String,
+    pub pin: Pin,
+    pub pin_again: Pin,
+    pub confirm_pin: Pin,
+    pub confirm_pin_again: Pin,
     pub logon_method: String,
     pub online: [bool; 7],
     pub file: [bool; 3],
@@ -38,7 +38,7 @@ pub struct UserInput {
     pub key_compromise: bool,
     /// The live certificate id the administrator saw (see `UserDetail::cert_version`).
     pub cert_version: i64,
-    pub admin_confirm_pin: String,
+    pub admin_confirm_pin: Pin,
 }
 
 impl UserInput {
@@ -47,13 +47,13 @@ impl UserInput {
             user_id: self.user_id.as_deref(),
             name: &self.name,
             email: &self.email,
-            pin: &self.pin,
-            pin_again: &self.pin_again,
-            confirm_pin: &self.confirm_pin,
-            confirm_pin_again: &self.confirm_pin_again,
+            pin: self.pin.expose(),
+            pin_again: self.pin_again.expose(),
+            confirm_pin: self.confirm_pin.expose(),
+            confirm_pin_again: self.confirm_pin_again.expose(),
             logon_method: &self.logon_method,
             pins_required,
-            admin_confirm_pin: &self.admin_confirm_pin,
+            admin_confirm_pin: self.admin_confirm_pin.expose(),
         }
     }
 
@@ -238,14 +238,13 @@ pub async fn register(
     }
     let user_id = input.user_id.clone().unwrap_or_default();
     let corp = corporation(state, admin).await?;
-    confirm(state, &corp, &input.admin_confirm_pin, "user_create", &user_id, client_addr, now).await?;
-    let hash = |pin: &str| {
-        let pin = Pin::new(pin.to_owned());
-        async move { state.pins.hash(&pin).await.map_err(|e| internal("hash pin", e)) }
-    };
+    confirm(state, &corp, input.admin_confirm_pin.expose(), "user_create", &user_id, client_addr, now)
+        .await?;
     // Both at once, on two of the PIN pool's threads.
-    let (pin_hash, confirm_hash) = tokio::join!(hash(&input.pin), hash(&input.confirm_pin));
-    let (pin_hash, confirm_hash) = (pin_hash?, confirm_hash?);
+    let (pin_hash, confirm_hash) =
+        tokio::join!(state.pins.hash(&input.pin), state.pins.hash(&input.confirm_pin));
+    let hashed = |hash: Result<PinHash, super::pin::PinError>| hash.map_err(|e| internal("hash pin", e));
+    let (pin_hash, confirm_hash) = (hashed(pin_hash)?, hashed(confirm_hash)?);
 
     let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
     if db::users::count_live(&mut tx, corp.id).await.map_err(db_err("count"))? >= corp.max_users {
@@ -319,11 +318,11 @@ pub async fn change(
         .await
         .map_err(db_err("find user"))?
         .ok_or(AppError::NotFound)?;
-    confirm(state, &corp, &input.admin_confirm_pin, "user_change", user_id, client_addr, now).await?;
+    confirm(state, &corp, input.admin_confirm_pin.expose(), "user_change", user_id, client_addr, now).await?;
 
     // The two PINs must differ also when only one of them is reset.
-    let new_pin = (!input.pin.is_empty()).then(|| Pin::new(input.pin.clone()));
-    let new_confirm = (!input.confirm_pin.is_empty()).then(|| Pin::new(input.confirm_pin.clone()));
+    let new_pin = (!input.pin.expose().is_empty()).then(|| input.pin.clone());
+    let new_confirm = (!input.confirm_pin.expose().is_empty()).then(|| input.confirm_pin.clone());
     let same_as = |pin: &Option<Pin>, other_hash: &PinHash| {
         let pin = pin.clone();
         let other = other_hash.clone();
@@ -475,4 +474,27 @@ pub async fn change_file_settings(
     let detail = format!("register={} approve={} send={}", steps[0], steps[1], steps[2]);
     record(&mut tx, &corp, "file_settings_change", "", &detail, client_addr, now).await?;
     tx.commit().await.map_err(db_err("commit"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_form_input_never_prints_its_pins() {
+        let input = UserInput {
+            pin: Pin::new("User1111".into()),
+            pin_again: Pin::new("User2222".into()),
+            confirm_pin: Pin::new("Conf3333".into()),
+            confirm_pin_again: Pin::new("Conf4444".into()),
+            admin_confirm_pin: Pin::new("Admin555".into()),
+            name: "テスト".into(),
+            ..UserInput::default()
+        };
+        let printed = format!("{input:?}");
+        assert!(printed.contains("テスト"), "{printed}");
+        for pin in ["User1111", "User2222", "Conf3333", "Conf4444", "Admin555"] {
+            assert!(!printed.contains(pin), "{pin} in {printed}");
+        }
+    }
 }
