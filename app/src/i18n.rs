@@ -5,6 +5,7 @@
 //! words with `let t = texts();` and uses fields, so a missing translation is a compile error.
 
 use crate::error::{AppError, CertProblem, Field, Problem};
+use crate::model::Changed;
 use leptos::prelude::*;
 
 /// The two languages of the product.
@@ -148,7 +149,7 @@ pub struct Texts {
     pub done_unchanged: &'static str,
     pub done_deleted: &'static str,
     pub done_file_settings: &'static str,
-    pub changed_items: [(&'static str, &'static str); 10],
+    pub changed_items: [(Changed, &'static str); 10],
     pub list_separator: &'static str,
     pub back_to_status: &'static str,
     pub back_to_list: &'static str,
@@ -471,16 +472,16 @@ pub static JA: Texts = Texts {
     done_deleted: "利用者 {user} の登録を抹消しました。",
     done_file_settings: "外部ファイル送信権限設定を変更しました。",
     changed_items: [
-        ("name", "利用者名"),
-        ("email", "メールアドレス"),
-        ("logon_method", "ログオン方式"),
-        ("pin", "利用者暗証番号"),
-        ("confirm_pin", "利用者確認暗証番号"),
-        ("online", "オンライン取引権限"),
-        ("file", "外部ファイル送信権限"),
-        ("accident", "事故登録"),
-        ("unlocked", "利用停止解除"),
-        ("reissued", "電子証明書の再発行"),
+        (Changed::Name, "利用者名"),
+        (Changed::Email, "メールアドレス"),
+        (Changed::LogonMethod, "ログオン方式"),
+        (Changed::Pin, "利用者暗証番号"),
+        (Changed::ConfirmPin, "利用者確認暗証番号"),
+        (Changed::Online, "オンライン取引権限"),
+        (Changed::File, "外部ファイル送信権限"),
+        (Changed::Accident, "事故登録"),
+        (Changed::Unlocked, "利用停止解除"),
+        (Changed::Reissued, "電子証明書の再発行"),
     ],
     list_separator: "、",
     back_to_status: "契約法人ステータスへ戻る",
@@ -737,16 +738,16 @@ pub static EN: Texts = Texts {
     done_deleted: "User {user} was deleted.",
     done_file_settings: "The external file transmission settings were changed.",
     changed_items: [
-        ("name", "user name"),
-        ("email", "e-mail address"),
-        ("logon_method", "logon method"),
-        ("pin", "user PIN"),
-        ("confirm_pin", "user confirmation PIN"),
-        ("online", "online transaction permissions"),
-        ("file", "external file transmission permissions"),
-        ("accident", "incident registration"),
-        ("unlocked", "suspension lifted"),
-        ("reissued", "certificate reissued"),
+        (Changed::Name, "user name"),
+        (Changed::Email, "e-mail address"),
+        (Changed::LogonMethod, "logon method"),
+        (Changed::Pin, "user PIN"),
+        (Changed::ConfirmPin, "user confirmation PIN"),
+        (Changed::Online, "online transaction permissions"),
+        (Changed::File, "external file transmission permissions"),
+        (Changed::Accident, "incident registration"),
+        (Changed::Unlocked, "suspension lifted"),
+        (Changed::Reissued, "certificate reissued"),
     ],
     list_separator: ", ",
     back_to_status: "Back to corporation status",
@@ -942,6 +943,19 @@ pub static EN: Texts = Texts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_change_has_a_code_and_a_name_in_both_languages_in_its_order() {
+        for texts in [&JA, &EN] {
+            let items: Vec<Changed> = texts.changed_items.iter().map(|(c, _)| *c).collect();
+            assert_eq!(items, Changed::ALL, "one name per change, in the order of Changed::ALL");
+        }
+        for change in Changed::ALL {
+            assert_eq!(Changed::from_code(change.code()), Some(change));
+        }
+        assert_eq!(Changed::codes(&[Changed::Pin, Changed::Reissued]), "pin,reissued");
+        assert_eq!(Changed::from_code("reisued"), None);
+    }
 
     #[test]
     fn query_beats_cookie_and_japanese_is_default() {

@@ -19,6 +19,62 @@ pub struct CorporationStatus {
     pub users_expiring: Vec<String>,
 }
 
+/// What a 利用者情報変更 changed, in the order the outcome message names them. The code is what the
+/// redirect's `items` and the audit record's `changed=` carry; the names are in
+/// [`crate::i18n::Texts::changed_items`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Changed {
+    Name,
+    Email,
+    LogonMethod,
+    Pin,
+    ConfirmPin,
+    Online,
+    File,
+    Accident,
+    Unlocked,
+    Reissued,
+}
+
+impl Changed {
+    pub const ALL: [Changed; 10] = [
+        Changed::Name,
+        Changed::Email,
+        Changed::LogonMethod,
+        Changed::Pin,
+        Changed::ConfirmPin,
+        Changed::Online,
+        Changed::File,
+        Changed::Accident,
+        Changed::Unlocked,
+        Changed::Reissued,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Changed::Name => "name",
+            Changed::Email => "email",
+            Changed::LogonMethod => "logon_method",
+            Changed::Pin => "pin",
+            Changed::ConfirmPin => "confirm_pin",
+            Changed::Online => "online",
+            Changed::File => "file",
+            Changed::Accident => "accident",
+            Changed::Unlocked => "unlocked",
+            Changed::Reissued => "reissued",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.code() == code)
+    }
+
+    /// The codes of `changed`, comma-separated.
+    pub fn codes(changed: &[Changed]) -> String {
+        changed.iter().map(|c| c.code()).collect::<Vec<_>>().join(",")
+    }
+}
+
 /// The seven オンライン取引 permissions in the column order of 利用者情報選択: the form field name,
 /// which is also the database column. Labels are in [`crate::i18n::Texts::online_perms`].
 pub const ONLINE_PERMISSIONS: [&str; 7] = [

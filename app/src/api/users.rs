@@ -102,7 +102,10 @@ pub async fn save_user(
             if changed.is_empty() {
                 back_to_list(&format!("done=unchanged&user={user}"));
             } else {
-                back_to_list(&format!("done=changed&user={user}&items={}", changed.join(",")));
+                back_to_list(&format!(
+                    "done=changed&user={user}&items={}",
+                    crate::model::Changed::codes(&changed)
+                ));
             }
         }
     }

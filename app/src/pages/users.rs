@@ -5,7 +5,7 @@
 use crate::api::users::list_users;
 use crate::components::AdminScreen;
 use crate::i18n::{texts, Texts};
-use crate::model::{CertState, UserList, UserSummary};
+use crate::model::{CertState, Changed, UserList, UserSummary};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use wasm_bindgen::JsCast;
@@ -26,7 +26,8 @@ fn outcome(t: &'static Texts, get: impl Fn(&str) -> Option<String>) -> Option<(b
             let sep = t.list_separator;
             let names: Vec<&str> = items
                 .split(',')
-                .filter_map(|code| t.changed_items.iter().find(|(c, _)| *c == code).map(|(_, n)| *n))
+                .filter_map(Changed::from_code)
+                .filter_map(|item| t.changed_items.iter().find(|(c, _)| *c == item).map(|(_, n)| *n))
                 .collect();
             t.done_changed.replace("{user}", &user).replace("{items}", &names.join(sep))
         }

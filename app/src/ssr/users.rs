@@ -12,7 +12,7 @@ use super::db::{self, corporations::CorporationRow, users::NewUser, users::UserF
 use super::secret::{Pin, PinHash};
 use super::{internal, AppState};
 use crate::error::{AppError, Field, Problem};
-use crate::model::{FileSettings, LogonMethod, UserDetail, UserList, UserSummary};
+use crate::model::{Changed, FileSettings, LogonMethod, UserDetail, UserList, UserSummary};
 use crate::validate;
 
 /// What the 利用者情報登録 / 変更 form sends. Its PINs are [`Pin`]s, so `Debug` never prints them.
@@ -298,7 +298,7 @@ fn describe_fields(f: &UserFields<'_>) -> String {
     )
 }
 
-/// 変更. Returns the codes of what changed (see `Texts::changed_items`), empty if nothing did.
+/// 変更. Returns what changed, empty if nothing did.
 pub async fn change(
     state: &AppState,
     admin: &AdminSession,
@@ -306,7 +306,7 @@ pub async fn change(
     input: &UserInput,
     client_addr: &str,
     now: i64,
-) -> Result<Vec<&'static str>, AppError> {
+) -> Result<Vec<Changed>, AppError> {
     let form = input.form(false);
     let errors = validate::user_form(&validate::UserForm { user_id: None, ..form });
     if !errors.is_empty() {
@@ -350,35 +350,35 @@ pub async fn change(
     let fields = input.fields();
     let mut changed = Vec::new();
     if fields.name != before.name {
-        changed.push("name");
+        changed.push(Changed::Name);
     }
     if fields.email != before.email.as_deref() {
-        changed.push("email");
+        changed.push(Changed::Email);
     }
     if fields.logon_method != before.logon_method {
-        changed.push("logon_method");
+        changed.push(Changed::LogonMethod);
     }
     if pin_hash.is_some() {
-        changed.push("pin");
+        changed.push(Changed::Pin);
     }
     if confirm_hash.is_some() {
-        changed.push("confirm_pin");
+        changed.push(Changed::ConfirmPin);
     }
     if fields.online != before.online() {
-        changed.push("online");
+        changed.push(Changed::Online);
     }
     if fields.file != before.file() {
-        changed.push("file");
+        changed.push(Changed::File);
     }
     if fields.accident != before.accident {
-        changed.push("accident");
+        changed.push(Changed::Accident);
     }
     let unlock = input.unlock && before.suspended;
     if unlock {
-        changed.push("unlocked");
+        changed.push(Changed::Unlocked);
     }
     if input.issue_certificate {
-        changed.push("reissued");
+        changed.push(Changed::Reissued);
     }
     if changed.is_empty() {
         return Ok(changed);
@@ -391,7 +391,7 @@ pub async fn change(
             .await
             .map_err(db_err("reset pins"))?;
     }
-    let detail = format!("changed={} {}", changed.join(","), describe_fields(&fields));
+    let detail = format!("changed={} {}", Changed::codes(&changed), describe_fields(&fields));
     record(&mut tx, &corp, "user_change", user_id, &detail, client_addr, now).await?;
     let name = actor(&corp);
     let who = Actor { name: &name, corporation_id: corp.id, client_addr };
