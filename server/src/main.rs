@@ -48,13 +48,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ca(CaCommand::HsmInit) => hsm_init(&config).await,
         Command::Cert(CertCommand::List { contract_id }) => cert_list(&config, &contract_id).await,
         Command::Cert(CertCommand::Revoke { serial, reason }) => {
-            let Some((_, code)) = app::ssr::certificates::REASONS.iter().find(|(name, _)| *name == reason)
-            else {
-                anyhow::bail!("unknown reason {reason:?}: use one of unspecified, keyCompromise, affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn");
+            use app::ssr::certificates::reason;
+            let Some(code) = reason::code(&reason) else {
+                anyhow::bail!("unknown reason {reason:?}: use one of {}", reason::names());
             };
             let opened = start::open_config(&config).await?;
             let done =
-                app::ssr::certificates::revoke_by_serial(&opened.state, &serial, *code, app::ssr::now())
+                app::ssr::certificates::revoke_by_serial(&opened.state, &serial, code, app::ssr::now())
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
             anyhow::ensure!(done, "no issued certificate has serial {serial}");

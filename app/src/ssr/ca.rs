@@ -17,6 +17,7 @@
 //! signature — certificates, CRLs, OCSP responses — is made by the token.
 
 use super::pkcs11::{KeyProtection, TokenError, TokenKey};
+use super::reason;
 use super::secret::{CaKeyPassphrase, PrivateKeyPem};
 use rand::RngCore;
 use rcgen::{
@@ -338,11 +339,11 @@ pub struct Revoked {
 
 fn revocation_reason(code: u8) -> RevocationReason {
     match code {
-        1 => RevocationReason::KeyCompromise,
-        3 => RevocationReason::AffiliationChanged,
-        4 => RevocationReason::Superseded,
-        5 => RevocationReason::CessationOfOperation,
-        9 => RevocationReason::PrivilegeWithdrawn,
+        reason::KEY_COMPROMISE => RevocationReason::KeyCompromise,
+        reason::AFFILIATION_CHANGED => RevocationReason::AffiliationChanged,
+        reason::SUPERSEDED => RevocationReason::Superseded,
+        reason::CESSATION_OF_OPERATION => RevocationReason::CessationOfOperation,
+        reason::PRIVILEGE_WITHDRAWN => RevocationReason::PrivilegeWithdrawn,
         _ => RevocationReason::Unspecified,
     }
 }

@@ -18,23 +18,7 @@ use crate::error::{AppError, Field, Problem};
 use crate::model::{AcquiredCertificate, AcquisitionTarget, CertState};
 use time::OffsetDateTime;
 
-/// RFC 5280 CRLReason codes used here.
-pub mod reason {
-    pub const KEY_COMPROMISE: u8 = 1;
-    pub const SUPERSEDED: u8 = 4;
-    pub const CESSATION_OF_OPERATION: u8 = 5;
-
-    pub fn name(code: i64) -> &'static str {
-        match code {
-            1 => "keyCompromise",
-            3 => "affiliationChanged",
-            4 => "superseded",
-            5 => "cessationOfOperation",
-            9 => "privilegeWithdrawn",
-            _ => "unspecified",
-        }
-    }
-}
+pub use super::reason;
 
 /// A CRL is valid this long, and re-signed when less than [`CRL_REFRESH_BEFORE_SECS`] remain.
 pub const CRL_VALIDITY_SECS: i64 = 7 * 86_400;
@@ -837,16 +821,6 @@ pub fn ca_cert_response(state: &AppState) -> axum::response::Response {
     use axum::response::IntoResponse;
     ([(http::header::CONTENT_TYPE, "application/x-pem-file")], state.ca.cert_pem().to_owned()).into_response()
 }
-
-/// The reason names the bank operator may give, with their RFC 5280 codes.
-pub const REASONS: [(&str, u8); 6] = [
-    ("unspecified", 0),
-    ("keyCompromise", 1),
-    ("affiliationChanged", 3),
-    ("superseded", 4),
-    ("cessationOfOperation", 5),
-    ("privilegeWithdrawn", 9),
-];
 
 /// Bank operator: revokes an issued certificate by serial (hex) and re-signs the CRL.
 /// Returns `Ok(false)` when no issued certificate has that serial.

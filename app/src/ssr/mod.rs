@@ -20,6 +20,7 @@ pub mod lockout;
 pub mod ocsp;
 pub mod pin;
 pub mod pkcs11;
+pub mod reason;
 pub mod request;
 pub mod secret;
 pub mod session;

@@ -13,7 +13,7 @@
 //! [`OCSP_VALIDITY_SECS`], and the request's nonce extension echoed. Requests are parsed and
 //! responses built with RustCrypto's `x509-ocsp`; only the signature comes from `ssr::ca`.
 
-use super::{db, AppState};
+use super::{db, reason, AppState};
 use der::asn1::{BitString, GeneralizedTime, ObjectIdentifier, OctetString};
 use der::{Decode, Encode};
 use x509_cert::ext::pkix::CrlReason;
@@ -159,12 +159,12 @@ fn names_our_ca(state: &AppState, id: &CertId) -> bool {
 }
 
 fn crl_reason(code: i64) -> CrlReason {
-    match code {
-        1 => CrlReason::KeyCompromise,
-        3 => CrlReason::AffiliationChanged,
-        4 => CrlReason::Superseded,
-        5 => CrlReason::CessationOfOperation,
-        9 => CrlReason::PrivilegeWithdrawn,
+    match u8::try_from(code).unwrap_or(reason::UNSPECIFIED) {
+        reason::KEY_COMPROMISE => CrlReason::KeyCompromise,
+        reason::AFFILIATION_CHANGED => CrlReason::AffiliationChanged,
+        reason::SUPERSEDED => CrlReason::Superseded,
+        reason::CESSATION_OF_OPERATION => CrlReason::CessationOfOperation,
+        reason::PRIVILEGE_WITHDRAWN => CrlReason::PrivilegeWithdrawn,
         _ => CrlReason::Unspecified,
     }
 }
