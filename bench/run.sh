@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The performance benchmarks of issue 8 (docs/PERFORMANCE.md), in one command: builds the release,
+# The performance benchmarks (docs/PERFORMANCE.md), in one command: builds the release,
 # then prints one table — each figure beside the ceiling measured in the same run. Figures are
 # medians and rates of this run on this machine; nothing here passes or fails on a time.
 # Usage: bench/run.sh            (everything)

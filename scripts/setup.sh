@@ -44,6 +44,13 @@ wasm_opt() {
   fi
 }
 
+apt_install() { # Debian packages...
+  log "installing Debian packages: $*"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
 apt_packages() {
   local missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
@@ -59,22 +66,12 @@ apt_packages() {
   if [ -z "${BIZDIRECT_TEST_POSTGRES_URL:-}" ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
     missing+=(postgresql)
   fi
-  if ((${#missing[@]})); then
-    log "installing Debian packages: ${missing[*]}"
-    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-  fi
+  if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
 }
 
 # h2load (Debian's nghttp2-client): the page-latency rows of bench/run.sh, over HTTP/2 and HTTP/1.1.
 h2load_tool() {
-  if ! command -v h2load >/dev/null 2>&1; then
-    log "installing Debian package: nghttp2-client"
-    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nghttp2-client >/dev/null
-  fi
+  command -v h2load >/dev/null 2>&1 || apt_install nghttp2-client
 }
 
 PKILINT_VERSION=0.13.3

@@ -45,16 +45,22 @@ async fn serve(app: &TestApp, dir: &std::path::Path) -> (SocketAddr, axum_server
     (addr, handle)
 }
 
+/// A TLS client configuration that trusts `app`'s CA (the listeners' certificates are its own).
+fn trusting_our_ca(
+    app: &TestApp,
+) -> rustls::ConfigBuilder<rustls::ClientConfig, rustls::client::WantsClientCert> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(CertificateDer::from(app.state.ca.cert_der())).expect("root");
+    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+}
+
 /// POSTs `/api/whose_certificate` over HTTP/1.1, presenting `client` (certificate, key) if given.
 /// Returns the status line and body, or the error of a refused handshake.
 async fn whose(app: &TestApp, addr: SocketAddr, client: Option<(&str, &str)>) -> Result<String, String> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(CertificateDer::from(app.state.ca.cert_der())).expect("root");
-    let builder =
-        rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .expect("versions")
-            .with_root_certificates(roots);
+    let builder = trusting_our_ca(app);
     let config = match client {
         Some((cert, key)) => builder
             .with_client_auth_cert(
@@ -124,14 +130,7 @@ async fn get_over_h2(
     addr: SocketAddr,
     path: &str,
 ) -> (http::StatusCode, String, SocketAddr, hyper::client::conn::http2::SendRequest<Empty<Bytes>>) {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(CertificateDer::from(app.state.ca.cert_der())).expect("root");
-    let mut config =
-        rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .expect("versions")
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+    let mut config = trusting_our_ca(app).with_no_client_auth();
     config.alpn_protocols = vec![b"h2".to_vec()];
     let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let client = tcp.local_addr().expect("client address");
