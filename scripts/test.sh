@@ -10,8 +10,8 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "rustfmt"
 cargo fmt --all --check
-step "clippy (server, ssr; in-page enrolment natively)"
-cargo clippy -p server -p app -p enrol --features app/ssr --all-targets --locked -- -D warnings
+step "clippy (server, ssr, the benchmark harness; in-page enrolment natively)"
+cargo clippy -p server -p app -p enrol -p bizdirect-bench --features app/ssr --all-targets --locked -- -D warnings
 step "clippy (browser, hydrate, wasm32)"
 cargo clippy -p frontend -p enrol --target wasm32-unknown-unknown --locked -- -D warnings
 step "unit and integration tests on SQLite (the enrolment crate's files checked by openssl and NSS)"

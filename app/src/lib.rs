@@ -107,7 +107,7 @@ fn page_origins() -> Origins {
     #[cfg(feature = "ssr")]
     {
         let on_certificate = use_context::<http::request::Parts>()
-            .is_some_and(|p| p.extensions.get::<ssr::request::TlsClient>().is_some());
+            .is_some_and(|p| p.extensions.get::<ssr::access::request::TlsClient>().is_some());
         use_context::<ssr::AppState>()
             .map(|s| Origins {
                 id: s.settings.public_url.clone(),

@@ -24,8 +24,8 @@
 use crate::config::Config;
 use crate::start::{self, CaOptions};
 use anyhow::{anyhow, bail, ensure, Context};
-use app::ssr::ca::CertificateAuthority;
-use app::ssr::db::backup::{self as db, Counts};
+use app::ssr::operator::backup::{self as domain, Counts};
+use app::ssr::pki::ca::{CertificateAuthority, CrlIssue};
 use flate2::{read::GzDecoder, write::GzEncoder, Compression};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -155,27 +155,26 @@ pub async fn backup(config: &Config, to: &Path) -> anyhow::Result<()> {
     // The database copy contains PIN hashes: it lives in a folder only we can enter.
     let work = private_temp_dir(parent, ".bizdirect-backup-")?;
     let copy = work.path().join(DATABASE);
-    let live = db::open_live(&db_path).await.with_context(|| format!("database {}", db_path.display()))?;
-    let copied = db::snapshot(&live, &copy).await;
-    live.close().await;
-    copied.with_context(|| format!("copying the database {} (VACUUM INTO)", db_path.display()))?;
+    domain::snapshot(&db_path, &copy)
+        .await
+        .with_context(|| format!("copying the database {} (VACUUM INTO)", db_path.display()))?;
     let counts = inspect_database(&copy).await?;
 
     let db_mode = fs::metadata(&db_path).map_or(0o600, |m| m.permissions().mode() & 0o7777);
     let mut sources = vec![Source { name: DATABASE, content: Content::File(copy), mode: db_mode }];
-    for (name, path) in [("ca/ca.crt", ca_dir.join("ca.crt")), ("ca/ca.key", ca_dir.join("ca.key"))] {
-        let source = read_source(name, &path)?.with_context(|| {
+    let mut key_encrypted = false;
+    for (file, at_rest) in domain::ca_files(&ca_dir)? {
+        let at_rest = at_rest.with_context(|| {
+            let path = ca_dir.join(file);
             format!("{}: missing; the CA (ca.crt and ca.key) must be in {}", path.display(), ca_dir.display())
         })?;
-        sources.push(source);
+        key_encrypted |= file == "ca.key" && at_rest.is_encrypted_key();
+        let name = if file == "ca.key" { "ca/ca.key" } else { "ca/ca.crt" };
+        sources.push(Source { name, content: Content::Bytes(at_rest.bytes), mode: at_rest.mode });
     }
     for (name, file) in [("tls/server.crt", "server.crt"), ("tls/server.key", "server.key")] {
         sources.extend(read_source(name, &data_dir.join("tls").join(file))?);
     }
-    let key_encrypted = sources.iter().any(|s| {
-        s.name == "ca/ca.key"
-            && matches!(&s.content, Content::Bytes(b) if String::from_utf8_lossy(b).contains("ENCRYPTED PRIVATE KEY"))
-    });
 
     let (to_owned, parent_owned) = (to.to_owned(), parent.to_owned());
     let (manifest, size) =
@@ -207,16 +206,10 @@ pub async fn backup(config: &Config, to: &Path) -> anyhow::Result<()> {
 
 /// SQLite's own check and the counts of a database copy, opened read-only and immutable.
 async fn inspect_database(path: &Path) -> anyhow::Result<Counts> {
-    let pool = db::open_snapshot(path).await.with_context(|| format!("database copy {}", path.display()))?;
-    let result = async {
-        if let Some(problem) = db::quick_check(&pool).await? {
-            bail!("the database copy fails SQLite's quick_check: {problem}");
-        }
-        Ok(db::counts(&pool).await?)
+    match domain::inspect(path).await.with_context(|| format!("database copy {}", path.display()))? {
+        Ok(counts) => Ok(counts),
+        Err(problem) => bail!("the database copy fails SQLite's quick_check: {problem}"),
     }
-    .await;
-    pool.close().await;
-    result
 }
 
 /// The file at `path` as member `name`; `None` if there is no such file.
@@ -443,9 +436,9 @@ async fn restore_beside(
 
 /// The restored CA key signs (a throwaway CRL verifies under `ca.crt`), and `server check` holds.
 async fn verify_restored(opened: &start::Opened) -> anyhow::Result<()> {
-    prove_ca_key(&opened.state.ca)?;
+    prove_ca_key(&opened.state.pki.ca)?;
     println!("CA key: a test signature verifies under ca.crt");
-    let (checked, violations) = app::ssr::check::run(&opened.state, app::ssr::now()).await?;
+    let (checked, violations) = app::ssr::operator::check::run(&opened.state, app::ssr::now()).await?;
     for v in &violations {
         println!("VIOLATION [{}] {}", v.invariant, v.detail);
     }
@@ -463,7 +456,8 @@ fn prove_ca_key(ca: &CertificateAuthority) -> anyhow::Result<()> {
     use x509_parser::prelude::{FromDer, X509Certificate};
     use x509_parser::revocation_list::CertificateRevocationList;
     let now = time::OffsetDateTime::now_utc();
-    let der = ca.sign_crl(&[], 1, now, now + time::Duration::days(1)).context("signing with the CA key")?;
+    let issue = CrlIssue { number: 1, this_update: now, next_update: now + time::Duration::days(1) };
+    let der = ca.sign_crl(&[], issue).context("signing with the CA key")?;
     let cert_der = ca.cert_der();
     let (_, cert) = X509Certificate::from_der(cert_der).map_err(|e| anyhow!("ca.crt: {e}"))?;
     let (_, crl) = CertificateRevocationList::from_der(&der).map_err(|e| anyhow!("test CRL: {e}"))?;

@@ -150,69 +150,6 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         from: PathBuf,
     },
-    /// Developers: the performance benchmarks of docs/PERFORMANCE.md, each in a fresh temporary
-    /// data folder (never --data-dir); prints a table. Use a release build
-    #[command(subcommand)]
-    Bench(BenchCommand),
-}
-
-#[derive(Debug, Subcommand)]
-pub enum BenchCommand {
-    /// P1, P2, P3 and P5 (server half) with their defaults, one table
-    All,
-    /// P1: issuance in-process (CSR verify + sign + durable record + audit) beside the
-    /// crypto-only ceiling
-    Issuance {
-        #[arg(long, default_value_t = 20_000)]
-        count: usize,
-        /// Concurrent issuing tasks (more than one group-commit batch of 256 keeps both cores
-        /// signing while a batch's commit waits for the disk)
-        #[arg(long, default_value_t = 512)]
-        tasks: usize,
-        /// Rounds (ceiling, issuance, ceiling), each in a fresh data folder; with more than one,
-        /// the medians are printed as well and judge the goal
-        #[arg(long, default_value_t = 1, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
-        rounds: usize,
-        /// Certificates issued (untimed, for another corporation) before each round's issuance:
-        /// how the rate holds up as a CA's database grows
-        #[arg(long, default_value_t = 0)]
-        preload: usize,
-    },
-    /// P2: reissue + acquire round trips through the HTTPS server functions
-    RoundTrips {
-        #[arg(long, default_value_t = 32)]
-        clients: usize,
-        #[arg(long, default_value_t = 20)]
-        seconds: u64,
-        /// Diagnostic, not P2: store the benchmark's PIN hashes at Argon2id's lowest cost
-        /// (m = 8 KiB, t = 1) in its temporary data, so that the round trips time everything
-        /// but the PIN checks (the server verifies at the cost a stored hash names)
-        #[arg(long)]
-        cheap_pins: bool,
-    },
-    /// P2's revocation on a grown CA: 再発行 and the CRL's re-signing with many revoked
-    /// certificates
-    Revocation {
-        /// Certificates revoked before the timed runs
-        #[arg(long, default_value_t = 10_000)]
-        revoked: usize,
-        #[arg(long, default_value_t = 20, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
-        runs: usize,
-    },
-    /// P3: logon storm (Argon2id), timing other requests meanwhile
-    LogonStorm {
-        #[arg(long, default_value_t = 16)]
-        clients: usize,
-        #[arg(long, default_value_t = 15)]
-        seconds: u64,
-    },
-    /// P5 (server half): the user list server function for a corporation of many users
-    List {
-        #[arg(long, default_value_t = 10_000)]
-        users: usize,
-        #[arg(long, default_value_t = 20)]
-        runs: usize,
-    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -333,7 +270,7 @@ pub struct FileConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pkcs11Config {
     pub module: PathBuf,
-    pub token: app::ssr::pkcs11::TokenSelector,
+    pub token: app::ssr::pki::pkcs11::TokenSelector,
     pub key_label: String,
     /// Name of the environment variable holding the user PIN (never the PIN).
     pub pin_env: String,
@@ -364,7 +301,7 @@ pub struct Config {
     /// Name of the environment variable holding the CA key's passphrase (never the passphrase).
     pub ca_key_passphrase_env: Option<String>,
     /// `Some`: a PostgreSQL database; `None`: the SQLite file in the data folder.
-    pub database: Option<app::ssr::db::Location>,
+    pub database: Option<app::ssr::Database>,
     /// `Some`: the CA key is in a PKCS#11 token (and there is no `ca.key`).
     pub ca_pkcs11: Option<Pkcs11Config>,
 }
@@ -391,7 +328,7 @@ impl Options {
 
     /// The `--ca-pkcs11-*` options (flag over file), checked together.
     fn pkcs11(&self, file: &FileConfig) -> anyhow::Result<Option<Pkcs11Config>> {
-        use app::ssr::pkcs11::TokenSelector;
+        use app::ssr::pki::pkcs11::TokenSelector;
         let module = self.ca_pkcs11_module.clone().or_else(|| file.ca_pkcs11_module.clone());
         let token = self.ca_pkcs11_token.clone().or_else(|| file.ca_pkcs11_token.clone());
         let slot = self.ca_pkcs11_slot.or(file.ca_pkcs11_slot);
@@ -470,7 +407,7 @@ impl Options {
             ca_dir: self.ca_dir.clone().or(file.ca_dir),
             ca_key_passphrase_env: self.ca_key_passphrase_env.clone().or(file.ca_key_passphrase_env),
             database: match self.database.clone().or(file.database) {
-                Some(url) => Some(app::ssr::db::Location::from_url(&url).map_err(anyhow::Error::msg)?),
+                Some(url) => Some(app::ssr::Database::from_url(&url).map_err(anyhow::Error::msg)?),
                 None => None,
             },
             ca_pkcs11,
@@ -514,10 +451,10 @@ impl Options {
 
 impl Config {
     /// The database: `--database`, or the SQLite file in the data folder.
-    pub fn database(&self) -> app::ssr::db::Location {
+    pub fn database(&self) -> app::ssr::Database {
         self.database
             .clone()
-            .unwrap_or_else(|| app::ssr::db::Location::Sqlite(crate::start::database_path(&self.data_dir)))
+            .unwrap_or_else(|| app::ssr::Database::Sqlite(crate::start::database_path(&self.data_dir)))
     }
 
     pub fn settings(&self) -> app::ssr::Settings {
@@ -526,8 +463,8 @@ impl Config {
             session_max_secs: i64::from(self.session_max_minutes) * 60,
             acquire_window_secs: i64::from(self.acquire_window_days) * 86_400,
             certificate_validity_secs: i64::from(self.certificate_days) * 86_400,
-            crl_url: format!("{}{}", self.public_url, app::ssr::certificates::CRL_PATH),
-            ocsp_url: format!("{}{}", self.public_url, app::ssr::ocsp::OCSP_PATH),
+            crl_url: format!("{}{}", self.public_url, app::ssr::pki::crl::CRL_PATH),
+            ocsp_url: format!("{}{}", self.public_url, app::ssr::pki::ocsp::OCSP_PATH),
             public_url: self.public_url.clone(),
             cert_url: self.cert_public_url.clone(),
             lockout_threshold: i64::from(self.lockout_after),
@@ -581,7 +518,7 @@ mod tests {
 
     #[test]
     fn database_is_the_sqlite_file_unless_a_postgres_url_is_given() {
-        use app::ssr::db::Location;
+        use app::ssr::Database as Location;
         let c =
             parse(&["--data-dir", "/srv/bd"]).options.resolve_with(FileConfig::default()).expect("resolve");
         assert_eq!(c.database(), Location::Sqlite(PathBuf::from("/srv/bd/bizdirect.db")));
@@ -644,7 +581,7 @@ mod tests {
 
     #[test]
     fn pkcs11_options_go_together() {
-        use app::ssr::pkcs11::TokenSelector;
+        use app::ssr::pki::pkcs11::TokenSelector;
         let resolve = |args: &[&str]| parse(args).options.resolve_with(FileConfig::default());
         let m = ["--ca-pkcs11-module", "/usr/lib/softhsm/libsofthsm2.so"];
         let ok = resolve(&[m[0], m[1], "--ca-pkcs11-token", "bizdirect", "--ca-pkcs11-pin-env", "HSM_PIN"])

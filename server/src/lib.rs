@@ -2,8 +2,9 @@
 //! The domain lives in `app::ssr`; this crate only wires it.
 
 pub mod backup;
-pub mod bench;
 pub mod config;
+pub mod lang;
+pub mod publish;
 pub mod router;
 pub mod security;
 pub mod start;

@@ -1,10 +1,13 @@
 //! `server`: serves bizdirect over HTTPS, and carries the bank operator's commands.
 
 use anyhow::Context;
-use app::ssr::corporations::{self, demo, CreateRequest};
+use app::ssr::operator::{
+    self,
+    corporations::{self, demo, CreateRequest},
+};
 use app::ssr::secret::Pin;
 use clap::Parser;
-use server::config::{AuditCommand, BenchCommand, CaCommand, CertCommand, Cli, Command, Config, CorpCommand};
+use server::config::{AuditCommand, CaCommand, CertCommand, Cli, Command, Config, CorpCommand};
 use server::start;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -48,13 +51,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ca(CaCommand::HsmInit) => hsm_init(&config).await,
         Command::Cert(CertCommand::List { contract_id }) => cert_list(&config, &contract_id).await,
         Command::Cert(CertCommand::Revoke { serial, reason }) => {
-            use app::ssr::certificates::reason;
+            use operator::reason;
             let Some(code) = reason::code(&reason) else {
                 anyhow::bail!("unknown reason {reason:?}: use one of {}", reason::names());
             };
             let opened = start::open_config(&config).await?;
             let done =
-                app::ssr::certificates::revoke_by_serial(&opened.state, &serial, code, app::ssr::now())
+                operator::certificates::revoke_by_serial(&opened.state, &serial, code, app::ssr::now())
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
             anyhow::ensure!(done, "no issued certificate has serial {serial}");
@@ -64,7 +67,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cert(CertCommand::IssueAdmin { contract_id }) => {
             let opened = start::open_config(&config).await?;
             let Some(acquire_by) =
-                app::ssr::certificates::issue_admin(&opened.state, &contract_id, app::ssr::now())
+                operator::certificates::issue_admin(&opened.state, &contract_id, app::ssr::now())
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?
             else {
@@ -80,7 +83,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Check => {
             let opened = start::open_config(&config).await?;
-            let (checked, violations) = app::ssr::check::run(&opened.state, app::ssr::now()).await?;
+            let (checked, violations) = operator::check::run(&opened.state, app::ssr::now()).await?;
             for v in &violations {
                 println!("VIOLATION [{}] {}", v.invariant, v.detail);
             }
@@ -91,18 +94,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Bench(which) => bench(which).await,
         Command::Backup { to } => server::backup::backup(&config, &to).await,
         Command::Restore { from } => server::backup::restore(&config, &from).await,
         Command::Audit(AuditCommand::Verify) => {
             let opened = start::open_config(&config).await?;
-            let records = app::ssr::db::audit::all(&opened.state.db).await?.len();
-            match app::ssr::audit::verify_chain(&opened.state.db).await? {
-                None => {
+            match operator::verify_audit(&opened.state).await? {
+                (records, None) => {
                     println!("audit chain intact: {records} records");
                     Ok(())
                 }
-                Some(b) => anyhow::bail!("audit chain broken at record {}: {}", b.seq, b.reason),
+                (_, Some(b)) => anyhow::bail!("audit chain broken at record {}: {}", b.seq, b.reason),
             }
         }
         Command::Corp(CorpCommand::Unlock { contract_id }) => {
@@ -186,7 +187,7 @@ async fn hsm_init(config: &Config) -> anyhow::Result<()> {
 
 async fn corp_list(config: &Config) -> anyhow::Result<()> {
     let opened = start::open_config(config).await?;
-    let list = app::ssr::db::corporations::list(&opened.state.db).await?;
+    let list = corporations::list(&opened.state).await?;
     println!("{:<17} {:>5} {:>5}  {:<9} 契約法人名 (name)", "契約法人ID", "users", "max", "status");
     for c in &list {
         let status = if c.suspended_at.is_some() { "suspended" } else { "active" };
@@ -198,60 +199,31 @@ async fn corp_list(config: &Config) -> anyhow::Result<()> {
 
 async fn cert_list(config: &Config, contract_id: &str) -> anyhow::Result<()> {
     let opened = start::open_config(config).await?;
-    let corp = app::ssr::db::corporations::find_by_contract_id(&opened.state.db, contract_id)
+    let certs = operator::certificates::list(&opened.state, contract_id)
         .await?
         .with_context(|| format!("契約法人ID {contract_id} は登録されていません (not registered)"))?;
-    let users = app::ssr::db::users::list(&opened.state.db, corp.id).await?;
-    let certs = app::ssr::db::certificates::all_in_corporation(&opened.state.db, corp.id).await?;
     println!("{:<10} {:<34} {:<9} {:<20} reason", "holder", "serial", "state", "not_after / acquire_by");
     for c in &certs {
-        let holder = c
-            .user_pk
-            .and_then(|pk| users.iter().find(|u| u.id == pk).map(|u| u.user_id.clone()))
-            .unwrap_or_else(|| if c.user_pk.is_none() { "(admin)".into() } else { "(deleted)".into() });
-        let serial = c.serial.as_deref().map_or_else(|| "-".into(), hex::encode_upper);
-        let until = c.not_after.unwrap_or(c.acquire_by);
-        let reason = c.revocation_reason.map_or("", app::ssr::certificates::reason::name);
         println!(
-            "{holder:<10} {serial:<34} {:<9} {:<20} {reason}",
+            "{:<10} {:<34} {:<9} {:<20} {}",
+            c.holder,
+            c.serial,
             c.state,
-            app::time_fmt::date_time(until, app::i18n::Lang::En)
+            app::time_fmt::date_time(c.until, app::i18n::Lang::En),
+            c.reason
         );
     }
     println!("({} certificates)", certs.len());
     Ok(())
 }
 
-async fn bench(which: BenchCommand) -> anyhow::Result<()> {
-    use server::bench;
-    bench::heading();
-    match which {
-        BenchCommand::All => {
-            // As many issuing tasks as P2 has clients, then enough to keep both cores signing
-            // while a batch's commit waits for the disk (more than one batch of 256), in three
-            // rounds: one reading of the ratio moves by several points with the machine's load.
-            bench::issuance(20_000, 32, 1, 0).await?;
-            let p1 = bench::issuance(20_000, 512, 3, 0).await?;
-            bench::round_trips(32, 20, Some(p1), false).await?;
-            bench::logon_storm(16, 15).await?;
-            bench::list(10_000, 20).await
-        }
-        BenchCommand::Issuance { count, tasks, rounds, preload } => {
-            bench::issuance(count, tasks, rounds, preload).await.map(drop)
-        }
-        BenchCommand::RoundTrips { clients, seconds, cheap_pins } => {
-            bench::round_trips(clients, seconds, None, cheap_pins).await
-        }
-        BenchCommand::Revocation { revoked, runs } => bench::revocation(revoked, runs).await,
-        BenchCommand::LogonStorm { clients, seconds } => bench::logon_storm(clients, seconds).await,
-        BenchCommand::List { users, runs } => bench::list(users, runs).await,
-    }
-}
-
 async fn serve(config: Config) -> anyhow::Result<()> {
     let opened = start::open_config(&config).await?;
     if opened.ca_created {
-        tracing::info!("created a new certificate authority in {}", opened.state.ca.cert_path().display());
+        tracing::info!(
+            "created a new certificate authority in {}",
+            opened.state.pki.ca.cert_path().display()
+        );
     }
     tracing::info!("database: {}", config.database().display());
     if config.demo {
@@ -268,7 +240,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let (chain, key) = start::tls_material(&opened, &config.data_dir)?;
     let tls = server::tls::id_listener(&chain, key.expose())?;
-    let cert_tls = server::tls::certificate_listener(&chain, key.expose(), opened.state.ca.cert_der())?;
+    let cert_tls = server::tls::certificate_listener(&chain, key.expose(), opened.state.pki.ca.cert_der())?;
 
     let mut options = leptos::config::get_configuration(None)?.leptos_options;
     if options.output_name.is_empty() {
@@ -301,7 +273,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            if let Err(e) = app::ssr::certificates::ensure_fresh_crl(&crl_state, app::ssr::now()).await {
+            if let Err(e) = app::ssr::pki::crl::ensure_fresh_crl(&crl_state.pki, app::ssr::now()).await {
                 tracing::error!("re-signing the CRL: {e}");
             }
         }
@@ -316,8 +288,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .serve(cert_router.into_make_service_with_connect_info::<SocketAddr>());
     let announce = {
         let (handle, cert_handle) = (handle.clone(), cert_handle.clone());
-        let ca_path = std::path::absolute(opened.state.ca.cert_path())
-            .unwrap_or_else(|_| opened.state.ca.cert_path().to_owned());
+        let ca_path = std::path::absolute(opened.state.pki.ca.cert_path())
+            .unwrap_or_else(|_| opened.state.pki.ca.cert_path().to_owned());
         let demo_mode = config.demo;
         let cert_url = config.cert_public_url.clone();
         async move {

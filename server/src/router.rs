@@ -1,8 +1,8 @@
 //! The HTTP router: leptos pages and server functions, static files, and the layers around
 //! them. No business rule lives here.
 
-use app::ssr::certificates::{ca_cert_response, crl_response, CA_CERT_PATH, CRL_PATH};
-use app::ssr::ocsp::OCSP_PATH;
+use app::ssr::pki::crl::{CA_CERT_PATH, CRL_PATH};
+use app::ssr::pki::ocsp::OCSP_PATH;
 use app::ssr::AppState;
 use app::{shell, App};
 use axum::{middleware, routing::get, Router};
@@ -40,21 +40,21 @@ fn routes(state: AppState, options: LeptosOptions, ocsp: bool) -> Router {
     let (crl_state, ca_state) = (state.clone(), state.clone());
     let mut router = Router::new()
         // Published for relying parties: no session, no cookies.
-        .route(CRL_PATH, get(move || crl_response(crl_state.clone())))
-        .route(CA_CERT_PATH, get(move || std::future::ready(ca_cert_response(&ca_state))));
+        .route(CRL_PATH, get(move || crate::publish::crl(crl_state.clone())))
+        .route(CA_CERT_PATH, get(move || std::future::ready(crate::publish::ca_cert(&ca_state))));
     if ocsp {
         let (post_state, get_state) = (state.clone(), state);
         router = router
             .route(
                 OCSP_PATH,
                 axum::routing::post(move |headers: http::HeaderMap, body: axum::body::Bytes| async move {
-                    app::ssr::ocsp::post_response(post_state.clone(), &headers, &body).await
+                    crate::publish::ocsp_post(post_state.clone(), &headers, &body).await
                 }),
             )
             .route(
                 &format!("{OCSP_PATH}/{{*request}}"),
                 get(move |uri: http::Uri| async move {
-                    app::ssr::ocsp::get_response(get_state.clone(), uri.path()).await
+                    crate::publish::ocsp_get(get_state.clone(), uri.path()).await
                 }),
             );
     }
@@ -73,7 +73,7 @@ fn routes(state: AppState, options: LeptosOptions, ocsp: bool) -> Router {
         )
         .nest_service(&format!("/{}", options.site_pkg_dir), static_files(&options))
         .fallback(leptos_axum::file_and_error_handler(shell))
-        .layer(middleware::from_fn(app::ssr::lang::remember_lang))
+        .layer(middleware::from_fn(crate::lang::remember_lang))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(origins, crate::security::same_origin_only))
         .layer(middleware::from_fn(crate::security::headers))

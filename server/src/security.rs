@@ -41,8 +41,8 @@ fn is_ocsp_post(req: &Request) -> bool {
         .and_then(|v| v.to_str().ok())
         .map(|v| v.split(';').next().unwrap_or_default().trim());
     req.method() == Method::POST
-        && req.uri().path() == app::ssr::ocsp::OCSP_PATH
-        && media_type == Some(app::ssr::ocsp::REQUEST_TYPE)
+        && req.uri().path() == app::ssr::pki::ocsp::OCSP_PATH
+        && media_type == Some(app::ssr::pki::ocsp::REQUEST_TYPE)
 }
 
 fn same_origin(req: &Request, ours: &[String]) -> bool {

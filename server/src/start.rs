@@ -2,19 +2,16 @@
 //! on first start and reused afterwards.
 //!
 //! The CA key's passphrase is read here, from the environment variable that
-//! `--ca-key-passphrase-env` names, and handed to `app::ssr::ca` as a [`CaKeyPassphrase`]; what
+//! `--ca-key-passphrase-env` names, and handed to `app::ssr::pki::ca` as a [`CaKeyPassphrase`]; what
 //! the key file must look like is decided there. Likewise the PKCS#11 token's user PIN, from the
 //! variable that `--ca-pkcs11-pin-env` names, when the CA key is in an HSM.
 
 use crate::config::Config;
 use anyhow::Context;
-use app::ssr::{
-    ca::CertificateAuthority,
-    db,
-    pkcs11::{TokenConfig, TokenKey},
-    secret::{CaKeyPassphrase, PrivateKeyPem, TokenPin},
-    AppState, Settings,
-};
+use app::ssr::pki::ca::CertificateAuthority;
+use app::ssr::pki::pkcs11::{TokenConfig, TokenKey};
+use app::ssr::secret::{CaKeyPassphrase, PrivateKeyPem, TokenPin};
+use app::ssr::{AppState, Database, Settings};
 use std::path::{Path, PathBuf};
 
 /// An opened data folder.
@@ -109,7 +106,7 @@ pub async fn open_config(config: &Config) -> anyhow::Result<Opened> {
 
 /// Like [`open`], with the CA as `ca` says (a CA given by path must exist there).
 pub async fn open_with_ca(data_dir: &Path, ca: &CaOptions, settings: Settings) -> anyhow::Result<Opened> {
-    open_with(data_dir, &db::Location::Sqlite(database_path(data_dir)), ca, settings).await
+    open_with(data_dir, &Database::Sqlite(database_path(data_dir)), ca, settings).await
 }
 
 /// Opens `database` (SQLite file or PostgreSQL), and the CA and data folder as [`open_with_ca`]
@@ -117,12 +114,15 @@ pub async fn open_with_ca(data_dir: &Path, ca: &CaOptions, settings: Settings) -
 /// (one `--ca-dir`, or one data folder).
 pub async fn open_with(
     data_dir: &Path,
-    database: &db::Location,
+    database: &Database,
     ca: &CaOptions,
     settings: Settings,
 ) -> anyhow::Result<Opened> {
-    app::ssr::ca::private_dir(data_dir).with_context(|| format!("data folder {}", data_dir.display()))?;
-    let pool = db::open(database).await.with_context(|| format!("database {}", database.display()))?;
+    app::ssr::pki::ca::private_dir(data_dir)
+        .with_context(|| format!("data folder {}", data_dir.display()))?;
+    let pool = app::ssr::open_database(database)
+        .await
+        .with_context(|| format!("database {}", database.display()))?;
     // Reading the key may run the passphrase's KDF (scrypt, tens of milliseconds): off the
     // async threads.
     let (own_dir, ca) = (data_dir.join("ca"), ca.clone());
@@ -142,7 +142,7 @@ pub async fn open_with(
     .context("loading the certificate authority")?
     .context("certificate authority")?;
     let state = AppState::new(pool, settings, ca);
-    app::ssr::certificates::ensure_fresh_crl(&state, app::ssr::now())
+    app::ssr::pki::crl::ensure_fresh_crl(&state.pki, app::ssr::now())
         .await
         .map_err(|e| anyhow::anyhow!("signing the CRL: {e}"))?;
     Ok(Opened { state, ca_created })
@@ -183,6 +183,7 @@ pub fn hsm_init(config: &Config) -> anyhow::Result<CertificateAuthority> {
 pub fn tls_material(opened: &Opened, data_dir: &Path) -> anyhow::Result<(String, PrivateKeyPem)> {
     opened
         .state
+        .pki
         .ca
         .load_or_issue_tls(&data_dir.join("tls"), time::OffsetDateTime::now_utc())
         .context("HTTPS server certificate")

@@ -14,7 +14,7 @@
 //! on server functions whose answer is written in pieces.
 
 use anyhow::Context;
-use app::ssr::request::TlsClient;
+use app::ssr::access::request::TlsClient;
 use axum::{extract::Request, middleware::Next, response::IntoResponse, response::Response};
 use axum_server::accept::NoDelayAcceptor;
 use axum_server::tls::TlsInfo;
@@ -133,7 +133,7 @@ impl ClientCertVerifier for ChainOnly {
                 | CertificateError::NotValidYetContext { .. },
             )) => {
                 // Check the chain as of a moment inside the certificate's own validity.
-                let (not_before, _) = app::ssr::ca::validity_of(end_entity)
+                let (not_before, _) = app::ssr::pki::x509::validity_of(end_entity)
                     .ok_or(Error::InvalidCertificate(CertificateError::BadEncoding))?;
                 let at = UnixTime::since_unix_epoch(Duration::from_secs(
                     u64::try_from(not_before + 1).unwrap_or(0),

@@ -9,7 +9,10 @@
 //!   and restarted; after each restart `server check` passes and every operation a client was
 //!   told succeeded is in the database.
 
-use server::bench::client::{self, json_field, Answer};
+#[path = "../../bench/src/client.rs"]
+mod client;
+
+use client::{json_field, Answer};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -93,7 +96,7 @@ fn check(data: &Path) -> (bool, String) {
     )
 }
 
-/// The benchmarks' HTTPS client (`server::bench::client`), one connection per request so that a
+/// The benchmarks' HTTPS client (`bench/src/client.rs`), one connection per request so that a
 /// restarted server is reached again at once.
 #[derive(Clone)]
 struct Client(client::Client);
@@ -243,7 +246,7 @@ async fn client_loop(
                     continue;
                 };
                 let version = json_field(&detail.body, "cert_version").unwrap_or_else(|| "0".into());
-                let form = server::bench::reissue_form(&user, "負荷 利用者", &version, CONFIRM_PIN);
+                let form = client::reissue_form(&user, "負荷 利用者", &version, CONFIRM_PIN);
                 if client.call("save_user", &form, Some(&cookie)).await.is_ok_and(|r| r.status == 200) {
                     ok("certificate_issue");
                 }
@@ -286,8 +289,7 @@ async fn run_load(client: &Client, seconds: u64, csrs: &Arc<Vec<String>>, ack: &
 
 /// Successful audit records per action after sequence number `after`.
 async fn audit_counts(data: &Path, after: i64) -> BTreeMap<String, i64> {
-    let pool =
-        app::ssr::db::open(&app::ssr::db::Location::Sqlite(data.join("bizdirect.db"))).await.expect("db");
+    let pool = app::ssr::db::open(&app::ssr::Database::Sqlite(data.join("bizdirect.db"))).await.expect("db");
     let rows: Vec<(String, i64)> = sqlx::query_as(
         "SELECT action, COUNT(*) FROM audit_log WHERE seq > $1 AND outcome = 'success' GROUP BY action",
     )
@@ -300,8 +302,7 @@ async fn audit_counts(data: &Path, after: i64) -> BTreeMap<String, i64> {
 }
 
 async fn max_seq(data: &Path) -> i64 {
-    let pool =
-        app::ssr::db::open(&app::ssr::db::Location::Sqlite(data.join("bizdirect.db"))).await.expect("db");
+    let pool = app::ssr::db::open(&app::ssr::Database::Sqlite(data.join("bizdirect.db"))).await.expect("db");
     let seq: i64 = sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM audit_log")
         .fetch_one(&pool)
         .await
@@ -311,8 +312,7 @@ async fn max_seq(data: &Path) -> i64 {
 }
 
 async fn serials_on_record(data: &Path) -> BTreeSet<String> {
-    let pool =
-        app::ssr::db::open(&app::ssr::db::Location::Sqlite(data.join("bizdirect.db"))).await.expect("db");
+    let pool = app::ssr::db::open(&app::ssr::Database::Sqlite(data.join("bizdirect.db"))).await.expect("db");
     let rows: Vec<String> =
         sqlx::query_scalar("SELECT lower(hex(serial)) FROM certificates WHERE serial IS NOT NULL")
             .fetch_all(&pool)

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 /// 契約法人ステータス; on failure one generic [`AppError::LogonFailed`].
 #[server(prefix = "/api", endpoint = "admin_logon")]
 pub async fn admin_logon(contract_id: String, pin: String) -> Result<(), AppError> {
-    use crate::ssr::{auth, now, request::Call, secret::Pin};
+    use crate::ssr::{access::auth, access::request::Call, now, secret::Pin};
     let call = Call::current()?;
     if call.on_certificate_listener() {
         return Err(call.fail(AppError::Forbidden));
@@ -24,7 +24,7 @@ pub async fn admin_logon(contract_id: String, pin: String) -> Result<(), AppErro
 /// ログオフ: ends the session on the server and clears the cookie.
 #[server(prefix = "/api", endpoint = "logoff")]
 pub async fn logoff() -> Result<(), AppError> {
-    use crate::ssr::{auth, now, request::Call};
+    use crate::ssr::{access::auth, access::request::Call, now};
     let call = Call::current()?;
     auth::logoff(&call.state, call.session_token().as_ref(), &call.client_addr, now())
         .await
@@ -37,17 +37,17 @@ pub async fn logoff() -> Result<(), AppError> {
 /// 契約法人ステータス of the logged-on administrator.
 #[server(prefix = "/api", endpoint = "admin_status")]
 pub async fn admin_status() -> Result<CorporationStatus, AppError> {
+    use crate::ssr::access::request::Call;
     use crate::ssr::now;
-    use crate::ssr::{auth, request::Call};
     let (call, admin) = Call::admin().await?;
-    auth::admin_status(&call.state, &admin, now()).await.map_err(|e| call.fail(e))
+    crate::ssr::admin::status::admin_status(&call.state, &admin, now()).await.map_err(|e| call.fail(e))
 }
 
 /// 利用者ログオン (ID・暗証番号方式): a new session and a redirect to 利用者ステータス (or to the
 /// PIN change while the PINs are provisional).
 #[server(prefix = "/api", endpoint = "user_logon")]
 pub async fn user_logon(contract_id: String, user_id: String, user_pin: String) -> Result<(), AppError> {
-    use crate::ssr::{auth, now, request::Call, secret::Pin};
+    use crate::ssr::{access::auth, access::request::Call, now, secret::Pin};
     let call = Call::current()?;
     if call.on_certificate_listener() {
         return Err(call.fail(AppError::Forbidden));
@@ -70,7 +70,7 @@ pub async fn user_logon(contract_id: String, user_id: String, user_pin: String) 
 /// The certificate the browser presented on the certificate-logon origin, and whose it is.
 #[server(prefix = "/api", endpoint = "whose_certificate")]
 pub async fn whose_certificate() -> Result<CertificateHolder, AppError> {
-    use crate::ssr::{auth, now, request::Call};
+    use crate::ssr::{access::auth, access::request::Call, now};
     let call = Call::current()?;
     auth::presented(&call, now()).await.map(|(_, shown)| shown).map_err(|e| call.fail(e))
 }
@@ -90,7 +90,7 @@ pub async fn user_certificate_logon(user_pin: String) -> Result<(), AppError> {
 
 #[cfg(feature = "ssr")]
 async fn certificate_logon(pin: String, field: crate::error::Field) -> Result<(), AppError> {
-    use crate::ssr::{auth, now, request::Call, secret::Pin};
+    use crate::ssr::{access::auth, access::request::Call, now, secret::Pin};
     let call = Call::current()?;
     let (token, next) =
         auth::certificate_logon(&call, &Pin::new(pin), field, now()).await.map_err(|e| call.fail(e))?;
@@ -102,9 +102,9 @@ async fn certificate_logon(pin: String, field: crate::error::Field) -> Result<()
 /// [延長] before the idle timeout: any live session (administrator or user) is touched.
 #[server(prefix = "/api", endpoint = "keep_alive")]
 pub async fn keep_alive() -> Result<(), AppError> {
-    use crate::ssr::{auth, now, request::Call};
+    use crate::ssr::{access::auth, access::request::Call, now};
     let call = Call::current()?;
-    let tls = call.parts.extensions.get::<crate::ssr::request::TlsClient>();
+    let tls = call.parts.extensions.get::<crate::ssr::access::request::TlsClient>();
     auth::authenticate(&call.state, call.session_token().as_ref(), tls, now())
         .await
         .map(|_| ())

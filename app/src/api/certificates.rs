@@ -13,12 +13,12 @@ fn checked_request<'a>(
     user_id: Option<&'a str>,
     pin: &'a crate::ssr::secret::Pin,
     confirm_pin: &'a crate::ssr::secret::Pin,
-) -> Result<crate::ssr::certificates::AcquireRequest<'a>, AppError> {
+) -> Result<crate::ssr::holder::acquisition::AcquireRequest<'a>, AppError> {
     let errors = crate::validate::acquisition(contract_id, user_id, pin.expose(), confirm_pin.expose());
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    Ok(crate::ssr::certificates::AcquireRequest { contract_id, user_id, pin, confirm_pin })
+    Ok(crate::ssr::holder::acquisition::AcquireRequest { contract_id, user_id, pin, confirm_pin })
 }
 
 /// Both steps of 電子証明書取得: without a CSR, who the certificate will be for; with one, the
@@ -31,16 +31,16 @@ async fn acquisition(
     confirm_pin: String,
     csr: Option<String>,
 ) -> Result<Result<AcquiredCertificate, AcquisitionTarget>, AppError> {
-    use crate::ssr::{certificates, now, request::Call, secret::Pin};
+    use crate::ssr::{access::request::Call, holder::acquisition, now, secret::Pin};
     let call = Call::current()?;
     let (pin, confirm_pin) = (Pin::new(pin), Pin::new(confirm_pin));
     let outcome = async {
         let req = checked_request(contract_id.trim(), user_id.as_deref().map(str::trim), &pin, &confirm_pin)?;
         match csr {
             Some(csr) => {
-                certificates::acquire(&call.state, &req, &csr, &call.client_addr, now()).await.map(Ok)
+                acquisition::acquire(&call.state, &req, &csr, &call.client_addr, now()).await.map(Ok)
             }
-            None => certificates::preview(&call.state, &req, &call.client_addr, now()).await.map(Err),
+            None => acquisition::preview(&call.state, &req, &call.client_addr, now()).await.map(Err),
         }
     };
     outcome.await.map_err(|e| call.fail(e))
@@ -103,7 +103,7 @@ pub async fn acquire_admin_certificate(
 /// its expiry: a new certificate for a new key made in the page; the current one is revoked.
 #[server(prefix = "/api", endpoint = "renew_certificate")]
 pub async fn renew_certificate(csr: String) -> Result<AcquiredCertificate, AppError> {
-    use crate::ssr::{auth, certificates, now, request::Call};
+    use crate::ssr::{access::auth, access::request::Call, now, pki::issuance};
     let call = Call::current()?;
     let outcome = async {
         // Either kind of holder renews their own certificate.
@@ -113,7 +113,7 @@ pub async fn renew_certificate(csr: String) -> Result<AcquiredCertificate, AppEr
             Err(e) => return Err(e),
         };
         let owner = owner.ok_or(AppError::RenewalNotOpen)?;
-        certificates::renew(&call.state, &owner, &csr, &call.client_addr, now()).await
+        issuance::renew(&call.state.pki, &owner, &csr, &call.client_addr, now()).await
     };
     outcome.await.map_err(|e| call.fail(e))
 }

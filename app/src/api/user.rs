@@ -7,9 +7,9 @@ use leptos::prelude::*;
 /// 利用者ステータス of the logged-on user.
 #[server(prefix = "/api", endpoint = "user_status")]
 pub async fn user_status() -> Result<UserOverview, AppError> {
-    use crate::ssr::{auth, now, request::Call};
+    use crate::ssr::{access::request::Call, holder::status, now};
     let (call, user) = Call::user().await?;
-    auth::user_status(&call.state, &user, now()).await.map_err(|e| call.fail(e))
+    status::user_status(&call.state, &user, now()).await.map_err(|e| call.fail(e))
 }
 
 /// 暗証番号変更: the user replaces the provisional PINs (required at first logon).
@@ -20,7 +20,7 @@ pub async fn change_pins(
     user_confirm_pin: String,
     user_confirm_pin_again: String,
 ) -> Result<(), AppError> {
-    use crate::ssr::{auth, now, request::Call};
+    use crate::ssr::{access::auth, access::request::Call, now};
     let call = Call::current()?;
     let outcome = async {
         let user = auth::require_user(&call, now(), true).await?;

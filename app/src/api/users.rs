@@ -18,7 +18,7 @@ fn back_to_list(query: &str) {
 /// 利用者情報選択: the corporation's users and settings.
 #[server(prefix = "/api", endpoint = "list_users")]
 pub async fn list_users() -> Result<UserList, AppError> {
-    use crate::ssr::{request::Call, users};
+    use crate::ssr::{access::request::Call, admin::users};
     let (call, admin) = Call::admin().await?;
     users::list(&call.state, &admin).await.map_err(|e| call.fail(e))
 }
@@ -26,7 +26,7 @@ pub async fn list_users() -> Result<UserList, AppError> {
 /// One user of the caller's corporation (for 変更 and 登録抹消).
 #[server(prefix = "/api", endpoint = "get_user")]
 pub async fn get_user(user: String) -> Result<UserDetail, AppError> {
-    use crate::ssr::{request::Call, users};
+    use crate::ssr::{access::request::Call, admin::users};
     let (call, admin) = Call::admin().await?;
     users::get(&call.state, &admin, &user).await.map_err(|e| call.fail(e))
 }
@@ -61,7 +61,7 @@ pub async fn save_user(
     cert_version: Option<i64>,
     admin_confirm_pin: String,
 ) -> Result<(), AppError> {
-    use crate::ssr::{now, request::Call, secret::Pin, users};
+    use crate::ssr::{access::request::Call, admin::users, now, secret::Pin};
     let (call, admin) = Call::admin().await?;
     let input = users::UserInput {
         user_id: user.is_none().then(|| user_id.unwrap_or_default().trim().to_owned()),
@@ -115,7 +115,7 @@ pub async fn save_user(
 /// 登録抹消 [OK].
 #[server(prefix = "/api", endpoint = "delete_user")]
 pub async fn delete_user(user: String, admin_confirm_pin: String) -> Result<(), AppError> {
-    use crate::ssr::{now, request::Call, users};
+    use crate::ssr::{access::request::Call, admin::users, now};
     let (call, admin) = Call::admin().await?;
     users::delete(&call.state, &admin, &user, &admin_confirm_pin, &call.client_addr, now())
         .await
@@ -132,7 +132,7 @@ pub async fn change_file_settings(
     file_send: Option<String>,
     admin_confirm_pin: String,
 ) -> Result<(), AppError> {
-    use crate::ssr::{now, request::Call, users};
+    use crate::ssr::{access::request::Call, admin::users, now};
     let (call, admin) = Call::admin().await?;
     let steps = [file_register.is_some(), file_approve.is_some(), file_send.is_some()];
     users::change_file_settings(&call.state, &admin, steps, &admin_confirm_pin, &call.client_addr, now())

@@ -36,6 +36,60 @@ pub struct Event<'a> {
     pub client_addr: &'a str,
 }
 
+/// Who does something, as every audit record names them: `admin:<契約法人ID>`,
+/// `user:<契約法人ID>/<利用者ID>`, `bank` (the operator's command line) or `system`; their
+/// corporation; and the client's address. Records are written through [`Actor::did`] and
+/// [`Actor::tried`], so every record of one actor names them alike.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    pub name: &'a str,
+    pub corporation_id: Option<i64>,
+    pub client_addr: &'a str,
+}
+
+impl<'a> Actor<'a> {
+    /// The server itself (scheduled work).
+    pub const SYSTEM: Actor<'static> = Actor { name: "system", corporation_id: None, client_addr: "" };
+
+    /// The bank operator at the command line, acting on `corporation_id`'s behalf (if any).
+    pub fn bank(corporation_id: Option<i64>) -> Self {
+        Self { name: "bank", corporation_id, client_addr: "cli" }
+    }
+
+    /// The record of something this actor did to `target`.
+    pub fn did(self, action: &'a str, target: &'a str, detail: &'a str) -> Event<'a> {
+        self.event(action, target, Outcome::Success, detail)
+    }
+
+    /// The record of an attempt: a success with `detail`, or a failure with the reason the
+    /// attempt carries beside its answer.
+    pub fn tried<T, A>(
+        self,
+        action: &'a str,
+        target: &'a str,
+        attempt: &'a Result<T, (A, &'static str)>,
+        detail: &'a str,
+    ) -> Event<'a> {
+        match attempt {
+            Ok(_) => self.event(action, target, Outcome::Success, detail),
+            Err((_, reason)) => self.event(action, target, Outcome::Failure, reason),
+        }
+    }
+
+    /// The record of this actor's `action` on `target`.
+    pub fn event(self, action: &'a str, target: &'a str, outcome: Outcome, detail: &'a str) -> Event<'a> {
+        Event {
+            actor: self.name,
+            corporation_id: self.corporation_id,
+            action,
+            target,
+            outcome,
+            detail,
+            client_addr: self.client_addr,
+        }
+    }
+}
+
 fn chain_hash(prev: &[u8], row: &AuditRow) -> Vec<u8> {
     let mut h = Sha256::new();
     h.update(prev);
@@ -63,8 +117,13 @@ fn chain_hash(prev: &[u8], row: &AuditRow) -> Vec<u8> {
 /// Writes the change's audit record and commits the change with it (fail closed: if the record
 /// cannot be written, nothing commits).
 pub async fn commit_with(mut tx: Tx, event: &Event<'_>, now: i64) -> Result<(), crate::error::AppError> {
-    record(&mut tx, event, now).await.map_err(|e| super::internal("audit", e))?;
+    write(&mut tx, event, now).await?;
     tx.commit().await.map_err(|e| super::internal("commit", e))
+}
+
+/// Appends `event` in `tx` (the transaction of the change it describes).
+pub async fn write(tx: &mut Tx, event: &Event<'_>, now: i64) -> Result<(), crate::error::AppError> {
+    record(tx, event, now).await.map_err(|e| super::internal("audit", e))
 }
 
 pub async fn record(tx: &mut Tx, event: &Event<'_>, now: i64) -> Result<(), sqlx::Error> {
@@ -72,7 +131,7 @@ pub async fn record(tx: &mut Tx, event: &Event<'_>, now: i64) -> Result<(), sqlx
 }
 
 /// Appends several events, in order, reading the chain's head once and writing them with one
-/// statement (a [group commit](super::group_commit) of many acquisitions).
+/// statement (the group commit of many acquisitions).
 pub async fn record_all(tx: &mut Tx, events: &[(Event<'_>, i64)]) -> Result<(), sqlx::Error> {
     if events.is_empty() {
         return Ok(());
@@ -128,42 +187,4 @@ pub async fn verify_chain(pool: &Pool) -> Result<Option<ChainBreak>, sqlx::Error
         prev = row.hash;
     }
     Ok(None)
-}
-
-/// Records per page of 操作履歴照会.
-pub const PAGE_SIZE: i64 = 50;
-
-/// 操作履歴照会: the administrator's own corporation's records, newest first.
-pub async fn page_for(
-    state: &super::AppState,
-    admin: &super::auth::AdminSession,
-    page: i64,
-) -> Result<crate::model::AuditPage, crate::error::AppError> {
-    let total = db::audit::count_for_corporation(&state.db, admin.corporation_id)
-        .await
-        .map_err(|e| super::internal("audit count", e))?;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    let page = page.clamp(1, pages);
-    let rows =
-        db::audit::page_for_corporation(&state.db, admin.corporation_id, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-            .await
-            .map_err(|e| super::internal("audit page", e))?;
-    Ok(crate::model::AuditPage {
-        entries: rows
-            .into_iter()
-            .map(|r| crate::model::AuditEntry {
-                seq: r.seq,
-                at: r.at,
-                actor: r.actor,
-                action: r.action,
-                target: r.target,
-                success: r.outcome == "success",
-                detail: r.detail,
-                client_addr: r.client_addr,
-            })
-            .collect(),
-        page,
-        pages,
-        total,
-    })
 }

@@ -1,34 +1,44 @@
 //! Server-only domain (feature `ssr`): never compiled to WASM.
 //!
-//! Owns the database ([`db`], the only place with SQL), PIN hashing ([`pin`]), sessions
-//! ([`session`]), the audit chain ([`audit`]), the certificate authority ([`ca`], the only place
-//! that touches a private key), and the use cases the server functions call ([`auth`],
-//! [`corporations`]). Server functions in `crate::api` authorise and then make one call in here.
+//! Rooms, each importing only from the rooms below it:
+//!
+//! | room | owns |
+//! |---|---|
+//! | [`operator`] | the bank operator's use cases: the server binary's one door into the domain |
+//! | [`admin`] | the administrator's screens: status, users, file settings, 操作履歴照会 |
+//! | [`holder`] | 電子証明書取得 (both PINs checked, then issuance) and 利用者ステータス |
+//! | [`access`] | logons, sessions, the caller of each request, PIN change, lockout, throttle limits |
+//! | [`state`] | [`AppState`]: what every request can reach |
+//! | [`pki`] | the CA and its key, X.509, issuance and group commit, revocation, CRL, OCSP, `judge` |
+//! | [`audit`] | the hash-chained audit log: one way to write a record, and its verifier |
+//! | [`db`] | all SQL, one module per table, on SQLite or PostgreSQL |
+//!
+//! Beneath them all, used by any room: [`secret`] (types whose `Debug` prints `***`), [`cpu`]
+//! (thread pools for CPU-heavy work), [`pin`] (Argon2id on its pool), [`throttle`] (attempt
+//! buckets in memory), [`Settings`], [`now`] and [`internal`].
+//!
+//! Server functions in `crate::api` authorise through `access` and then make one call into a room.
+//! The benchmark harness has an entry of its own, `bench`, only with the feature `bench`.
 
+pub mod access;
+pub mod admin;
 pub mod audit;
-pub mod auth;
-pub mod ca;
-pub mod certificates;
-pub mod check;
-pub mod corporations;
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod cpu;
-pub mod crl;
 pub mod db;
-pub mod group_commit;
-pub mod lang;
-pub mod lockout;
-pub mod ocsp;
+pub mod holder;
+pub mod operator;
 pub mod pin;
-pub mod pkcs11;
-pub mod reason;
-pub mod request;
+pub mod pki;
 pub mod secret;
-pub mod session;
+pub mod settings;
 pub mod state;
 pub mod throttle;
-pub mod users;
 
-pub use state::{AppState, Settings};
+pub use db::{open as open_database, Location as Database};
+pub use settings::Settings;
+pub use state::AppState;
 
 /// Current time as unix seconds. The domain takes `now` as an argument everywhere so that
 /// tests can move time (idle timeouts, expiry) without sleeping.

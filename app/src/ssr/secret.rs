@@ -61,7 +61,7 @@ impl Drop for TokenPin {
 }
 
 /// The CA key's passphrase is wiped from memory when dropped (the key it opens is kept by
-/// `ssr::ca` only, in zeroizing buffers).
+/// `ssr::pki::ca` only, in zeroizing buffers).
 impl Drop for CaKeyPassphrase {
     fn drop(&mut self) {
         zeroize::Zeroize::zeroize(&mut self.0);

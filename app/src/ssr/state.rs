@@ -1,84 +1,33 @@
-//! What every request can reach: the database pool, the PIN hasher and the settings.
-//! Provided to server functions as leptos context by the server's router.
+//! What every request can reach: the database pool, the settings, the PIN hasher, the attempt
+//! throttle and the PKI. Provided to server functions as leptos context by the server's router.
 
-use super::ca::CertificateAuthority;
 use super::db::Pool;
 use super::pin::PinHasher;
+use super::pki::{ca::CertificateAuthority, Pki};
+use super::throttle::Throttle;
+use super::Settings;
 use std::sync::Arc;
-
-/// Runtime settings the domain needs (parsed from flags/env/file by the server binary).
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// A session ends after this many seconds without a request (SPEC: 10 minutes).
-    pub session_idle_secs: i64,
-    /// A session ends this many seconds after logon, however active.
-    pub session_max_secs: i64,
-    /// An issuance waits this long for the holder's acquisition (SPEC: 80 days).
-    pub acquire_window_secs: i64,
-    /// Validity of an issued client certificate (SPEC: 1 year).
-    pub certificate_validity_secs: i64,
-    /// Where the CRL is published (the CRL distribution point of issued certificates).
-    pub crl_url: String,
-    /// Where the OCSP responder answers (the authorityInfoAccess of issued certificates).
-    pub ocsp_url: String,
-    /// Origin of the ID listener as browsers reach it, e.g. `https://127.0.0.1:3000`.
-    pub public_url: String,
-    /// Consecutive wrong PINs that lock a user (利用停止) or the contract (契約法人利用中止); SPEC: 6.
-    pub lockout_threshold: i64,
-    /// Logon and acquisition attempts allowed per minute from one client address, and for one
-    /// account (contract ID / user ID as typed); beyond them the answer is "try later".
-    pub attempts_per_minute_per_address: u32,
-    pub attempts_per_minute_per_account: u32,
-    /// Origin of the certificate-logon listener (電子証明書方式), e.g. `https://127.0.0.1:3001`.
-    pub cert_url: String,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            session_idle_secs: 10 * 60,
-            session_max_secs: 8 * 3600,
-            acquire_window_secs: 80 * 86_400,
-            certificate_validity_secs: 365 * 86_400,
-            crl_url: "https://127.0.0.1:3000/crl/bizdirect.crl".into(),
-            ocsp_url: "https://127.0.0.1:3000/ocsp".into(),
-            public_url: "https://127.0.0.1:3000".into(),
-            cert_url: "https://127.0.0.1:3001".into(),
-            lockout_threshold: 6,
-            attempts_per_minute_per_address: 120,
-            attempts_per_minute_per_account: 20,
-        }
-    }
-}
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: Pool,
     pub pins: Arc<PinHasher>,
     pub settings: Arc<Settings>,
-    /// The issuing CA: the only holder of its private key.
-    pub ca: Arc<CertificateAuthority>,
     /// Attempts per address and account (logon, acquisition).
-    pub throttle: Arc<super::throttle::Throttle>,
-    /// Shared commits of concurrent issuances.
-    pub group: Arc<super::group_commit::GroupCommit>,
-    /// The threads that verify CSRs and sign certificates.
-    pub signing: Arc<super::cpu::Pool>,
-    /// The entries of the last CRL signed here.
-    pub crl: Arc<super::certificates::CrlCache>,
+    pub throttle: Arc<Throttle>,
+    /// The CA, its signing threads, the issuances' group commit and the last CRL's entries.
+    pub pki: Pki,
 }
 
 impl AppState {
     pub fn new(db: Pool, settings: Settings, ca: CertificateAuthority) -> Self {
+        let settings = Arc::new(settings);
         Self {
-            group: Arc::new(super::group_commit::GroupCommit::new(db.clone())),
+            pki: Pki::new(db.clone(), settings.clone(), ca),
             db,
             pins: Arc::new(PinHasher::new()),
-            settings: Arc::new(settings),
-            ca: Arc::new(ca),
+            settings,
             throttle: Arc::default(),
-            signing: Arc::new(super::cpu::Pool::new("sign", super::cpu::Priority::Normal)),
-            crl: Arc::default(),
         }
     }
 }

@@ -61,19 +61,6 @@ impl Throttle {
     }
 }
 
-/// Counts an attempt against the configured limits of `state`.
-pub fn attempt(state: &super::AppState, addr: &str, account: &str, now: i64) -> Result<(), AppError> {
-    let s = &state.settings;
-    let account: String = account.chars().take(64).collect();
-    state.throttle.attempt(
-        addr,
-        s.attempts_per_minute_per_address,
-        &account,
-        s.attempts_per_minute_per_account,
-        now,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

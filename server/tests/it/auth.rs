@@ -1,8 +1,8 @@
 //! 管理者ログオン, sessions and logoff through the real router.
 
 use crate::support::TestApp;
-use app::ssr::corporations::demo;
-use app::ssr::{audit, auth, secret::SessionToken, Settings};
+use app::ssr::operator::corporations::demo;
+use app::ssr::{access::auth, audit, secret::SessionToken, Settings};
 use http::StatusCode;
 
 #[tokio::test]

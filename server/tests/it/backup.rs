@@ -5,9 +5,9 @@
 
 use crate::certificates::{acquire, csr, reissue};
 use crate::support::TestApp;
-use app::ssr::corporations::{self, demo, CreateRequest};
+use app::ssr::now;
+use app::ssr::operator::corporations::{self, demo, CreateRequest};
 use app::ssr::secret::Pin;
-use app::ssr::{certificates, now};
 use flate2::{read::GzDecoder, write::GzEncoder, Compression};
 use http::StatusCode;
 use server::backup::Manifest;
@@ -131,7 +131,7 @@ fn leftovers(dir: &Path) -> Vec<String> {
 
 /// The data folder of a `TestApp` (`<dir>/ca/ca.crt` is its CA certificate).
 fn data_dir(app: &TestApp) -> PathBuf {
-    app.state.ca.cert_path().parent().and_then(Path::parent).expect("data folder").to_owned()
+    app.state.pki.ca.cert_path().parent().and_then(Path::parent).expect("data folder").to_owned()
 }
 
 async fn count(pool: &app::ssr::db::Pool, table: &str) -> i64 {
@@ -156,7 +156,7 @@ async fn an_online_backup_restores_into_a_folder_that_passes_the_check() {
     .expect("live");
     assert_eq!(reissue(&app, &admin, "test01", &live.to_string()).await.status, StatusCode::OK);
     let data = data_dir(&app);
-    app.state.ca.load_or_issue_tls(&data.join("tls"), ::time::OffsetDateTime::now_utc()).expect("tls");
+    app.state.pki.ca.load_or_issue_tls(&data.join("tls"), ::time::OffsetDateTime::now_utc()).expect("tls");
 
     // A writer that keeps going before, during and after the backup: every write has its audit
     // record; every tenth creates a contract and opens its administrator's certificate. While the
@@ -185,7 +185,9 @@ async fn an_online_backup_restores_into_a_folder_that_passes_the_check() {
                     )
                     .await
                     .expect("create while the backup runs");
-                    certificates::issue_admin(&state, &created.contract_id, now()).await.expect("issue");
+                    app::ssr::operator::certificates::issue_admin(&state, &created.contract_id, now())
+                        .await
+                        .expect("issue");
                 } else {
                     let max = 50 + i64::try_from(n % 40).expect("small");
                     corporations::set_max_users(&state, demo::CONTRACT_ID, max, now()).await.expect("set");

@@ -3,7 +3,7 @@
 //! that only the right passphrase opens — checked in-process, with the real binary, and with
 //! openssl (which must read what we write, and we what it writes).
 
-use app::ssr::ca::{random_serial, ClientProfile};
+use app::ssr::pki::{ca::ClientProfile, x509::random_serial};
 use app::ssr::secret::CaKeyPassphrase;
 use app::ssr::Settings;
 use server::start::{self, CaOptions};
@@ -72,7 +72,7 @@ fn some_spki() -> Vec<u8> {
 /// The CA in `opened` still signs: a client certificate it issues verifies under `ca.crt`.
 fn assert_issues(opened: &start::Opened) {
     use x509_parser::prelude::*;
-    let ca = &opened.state.ca;
+    let ca = &opened.state.pki.ca;
     let now = ::time::OffsetDateTime::now_utc();
     let serial = random_serial().to_bytes();
     let der = ca
@@ -103,7 +103,7 @@ async fn a_ca_key_or_folder_open_to_others_refuses_the_start() {
     let created = crate::support::open(dir.path(), Settings::default()).await.expect("first start");
     assert!(created.ca_created);
     assert_eq!((mode_of(&key), mode_of(&folder)), (0o600, 0o700), "what we create is owner-only");
-    let ca_pem = created.state.ca.cert_pem().to_owned();
+    let ca_pem = created.state.pki.ca.cert_pem().to_owned();
     drop(created);
 
     // (mode of ca.key, refused?)
@@ -140,7 +140,7 @@ async fn a_ca_key_or_folder_open_to_others_refuses_the_start() {
     chmod(&folder, 0o700);
     let reopened =
         crate::support::open(dir.path(), Settings::default()).await.expect("0600 key in a 0700 folder");
-    assert_eq!(reopened.state.ca.cert_pem(), ca_pem, "the same CA");
+    assert_eq!(reopened.state.pki.ca.cert_pem(), ca_pem, "the same CA");
     assert!(!reopened.ca_created);
 }
 
@@ -187,7 +187,7 @@ async fn an_encrypted_ca_key_opens_only_with_its_passphrase() {
     assert!(text.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----\n"), "{text}");
     assert!(!text.contains("BEGIN PRIVATE KEY"));
     assert_eq!(mode_of(&key), 0o600);
-    let ca_pem = created.state.ca.cert_pem().to_owned();
+    let ca_pem = created.state.pki.ca.cert_pem().to_owned();
     assert_issues(&created);
     drop(created);
 
@@ -196,7 +196,7 @@ async fn an_encrypted_ca_key_opens_only_with_its_passphrase() {
             .await
             .expect("restart with the passphrase");
     assert!(!reopened.ca_created);
-    assert_eq!(reopened.state.ca.cert_pem(), ca_pem, "the same CA");
+    assert_eq!(reopened.state.pki.ca.cert_pem(), ca_pem, "the same CA");
     assert_issues(&reopened);
     drop(reopened);
 
@@ -239,7 +239,7 @@ async fn an_encrypted_ca_key_opens_only_with_its_passphrase() {
 async fn a_ca_key_encrypted_by_openssl_is_read() {
     let dir = tempfile::tempdir().expect("tempdir");
     let created = crate::support::open(dir.path(), Settings::default()).await.expect("plain CA");
-    let ca_pem = created.state.ca.cert_pem().to_owned();
+    let ca_pem = created.state.pki.ca.cert_pem().to_owned();
     drop(created);
     let key = dir.path().join("ca/ca.key");
     let k = key.to_str().expect("path");
@@ -266,7 +266,7 @@ async fn a_ca_key_encrypted_by_openssl_is_read() {
     let opened = crate::support::open_with_ca(dir.path(), &with_passphrase(PASSPHRASE), Settings::default())
         .await
         .expect("an openssl-encrypted key opens");
-    assert_eq!(opened.state.ca.cert_pem(), ca_pem);
+    assert_eq!(opened.state.pki.ca.cert_pem(), ca_pem);
     assert_issues(&opened);
 }
 

@@ -1,7 +1,7 @@
 //! Issue, reissue, acquisition and revocation; the CRL; checked with x509-parser and openssl.
 
 use crate::support::{change_form, with, TestApp};
-use app::ssr::corporations::demo;
+use app::ssr::operator::corporations::demo;
 use http::StatusCode;
 use rcgen::{CertificateParams, DnType, KeyPair, PKCS_ECDSA_P256_SHA256};
 use x509_parser::prelude::*;
@@ -134,13 +134,15 @@ async fn cert_version(app: &TestApp, cookie: &str, user: &str) -> String {
 /// `server check` then, and says whether the CRL lists `serial`.
 async fn listed_when_signed_at(app: &TestApp, serial: &str, at: i64, revoke: Option<&str>) -> bool {
     if let Some(other) = revoke {
-        assert!(app::ssr::certificates::revoke_by_serial(&app.state, other, 4, at).await.expect("revoke"));
+        assert!(app::ssr::operator::certificates::revoke_by_serial(&app.state, other, 4, at)
+            .await
+            .expect("revoke"));
     } else {
         let mut tx = app::ssr::db::begin_write(&app.state.db).await.expect("tx");
-        app::ssr::certificates::refresh_crl(&mut tx, &app.state, None, at).await.expect("CRL");
+        app::ssr::pki::crl::refresh_crl(&mut tx, &app.state.pki, None, at).await.expect("CRL");
         tx.commit().await.expect("commit");
     }
-    let (_, violations) = app::ssr::check::run(&app.state, at).await.expect("check");
+    let (_, violations) = app::ssr::operator::check::run(&app.state, at).await.expect("check");
     assert!(violations.is_empty(), "{:?}", violations.iter().map(|v| &v.detail).collect::<Vec<_>>());
     crl_serials(&crl_der(app).await).iter().any(|(s, _)| s.eq_ignore_ascii_case(serial))
 }
@@ -217,30 +219,33 @@ async fn a_crl_kept_in_memory_is_not_used_once_another_crl_took_its_place() {
         .await
         .expect("revoke")
         .expect("issued");
-    let newly = app::ssr::ca::Revoked {
+    let newly = app::ssr::pki::ca::Revoked {
         serial: rolled_back,
         at: ::time::OffsetDateTime::from_unix_timestamp(now).expect("time"),
         reason: 4,
         not_after,
     };
-    app::ssr::certificates::refresh_crl(&mut tx, &app.state, Some(newly), now).await.expect("CRL");
+    app::ssr::pki::crl::refresh_crl(&mut tx, &app.state.pki, Some(newly), now).await.expect("CRL");
     tx.rollback().await.expect("rollback");
 
-    let other = app::ssr::AppState { crl: std::sync::Arc::default(), ..app.state.clone() };
-    assert!(app::ssr::certificates::revoke_by_serial(&other, &serials[1], 1, now).await.expect("revoke"));
+    let pki = app::ssr::pki::Pki { crl: std::sync::Arc::default(), ..app.state.pki.clone() };
+    let other = app::ssr::AppState { pki, ..app.state.clone() };
+    assert!(app::ssr::operator::certificates::revoke_by_serial(&other, &serials[1], 1, now)
+        .await
+        .expect("revoke"));
     let listed =
         |der: &[u8]| crl_serials(der).into_iter().map(|(s, _)| s.to_ascii_lowercase()).collect::<Vec<_>>();
     assert_eq!(listed(&crl_der(&app).await), [serials[1].to_ascii_lowercase()]);
 
     let mut tx = app::ssr::db::begin_write(&app.state.db).await.expect("tx");
-    app::ssr::certificates::refresh_crl(&mut tx, &app.state, None, now).await.expect("CRL");
+    app::ssr::pki::crl::refresh_crl(&mut tx, &app.state.pki, None, now).await.expect("CRL");
     tx.commit().await.expect("commit");
     assert_eq!(
         listed(&crl_der(&app).await),
         [serials[1].to_ascii_lowercase()],
         "only the committed revocation"
     );
-    let (_, violations) = app::ssr::check::run(&app.state, now).await.expect("check");
+    let (_, violations) = app::ssr::operator::check::run(&app.state, now).await.expect("check");
     assert!(violations.is_empty(), "{:?}", violations.iter().map(|v| &v.detail).collect::<Vec<_>>());
 }
 
@@ -254,7 +259,7 @@ async fn openssl_accepts_a_current_certificate_and_rejects_a_revoked_one() {
         std::fs::write(&p, data).expect("write");
         p
     };
-    let ca = write("ca.pem", app.state.ca.cert_pem().as_bytes());
+    let ca = write("ca.pem", app.state.pki.ca.cert_pem().as_bytes());
     assert_eq!(reissue(&app, &cookie, "test02", "0").await.status, StatusCode::OK);
     let got = acquire(&app, "test02", &csr()).await;
     let cert = write("user.pem", pem_of(&got.body, "certificate_pem").as_bytes());
@@ -383,7 +388,7 @@ async fn deletion_revokes_with_cessation_of_operation() {
 async fn ten_thousand_issuances_never_repeat_a_serial() {
     let app = TestApp::new().await;
     let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("key");
-    let spki = app::ssr::ca::verify_csr(
+    let spki = app::ssr::pki::x509::verify_csr(
         &::pem::parse(CertificateParams::default().serialize_request(&key).expect("csr").pem().expect("pem"))
             .expect("pem")
             .into_contents(),
@@ -392,8 +397,8 @@ async fn ten_thousand_issuances_never_repeat_a_serial() {
     let now = ::time::OffsetDateTime::now_utc();
     let mut seen = std::collections::HashSet::new();
     for _ in 0..10_000 {
-        let serial = app::ssr::ca::random_serial().to_bytes();
-        let profile = app::ssr::ca::ClientProfile {
+        let serial = app::ssr::pki::x509::random_serial().to_bytes();
+        let profile = app::ssr::pki::ca::ClientProfile {
             corporation_name: "デモ株式会社",
             contract_id: "10000000001",
             user_id: Some("test01"),
@@ -403,7 +408,7 @@ async fn ten_thousand_issuances_never_repeat_a_serial() {
             crl_url: "https://127.0.0.1:3000/crl/bizdirect.crl",
             ocsp_url: "https://127.0.0.1:3000/ocsp",
         };
-        let der = app.state.ca.issue_client(&spki, &profile).expect("issue");
+        let der = app.state.pki.ca.issue_client(&spki, &profile).expect("issue");
         let (_, cert) = X509Certificate::from_der(&der).expect("parse");
         assert!(seen.insert(cert.raw_serial().to_vec()), "serial repeated");
     }
@@ -443,7 +448,7 @@ pub(crate) async fn lint_ca_user_and_crl(app: &TestApp, user: &str) {
     assert_eq!(app.call("save_user", &form, Some(&cookie)).await.status, StatusCode::OK);
     let dir = tempfile::tempdir().expect("dir");
     let files = [
-        ("lint_pkix_cert", "ca.pem", app.state.ca.cert_pem().to_owned()),
+        ("lint_pkix_cert", "ca.pem", app.state.pki.ca.cert_pem().to_owned()),
         ("lint_pkix_cert", "user.pem", pem_of(&got.body, "certificate_pem")),
         ("lint_crl", "crl.pem", ::pem::encode(&::pem::Pem::new("X509 CRL", crl_der(app).await))),
     ];

@@ -1,7 +1,7 @@
 //! Hostile input on the other parsing paths (property tests; cargo-fuzz would need nightly):
 //!
 //! - the client-certificate parsing the server does on every request of the certificate listener
-//!   (`ca::serial_of`, `ca::validity_of`, `certificates::judge`): arbitrary and mutated DER never
+//!   (`x509::serial_of`, `x509::validity_of`, `pki::judge`): arbitrary and mutated DER never
 //!   panics and is never taken for one of our certificates;
 //! - the argument decoding of every server function the router serves: random field names and
 //!   values (including the real field names with hostile values) never give a 500 or a panic.
@@ -9,7 +9,7 @@
 use crate::certificates::{acquire, csr, pem_of, reissue};
 use crate::support::TestApp;
 use app::error::{AppError, CertProblem};
-use app::ssr::{ca, certificates, Settings};
+use app::ssr::{pki, pki::x509, Settings};
 use http::StatusCode;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
@@ -50,9 +50,9 @@ fn presented_certificates_that_are_not_ours_never_panic_and_are_refused() {
             if der == original {
                 return Ok(());
             }
-            let _ = ca::serial_of(&der);
-            let _ = ca::validity_of(&der);
-            let judged = rt.block_on(certificates::judge(&app.state, &der, app::ssr::now()));
+            let _ = x509::serial_of(&der);
+            let _ = x509::validity_of(&der);
+            let judged = rt.block_on(pki::judge(&app.state.pki, &der, app::ssr::now()));
             prop_assert_eq!(
                 judged.map(|o| o.user_id),
                 Err(AppError::CertificateRefused(CertProblem::NotOurs))

@@ -7,7 +7,7 @@
 
 use crate::certificates::{acquire, csr, reissue};
 use crate::support::TestApp;
-use app::ssr::ca::{verify_csr, CsrError};
+use app::ssr::pki::x509::{verify_csr, CsrError};
 use http::StatusCode;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};

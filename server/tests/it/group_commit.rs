@@ -3,9 +3,9 @@
 
 use crate::certificates::{acquire, csr, json_str, reissue};
 use crate::support::TestApp;
-use app::ssr::certificates::{self, Checked};
-use app::ssr::corporations::demo;
-use app::ssr::{audit, check, db, now};
+use app::ssr::bench;
+use app::ssr::operator::corporations::demo;
+use app::ssr::{audit, db, now, operator::check};
 use http::StatusCode;
 
 /// Six signed issuances handed to the group commit together (the test runtime has one thread, so
@@ -29,22 +29,29 @@ async fn failing_issuances_are_answered_alone_and_the_batch_commits() {
     .execute(db)
     .await
     .expect("expire");
-    let checked = |user: &'static str| async move {
-        let corp =
-            db::corporations::find_by_contract_id(db, demo::CONTRACT_ID).await.expect("read").expect("corp");
-        let mut row = db::users::find(db, corp.id, user).await.expect("read").expect("user");
-        row.suspended = user == "test04";
-        Checked { corp, actor: format!("user:{}/{user}", demo::CONTRACT_ID), user: Some(row) }
+    // test04 is 利用停止 as read when its PINs are checked, and active again afterwards.
+    let set_suspended = |on: bool| {
+        sqlx::query(if on {
+            "UPDATE users SET suspended = TRUE WHERE user_id = 'test04'"
+        } else {
+            "UPDATE users SET suspended = FALSE WHERE user_id = 'test04'"
+        })
+        .execute(db)
     };
     let order = ["test01", "test02", "test03", "test01", "test05", "test04"];
     let mut issuances = Vec::new();
     for user in order {
-        let holder = checked(user).await;
-        let signed = certificates::signed_issuance(&app.state, &holder, &csr(), "test", now()).await;
+        set_suspended(user == "test04").await.expect("suspend");
+        let holder = bench::prechecked(&app.state, demo::CONTRACT_ID, Some(user))
+            .await
+            .expect("read")
+            .expect("holder");
+        set_suspended(false).await.expect("resume");
+        let signed = bench::signed_issuance(&app.state, &holder, &csr()).await;
         issuances.push(signed.expect("signed"));
     }
     let serials: Vec<String> = issuances.iter().map(|i| hex::encode(&i.serial)).collect();
-    let queue = app.state.group.queue();
+    let queue = app.state.pki.group.queue();
     let answers = futures::future::join_all(issuances.into_iter().map(|issuance| {
         let (reply, answer) = tokio::sync::oneshot::channel();
         queue.submit(issuance, reply);
@@ -171,7 +178,7 @@ async fn the_issuance_statements_use_indexes() {
 
 /// The CRL, re-signed on every revocation, is read from the index of revoked certificates alone:
 /// visiting each certificate's row (spread over the table with its DER) would make a re-signing
-/// with 10,000 revoked certificates cost more than twice as much (`server bench revocation`).
+/// with 10,000 revoked certificates cost more than twice as much (`bizdirect-bench revocation`).
 #[tokio::test]
 async fn the_crl_is_read_from_its_index_alone() {
     let app = TestApp::sqlite().await;

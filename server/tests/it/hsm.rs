@@ -8,7 +8,7 @@
 
 use crate::ocsp::{good_revoked_unknown, loopback_listener, openssl, serve_id, settings_for};
 use crate::support::TestApp;
-use app::ssr::pkcs11::{TokenConfig, TokenKey, TokenSelector};
+use app::ssr::pki::pkcs11::{TokenConfig, TokenKey, TokenSelector};
 use app::ssr::secret::TokenPin;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -197,7 +197,7 @@ async fn certificates_crls_and_ocsp_responses_are_signed_by_the_token() {
     let label = "it-ca";
     let dir = tempfile::tempdir().expect("dir");
     let config = token_config(label, PIN);
-    let created = app::ssr::ca::CertificateAuthority::create_with_token(
+    let created = app::ssr::pki::ca::CertificateAuthority::create_with_token(
         &dir.path().join("ca"),
         TokenKey::generate(&config).expect("generate in the token"),
         time::OffsetDateTime::now_utc(),
@@ -207,7 +207,7 @@ async fn certificates_crls_and_ocsp_responses_are_signed_by_the_token() {
     // A wrong PIN is refused before anything is opened.
     assert!(matches!(
         TokenKey::open(&token_config(label, "11111111")),
-        Err(app::ssr::pkcs11::TokenError::PinRefused)
+        Err(app::ssr::pki::pkcs11::TokenError::PinRefused)
     ));
 
     let (listener, port) = loopback_listener();
@@ -216,7 +216,7 @@ async fn certificates_crls_and_ocsp_responses_are_signed_by_the_token() {
         .await
         .expect("open with the token");
     let app = TestApp::from_opened(opened, dir).await;
-    let protection = app.state.ca.token_protection().expect("token").expect("attributes");
+    let protection = app.state.pki.ca.token_protection().expect("token").expect("attributes");
     assert!(protection.sensitive && !protection.extractable, "{protection:?}");
     assert!(protection.always_sensitive && protection.never_extractable, "{protection:?}");
     assert!(key_value_is_withheld(label));
@@ -228,7 +228,7 @@ async fn certificates_crls_and_ocsp_responses_are_signed_by_the_token() {
     // revoked one (just above) does not.
     let tmp = tempfile::tempdir().expect("dir");
     let t = tmp.path();
-    std::fs::write(t.join("ca.pem"), app.state.ca.cert_pem()).expect("write");
+    std::fs::write(t.join("ca.pem"), app.state.pki.ca.cert_pem()).expect("write");
     let crl = crate::certificates::crl_der(&app).await;
     std::fs::write(t.join("crl.pem"), ::pem::encode(&::pem::Pem::new("X509 CRL", crl))).expect("write");
     let cookie = app.demo_admin_cookie().await;

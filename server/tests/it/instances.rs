@@ -7,7 +7,7 @@ use crate::certificates::{acquire, crl_der, crl_serials, csr, pem_of, reissue};
 use crate::support::{Reply, TestApp};
 use crate::user_side::live_id;
 use app::ssr::db::Flag;
-use app::ssr::{audit, check, corporations::demo, now, Settings};
+use app::ssr::{audit, now, operator::check, operator::corporations::demo, Settings};
 use http::StatusCode;
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::revocation_list::CertificateRevocationList;

@@ -30,7 +30,7 @@ pub(crate) async fn serve_id(
     tls_dir: &Path,
 ) -> axum_server::Handle<SocketAddr> {
     let (chain, key) =
-        app.state.ca.load_or_issue_tls(tls_dir, time::OffsetDateTime::now_utc()).expect("tls material");
+        app.state.pki.ca.load_or_issue_tls(tls_dir, time::OffsetDateTime::now_utc()).expect("tls material");
     let config = server::tls::id_listener(&chain, key.expose()).expect("config");
     let options =
         leptos::config::LeptosOptions::builder().output_name("bizdirect").site_root("target/site").build();
@@ -87,7 +87,7 @@ fn write(dir: &Path, name: &str, contents: &str) -> PathBuf {
 /// GET over HTTPS (HTTP/1.1, one request): `(status line, body)`.
 pub(crate) async fn https_get(app: &TestApp, addr: SocketAddr, path: &str) -> (String, Vec<u8>) {
     let mut roots = rustls::RootCertStore::empty();
-    roots.add(CertificateDer::from(app.state.ca.cert_der())).expect("root");
+    roots.add(CertificateDer::from(app.state.pki.ca.cert_der())).expect("root");
     let config =
         rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .with_safe_default_protocol_versions()
@@ -123,7 +123,7 @@ fn openssl_time(unix: i64) -> String {
 pub(crate) async fn good_revoked_unknown(app: &TestApp, addr: SocketAddr, url: &str) {
     let dir = tempfile::tempdir().expect("dir");
     let d = dir.path();
-    write(d, "ca.pem", app.state.ca.cert_pem());
+    write(d, "ca.pem", app.state.pki.ca.cert_pem());
     let cookie = app.demo_admin_cookie().await;
     assert_eq!(reissue(app, &cookie, "test01", "0").await.status, StatusCode::OK);
     let got = acquire(app, "test01", &csr()).await;
@@ -153,7 +153,7 @@ pub(crate) async fn good_revoked_unknown(app: &TestApp, addr: SocketAddr, url: &
 
     // Signed by our CA, never issued (not in the database): unknown.
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
-    let spki = app::ssr::ca::verify_csr(
+    let spki = app::ssr::pki::x509::verify_csr(
         &::pem::parse(
             rcgen::CertificateParams::default().serialize_request(&key).expect("csr").pem().expect("pem"),
         )
@@ -164,14 +164,15 @@ pub(crate) async fn good_revoked_unknown(app: &TestApp, addr: SocketAddr, url: &
     let now = time::OffsetDateTime::now_utc();
     let stray = app
         .state
+        .pki
         .ca
         .issue_client(
             &spki,
-            &app::ssr::ca::ClientProfile {
+            &app::ssr::pki::ca::ClientProfile {
                 corporation_name: "デモ株式会社",
                 contract_id: "10000000001",
                 user_id: Some("nobody"),
-                serial: &app::ssr::ca::random_serial().to_bytes(),
+                serial: &app::ssr::pki::x509::random_serial().to_bytes(),
                 not_before: now,
                 not_after: now + time::Duration::days(1),
                 crl_url: &app.state.settings.crl_url,
@@ -246,7 +247,7 @@ async fn openssl_ocsp_gets_good_revoked_with_reason_and_time_and_unknown() {
 /// A DER OCSP request for a serial (asked of the in-process router, no listener needed).
 async fn request_der(app: &TestApp) -> Vec<u8> {
     let dir = tempfile::tempdir().expect("dir");
-    write(dir.path(), "ca.pem", app.state.ca.cert_pem());
+    write(dir.path(), "ca.pem", app.state.pki.ca.cert_pem());
     // any certificate of the CA's will do: the CA's own (its issuer is itself)
     let (ok, out) =
         openssl(dir.path(), &["ocsp", "-issuer", "ca.pem", "-cert", "ca.pem", "-reqout", "req.der"]).await;

@@ -2,7 +2,7 @@
 
 use crate::certificates::{acquire, csr, reissue};
 use crate::support::{change_form, with, TestApp};
-use app::ssr::{check, corporations::demo, now};
+use app::ssr::{now, operator::check, operator::corporations::demo};
 use http::StatusCode;
 
 /// Activity touching every kind of record: issue, acquire, reissue (revocation), deletion,
@@ -31,7 +31,9 @@ async fn busy_app() -> TestApp {
     assert_eq!(deleted.status, StatusCode::OK);
     let accident = with(with(change_form("test03"), "name", "テスト03"), "accident", "on");
     assert_eq!(app.call("save_user", &accident, Some(&admin)).await.status, StatusCode::OK);
-    app::ssr::certificates::issue_admin(&app.state, demo::CONTRACT_ID, now()).await.expect("admin issuance");
+    app::ssr::operator::certificates::issue_admin(&app.state, demo::CONTRACT_ID, now())
+        .await
+        .expect("admin issuance");
     app
 }
 

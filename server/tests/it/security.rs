@@ -5,7 +5,7 @@
 use crate::certificates::{csr, pem_of};
 use crate::support::{change_form, new_user_form, with, Reply, TestApp};
 use app::ssr::db::Flag;
-use app::ssr::{corporations::demo, Settings};
+use app::ssr::{operator::corporations::demo, Settings};
 use axum::body::Body;
 use http::{header, Request, StatusCode};
 
@@ -93,12 +93,12 @@ async fn six_wrong_administrator_pins_suspend_the_whole_contract_until_the_bank_
     assert_eq!(app.call("user_status", &[], Some(&user)).await.status, StatusCode::UNAUTHORIZED);
     // Only the bank operator clears it.
     assert_eq!(
-        app::ssr::corporations::unlock(&app.state, demo::CONTRACT_ID, app::ssr::now()).await.ok(),
+        app::ssr::operator::corporations::unlock(&app.state, demo::CONTRACT_ID, app::ssr::now()).await.ok(),
         Some(Some(()))
     );
     assert_eq!(admin_logon(&app, demo::ADMIN_PIN).await.status, StatusCode::OK);
     assert_eq!(
-        app::ssr::corporations::unlock(&app.state, "99999999999", app::ssr::now()).await.ok(),
+        app::ssr::operator::corporations::unlock(&app.state, "99999999999", app::ssr::now()).await.ok(),
         Some(None)
     );
 }

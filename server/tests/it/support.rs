@@ -6,7 +6,7 @@
 //! then every data folder a test uses gets its own new database on that server, so tests stay
 //! independent and run in parallel. `scripts/test.sh` runs the suite both ways.
 
-use app::ssr::{corporations, db::Location, AppState, Settings};
+use app::ssr::{operator::corporations, AppState, Database as Location, Settings};
 use axum::body::Body;
 use axum::Router;
 use http::{header, Request, Response, StatusCode};
@@ -277,7 +277,7 @@ impl TestApp {
             req = req.header(header::COOKIE, c);
         }
         let mut req = req.body(Body::from(encode(form))).expect("request");
-        req.extensions_mut().insert(app::ssr::request::TlsClient {
+        req.extensions_mut().insert(app::ssr::access::request::TlsClient {
             certificate: certificate.map(|c| std::sync::Arc::new(c.to_vec())),
         });
         self.send(req).await
@@ -392,7 +392,7 @@ pub fn without<'a>(mut form: Vec<(&'a str, &'a str)>, key: &str) -> Vec<(&'a str
 impl TestApp {
     /// Creates a second corporation with its administrator and returns its session cookie.
     pub async fn other_admin_cookie(&self) -> String {
-        use app::ssr::{corporations::CreateRequest, secret::Pin};
+        use app::ssr::{operator::corporations::CreateRequest, secret::Pin};
         corporations::create(
             &self.state,
             CreateRequest {

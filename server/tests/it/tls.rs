@@ -30,9 +30,9 @@ async fn acquire_with_key(app: &TestApp, user: &str) -> (String, String) {
 /// Serves the certificate-logon router of `app` on a loopback port.
 async fn serve(app: &TestApp, dir: &std::path::Path) -> (SocketAddr, axum_server::Handle<SocketAddr>) {
     let (chain, key) =
-        app.state.ca.load_or_issue_tls(dir, time::OffsetDateTime::now_utc()).expect("tls material");
+        app.state.pki.ca.load_or_issue_tls(dir, time::OffsetDateTime::now_utc()).expect("tls material");
     let config =
-        server::tls::certificate_listener(&chain, key.expose(), app.state.ca.cert_der()).expect("config");
+        server::tls::certificate_listener(&chain, key.expose(), app.state.pki.ca.cert_der()).expect("config");
     let options =
         leptos::config::LeptosOptions::builder().output_name("bizdirect").site_root("target/site").build();
     let router = server::router::build_certificate(app.state.clone(), options);
@@ -50,7 +50,7 @@ fn trusting_our_ca(
     app: &TestApp,
 ) -> rustls::ConfigBuilder<rustls::ClientConfig, rustls::client::WantsClientCert> {
     let mut roots = rustls::RootCertStore::empty();
-    roots.add(CertificateDer::from(app.state.ca.cert_der())).expect("root");
+    roots.add(CertificateDer::from(app.state.pki.ca.cert_der())).expect("root");
     rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
         .expect("versions")

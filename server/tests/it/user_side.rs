@@ -5,7 +5,7 @@
 use crate::certificates::{acquire, csr, pem_of, reissue};
 use crate::support::{new_user_form, with, Reply, TestApp};
 use app::error::{AppError, CertProblem};
-use app::ssr::{certificates, corporations::demo, now, Settings};
+use app::ssr::{now, operator::corporations::demo, Settings};
 use http::StatusCode;
 
 /// Reissues and acquires a certificate for `user`; returns its DER.
@@ -53,7 +53,7 @@ async fn the_certificate_decision_covers_every_state() {
     let der = certificate_for(&app, &admin, "test01").await;
     let judge = |at: i64| {
         let (state, der) = (app.state.clone(), der.clone());
-        async move { certificates::judge(&state, &der, at).await.map(|o| o.user_id) }
+        async move { app::ssr::pki::judge(&state.pki, &der, at).await.map(|o| o.user_id) }
     };
     assert_eq!(judge(now()).await, Ok(Some("test01".to_owned())), "current");
 
@@ -88,16 +88,16 @@ async fn the_certificate_decision_covers_every_state() {
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
         let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
         params.serial_number =
-            Some(rcgen::SerialNumber::from_slice(&app::ssr::ca::serial_of(&der).expect("serial")));
+            Some(rcgen::SerialNumber::from_slice(&app::ssr::pki::x509::serial_of(&der).expect("serial")));
         params.self_signed(&key).expect("cert").der().to_vec()
     };
     assert_eq!(
-        certificates::judge(&app.state, &foreign, now()).await.map(|o| o.user_id),
+        app::ssr::pki::judge(&app.state.pki, &foreign, now()).await.map(|o| o.user_id),
         Err(AppError::CertificateRefused(CertProblem::NotOurs)),
         "other CA"
     );
     assert_eq!(
-        certificates::judge(&app.state, b"not a certificate", now()).await.map(|o| o.user_id),
+        app::ssr::pki::judge(&app.state.pki, b"not a certificate", now()).await.map(|o| o.user_id),
         Err(AppError::CertificateRefused(CertProblem::NotOurs))
     );
 
@@ -120,7 +120,7 @@ async fn the_certificate_decision_covers_every_state() {
         .await;
     assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
     assert_eq!(
-        certificates::judge(&app.state, &der2, now()).await.map(|o| o.user_id),
+        app::ssr::pki::judge(&app.state.pki, &der2, now()).await.map(|o| o.user_id),
         Err(AppError::CertificateRefused(CertProblem::Revoked)),
         "revoked (deleted user)"
     );
@@ -219,9 +219,14 @@ async fn the_administrator_acquires_and_logs_on_with_a_certificate() {
         }
     };
     assert_eq!(preview(demo::ADMIN_PIN).await.body, r#""NoOpenIssuance""#, "nothing issued yet");
-    let by = certificates::issue_admin(&app.state, demo::CONTRACT_ID, now()).await.expect("issue");
+    let by = app::ssr::operator::certificates::issue_admin(&app.state, demo::CONTRACT_ID, now())
+        .await
+        .expect("issue");
     assert!(by.is_some());
-    assert_eq!(certificates::issue_admin(&app.state, "99999999999", now()).await, Ok(None));
+    assert_eq!(
+        app::ssr::operator::certificates::issue_admin(&app.state, "99999999999", now()).await,
+        Ok(None)
+    );
     assert_eq!(preview("Wrong1234").await.status, StatusCode::UNAUTHORIZED);
     let shown = preview(demo::ADMIN_PIN).await;
     assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
@@ -381,10 +386,13 @@ async fn user_logon_by_id_and_the_first_pin_change() {
 #[tokio::test]
 async fn renewal_opens_30_days_before_expiry_and_replaces_the_certificate() {
     let day = 86_400;
-    assert!(!certificates::renewal_open(100 * day, 70 * day - 1), "31 days before: closed");
-    assert!(certificates::renewal_open(100 * day, 70 * day), "30 days before: open");
-    assert!(certificates::renewal_open(100 * day, 100 * day - 1), "last second: open");
-    assert!(!certificates::renewal_open(100 * day, 100 * day), "expired: closed (reissue instead)");
+    assert!(!app::ssr::pki::lifecycle::renewal_open(100 * day, 70 * day - 1), "31 days before: closed");
+    assert!(app::ssr::pki::lifecycle::renewal_open(100 * day, 70 * day), "30 days before: open");
+    assert!(app::ssr::pki::lifecycle::renewal_open(100 * day, 100 * day - 1), "last second: open");
+    assert!(
+        !app::ssr::pki::lifecycle::renewal_open(100 * day, 100 * day),
+        "expired: closed (reissue instead)"
+    );
 
     // Certificates valid 20 days: inside the renewal window from the start.
     let app =

@@ -1,7 +1,7 @@
 //! 利用者情報選択 / 登録 / 変更 / 登録抹消 through the real router.
 
 use crate::support::{change_form, new_user_form, with, without, TestApp};
-use app::ssr::corporations::demo;
+use app::ssr::operator::corporations::demo;
 use http::StatusCode;
 
 /// A form's fields as sent.

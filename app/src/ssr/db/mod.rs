@@ -10,6 +10,8 @@
 
 pub mod audit;
 pub mod backup;
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod certificates;
 pub mod check;
 pub mod corporations;
@@ -220,7 +222,7 @@ impl<'r> sqlx::Decode<'r, Any> for Flag {
 /// parameters each, for a `VALUES` list that holds all of a statement's parameters. SQLite gets
 /// anonymous `?`: for `$N`, sqlx looks each parameter's name up in SQLite's list of names, which
 /// is linear, so binding the thousands of parameters of a batch would take quadratic time (it
-/// shows in `server bench issuance`).
+/// shows in the issuance benchmark, `bizdirect-bench issuance`).
 pub fn values(tx: &Tx, rows: usize, width: usize) -> String {
     let sqlite = Backend::of(tx) == Backend::Sqlite;
     let row = |r: usize| {

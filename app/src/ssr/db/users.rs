@@ -288,6 +288,14 @@ pub struct UserFields<'a> {
     pub accident: bool,
 }
 
+impl UserFields<'_> {
+    /// The seven オンライン取引 columns, then the three ファイル伝送 ones, in the table's order
+    /// (`perm_balance` … `perm_payments`, `file_register` … `file_send`).
+    fn flags(&self) -> impl Iterator<Item = bool> + '_ {
+        self.online.iter().chain(&self.file).copied()
+    }
+}
+
 pub struct NewUser<'a> {
     pub corporation_id: i64,
     pub user_id: &'a str,
@@ -302,7 +310,7 @@ pub struct NewUser<'a> {
 /// with a unique violation, which the caller reports as "taken".
 pub async fn insert(tx: &mut Tx, u: &NewUser<'_>, now: i64) -> Result<i64, sqlx::Error> {
     let f = &u.fields;
-    sqlx::query_scalar(
+    let mut query = sqlx::query_scalar(
         "INSERT INTO users (corporation_id, user_id, name, email, pin_hash, confirm_pin_hash, pins_provisional, \
          logon_method, accident, perm_balance, perm_deposits, perm_history, perm_transfer, perm_scheduled_view, \
          perm_scheduled_cancel, perm_payments, file_register, file_approve, file_send, created_at) \
@@ -317,25 +325,16 @@ pub async fn insert(tx: &mut Tx, u: &NewUser<'_>, now: i64) -> Result<i64, sqlx:
     .bind(u.confirm_pin_hash.expose())
     .bind(u.pins_provisional)
     .bind(f.logon_method)
-    .bind(f.accident)
-    .bind(f.online[0])
-    .bind(f.online[1])
-    .bind(f.online[2])
-    .bind(f.online[3])
-    .bind(f.online[4])
-    .bind(f.online[5])
-    .bind(f.online[6])
-    .bind(f.file[0])
-    .bind(f.file[1])
-    .bind(f.file[2])
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await
+    .bind(f.accident);
+    for flag in f.flags() {
+        query = query.bind(flag);
+    }
+    query.bind(now).fetch_one(&mut **tx).await
 }
 
 /// Updates what the administrator changes on 利用者情報変更.
 pub async fn update(tx: &mut Tx, id: i64, f: &UserFields<'_>, unlock: bool) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    let mut query = sqlx::query(
         "UPDATE users SET name = $1, email = $2, logon_method = $3, accident = $4, \
          perm_balance = $5, perm_deposits = $6, perm_history = $7, perm_transfer = $8, perm_scheduled_view = $9, \
          perm_scheduled_cancel = $10, perm_payments = $11, file_register = $12, file_approve = $13, file_send = $14, \
@@ -346,22 +345,11 @@ pub async fn update(tx: &mut Tx, id: i64, f: &UserFields<'_>, unlock: bool) -> R
     .bind(f.name)
     .bind(f.email)
     .bind(f.logon_method)
-    .bind(f.accident)
-    .bind(f.online[0])
-    .bind(f.online[1])
-    .bind(f.online[2])
-    .bind(f.online[3])
-    .bind(f.online[4])
-    .bind(f.online[5])
-    .bind(f.online[6])
-    .bind(f.file[0])
-    .bind(f.file[1])
-    .bind(f.file[2])
-    .bind(unlock)
-    .bind(unlock)
-    .bind(id)
-    .execute(&mut **tx)
-    .await?;
+    .bind(f.accident);
+    for flag in f.flags() {
+        query = query.bind(flag);
+    }
+    query.bind(unlock).bind(unlock).bind(id).execute(&mut **tx).await?;
     Ok(())
 }
 

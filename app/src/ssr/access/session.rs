@@ -1,10 +1,10 @@
 //! Sessions: random 256-bit tokens in an HttpOnly cookie, SHA-256 of the token in the database,
 //! idle timeout and absolute lifetime enforced on the server at every request.
 
-use super::db::Pool;
-use super::db::{self, sessions::NewSession, Tx};
-use super::secret::SessionToken;
-use super::Settings;
+use crate::ssr::db::Pool;
+use crate::ssr::db::{self, sessions::NewSession, Tx};
+use crate::ssr::secret::SessionToken;
+use crate::ssr::Settings;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 

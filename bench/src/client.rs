@@ -1,4 +1,5 @@
-//! A small HTTPS client for the benchmarks: one kept-alive HTTP/1.1 connection per simulated
+//! A small HTTPS client for the benchmarks and the load tests (`server/tests/load.rs` includes
+//! this file): one kept-alive HTTP/1.1 connection per simulated
 //! browser (hyper over tokio-rustls), calling server functions the way the WASM client does
 //! (form-encoded arguments, same-origin `Origin`, JSON answer).
 
@@ -106,4 +107,28 @@ pub fn json_field(body: &str, key: &str) -> Option<String> {
         serde_json::Value::String(s) => Some(s.clone()),
         other => Some(other.to_string()),
     }
+}
+
+/// The `save_user` form of 利用者情報変更 that only ticks 「現在の電子証明書を失効し、再発行する。」
+/// (name kept, PINs unchanged) for the certificate version `version`, confirmed with
+/// `confirm_pin` (used by P2 and by the load tests).
+pub fn reissue_form<'a>(
+    user: &'a str,
+    name: &'a str,
+    version: &'a str,
+    confirm_pin: &'a str,
+) -> [(&'a str, &'a str); 11] {
+    [
+        ("user", user),
+        ("name", name),
+        ("email", ""),
+        ("user_pin", ""),
+        ("user_pin_again", ""),
+        ("user_confirm_pin", ""),
+        ("user_confirm_pin_again", ""),
+        ("logon_method", "id_pin"),
+        ("issue_certificate", "on"),
+        ("cert_version", version),
+        ("admin_confirm_pin", confirm_pin),
+    ]
 }

@@ -11,9 +11,10 @@
 //! The response is a BasicOCSPResponse signed by the CA itself (no delegated responder, so no
 //! `certs`), ResponderID byKey, thisUpdate = producedAt = now, nextUpdate = now +
 //! [`OCSP_VALIDITY_SECS`], and the request's nonce extension echoed. Requests are parsed and
-//! responses built with RustCrypto's `x509-ocsp`; only the signature comes from `ssr::ca`.
+//! responses built with RustCrypto's `x509-ocsp`; only the signature comes from [`super::ca`].
 
-use super::{db, reason, AppState};
+use super::{reason, Pki};
+use crate::ssr::db;
 use der::asn1::{BitString, GeneralizedTime, ObjectIdentifier, OctetString};
 use der::{Decode, Encode};
 use x509_cert::ext::pkix::CrlReason;
@@ -41,13 +42,13 @@ const ID_PKIX_OCSP_NONCE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6
 
 /// The answer to one OCSP request: a DER `OCSPResponse`, whatever happened (a malformed request
 /// or an internal failure is an OCSPResponse too, with no responseBytes).
-pub async fn respond(state: &AppState, request_der: &[u8], now: i64) -> Vec<u8> {
+pub async fn respond(pki: &Pki, request_der: &[u8], now: i64) -> Vec<u8> {
     let response = match OcspRequest::from_der(request_der) {
         Ok(req)
             if !req.tbs_request.request_list.is_empty()
                 && req.tbs_request.request_list.len() <= MAX_REQUESTS =>
         {
-            match answer(state, &req, now).await {
+            match answer(pki, &req, now).await {
                 Ok(basic) => OcspResponse::successful(basic).unwrap_or_else(|e| {
                     tracing::error!("ocsp: encoding the response: {e}");
                     OcspResponse::internal_error()
@@ -65,7 +66,7 @@ pub async fn respond(state: &AppState, request_der: &[u8], now: i64) -> Vec<u8> 
 
 /// The DER of a request sent with GET: the path's rest, URL-decoded, then base64 (standard
 /// alphabet, as RFC 6960 says; the URL-safe one is accepted too). `None`: not decodable.
-pub fn decode_get(encoded: &str) -> Option<Vec<u8>> {
+fn decode_get(encoded: &str) -> Option<Vec<u8>> {
     use base64::Engine;
     let text = percent_decode(encoded)?;
     let text = text.trim();
@@ -93,37 +94,13 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// axum handler body of `POST /ocsp`: the body must be declared `application/ocsp-request`
-/// (415 otherwise). No cookie is read and nothing changes.
-pub async fn post_response(
-    state: AppState,
-    headers: &http::HeaderMap,
-    body: &[u8],
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let declared = headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    if declared.map(|v| v.split(';').next().unwrap_or_default().trim()) != Some(REQUEST_TYPE) {
-        return http::StatusCode::UNSUPPORTED_MEDIA_TYPE.into_response();
-    }
-    ocsp_reply(respond(&state, body, super::now()).await)
-}
-
-/// axum handler body of `GET /ocsp/{request}`: `path` is the request's path as received.
-pub async fn get_response(state: AppState, path: &str) -> axum::response::Response {
-    let encoded = path.strip_prefix(OCSP_PATH).and_then(|p| p.strip_prefix('/')).unwrap_or_default();
-    let der = match decode_get(encoded) {
-        Some(der) => respond(&state, &der, super::now()).await,
+/// The answer to a request sent with GET, `encoded` being the path after [`OCSP_PATH`]`/`: a
+/// malformed-request answer when it does not decode.
+pub async fn respond_get(pki: &Pki, encoded: &str, now: i64) -> Vec<u8> {
+    match decode_get(encoded) {
+        Some(der) => respond(pki, &der, now).await,
         None => OcspResponse::malformed_request().to_der().unwrap_or_default(),
-    };
-    ocsp_reply(der)
-}
-
-fn ocsp_reply(der: Vec<u8>) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    if der.is_empty() {
-        return http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
-    ([(http::header::CONTENT_TYPE, RESPONSE_TYPE)], der).into_response()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -135,7 +112,7 @@ enum OcspError {
     #[error("signing: {0}")]
     Sign(#[from] super::ca::CaError),
     #[error("signing: {0}")]
-    Stopped(#[from] super::cpu::Stopped),
+    Stopped(#[from] crate::ssr::cpu::Stopped),
 }
 
 fn time(unix: i64) -> Result<OcspGeneralizedTime, der::Error> {
@@ -145,9 +122,9 @@ fn time(unix: i64) -> Result<OcspGeneralizedTime, der::Error> {
 
 /// Whether `id` names our CA: its issuerNameHash and issuerKeyHash, with its own hash algorithm
 /// (SHA-1, what OpenSSL and most clients send, or SHA-256).
-fn names_our_ca(state: &AppState, id: &CertId) -> bool {
+fn names_our_ca(pki: &Pki, id: &CertId) -> bool {
     use sha2::Digest as _;
-    let ca = state.ca.identity();
+    let ca = pki.ca.identity();
     let (name, key): (Vec<u8>, Vec<u8>) = if id.hash_algorithm.oid == ID_SHA1 {
         (sha1::Sha1::digest(&ca.subject_der).to_vec(), sha1::Sha1::digest(&ca.public_key).to_vec())
     } else if id.hash_algorithm.oid == ID_SHA256 {
@@ -169,12 +146,12 @@ fn crl_reason(code: i64) -> CrlReason {
     }
 }
 
-async fn status_of(state: &AppState, id: &CertId) -> Result<CertStatus, OcspError> {
-    if !names_our_ca(state, id) {
+async fn status_of(pki: &Pki, id: &CertId) -> Result<CertStatus, OcspError> {
+    if !names_our_ca(pki, id) {
         return Ok(CertStatus::unknown());
     }
     let serial = id.serial_number.as_bytes();
-    Ok(match db::ocsp::status(&state.db, serial).await? {
+    Ok(match db::ocsp::status(&pki.db, serial).await? {
         Some(row) if row.state == "revoked" => CertStatus::revoked(RevokedInfo {
             revocation_time: time(row.revoked_at.unwrap_or(0))?,
             revocation_reason: Some(crl_reason(row.revocation_reason.unwrap_or(0))),
@@ -184,14 +161,14 @@ async fn status_of(state: &AppState, id: &CertId) -> Result<CertStatus, OcspErro
     })
 }
 
-async fn answer(state: &AppState, req: &OcspRequest, now: i64) -> Result<BasicOcspResponse, OcspError> {
+async fn answer(pki: &Pki, req: &OcspRequest, now: i64) -> Result<BasicOcspResponse, OcspError> {
     use sha1::Digest as _;
     let (this_update, next_update) = (time(now)?, time(now + OCSP_VALIDITY_SECS)?);
     let mut responses = Vec::with_capacity(req.tbs_request.request_list.len());
     for single in &req.tbs_request.request_list {
         responses.push(SingleResponse {
             cert_id: single.req_cert.clone(),
-            cert_status: status_of(state, &single.req_cert).await?,
+            cert_status: status_of(pki, &single.req_cert).await?,
             this_update,
             next_update: Some(next_update),
             single_extensions: None,
@@ -208,7 +185,7 @@ async fn answer(state: &AppState, req: &OcspRequest, now: i64) -> Result<BasicOc
         .take(1)
         .cloned()
         .collect();
-    let key_hash = sha1::Sha1::digest(&state.ca.identity().public_key);
+    let key_hash = sha1::Sha1::digest(&pki.ca.identity().public_key);
     let tbs_response_data = ResponseData {
         version: Version::V1,
         responder_id: ResponderId::ByKey(OctetString::new(key_hash.to_vec())?),
@@ -217,8 +194,8 @@ async fn answer(state: &AppState, req: &OcspRequest, now: i64) -> Result<BasicOc
         response_extensions: (!nonce.is_empty()).then_some(nonce),
     };
     // The signature may be a round trip to an HSM: on the signing threads, off the async workers.
-    let (ca, tbs) = (state.ca.clone(), tbs_response_data.to_der()?);
-    let signature = state.signing.run(move || ca.sign_ocsp_response(&tbs)).await??;
+    let (ca, tbs) = (pki.ca.clone(), tbs_response_data.to_der()?);
+    let signature = pki.signing.run(move || ca.sign_ocsp_response(&tbs)).await??;
     Ok(BasicOcspResponse {
         tbs_response_data,
         signature_algorithm: AlgorithmIdentifierOwned { oid: ECDSA_WITH_SHA256, parameters: None },

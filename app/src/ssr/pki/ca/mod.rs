@@ -1,4 +1,5 @@
-//! The certificate authority: the only module that holds or uses a private key on the server.
+//! The certificate authority: the only module that holds or uses a private key on the server
+//! (the key at rest and in use is [`key`]; key-free parsing is [`super::x509`]).
 //!
 //! On first start it creates, in `<data>/ca/`, a P-256 issuing CA (`ca.crt`, `ca.key` readable by
 //! the owner only) and reuses it afterwards. It also issues the HTTPS server certificate for
@@ -13,21 +14,28 @@
 //! too. Decrypted key bytes live only in zeroizing buffers, and no error message carries them.
 //!
 //! With `--ca-pkcs11-module` the key is in a PKCS#11 token instead ([`CaKey::Token`], see
-//! `ssr::pkcs11`): there is no `ca.key`, only `ca.crt` (made by `server ca hsm-init`), and every
+//! [`super::pkcs11`]): there is no `ca.key`, only `ca.crt` (made by `server ca hsm-init`), and every
 //! signature — certificates, CRLs, OCSP responses — is made by the token.
+
+pub mod key;
+
+pub use key::{private_dir, CaKey};
 
 use super::pkcs11::{KeyProtection, TokenError, TokenKey};
 use super::reason;
-use super::secret::{CaKeyPassphrase, PrivateKeyPem};
-use rand::RngCore;
+use super::x509::{leaf_not_after, random_serial};
+use crate::ssr::secret::{CaKeyPassphrase, PrivateKeyPem};
+use key::{
+    check_owner_only, decrypt_pkcs8, encrypt_pkcs8, is_encrypted_pem, key_file_contents, read_key,
+    write_file, write_private,
+};
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
     CustomExtension, DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod,
     KeyPair, KeyUsagePurpose, PublicKeyData, RevocationReason, RevokedCertParams, SanType, SerialNumber,
-    SignatureAlgorithm, SigningKey, SubjectPublicKeyInfo, PKCS_ECDSA_P256_SHA256,
+    SigningKey, SubjectPublicKeyInfo, PKCS_ECDSA_P256_SHA256,
 };
 use std::fs;
-use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 use time::{Duration, OffsetDateTime};
@@ -87,11 +95,13 @@ pub enum CaError {
     CaExists(PathBuf),
     #[error("{0}: the token's key (label {1:?}) is not the key of this CA certificate")]
     TokenKeyMismatch(PathBuf, String),
+    #[error("{0}: not a regular file")]
+    NotAFile(PathBuf),
     #[error("authorityInfoAccess: {0}")]
     Der(String),
 }
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> CaError + '_ {
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> CaError + '_ {
     move |source| CaError::Io { path: path.to_owned(), source }
 }
 
@@ -100,214 +110,12 @@ fn country_jp() -> Result<DnValue, CaError> {
     Ok(DnValue::PrintableString(rcgen::string::PrintableString::try_from("JP")?))
 }
 
-/// A positive serial of 16 bytes: the millisecond it was drawn, then 80 random bits.
-///
-/// The random bits make it unpredictable (at least 64 bits from a CSPRNG, as the SPEC and the
-/// CA/Browser Forum ask) and never derived from the key, so never repeated. The time in front
-/// keeps serials drawn close together next to each other in the database's `UNIQUE` index on
-/// them. With all 128 bits random, every certificate of a group commit's batch would dirty a page
-/// of its own in that index, and a commit's writes would grow with the number of certificates the
-/// CA has ever issued (docs/PERFORMANCE.md, "P1 on a grown database").
-pub fn random_serial() -> SerialNumber {
-    let millis = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-    serial_at(millis)
-}
-
-fn serial_at(millis: u64) -> SerialNumber {
-    let mut bytes = [0u8; 16];
-    // 0b01 (positive, and exactly 16 bytes in DER), then the time in 46 bits: increasing until
-    // the year 4199.
-    bytes[..6].copy_from_slice(&((millis & ((1 << 46) - 1)) | (1 << 46)).to_be_bytes()[2..]);
-    rand::rngs::OsRng.fill_bytes(&mut bytes[6..]);
-    SerialNumber::from_slice(&bytes)
-}
-
-/// Writes a file readable by the owner only, atomically (temporary file, then rename).
-fn write_private(path: &Path, contents: &[u8]) -> Result<(), CaError> {
-    write_file(path, contents, 0o600)
-}
-
-fn write_file(path: &Path, contents: &[u8], mode: u32) -> Result<(), CaError> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = path.with_extension("tmp");
-    // A leftover temporary file may have any mode: never write a key into it, start afresh.
-    match fs::remove_file(&tmp) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io_err(&tmp)(e)),
-        _ => {}
-    }
-    let mut f =
-        fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(&tmp).map_err(io_err(&tmp))?;
-    f.write_all(contents).map_err(io_err(&tmp))?;
-    f.sync_all().map_err(io_err(&tmp))?;
-    fs::rename(&tmp, path).map_err(io_err(path))?;
-    // the rename itself is durable only once the folder is synced
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir))?;
-    }
-    Ok(())
-}
-
-/// Group and other permission bits: none may be set on `ca.key`, nor on a CA folder of ours.
-const GROUP_OTHER: u32 = 0o077;
-
-/// Refuses `path` if group or others may access it (`what` names it in the message, `fix` is the
-/// mode to `chmod` it to).
-fn check_owner_only(path: &Path, what: &'static str, fix: u32) -> Result<(), CaError> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = fs::metadata(path).map_err(io_err(path))?.permissions().mode() & 0o7777;
-    if mode & GROUP_OTHER == 0 {
-        Ok(())
-    } else {
-        Err(CaError::Permissions { path: path.to_owned(), mode, what, fix })
-    }
-}
-
-const ENCRYPTED_PEM_LABEL: &str = "ENCRYPTED PRIVATE KEY";
-
-/// scrypt cost of a new encrypted key: N = 2^14, r = 8, p = 1 (16 MiB). OpenSSL 3 reads PBES2
-/// scrypt only up to 32 MiB, so 2^15 (the RustCrypto default in some versions) would lock
-/// `openssl pkey` out.
-const SCRYPT_LOG_N: u8 = 14;
-const SCRYPT_R: u32 = 8;
-const SCRYPT_P: u32 = 1;
-
-/// Whether a key file holds an encrypted PKCS#8 key (by its PEM label).
-fn is_encrypted_pem(text: &str) -> bool {
-    text.contains(&format!("-----BEGIN {ENCRYPTED_PEM_LABEL}-----"))
-}
-
-/// Encrypts a PKCS#8 DER key under `passphrase`: PBES2 (scrypt, AES-256-CBC), random salt and IV,
-/// as PEM `ENCRYPTED PRIVATE KEY`.
-fn encrypt_pkcs8(
-    pkcs8_der: &[u8],
-    passphrase: &CaKeyPassphrase,
-    path: &Path,
-) -> Result<Zeroizing<String>, CaError> {
-    use pkcs8::pkcs5::{pbes2, scrypt};
-    let fail = |reason: String| CaError::Pkcs8 { path: path.to_owned(), reason };
-    let mut salt = [0u8; 16];
-    let mut iv = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut salt);
-    rand::rngs::OsRng.fill_bytes(&mut iv);
-    let cost = scrypt::Params::new(SCRYPT_LOG_N, SCRYPT_R, SCRYPT_P).map_err(|e| fail(e.to_string()))?;
-    let params =
-        pbes2::Parameters::generate_scrypt_aes256cbc(cost, &salt, iv).map_err(|e| fail(e.to_string()))?;
-    let info = pkcs8::PrivateKeyInfoRef::try_from(pkcs8_der).map_err(|e| fail(e.to_string()))?;
-    let encrypted =
-        info.encrypt_with_params(params, passphrase.expose().as_bytes()).map_err(|e| fail(e.to_string()))?;
-    encrypted.to_pem(ENCRYPTED_PEM_LABEL, pkcs8::LineEnding::LF).map_err(|e| fail(e.to_string()))
-}
-
-/// Decrypts an `ENCRYPTED PRIVATE KEY` PEM into PKCS#8 DER (in a zeroizing buffer).
-fn decrypt_pkcs8(
-    pem_text: &str,
-    passphrase: &CaKeyPassphrase,
-    path: &Path,
-) -> Result<Zeroizing<Vec<u8>>, CaError> {
-    let fail = |reason: String| CaError::Pkcs8 { path: path.to_owned(), reason };
-    let (label, doc) = pkcs8::Document::from_pem(pem_text.trim()).map_err(|e| fail(e.to_string()))?;
-    if label != ENCRYPTED_PEM_LABEL {
-        return Err(fail(format!("PEM label {label:?}, expected {ENCRYPTED_PEM_LABEL:?}")));
-    }
-    let info: pkcs8::EncryptedPrivateKeyInfoRef<'_> =
-        doc.decode_msg().map_err(|e: pkcs8::der::Error| fail(e.to_string()))?;
-    match info.decrypt(passphrase.expose().as_bytes()) {
-        Ok(secret) => Ok(secret.to_bytes()),
-        // Bad padding, or (rarely) good padding over garbage: both mean the key derived from
-        // this passphrase is not the one the file was encrypted with.
-        Err(
-            pkcs8::Error::EncryptedPrivateKey(pkcs8::pkcs5::Error::DecryptFailed)
-            | pkcs8::Error::Asn1(_)
-            | pkcs8::Error::KeyMalformed(_),
-        ) => Err(CaError::WrongPassphrase(path.to_owned())),
-        Err(e) => Err(fail(e.to_string())),
-    }
-}
-
-/// Reads `ca.key` after checking its mode, as the passphrase (or its absence) says it must be.
-fn read_key(path: &Path, passphrase: Option<&CaKeyPassphrase>) -> Result<KeyPair, CaError> {
-    check_owner_only(path, "the CA private key", 0o600)?;
-    let text = Zeroizing::new(fs::read_to_string(path).map_err(io_err(path))?);
-    match (passphrase, is_encrypted_pem(&text)) {
-        (None, false) => Ok(KeyPair::from_pem(&text)?),
-        (None, true) => Err(CaError::KeyEncrypted(path.to_owned())),
-        (Some(_), false) => Err(CaError::KeyNotEncrypted(path.to_owned())),
-        (Some(passphrase), true) => {
-            let der = decrypt_pkcs8(&text, passphrase, path)?;
-            Ok(KeyPair::try_from(der.as_slice())?)
-        }
-    }
-}
-
-/// `ca.key` as written: PKCS#8 PEM, encrypted when a passphrase is given.
-fn key_file_contents(
-    key: &KeyPair,
-    passphrase: Option<&CaKeyPassphrase>,
-    path: &Path,
-) -> Result<Zeroizing<String>, CaError> {
-    match passphrase {
-        None => Ok(Zeroizing::new(key.serialize_pem())),
-        Some(passphrase) => encrypt_pkcs8(&Zeroizing::new(key.serialize_der()), passphrase, path),
-    }
-}
-
-/// Creates a directory (and parents) that only the owner can enter.
-pub fn private_dir(path: &Path) -> Result<(), CaError> {
-    use std::os::unix::fs::DirBuilderExt;
-    if !path.exists() {
-        fs::DirBuilder::new().recursive(true).mode(0o700).create(path).map_err(io_err(path))?;
-    }
-    Ok(())
-}
-
-/// Why a certificate signing request was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum CsrError {
-    #[error("not a PKCS#10 request")]
-    Encoding,
-    #[error("the request's signature does not verify (no proof of possession)")]
-    Signature,
-    #[error("unsupported key: only ECDSA P-256 is accepted")]
-    Key,
-}
-
-const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
-const OID_P256: &str = "1.2.840.10045.3.1.7";
-
-/// Checks a DER PKCS#10 request: it parses, its signature verifies with its own key (proof of
-/// possession), and the key is P-256. Returns only the SubjectPublicKeyInfo (DER): the subject
-/// and every requested extension are ignored — the profile decides them.
-pub fn verify_csr(der: &[u8]) -> Result<Vec<u8>, CsrError> {
-    use x509_parser::prelude::FromDer;
-    let (rest, csr) = x509_parser::certification_request::X509CertificationRequest::from_der(der)
-        .map_err(|_| CsrError::Encoding)?;
-    if !rest.is_empty() {
-        return Err(CsrError::Encoding);
-    }
-    csr.verify_signature().map_err(|_| CsrError::Signature)?;
-    let spki = &csr.certification_request_info.subject_pki;
-    let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok()).map(|o| o.to_id_string());
-    if spki.algorithm.algorithm.to_id_string() != OID_EC_PUBLIC_KEY || curve.as_deref() != Some(OID_P256) {
-        return Err(CsrError::Key);
-    }
-    Ok(spki.raw.to_vec())
-}
-
-/// The serial number of a DER certificate, as the bytes we store; `None` if it does not parse.
-pub fn serial_of(der: &[u8]) -> Option<Vec<u8>> {
-    use x509_parser::prelude::FromDer;
-    let (_, cert) = x509_parser::certificate::X509Certificate::from_der(der).ok()?;
-    Some(cert.tbs_certificate.raw_serial().to_vec())
-}
-
-/// `(notBefore, notAfter)` of a DER certificate as unix seconds; `None` if it does not parse.
-pub fn validity_of(der: &[u8]) -> Option<(i64, i64)> {
-    use x509_parser::prelude::FromDer;
-    let (_, cert) = x509_parser::certificate::X509Certificate::from_der(der).ok()?;
-    let v = cert.validity();
-    Some((v.not_before.timestamp(), v.not_after.timestamp()))
+/// A CRL's number and its thisUpdate / nextUpdate.
+#[derive(Debug, Clone, Copy)]
+pub struct CrlIssue {
+    pub number: u64,
+    pub this_update: OffsetDateTime,
+    pub next_update: OffsetDateTime,
 }
 
 /// Who a client certificate is for, and for how long.
@@ -345,40 +153,6 @@ fn revocation_reason(code: u8) -> RevocationReason {
         reason::CESSATION_OF_OPERATION => RevocationReason::CessationOfOperation,
         reason::PRIVILEGE_WITHDRAWN => RevocationReason::PrivilegeWithdrawn,
         _ => RevocationReason::Unspecified,
-    }
-}
-
-/// The CA's signing key: read from `ca.key` into memory, or kept in a PKCS#11 token.
-pub enum CaKey {
-    File(Box<KeyPair>),
-    Token(TokenKey),
-}
-
-impl PublicKeyData for CaKey {
-    fn der_bytes(&self) -> &[u8] {
-        match self {
-            Self::File(key) => key.der_bytes(),
-            Self::Token(key) => key.public_point(),
-        }
-    }
-
-    fn algorithm(&self) -> &'static SignatureAlgorithm {
-        match self {
-            Self::File(key) => key.algorithm(),
-            Self::Token(_) => &PKCS_ECDSA_P256_SHA256,
-        }
-    }
-}
-
-impl SigningKey for CaKey {
-    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
-        match self {
-            Self::File(key) => key.sign(msg),
-            Self::Token(key) => key.sign(msg).map_err(|e| {
-                tracing::error!("signing in the token: {e}");
-                rcgen::Error::RemoteKeyError
-            }),
-        }
     }
 }
 
@@ -659,20 +433,15 @@ impl CertificateAuthority {
 
     /// Signs a CRL listing `revoked`, written by [`super::crl`] (the same bytes as rcgen's, in a
     /// fraction of the time); by rcgen for a CA key that is not P-256.
-    pub fn sign_crl(
-        &self,
-        revoked: &[Revoked],
-        number: u64,
-        this_update: OffsetDateTime,
-        next_update: OffsetDateTime,
-    ) -> Result<Vec<u8>, CaError> {
+    pub fn sign_crl(&self, revoked: &[Revoked], issue: CrlIssue) -> Result<Vec<u8>, CaError> {
+        let CrlIssue { number, this_update, next_update } = issue;
         let key = self.issuer.key();
         if key.algorithm() != &PKCS_ECDSA_P256_SHA256 {
-            return self.sign_crl_by_rcgen(revoked, number, this_update, next_update);
+            return self.sign_crl_by_rcgen(revoked, issue);
         }
-        let entries: Vec<super::crl::Entry<'_>> = revoked
+        let entries: Vec<super::crl::der::Entry<'_>> = revoked
             .iter()
-            .map(|r| super::crl::Entry {
+            .map(|r| super::crl::der::Entry {
                 serial: &r.serial,
                 at: r.at,
                 reason: revocation_reason(r.reason) as u8,
@@ -680,30 +449,24 @@ impl CertificateAuthority {
             .collect();
         // rcgen's KeyIdMethod::Sha256, as in the CA certificate's subjectKeyIdentifier.
         let digest = <sha2::Sha256 as sha2::Digest>::digest(key.subject_public_key_info());
-        let header = super::crl::Header {
+        let header = super::crl::der::Header {
             issuer: &self.identity.subject_der,
             key_id: &digest[..20],
             number,
             this_update,
             next_update,
         };
-        let tbs = super::crl::tbs(&header, &entries);
+        let tbs = super::crl::der::tbs(&header, &entries);
         let signature = key.sign(&tbs)?;
-        Ok(super::crl::signed(&tbs, &signature))
+        Ok(super::crl::der::signed(&tbs, &signature))
     }
 
     /// [`Self::sign_crl`] by rcgen.
-    pub fn sign_crl_by_rcgen(
-        &self,
-        revoked: &[Revoked],
-        number: u64,
-        this_update: OffsetDateTime,
-        next_update: OffsetDateTime,
-    ) -> Result<Vec<u8>, CaError> {
+    pub fn sign_crl_by_rcgen(&self, revoked: &[Revoked], issue: CrlIssue) -> Result<Vec<u8>, CaError> {
         let params = CertificateRevocationListParams {
-            this_update,
-            next_update,
-            crl_number: SerialNumber::from(number),
+            this_update: issue.this_update,
+            next_update: issue.next_update,
+            crl_number: SerialNumber::from(issue.number),
             issuing_distribution_point: None,
             revoked_certs: revoked
                 .iter()
@@ -744,16 +507,10 @@ impl CertificateAuthority {
     }
 }
 
-/// `notAfter` (unix seconds) of the first certificate in a PEM chain.
-fn leaf_not_after(chain_pem: &str) -> Option<i64> {
-    let (_, pem) = x509_parser::pem::parse_x509_pem(chain_pem.as_bytes()).ok()?;
-    let cert = pem.parse_x509().ok()?;
-    Some(cert.validity().not_after.timestamp())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ssr::pki::x509::serial_at;
 
     #[test]
     fn serials_are_random_positive_16_bytes_and_ordered_by_time() {
@@ -859,8 +616,9 @@ mod tests {
             for (list, number, next) in
                 [(&vec![], 1, 1_795_600_000), (&few, 2, 2_600_000_000), (&many, 3, 1_795_600_000)]
             {
-                let ours = ca.sign_crl(list, number, now, at(next)).expect("ours");
-                let theirs = ca.sign_crl_by_rcgen(list, number, now, at(next)).expect("rcgen");
+                let issue = CrlIssue { number, this_update: now, next_update: at(next) };
+                let ours = ca.sign_crl(list, issue).expect("ours");
+                let theirs = ca.sign_crl_by_rcgen(list, issue).expect("rcgen");
                 assert_eq!(tbs_of(&ours), tbs_of(&theirs), "{} entries", list.len());
                 let (rest, crl) = <x509_parser::revocation_list::CertificateRevocationList as x509_parser::prelude::FromDer<_>>::from_der(&ours).expect("parses");
                 assert!(rest.is_empty());

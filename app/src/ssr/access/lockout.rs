@@ -10,9 +10,9 @@
 //! attempt that locks, which says so; a right PIN on a locked account says it is locked (only
 //! someone who knows the PIN learns that). 事故登録 and deleted users get the generic answer.
 
-use super::db::{self, Tx};
-use super::{internal, AppState};
 use crate::error::AppError;
+use crate::ssr::db::{self, Tx};
+use crate::ssr::{internal, AppState};
 
 /// Whose PIN was typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

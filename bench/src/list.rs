@@ -1,7 +1,7 @@
 //! P5, server half: 利用者情報選択's server function (`list_users`) for a corporation of 10,000
 //! users, through the real router in-process (routing, session check, query, JSON).
 
-use super::{corporation, instance, median_p99, met, open_issuances, row, users, ADMIN_PIN};
+use crate::harness::{corporation, instance, median_p99, met, open_issuances, row, users, ADMIN_PIN};
 use axum::body::Body;
 use http_body_util::BodyExt;
 use std::time::{Duration, Instant};
@@ -44,7 +44,7 @@ pub async fn list(count: usize, runs: usize) -> anyhow::Result<()> {
     open_issuances(&inst.state, id, CONTRACT).await?;
     let options =
         leptos::config::LeptosOptions::builder().output_name("bizdirect").site_root("target/site").build();
-    let router = crate::router::build(inst.state.clone(), options);
+    let router = server::router::build(inst.state.clone(), options);
     let (status, body, cookie) =
         post(&router, "admin_logon", &format!("contract_id={CONTRACT}&pin={ADMIN_PIN}"), None).await?;
     anyhow::ensure!(status == 200, "admin_logon: {status} {}", String::from_utf8_lossy(&body));

@@ -24,11 +24,12 @@
 //! batch is undone and each issuance is answered with an internal error; the issuances stay open,
 //! so the holders can try again. An issuance whose requester has gone away is not done.
 
-use super::audit::{self, Event, Outcome};
-use super::db::{self, certificates::CertRow, certificates::Completed};
-use super::{certificates, internal};
+use super::lifecycle::open_in;
 use crate::error::AppError;
 use crate::model::AcquiredCertificate;
+use crate::ssr::audit::{self, Event, Outcome};
+use crate::ssr::db::{self, certificates::CertRow, certificates::Completed};
+use crate::ssr::internal;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 use tokio::sync::{mpsc, oneshot};
@@ -149,7 +150,7 @@ async fn run_batch(pool: &db::Pool, batch: &[Issuance]) -> Result<Vec<Result<(),
             Err(AppError::NoOpenIssuance)
         } else {
             let row = live.get_mut(&i.holder());
-            let open = certificates::open_in(row.as_deref().cloned(), i.now);
+            let open = open_in(row.as_deref().cloned(), i.now);
             if let (Ok(_), Some(row)) = (&open, row) {
                 "issued".clone_into(&mut row.state);
             }

@@ -2,14 +2,15 @@
 //! P3 (logon storm: Argon2id at OWASP parameters, while other requests are timed) — against the
 //! real server binary, started as a child process on loopback over a prepared data folder.
 
-use super::client::{json_field, Client, Connection};
-use super::{
+use crate::client::{json_field, Client, Connection};
+use crate::harness::{
     corporation, csrs, instance, median_p99, met, row, users, ADMIN_PIN, CONFIRM_PIN, USER_CONFIRM_PIN,
     USER_PIN,
 };
 use app::ssr::secret::{Pin, PinHash};
 use std::net::SocketAddr;
 use std::path::Path;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,7 +27,18 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-/// The server binary (this one) serving `data` on loopback; killed when dropped.
+/// The server binary the benchmarks start: `SERVER_BIN`, else `server` beside this program
+/// (`bench/run.sh` builds both into one target folder).
+fn server_binary() -> anyhow::Result<PathBuf> {
+    if let Some(path) = std::env::var_os("SERVER_BIN") {
+        return Ok(path.into());
+    }
+    let beside = std::env::current_exe()?.with_file_name("server");
+    anyhow::ensure!(beside.is_file(), "{}: no server binary here; set SERVER_BIN", beside.display());
+    Ok(beside)
+}
+
+/// The server binary serving `data` on loopback; killed when dropped.
 struct Server {
     child: Child,
     client: Client,
@@ -35,7 +47,7 @@ struct Server {
 impl Server {
     fn start(data: &Path) -> anyhow::Result<Self> {
         let (port, cert_port) = (free_port()?, free_port()?);
-        let child = Command::new(std::env::current_exe()?)
+        let child = Command::new(server_binary()?)
             .arg("--data-dir")
             .arg(data)
             .args(["--addr", &format!("127.0.0.1:{port}"), "--cert-addr", &format!("127.0.0.1:{cert_port}")])
@@ -78,7 +90,7 @@ async fn prepare(
         users(&inst.state, id, users_each).await?;
     }
     let stored = if cheap_pins {
-        cheapen_pins(&inst.state.db).await?
+        cheapen_pins(&inst.state).await?
     } else {
         inst.state.pins.hash(&Pin::new(USER_PIN.to_owned())).await?
     };
@@ -93,11 +105,11 @@ async fn prepare(
     Ok((inst.dir, times[times.len() / 2]))
 }
 
-/// `server bench round-trips --cheap-pins` (a diagnostic, not P2): rewrites every PIN hash of the
+/// `bizdirect-bench round-trips --cheap-pins` (a diagnostic, not P2): rewrites every PIN hash of the
 /// benchmark's temporary database as Argon2id at its lowest cost (m = 8 KiB, t = 1, p = 1). The
 /// server verifies a PIN at the cost its stored hash names, so the round trips then time
 /// everything but the PIN checks. Returns the users' new PIN hash.
-async fn cheapen_pins(db: &app::ssr::db::Pool) -> anyhow::Result<PinHash> {
+async fn cheapen_pins(state: &app::ssr::AppState) -> anyhow::Result<PinHash> {
     use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
     let params = argon2::Params::new(8, 1, 1, None).map_err(|e| anyhow::anyhow!("{e}"))?;
     let argon2 = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
@@ -106,20 +118,16 @@ async fn cheapen_pins(db: &app::ssr::db::Pool) -> anyhow::Result<PinHash> {
         Ok(argon2.hash_password(pin.as_bytes(), &salt).map_err(|e| anyhow::anyhow!("{e}"))?.to_string())
     };
     let user = hash(USER_PIN)?;
-    sqlx::query("UPDATE corporations SET admin_pin_hash = $1, admin_confirm_pin_hash = $2")
-        .bind(hash(ADMIN_PIN)?)
-        .bind(hash(CONFIRM_PIN)?)
-        .execute(db)
-        .await?;
-    sqlx::query("UPDATE users SET pin_hash = $1, confirm_pin_hash = $2")
-        .bind(&user)
-        .bind(hash(USER_CONFIRM_PIN)?)
-        .execute(db)
-        .await?;
+    app::ssr::bench::set_every_pin_hash(
+        state,
+        (&hash(ADMIN_PIN)?, &hash(CONFIRM_PIN)?),
+        (&user, &hash(USER_CONFIRM_PIN)?),
+    )
+    .await?;
     Ok(PinHash::new(user))
 }
 
-fn ok(answer: &super::client::Answer, what: &str) -> anyhow::Result<()> {
+fn ok(answer: &crate::client::Answer, what: &str) -> anyhow::Result<()> {
     anyhow::ensure!(answer.status == 200, "{what}: {} {}", answer.status, answer.body);
     Ok(())
 }
@@ -148,7 +156,7 @@ async fn round_trip(
     times[0] = t.elapsed();
     let version = json_field(&detail.body, "cert_version").unwrap_or_else(|| "0".into());
     let t = Instant::now();
-    let form = super::reissue_form(user, "性能 試験", &version, CONFIRM_PIN);
+    let form = crate::client::reissue_form(user, "性能 試験", &version, CONFIRM_PIN);
     ok(&conn.call("save_user", &form, Some(admin)).await?, "save_user (reissue)")?;
     times[1] = t.elapsed();
     let contract = contract(corp);

@@ -1,6 +1,6 @@
 //! Remembers the language chosen with `?lang=` in a cookie, so it sticks across pages.
 
-use crate::i18n::Lang;
+use app::i18n::Lang;
 use axum::{extract::Request, middleware::Next, response::Response};
 use http::{header, HeaderValue};
 

@@ -8,7 +8,7 @@
 //! - the audit chain is intact;
 //! - no issuance and no certificate exists without its audit record.
 
-use super::{audit, db, AppState};
+use crate::ssr::{audit, db, AppState};
 use std::collections::HashSet;
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::revocation_list::CertificateRevocationList;
@@ -47,7 +47,7 @@ pub async fn run(state: &AppState, now: i64) -> Result<(Checked, Vec<Violation>)
         ));
     }
 
-    let ca_der = state.ca.cert_der();
+    let ca_der = state.pki.ca.cert_der();
     let ca = X509Certificate::from_der(ca_der).map(|(_, c)| c);
     let Ok(ca) = ca else {
         found.push(violation("CA certificate", "does not parse"));

@@ -3,13 +3,13 @@
 //! In this mode the private key never exists in this process: the token generates it as
 //! sensitive and non-extractable, and signs with it (`CKM_ECDSA` over a SHA-256 digest computed
 //! here). What this process holds is a session handle, the key's object handle and its public
-//! point. [`TokenKey`] implements rcgen's `SigningKey` (through `ssr::ca::CaKey`), so certificates,
+//! point. [`TokenKey`] implements rcgen's `SigningKey` (through [`super::ca::CaKey`]), so certificates,
 //! CRLs and OCSP responses are all signed by the token.
 //!
 //! The module is loaded and initialised once per process and path (a second `C_Initialize` of the
 //! same library in one process fails, and `C_Finalize` would end every other user's sessions).
 
-use super::secret::TokenPin;
+use crate::ssr::secret::TokenPin;
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Function, Pkcs11};
 use cryptoki::error::{Error as CkError, RvError};
 use cryptoki::mechanism::Mechanism;

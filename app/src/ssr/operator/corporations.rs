@@ -1,10 +1,12 @@
 //! The bank operator's use cases (command line only, never the web): create a contract
 //! corporation with its administrator, list corporations, and seed the demo corporation.
 
-use super::audit::{self, Event, Outcome};
-use super::db::{self, corporations::NewCorporation, users::NewUser, users::UserFields};
-use super::secret::Pin;
-use super::AppState;
+use crate::ssr::audit::{self, Actor};
+use crate::ssr::db::{self, corporations::NewCorporation, users::NewUser, users::UserFields};
+use crate::ssr::secret::Pin;
+use crate::ssr::AppState;
+
+pub use crate::ssr::db::corporations::CorporationSummary;
 use crate::validate::{self, PinOwner};
 use rand::Rng;
 
@@ -28,7 +30,7 @@ pub enum CorporationError {
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
     #[error("PIN hashing: {0}")]
-    Pin2(#[from] super::pin::PinError),
+    Pin2(#[from] crate::ssr::pin::PinError),
 }
 
 /// What the bank operator asked for.
@@ -151,20 +153,8 @@ pub async fn create(state: &AppState, req: CreateRequest, now: i64) -> Result<Cr
     )
     .await?;
     let detail = format!("name={name} max_users={max_users}");
-    audit::record(
-        &mut tx,
-        &Event {
-            actor: "bank",
-            corporation_id: Some(id),
-            action: "corporation_create",
-            target: &contract_id,
-            outcome: Outcome::Success,
-            detail: &detail,
-            client_addr: "cli",
-        },
-        now,
-    )
-    .await?;
+    audit::record(&mut tx, &Actor::bank(Some(id)).did("corporation_create", &contract_id, &detail), now)
+        .await?;
     tx.commit().await?;
     Ok(Created { contract_id, admin_pin, admin_confirm_pin: confirm_pin })
 }
@@ -177,15 +167,7 @@ pub async fn unlock(state: &AppState, contract_id: &str, now: i64) -> Result<Opt
     }
     audit::record(
         &mut tx,
-        &Event {
-            actor: "bank",
-            corporation_id: None,
-            action: "corporation_unlock",
-            target: contract_id,
-            outcome: Outcome::Success,
-            detail: "契約法人利用中止 cleared",
-            client_addr: "cli",
-        },
+        &Actor::bank(None).did("corporation_unlock", contract_id, "契約法人利用中止 cleared"),
         now,
     )
     .await?;
@@ -211,20 +193,8 @@ pub async fn set_max_users(
         ));
     }
     let detail = format!("max_users={max_users}");
-    audit::record(
-        &mut tx,
-        &Event {
-            actor: "bank",
-            corporation_id: None,
-            action: "corporation_max_users",
-            target: contract_id,
-            outcome: Outcome::Success,
-            detail: &detail,
-            client_addr: "cli",
-        },
-        now,
-    )
-    .await?;
+    audit::record(&mut tx, &Actor::bank(None).did("corporation_max_users", contract_id, &detail), now)
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -299,19 +269,20 @@ pub async fn seed_demo(state: &AppState, now: i64) -> Result<bool, CorporationEr
         .await?;
         audit::record(
             &mut tx,
-            &Event {
-                actor: "system",
-                corporation_id: Some(corp.id),
-                action: "user_create",
-                target: user_id,
-                outcome: Outcome::Success,
-                detail: "demo seed",
-                client_addr: "cli",
-            },
+            &Actor { name: "system", corporation_id: Some(corp.id), client_addr: "cli" }.did(
+                "user_create",
+                user_id,
+                "demo seed",
+            ),
             now,
         )
         .await?;
     }
     tx.commit().await?;
     Ok(true)
+}
+
+/// `server corp list`: every corporation with its number of users, user limit and status.
+pub async fn list(state: &AppState) -> Result<Vec<CorporationSummary>, sqlx::Error> {
+    db::corporations::list(&state.db).await
 }

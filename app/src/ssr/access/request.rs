@@ -1,9 +1,9 @@
 //! The server side of one server-function call: state, request parts, cookies, client address,
 //! and the HTTP status that goes with an [`AppError`].
 
-use super::secret::SessionToken;
-use super::{internal, AppState};
 use crate::error::AppError;
+use crate::ssr::secret::SessionToken;
+use crate::ssr::{internal, AppState};
 use axum::extract::ConnectInfo;
 use http::{header, request::Parts, HeaderValue, StatusCode};
 use leptos::prelude::use_context;
@@ -59,7 +59,7 @@ impl Call {
     /// The current call by a logged-on administrator, or the (status-carrying) refusal.
     pub async fn admin() -> Result<(Self, super::auth::AdminSession), AppError> {
         let call = Self::current()?;
-        match super::auth::require_admin(&call, super::now()).await {
+        match super::auth::require_admin(&call, crate::ssr::now()).await {
             Ok(admin) => Ok((call, admin)),
             Err(e) => Err(call.fail(e)),
         }
@@ -68,7 +68,7 @@ impl Call {
     /// The current call by a logged-on user whose PINs are final, or the refusal.
     pub async fn user() -> Result<(Self, super::auth::UserSession), AppError> {
         let call = Self::current()?;
-        match super::auth::require_user(&call, super::now(), false).await {
+        match super::auth::require_user(&call, crate::ssr::now(), false).await {
             Ok(user) => Ok((call, user)),
             Err(e) => Err(call.fail(e)),
         }

@@ -1,13 +1,12 @@
 //! P1: issuance in-process — CSR verify + sign + durable record + audit, as 電子証明書取得 does it
-//! once both PINs are checked ([`certificates::issue_acquired`]) — beside the crypto-only
+//! once both PINs are checked (`app::ssr::bench::acquire`) — beside the crypto-only
 //! ceiling (CSR verify + sign, no storage, on every core) measured in the same run, just before
 //! and just after the issuance: the higher reading is the ceiling, so a burst of load from
 //! elsewhere during one reading cannot flatter the ratio.
 
-use super::{corporation, csrs, instance, median_p99, met, open_issuances, row, users};
-use app::ssr::ca::{self, ClientProfile};
-use app::ssr::certificates::{self, Checked};
-use app::ssr::db;
+use crate::harness::{corporation, csrs, instance, median_p99, met, open_issuances, row, users};
+use app::ssr::bench::{self as domain, Prechecked};
+use app::ssr::pki::{ca::ClientProfile, x509};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -142,7 +141,7 @@ async fn round(
     let (median, p99) = median_p99(&mut latencies);
 
     // The round must have recorded what it claims: every invariant of `server check` holds.
-    let (checked, violations) = app::ssr::check::run(state, app::ssr::now()).await?;
+    let (checked, violations) = app::ssr::operator::check::run(state, app::ssr::now()).await?;
     if let Some(v) = violations.first() {
         anyhow::bail!(
             "server check after P1: {} violation(s), first [{}] {}",
@@ -161,30 +160,21 @@ async fn round(
 }
 
 /// A corporation `contract_id` of `count` users, each with the administrator's 再発行 open, as
-/// holders whose PINs were checked.
-pub(super) async fn holders(
+/// holders whose PINs count as checked.
+pub(crate) async fn holders(
     state: &app::ssr::AppState,
     contract_id: &str,
     count: usize,
-) -> anyhow::Result<Vec<Checked>> {
+) -> anyhow::Result<Vec<Prechecked>> {
     let corporation_id = corporation(state, contract_id, 9999).await?;
     users(state, corporation_id, count).await?;
-    let rows = open_issuances(state, corporation_id, contract_id).await?;
-    let mut holders = Vec::with_capacity(count);
-    for row in rows {
-        // Each holder has its own copy of the corporation's row, as each request reads it.
-        let corp = db::corporations::find_by_id(&state.db, corporation_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("corporation vanished"))?;
-        holders.push(Checked { corp, actor: format!("user:{contract_id}/{}", row.user_id), user: Some(row) });
-    }
-    Ok(holders)
+    open_issuances(state, corporation_id, contract_id).await
 }
 
 /// Every holder acquires a certificate, from `concurrency` tasks; returns each one's latency.
-pub(super) async fn issue_all(
+pub(crate) async fn issue_all(
     state: &app::ssr::AppState,
-    holders: &Arc<Vec<Checked>>,
+    holders: &Arc<Vec<Prechecked>>,
     csrs: &Arc<Vec<String>>,
     concurrency: usize,
 ) -> anyhow::Result<Vec<Duration>> {
@@ -199,7 +189,7 @@ pub(super) async fn issue_all(
                     let Some(holder) = holders.get(i) else { break };
                     let t = Instant::now();
                     let csr = &csrs[i % csrs.len()];
-                    certificates::issue_acquired(&state, holder, csr, "bench", app::ssr::now())
+                    domain::acquire(&state, holder, csr)
                         .await
                         .map_err(|e| anyhow::anyhow!("issuance {i}: {e:?}"))?;
                     latencies.push(t.elapsed());
@@ -223,7 +213,7 @@ fn rate(count: usize, elapsed: Duration) -> f64 {
 /// CSR verification and signing only, on `threads` threads: the most this machine can issue.
 fn crypto_ceiling(
     state: &app::ssr::AppState,
-    holder: &Checked,
+    holder: &Prechecked,
     csrs: &[String],
     count: usize,
     threads: usize,
@@ -242,14 +232,14 @@ fn crypto_ceiling(
                         if i >= count {
                             return Ok(());
                         }
-                        let spki = ca::verify_csr(&ders[i % ders.len()])?;
-                        let serial = ca::random_serial().to_bytes();
-                        state.ca.issue_client(
+                        let spki = x509::verify_csr(&ders[i % ders.len()])?;
+                        let serial = x509::random_serial().to_bytes();
+                        state.pki.ca.issue_client(
                             &spki,
                             &ClientProfile {
-                                corporation_name: &holder.corp.name,
-                                contract_id: &holder.corp.contract_id,
-                                user_id: holder.user.as_ref().map(|u| u.user_id.as_str()),
+                                corporation_name: holder.corporation_name(),
+                                contract_id: holder.contract_id(),
+                                user_id: holder.user_id(),
                                 serial: &serial,
                                 not_before: now,
                                 not_after: now + time::Duration::days(365),

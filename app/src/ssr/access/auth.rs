@@ -4,16 +4,16 @@
 //! suspended contract all answer [`AppError::LogonFailed`] after the same amount of hashing work.
 //! The audit log records the real reason.
 
-use super::audit::{self, Event, Outcome};
-use super::certificates::{self, CertOwner};
-use super::db;
 use super::lockout::{self, Holder};
 use super::request::{Call, TlsClient};
-use super::secret::{Pin, SessionToken};
 use super::session::{self, Principal};
-use super::{internal, AppState};
 use crate::error::{AppError, CertProblem, Field, Problem};
-use crate::model::{CertState, CertificateHolder, CertificateStatus, CorporationStatus, UserOverview};
+use crate::model::CertificateHolder;
+use crate::ssr::audit::{self, Actor, Outcome};
+use crate::ssr::db;
+use crate::ssr::pki::{judge, CertOwner};
+use crate::ssr::secret::{Pin, SessionToken};
+use crate::ssr::{internal, AppState};
 use crate::validate;
 
 /// Longest string from a failed logon that goes into the audit log as the actor.
@@ -47,7 +47,7 @@ pub async fn admin_logon(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    super::throttle::attempt(state, client_addr, contract_id, now)?;
+    super::throttle_attempt(state, client_addr, contract_id, now)?;
 
     let corp = db::corporations::find_by_contract_id(&state.db, contract_id)
         .await
@@ -75,15 +75,8 @@ pub async fn admin_logon(
     let typed: String = contract_id.chars().take(MAX_TYPED_ID_IN_AUDIT).collect();
     audit::commit_with(
         tx,
-        &Event {
-            actor: &format!("admin:{typed}"),
-            corporation_id: corp.as_ref().map(|c| c.id),
-            action: "admin_logon",
-            target: "",
-            outcome: if outcome.is_ok() { Outcome::Success } else { Outcome::Failure },
-            detail: outcome.as_ref().map_or_else(|(_, reason)| *reason, |_| "method=id_pin"),
-            client_addr,
-        },
+        &Actor { name: &format!("admin:{typed}"), corporation_id: corp.as_ref().map(|c| c.id), client_addr }
+            .tried("admin_logon", "", &outcome, "method=id_pin"),
         now,
     )
     .await?;
@@ -103,7 +96,7 @@ pub async fn authenticate(
     let presented = match tls {
         Some(tls) => {
             let der = tls.certificate.as_deref().ok_or(AppError::CertificateRefused(CertProblem::Missing))?;
-            Some(certificates::judge(state, der, now).await?)
+            Some(judge(&state.pki, der, now).await?)
         }
         None => None,
     };
@@ -160,7 +153,7 @@ pub async fn presented(call: &Call, now: i64) -> Result<(CertOwner, CertificateH
     let tls =
         call.parts.extensions.get::<TlsClient>().ok_or(AppError::CertificateRefused(CertProblem::Missing))?;
     let der = tls.certificate.as_deref().ok_or(AppError::CertificateRefused(CertProblem::Missing))?;
-    let owner = certificates::judge(&call.state, der, now).await?;
+    let owner = judge(&call.state.pki, der, now).await?;
     let shown = CertificateHolder {
         corporation_name: owner.corporation_name.clone(),
         contract_id: owner.contract_id.clone(),
@@ -189,16 +182,9 @@ pub async fn certificate_logon(
     if owner.user_pk.is_some() != (field == Field::UserPin) {
         return Err(AppError::Forbidden);
     }
-    super::throttle::attempt(&call.state, &call.client_addr, &owner.actor, now)?;
+    super::throttle_attempt(&call.state, &call.client_addr, &owner.actor, now)?;
     let state = &call.state;
-    let corp = db::corporations::find_by_id(&state.db, owner.corporation_id)
-        .await
-        .map_err(|e| internal("corp", e))?
-        .ok_or(AppError::LogonFailed)?;
-    let user = match owner.user_pk {
-        Some(pk) => db::users::find_by_pk(&state.db, pk).await.map_err(|e| internal("user", e))?,
-        None => None,
-    };
+    let (corp, user) = owner.rows(&state.db).await?.ok_or(AppError::LogonFailed)?;
     let hash = match &user {
         Some(u) => &u.pin_hash.0,
         None => &corp.admin_pin_hash.0,
@@ -239,15 +225,12 @@ pub async fn certificate_logon(
     );
     audit::commit_with(
         tx,
-        &Event {
-            actor: &owner.actor,
-            corporation_id: Some(corp.id),
-            action: if user.is_some() { "user_logon" } else { "admin_logon" },
-            target: "",
-            outcome: if outcome.is_ok() { Outcome::Success } else { Outcome::Failure },
-            detail: &detail,
-            client_addr: &call.client_addr,
-        },
+        &Actor { name: &owner.actor, corporation_id: Some(corp.id), client_addr: &call.client_addr }.event(
+            if user.is_some() { "user_logon" } else { "admin_logon" },
+            "",
+            if outcome.is_ok() { Outcome::Success } else { Outcome::Failure },
+            &detail,
+        ),
         now,
     )
     .await?;
@@ -270,7 +253,7 @@ pub async fn user_logon(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    super::throttle::attempt(state, client_addr, &format!("{contract_id}/{user_id}"), now)?;
+    super::throttle_attempt(state, client_addr, &format!("{contract_id}/{user_id}"), now)?;
     let corp = db::corporations::find_by_contract_id(&state.db, contract_id)
         .await
         .map_err(|e| internal("logon lookup", e))?;
@@ -305,15 +288,12 @@ pub async fn user_logon(
     let typed = |s: &str| s.chars().take(MAX_TYPED_ID_IN_AUDIT).collect::<String>();
     audit::commit_with(
         tx,
-        &Event {
-            actor: &format!("user:{}/{}", typed(contract_id), typed(user_id)),
+        &Actor {
+            name: &format!("user:{}/{}", typed(contract_id), typed(user_id)),
             corporation_id: corp.as_ref().map(|c| c.id),
-            action: "user_logon",
-            target: "",
-            outcome: if outcome.is_ok() { Outcome::Success } else { Outcome::Failure },
-            detail: outcome.as_ref().map_or_else(|(_, reason)| *reason, |_| "method=id_pin"),
             client_addr,
-        },
+        }
+        .tried("user_logon", "", &outcome, "method=id_pin"),
         now,
     )
     .await?;
@@ -374,66 +354,15 @@ pub async fn change_pins(
     let actor = format!("user:{}/{}", corp.contract_id, row.user_id);
     audit::commit_with(
         tx,
-        &Event {
-            actor: &actor,
-            corporation_id: Some(corp.id),
-            action: "user_pin_change",
-            target: &row.user_id,
-            outcome: Outcome::Success,
-            detail: "both PINs",
-            client_addr,
-        },
+        &Actor { name: &actor, corporation_id: Some(corp.id), client_addr }.did(
+            "user_pin_change",
+            &row.user_id,
+            "both PINs",
+        ),
         now,
     )
     .await?;
     Ok(token)
-}
-
-/// The certificate part of a status screen.
-async fn certificate_status(
-    state: &AppState,
-    corporation_id: i64,
-    user_pk: Option<i64>,
-    now: i64,
-) -> Result<CertificateStatus, AppError> {
-    let live = db::certificates::live_of(&state.db, corporation_id, user_pk)
-        .await
-        .map_err(|e| internal("live", e))?;
-    let cert_state = certificates::state_of(live.as_ref(), now);
-    let until = live.as_ref().map(|c| {
-        if cert_state == CertState::AwaitingAcquisition {
-            c.acquire_by
-        } else {
-            c.not_after.unwrap_or(0)
-        }
-    });
-    let renewal_open = live
-        .as_ref()
-        .filter(|c| c.state == "issued")
-        .and_then(|c| c.not_after)
-        .is_some_and(|na| certificates::renewal_open(na, now));
-    Ok(CertificateStatus { state: cert_state, until, renewal_open })
-}
-
-/// 利用者ステータス.
-pub async fn user_status(state: &AppState, user: &UserSession, now: i64) -> Result<UserOverview, AppError> {
-    let corp = db::corporations::find_by_id(&state.db, user.corporation_id)
-        .await
-        .map_err(|e| internal("corp", e))?
-        .ok_or(AppError::Unauthenticated)?;
-    let row = db::users::find_by_pk(&state.db, user.user_pk)
-        .await
-        .map_err(|e| internal("user", e))?
-        .ok_or(AppError::Unauthenticated)?;
-    Ok(UserOverview {
-        corporation_name: corp.name,
-        contract_id: corp.contract_id,
-        user_id: row.user_id,
-        user_name: row.name,
-        previous_logon_at: row.previous_logon_at,
-        certificate: certificate_status(state, user.corporation_id, Some(user.user_pk), now).await?,
-        by_certificate: user.certificate.is_some(),
-    })
 }
 
 /// ログオフ: ends the session on the server. Logging off twice is harmless.
@@ -472,52 +401,12 @@ pub async fn logoff(
                 (format!("user:{corp}/{}", user.map(|u| u.user_id).unwrap_or_default()), "user_logoff")
             }
         };
-        audit::record(
+        audit::write(
             &mut tx,
-            &Event {
-                actor: &actor,
-                corporation_id: Some(corporation_id),
-                action,
-                target: "",
-                outcome: Outcome::Success,
-                detail: "",
-                client_addr,
-            },
+            &Actor { name: &actor, corporation_id: Some(corporation_id), client_addr }.did(action, "", ""),
             now,
         )
-        .await
-        .map_err(|e| internal("audit", e))?;
+        .await?;
     }
     tx.commit().await.map_err(|e| internal("commit", e))
-}
-
-/// What 契約法人ステータス shows to this administrator: the corporation, the administrator's own
-/// certificate, and notices about users' certificates (awaiting acquisition, expiring soon).
-pub async fn admin_status(
-    state: &AppState,
-    admin: &AdminSession,
-    now: i64,
-) -> Result<CorporationStatus, AppError> {
-    let corp = db::corporations::find_by_id(&state.db, admin.corporation_id)
-        .await
-        .map_err(|e| internal("status lookup", e))?
-        .ok_or(AppError::Unauthenticated)?;
-    let users =
-        db::users::list_with_certificates(&state.db, corp.id).await.map_err(|e| internal("users", e))?;
-    let users_in = |wanted: CertState| -> Vec<String> {
-        users
-            .iter()
-            .filter(|u| certificates::state_from(u.cert_state.as_deref(), u.cert_not_after, now) == wanted)
-            .map(|u| u.user_id.clone())
-            .collect()
-    };
-    Ok(CorporationStatus {
-        users_awaiting: users_in(CertState::AwaitingAcquisition),
-        users_expiring: users_in(CertState::ExpiringSoon),
-        certificate: certificate_status(state, corp.id, None, now).await?,
-        by_certificate: admin.certificate.is_some(),
-        contract_id: corp.contract_id,
-        corporation_name: corp.name,
-        previous_logon_at: corp.previous_logon_at,
-    })
 }

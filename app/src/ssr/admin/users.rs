@@ -5,14 +5,16 @@
 //! one transaction together with its audit record. Every lookup is scoped to the administrator's
 //! corporation, so another corporation's user IDs are "not found".
 
-use super::audit::{self, Event, Outcome};
-use super::auth::AdminSession;
-use super::certificates::{self as certs, reason, Actor, Holder};
-use super::db::{self, corporations::CorporationRow, users::NewUser, users::UserFields, Tx};
-use super::secret::{Pin, PinHash};
-use super::{internal, AppState};
 use crate::error::{AppError, Field, Problem};
 use crate::model::{Changed, FileSettings, LogonMethod, UserDetail, UserList, UserSummary};
+use crate::ssr::access::auth::AdminSession;
+use crate::ssr::access::lockout;
+use crate::ssr::audit::{self, Actor, Outcome};
+use crate::ssr::db::{self, corporations::CorporationRow, users::NewUser, users::UserFields, Tx};
+use crate::ssr::pki::lifecycle::{self as certs, Holder};
+use crate::ssr::pki::reason;
+use crate::ssr::secret::{Pin, PinHash};
+use crate::ssr::{internal, AppState};
 use crate::validate;
 
 /// What the 利用者情報登録 / 変更 form sends. Its PINs are [`Pin`]s, so `Debug` never prints them.
@@ -105,30 +107,24 @@ async fn confirm(
         .map_err(|e| internal("confirm pin", e))?;
     let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
     let (answer, reason) =
-        match super::lockout::check(&mut tx, state, Some(super::lockout::Holder::Admin(corp.id)), ok, now)
-            .await?
-        {
+        match lockout::check(&mut tx, state, Some(lockout::Holder::Admin(corp.id)), ok, now).await? {
             Ok(()) => {
                 tx.commit().await.map_err(db_err("commit"))?;
                 return Ok(());
             }
             Err(refusal) => refusal,
         };
-    audit::record(
+    audit::write(
         &mut tx,
-        &Event {
-            actor: &actor(corp),
-            corporation_id: Some(corp.id),
+        &Actor { name: &actor(corp), corporation_id: Some(corp.id), client_addr }.event(
             action,
             target,
-            outcome: Outcome::Failure,
-            detail: &format!("confirmation pin: {reason}"),
-            client_addr,
-        },
+            Outcome::Failure,
+            &format!("confirmation pin: {reason}"),
+        ),
         now,
     )
-    .await
-    .map_err(db_err("audit"))?;
+    .await?;
     tx.commit().await.map_err(db_err("commit"))?;
     Err(match answer {
         AppError::LogonFailed => AppError::field(Field::AdminConfirmPin, Problem::Wrong),
@@ -145,21 +141,12 @@ async fn record(
     client_addr: &str,
     now: i64,
 ) -> Result<(), AppError> {
-    audit::record(
+    audit::write(
         tx,
-        &Event {
-            actor: &actor(corp),
-            corporation_id: Some(corp.id),
-            action,
-            target,
-            outcome: Outcome::Success,
-            detail,
-            client_addr,
-        },
+        &Actor { name: &actor(corp), corporation_id: Some(corp.id), client_addr }.did(action, target, detail),
         now,
     )
     .await
-    .map_err(db_err("audit"))
 }
 
 fn summary(u: &db::users::ListedUser, now: i64) -> UserSummary {
@@ -179,7 +166,7 @@ fn summary(u: &db::users::ListedUser, now: i64) -> UserSummary {
 pub async fn list(state: &AppState, admin: &AdminSession) -> Result<UserList, AppError> {
     let corp = corporation(state, admin).await?;
     let users = db::users::list_with_certificates(&state.db, corp.id).await.map_err(db_err("list users"))?;
-    let now = super::now();
+    let now = crate::ssr::now();
     Ok(UserList {
         users: users.iter().map(|u| summary(u, now)).collect(),
         file_settings: FileSettings {
@@ -200,7 +187,7 @@ pub async fn get(state: &AppState, admin: &AdminSession, user_id: &str) -> Resul
     let live = db::certificates::live_of(&state.db, admin.corporation_id, Some(u.id))
         .await
         .map_err(db_err("certificates"))?;
-    let cert = certs::state_of(live.as_ref(), super::now());
+    let cert = certs::state_of(live.as_ref(), crate::ssr::now());
     Ok(UserDetail {
         cert_version: live.as_ref().map_or(0, |c| c.id),
         cert_serial: live.as_ref().and_then(|c| c.serial.as_deref()).map(hex::encode),
@@ -243,7 +230,7 @@ pub async fn register(
     // Both at once, on two of the PIN pool's threads.
     let (pin_hash, confirm_hash) =
         tokio::join!(state.pins.hash(&input.pin), state.pins.hash(&input.confirm_pin));
-    let hashed = |hash: Result<PinHash, super::pin::PinError>| hash.map_err(|e| internal("hash pin", e));
+    let hashed = |hash: Result<PinHash, crate::ssr::pin::PinError>| hash.map_err(|e| internal("hash pin", e));
     let (pin_hash, confirm_hash) = (hashed(pin_hash)?, hashed(confirm_hash)?);
 
     let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
@@ -269,12 +256,12 @@ pub async fn register(
     record(&mut tx, &corp, "user_create", &user_id, &detail, client_addr, now).await?;
     if input.issue_certificate {
         let name = actor(&corp);
-        let who = Actor { name: &name, corporation_id: corp.id, client_addr };
+        let who = Actor { name: &name, corporation_id: Some(corp.id), client_addr };
         certs::reissue(
             &mut tx,
-            state,
-            &who,
-            Holder { name: &user_id, user_pk: Some(user_pk) },
+            &state.pki,
+            who,
+            Holder { corporation_id: corp.id, name: &user_id, user_pk: Some(user_pk) },
             0,
             false,
             now,
@@ -394,14 +381,14 @@ pub async fn change(
     let detail = format!("changed={} {}", Changed::codes(&changed), describe_fields(&fields));
     record(&mut tx, &corp, "user_change", user_id, &detail, client_addr, now).await?;
     let name = actor(&corp);
-    let who = Actor { name: &name, corporation_id: corp.id, client_addr };
+    let who = Actor { name: &name, corporation_id: Some(corp.id), client_addr };
     if fields.accident && !before.accident {
         // 事故登録 revokes at once; acquisition stays blocked until it is cleared.
         certs::revoke_live(
             &mut tx,
-            state,
-            &who,
-            Holder { name: user_id, user_pk: Some(before.id) },
+            &state.pki,
+            who,
+            Holder { corporation_id: corp.id, name: user_id, user_pk: Some(before.id) },
             reason::KEY_COMPROMISE,
             now,
         )
@@ -413,9 +400,9 @@ pub async fn change(
         let compromised = input.key_compromise;
         certs::reissue(
             &mut tx,
-            state,
-            &who,
-            Holder { name: user_id, user_pk: Some(before.id) },
+            &state.pki,
+            who,
+            Holder { corporation_id: corp.id, name: user_id, user_pk: Some(before.id) },
             input.cert_version,
             compromised,
             now,
@@ -445,12 +432,12 @@ pub async fn delete(
     db::users::mark_deleted(&mut tx, user.id, now).await.map_err(db_err("delete user"))?;
     record(&mut tx, &corp, "user_delete", user_id, "", client_addr, now).await?;
     let name = actor(&corp);
-    let who = Actor { name: &name, corporation_id: corp.id, client_addr };
+    let who = Actor { name: &name, corporation_id: Some(corp.id), client_addr };
     certs::revoke_live(
         &mut tx,
-        state,
-        &who,
-        Holder { name: user_id, user_pk: Some(user.id) },
+        &state.pki,
+        who,
+        Holder { corporation_id: corp.id, name: user_id, user_pk: Some(user.id) },
         reason::CESSATION_OF_OPERATION,
         now,
     )

@@ -1,0 +1,28 @@
+//! 利用者ステータス: the user, the last logon, and the user's certificate.
+
+use crate::error::AppError;
+use crate::model::UserOverview;
+use crate::ssr::access::auth::UserSession;
+use crate::ssr::pki::lifecycle;
+use crate::ssr::{db, internal, AppState};
+
+/// 利用者ステータス.
+pub async fn user_status(state: &AppState, user: &UserSession, now: i64) -> Result<UserOverview, AppError> {
+    let corp = db::corporations::find_by_id(&state.db, user.corporation_id)
+        .await
+        .map_err(|e| internal("corp", e))?
+        .ok_or(AppError::Unauthenticated)?;
+    let row = db::users::find_by_pk(&state.db, user.user_pk)
+        .await
+        .map_err(|e| internal("user", e))?
+        .ok_or(AppError::Unauthenticated)?;
+    Ok(UserOverview {
+        corporation_name: corp.name,
+        contract_id: corp.contract_id,
+        user_id: row.user_id,
+        user_name: row.name,
+        previous_logon_at: row.previous_logon_at,
+        certificate: lifecycle::status(&state.db, user.corporation_id, Some(user.user_pk), now).await?,
+        by_certificate: user.certificate.is_some(),
+    })
+}

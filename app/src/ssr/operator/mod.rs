@@ -1,0 +1,27 @@
+//! The bank operator's use cases, the one door from the server binary's command line into the
+//! domain: corporations (create, list, unlock, user limit, the demo seed), certificates (list,
+//! revoke by serial, the administrator's issuance), the audit chain's verification, `server
+//! check` and the material of a backup.
+//!
+//! The server binary reaches the domain only through this room, [`crate::ssr::AppState`] and the
+//! start-up calls (opening the database and the CA); it holds no SQL and reads no key file.
+//!
+//! Never: runs behind a web session — these are command-line actions of the bank, audited as
+//! `bank`.
+
+pub mod backup;
+pub mod certificates;
+pub mod check;
+pub mod corporations;
+
+pub use crate::ssr::pki::reason;
+
+pub use crate::ssr::audit::ChainBreak;
+
+use crate::ssr::{audit, db, AppState};
+
+/// `server audit verify`: how many records the log holds, and where its chain breaks, if it does.
+pub async fn verify_audit(state: &AppState) -> Result<(usize, Option<ChainBreak>), sqlx::Error> {
+    let records = db::audit::all(&state.db).await?.len();
+    Ok((records, audit::verify_chain(&state.db).await?))
+}

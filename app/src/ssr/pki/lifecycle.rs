@@ -1,0 +1,172 @@
+//! A certificate's life: its state as the screens show it, revocation and 再発行 (each inside
+//! the caller's write transaction, with its audit record and, for an issued certificate, the
+//! re-signed CRL and the end of the sessions bound to it), and the open issuance an acquisition
+//! completes.
+
+use super::crl::refresh_crl;
+use super::{ca::Revoked, odt, reason, Pki};
+use crate::error::AppError;
+use crate::model::{CertState, CertificateStatus};
+use crate::ssr::audit::{self, Actor};
+use crate::ssr::db::{self, certificates::CertRow, Tx};
+use crate::ssr::internal;
+
+/// Warn from this long before expiry ("expiring within 30 days").
+const EXPIRING_SOON_SECS: i64 = 30 * 86_400;
+
+/// The 電子証明書 column's state of a live row.
+pub fn state_of(row: Option<&CertRow>, now: i64) -> CertState {
+    state_from(row.map(|r| r.state.as_str()), row.and_then(|r| r.not_after), now)
+}
+
+/// The 電子証明書 column's state from a live row's `state` and `not_after` (`None`: no live row).
+pub fn state_from(state: Option<&str>, not_after: Option<i64>, now: i64) -> CertState {
+    match state {
+        Some("awaiting") => CertState::AwaitingAcquisition,
+        Some("issued") => match not_after {
+            Some(na) if na - now <= EXPIRING_SOON_SECS => CertState::ExpiringSoon,
+            _ => CertState::InUse,
+        },
+        _ => CertState::None,
+    }
+}
+
+/// Renewal is open from this long before expiry (SPEC: 30 days).
+pub const RENEWAL_OPENS_SECS: i64 = EXPIRING_SOON_SECS;
+
+/// Whether a certificate valid until `not_after` may be renewed at `now`.
+pub fn renewal_open(not_after: i64, now: i64) -> bool {
+    now < not_after && not_after - now <= RENEWAL_OPENS_SECS
+}
+
+/// Whose certificate: the corporation, the user ID shown in the audit log, and the user's row
+/// (`None`: the corporation's administrator).
+#[derive(Debug, Clone, Copy)]
+pub struct Holder<'a> {
+    pub corporation_id: i64,
+    pub name: &'a str,
+    pub user_pk: Option<i64>,
+}
+
+/// Revokes the holder's live certificate, if any, in `tx`; re-signs the CRL when an issued
+/// certificate was revoked. Returns whether anything was revoked.
+pub async fn revoke_live(
+    tx: &mut Tx,
+    pki: &Pki,
+    actor: Actor<'_>,
+    holder: Holder<'_>,
+    reason_code: u8,
+    now: i64,
+) -> Result<bool, AppError> {
+    let target = holder.name;
+    let revoked = db::certificates::revoke_live(tx, holder.corporation_id, holder.user_pk, reason_code, now)
+        .await
+        .map_err(|e| internal("revoke", e))?;
+    let Some(old) = revoked else { return Ok(false) };
+    let serial = old.serial.as_deref().map(hex::encode).unwrap_or_default();
+    let detail = format!(
+        "{} reason={} serial={}",
+        if old.state == "issued" { "certificate" } else { "issuance" },
+        reason::name(i64::from(reason_code)),
+        if serial.is_empty() { "-" } else { &serial }
+    );
+    audit::write(tx, &actor.did("certificate_revoke", target, &detail), now).await?;
+    if let Some(serial) = old.serial {
+        db::sessions::delete_for_certificate(tx, &serial).await.map_err(|e| internal("end sessions", e))?;
+        let newly = Revoked { serial, at: odt(now), reason: reason_code, not_after: old.not_after };
+        refresh_crl(tx, pki, Some(newly), now).await?;
+    }
+    Ok(true)
+}
+
+/// Revokes the issued certificate with this serial, whoever holds it, in `tx`: its sessions end
+/// and the CRL is re-signed. Returns `false` when no issued certificate has that serial.
+pub async fn revoke_serial(
+    tx: &mut Tx,
+    pki: &Pki,
+    serial: &[u8],
+    reason_code: u8,
+    now: i64,
+) -> Result<bool, AppError> {
+    let Some(not_after) = db::certificates::revoke_serial(tx, serial, reason_code, now)
+        .await
+        .map_err(|e| internal("revoke", e))?
+    else {
+        return Ok(false);
+    };
+    db::sessions::delete_for_certificate(tx, serial).await.map_err(|e| internal("end sessions", e))?;
+    let newly = Revoked { serial: serial.to_vec(), at: odt(now), reason: reason_code, not_after };
+    refresh_crl(tx, pki, Some(newly), now).await?;
+    Ok(true)
+}
+
+/// 再発行 / 発行: revokes the holder's live certificate (superseded, or keyCompromise) and opens a
+/// new issuance awaiting acquisition — all inside `tx`, with audit records.
+/// `expected_live` is the live certificate's id the administrator saw (0: none); if it changed
+/// meanwhile (another administrator acted), nothing happens and the answer is a conflict.
+pub async fn reissue(
+    tx: &mut Tx,
+    pki: &Pki,
+    actor: Actor<'_>,
+    holder: Holder<'_>,
+    expected_live: i64,
+    key_compromise: bool,
+    now: i64,
+) -> Result<(), AppError> {
+    let Holder { corporation_id, name: target, user_pk } = holder;
+    let live = db::certificates::live(tx, corporation_id, user_pk).await.map_err(|e| internal("live", e))?;
+    if live.as_ref().map_or(0, |c| c.id) != expected_live {
+        return Err(AppError::Conflict);
+    }
+    let code = if key_compromise { reason::KEY_COMPROMISE } else { reason::SUPERSEDED };
+    revoke_live(tx, pki, actor, holder, code, now).await?;
+    let acquire_by = now + pki.settings.acquire_window_secs;
+    match db::certificates::open(tx, corporation_id, user_pk, now, acquire_by).await {
+        Ok(_) => {}
+        Err(e) if e.as_database_error().is_some_and(sqlx::error::DatabaseError::is_unique_violation) => {
+            return Err(AppError::Conflict);
+        }
+        Err(e) => return Err(internal("open issuance", e)),
+    }
+    let detail = format!("acquire_by={acquire_by}");
+    audit::write(tx, &actor.did("certificate_issue", target, &detail), now).await
+}
+
+/// How the administrator appears as a certificate holder in the audit log.
+pub const ADMIN_HOLDER: &str = "(admin)";
+
+/// The issuance open at `now` among the holder's live row, or why there is none.
+pub(crate) fn open_in(live: Option<CertRow>, now: i64) -> Result<CertRow, AppError> {
+    let Some(issuance) = live.filter(|c| c.state == "awaiting") else {
+        return Err(AppError::NoOpenIssuance);
+    };
+    if issuance.acquire_by <= now {
+        return Err(AppError::AcquisitionExpired);
+    }
+    Ok(issuance)
+}
+
+/// The certificate part of a status screen.
+pub async fn status(
+    pool: &db::Pool,
+    corporation_id: i64,
+    user_pk: Option<i64>,
+    now: i64,
+) -> Result<CertificateStatus, AppError> {
+    let live =
+        db::certificates::live_of(pool, corporation_id, user_pk).await.map_err(|e| internal("live", e))?;
+    let cert_state = state_of(live.as_ref(), now);
+    let until = live.as_ref().map(|c| {
+        if cert_state == CertState::AwaitingAcquisition {
+            c.acquire_by
+        } else {
+            c.not_after.unwrap_or(0)
+        }
+    });
+    let renewal_open = live
+        .as_ref()
+        .filter(|c| c.state == "issued")
+        .and_then(|c| c.not_after)
+        .is_some_and(|na| renewal_open(na, now));
+    Ok(CertificateStatus { state: cert_state, until, renewal_open })
+}

@@ -1,0 +1,48 @@
+//! What the ID listener publishes for relying parties, without a session or cookies: the CRL,
+//! the CA certificate and the OCSP responder. The domain (`app::ssr::pki`) makes the bytes; this
+//! module turns them into HTTP responses.
+
+use app::ssr::pki::ocsp::{self, OCSP_PATH, REQUEST_TYPE, RESPONSE_TYPE};
+use app::ssr::AppState;
+use axum::response::{IntoResponse, Response};
+use http::{header::CONTENT_TYPE, HeaderMap, StatusCode};
+
+/// The current CRL as `application/pkix-crl` (503 before the first is signed).
+pub async fn crl(state: AppState) -> Response {
+    match app::ssr::pki::crl::current(&state.db).await {
+        Ok(Some(der)) => ([(CONTENT_TYPE, "application/pkix-crl")], der).into_response(),
+        Ok(None) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        Err(e) => {
+            tracing::error!("crl: {e}");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// The CA certificate (PEM).
+pub fn ca_cert(state: &AppState) -> Response {
+    ([(CONTENT_TYPE, "application/x-pem-file")], state.pki.ca.cert_pem().to_owned()).into_response()
+}
+
+/// `POST /ocsp`: the body must be declared `application/ocsp-request` (415 otherwise). No cookie
+/// is read and nothing changes.
+pub async fn ocsp_post(state: AppState, headers: &HeaderMap, body: &[u8]) -> Response {
+    let declared = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    if declared.map(|v| v.split(';').next().unwrap_or_default().trim()) != Some(REQUEST_TYPE) {
+        return StatusCode::UNSUPPORTED_MEDIA_TYPE.into_response();
+    }
+    ocsp_reply(ocsp::respond(&state.pki, body, app::ssr::now()).await)
+}
+
+/// `GET /ocsp/{request}`: `path` is the request's path as received.
+pub async fn ocsp_get(state: AppState, path: &str) -> Response {
+    let encoded = path.strip_prefix(OCSP_PATH).and_then(|p| p.strip_prefix('/')).unwrap_or_default();
+    ocsp_reply(ocsp::respond_get(&state.pki, encoded, app::ssr::now()).await)
+}
+
+fn ocsp_reply(der: Vec<u8>) -> Response {
+    if der.is_empty() {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    ([(CONTENT_TYPE, RESPONSE_TYPE)], der).into_response()
+}
