@@ -1,5 +1,7 @@
 //! Configuration: command-line flags, `BIZDIRECT_*` environment variables, and an optional TOML
-//! file (`--config`). Precedence: flag > environment > file > built-in default.
+//! file (`--config`). Precedence: flag > environment > file > built-in default. Each setting is
+//! one entry of the `settings!` table, which makes its flag, environment variable, TOML key, help
+//! and built-in default.
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
@@ -21,96 +23,207 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-/// Options shared by every command.
-#[derive(Debug, Args, Default, Clone)]
-pub struct Options {
-    /// TOML file with any of: data_dir, addr, demo, site_root, session_idle_minutes,
-    /// session_max_minutes, public_url, cert_addr, cert_public_url, lockout_after,
-    /// attempts_per_minute_per_address, attempts_per_minute_per_account, acquire_window_days,
-    /// certificate_days, ca_dir, ca_key_passphrase_env, ca_pkcs11_module, ca_pkcs11_token,
-    /// ca_pkcs11_slot, ca_pkcs11_key_label, ca_pkcs11_pin_env, database.
-    /// Flags and environment variables override it.
-    #[arg(long, global = true, env = "BIZDIRECT_CONFIG", value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Data folder (database, CA, TLS certificate) [default: ./data]
-    #[arg(long, global = true, env = "BIZDIRECT_DATA_DIR", value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
+/// Makes, from one table of settings, everything that names them: the `Options` fields (flag,
+/// environment variable, value name, help with the default), the `FileConfig` fields (TOML keys),
+/// the key list of `--config`'s help (`FILE_KEYS`) and `Options::layered`, which takes each setting
+/// from its flag or environment variable, else the file, else its built-in default.
+macro_rules! settings {
+    (@shown $ty:ty) => { None };
+    (@shown $ty:ty, default $default:expr) => { Some(<$ty as Shown>::shown(&$default)) };
+    (@shown $ty:ty, rule $rule:expr) => { Some($rule.to_string()) };
+    (@layered $ty:ty) => { Option<$ty> };
+    (@layered $ty:ty, $default:expr) => { $ty };
+    (@merge $given:expr) => { $given };
+    (@merge $given:expr, $default:expr) => { $given.unwrap_or_else(|| $default) };
+    (
+        $(
+            $(#[doc = $doc:literal])*
+            $(#[arg($($arg:tt)*)])*
+            $name:ident: $ty:ty, env $env:literal, value_name $value_name:literal
+                $(, default $default:expr)? $(, default_by_rule $rule:expr)?;
+        )*
+    ) => {
+        /// Options shared by every command.
+        #[derive(Debug, Args, Default, Clone)]
+        pub struct Options {
+            #[arg(long, global = true, env = "BIZDIRECT_CONFIG", value_name = "FILE", help = config_help())]
+            pub config: Option<PathBuf>,
+            $(
+                #[arg(long, global = true, env = $env, value_name = $value_name, help = help_text(
+                    &[$($doc),*],
+                    settings!(@shown $ty $(, default $default)? $(, rule $rule)?),
+                ))]
+                $(#[arg($($arg)*)])*
+                pub $name: Option<$ty>,
+            )*
+        }
+
+        /// The TOML file's keys (all optional; unknown keys are an error, so typos do not pass
+        /// silently).
+        #[derive(Debug, Default, Deserialize, PartialEq, Eq)]
+        #[serde(deny_unknown_fields)]
+        pub struct FileConfig {
+            $(pub $name: Option<$ty>,)*
+        }
+
+        /// The TOML file's keys, as `--config`'s help lists them.
+        const FILE_KEYS: &[&str] = &[$(stringify!($name)),*];
+
+        /// Every setting from its flag or environment variable, else the file, else its `default`.
+        /// A setting without one (`default_by_rule` or none) is `None` when given nowhere.
+        struct Layered {
+            $($name: settings!(@layered $ty $(, $default)?),)*
+        }
+
+        impl Options {
+            fn layered(&self, file: FileConfig) -> Layered {
+                let flags = self.clone();
+                Layered { $($name: settings!(@merge flags.$name.or(file.$name) $(, $default)?),)* }
+            }
+        }
+    };
+}
+
+// Every setting once: its help (the doc comment), `name: type` (the flag --name and the TOML key
+// name), its environment variable, the value name in --help, and either `default <value>` (applied
+// by `Options::layered` and shown in --help), or `default_by_rule <text>` (shown in --help; the
+// setting stays `None` when given nowhere and its rule applies: in `resolve_with`, `Layered::pkcs11`,
+// `Config::database` or `start`), or neither. Extra clap attributes go in `#[arg(…)]`. --help, the
+// key list of --config and the TOML parser's "expected one of" list name the settings in this order.
+settings! {
+    /// Data folder (database, CA, TLS certificate)
+    data_dir: PathBuf, env "BIZDIRECT_DATA_DIR", value_name "DIR", default PathBuf::from("data");
+
     /// PostgreSQL database instead of the SQLite file in the data folder, as a URL
     /// (postgres://USER@HOST:PORT/DATABASE); several server instances may share it. Give the
-    /// password in PGPASSWORD or ~/.pgpass rather than in the URL [default: <data-dir>/bizdirect.db]
-    #[arg(long, global = true, env = "BIZDIRECT_DATABASE", value_name = "URL", hide_env_values = true)]
-    pub database: Option<String>,
-    /// Address of the HTTPS listener [default: 127.0.0.1:3000]
-    #[arg(long, global = true, env = "BIZDIRECT_ADDR", value_name = "IP:PORT")]
-    pub addr: Option<SocketAddr>,
+    /// password in PGPASSWORD or ~/.pgpass rather than in the URL
+    #[arg(hide_env_values = true)]
+    database: String, env "BIZDIRECT_DATABASE", value_name "URL",
+        default_by_rule "<data-dir>/bizdirect.db";
+
+    /// Address of the HTTPS listener
+    addr: SocketAddr, env "BIZDIRECT_ADDR", value_name "IP:PORT",
+        default SocketAddr::from(([127, 0, 0, 1], 3000));
+
     /// Seed the demo corporation with its well-known PINs (never in production)
-    #[arg(long, global = true, env = "BIZDIRECT_DEMO", num_args = 0..=1, default_missing_value = "true",
+    #[arg(num_args = 0..=1, default_missing_value = "true",
           value_parser = clap::builder::BoolishValueParser::new())]
-    pub demo: Option<bool>,
-    /// Folder with the built site (pkg/*.wasm, *.js, *.css) [default: target/site]
-    #[arg(long, global = true, env = "BIZDIRECT_SITE_ROOT", value_name = "DIR")]
-    pub site_root: Option<PathBuf>,
-    /// Minutes without a request after which a session ends [default: 10]
-    #[arg(long, global = true, env = "BIZDIRECT_SESSION_IDLE_MINUTES", value_name = "MIN")]
-    pub session_idle_minutes: Option<u32>,
-    /// Minutes after logon after which a session ends however active [default: 480]
-    #[arg(long, global = true, env = "BIZDIRECT_SESSION_MAX_MINUTES", value_name = "MIN")]
-    pub session_max_minutes: Option<u32>,
+    demo: bool, env "BIZDIRECT_DEMO", value_name "DEMO", default false;
+
+    /// Folder with the built site (pkg/*.wasm, *.js, *.css)
+    site_root: PathBuf, env "BIZDIRECT_SITE_ROOT", value_name "DIR", default PathBuf::from("target/site");
+
+    /// Minutes without a request after which a session ends
+    session_idle_minutes: u32, env "BIZDIRECT_SESSION_IDLE_MINUTES", value_name "MIN", default 10;
+
+    /// Minutes after logon after which a session ends however active
+    session_max_minutes: u32, env "BIZDIRECT_SESSION_MAX_MINUTES", value_name "MIN", default 480;
+
     /// Base URL under which this server is reached (used in the CRL distribution point of issued
-    /// certificates) [default: https://127.0.0.1:<port of --addr>]
-    #[arg(long, global = true, env = "BIZDIRECT_PUBLIC_URL", value_name = "URL")]
-    pub public_url: Option<String>,
+    /// certificates)
+    public_url: String, env "BIZDIRECT_PUBLIC_URL", value_name "URL",
+        default_by_rule "https://127.0.0.1:<port of --addr>";
+
     /// Address of the certificate-logon listener (電子証明書方式: asks the browser for a client
-    /// certificate) [default: the port after --addr's]
-    #[arg(long, global = true, env = "BIZDIRECT_CERT_ADDR", value_name = "IP:PORT")]
-    pub cert_addr: Option<SocketAddr>,
-    /// Base URL under which the certificate-logon listener is reached [default: public URL's
-    /// host with the port of --cert-addr]
-    #[arg(long, global = true, env = "BIZDIRECT_CERT_PUBLIC_URL", value_name = "URL")]
-    pub cert_public_url: Option<String>,
-    /// Consecutive wrong PINs that lock a user (利用停止) or the contract (契約法人利用中止) [default: 6]
-    #[arg(long, global = true, env = "BIZDIRECT_LOCKOUT_AFTER", value_name = "N")]
-    pub lockout_after: Option<u32>,
-    /// Logon/acquisition attempts per minute from one client address; more get "try later" [default: 120]
-    #[arg(long, global = true, env = "BIZDIRECT_ATTEMPTS_PER_MINUTE_PER_ADDRESS", value_name = "N")]
-    pub attempts_per_minute_per_address: Option<u32>,
-    /// Logon/acquisition attempts per minute for one account (contract ID / user ID) [default: 20]
-    #[arg(long, global = true, env = "BIZDIRECT_ATTEMPTS_PER_MINUTE_PER_ACCOUNT", value_name = "N")]
-    pub attempts_per_minute_per_account: Option<u32>,
-    /// Days an issued certificate waits for the user's acquisition [default: 80]
-    #[arg(long, global = true, env = "BIZDIRECT_ACQUIRE_WINDOW_DAYS", value_name = "DAYS")]
-    pub acquire_window_days: Option<u32>,
+    /// certificate)
+    cert_addr: SocketAddr, env "BIZDIRECT_CERT_ADDR", value_name "IP:PORT",
+        default_by_rule "the port after --addr's";
+
+    /// Base URL under which the certificate-logon listener is reached
+    cert_public_url: String, env "BIZDIRECT_CERT_PUBLIC_URL", value_name "URL",
+        default_by_rule "public URL's host with the port of --cert-addr";
+
+    /// Consecutive wrong PINs that lock a user (利用停止) or the contract (契約法人利用中止)
+    lockout_after: u32, env "BIZDIRECT_LOCKOUT_AFTER", value_name "N", default 6;
+
+    /// Logon/acquisition attempts per minute from one client address; more get "try later"
+    attempts_per_minute_per_address: u32, env "BIZDIRECT_ATTEMPTS_PER_MINUTE_PER_ADDRESS",
+        value_name "N", default 120;
+
+    /// Logon/acquisition attempts per minute for one account (contract ID / user ID)
+    attempts_per_minute_per_account: u32, env "BIZDIRECT_ATTEMPTS_PER_MINUTE_PER_ACCOUNT",
+        value_name "N", default 20;
+
+    /// Days an issued certificate waits for the user's acquisition
+    acquire_window_days: u32, env "BIZDIRECT_ACQUIRE_WINDOW_DAYS", value_name "DAYS", default 80;
+
     /// Folder of an existing issuing CA (ca.crt, ca.key) to use instead of the one created in the
-    /// data folder; it must exist (production) [default: <data-dir>/ca, created on first start]
-    #[arg(long, global = true, env = "BIZDIRECT_CA_DIR", value_name = "DIR")]
-    pub ca_dir: Option<PathBuf>,
+    /// data folder; it must exist (production)
+    ca_dir: PathBuf, env "BIZDIRECT_CA_DIR", value_name "DIR",
+        default_by_rule "<data-dir>/ca, created on first start";
+
     /// Name of an environment variable that holds the passphrase of the CA key (ca.key): a new
     /// key is written encrypted (PKCS#8, scrypt + AES-256-CBC) and an existing key must be
     /// encrypted under it. The passphrase itself never goes on the command line or in the file
-    /// [default: none, ca.key is protected by its file mode only]
-    #[arg(long, global = true, env = "BIZDIRECT_CA_KEY_PASSPHRASE_ENV", value_name = "ENV_VAR")]
-    pub ca_key_passphrase_env: Option<String>,
+    ca_key_passphrase_env: String, env "BIZDIRECT_CA_KEY_PASSPHRASE_ENV", value_name "ENV_VAR",
+        default_by_rule "none, ca.key is protected by its file mode only";
+
     /// PKCS#11 module (shared library) of the HSM that holds the CA key: the key never leaves the
     /// token and there is no ca.key; ca.crt is made by `server ca hsm-init`. Needs
-    /// --ca-pkcs11-token or --ca-pkcs11-slot, and --ca-pkcs11-pin-env [default: none, the key is
-    /// ca.key]
-    #[arg(long, global = true, env = "BIZDIRECT_CA_PKCS11_MODULE", value_name = "FILE")]
-    pub ca_pkcs11_module: Option<PathBuf>,
+    /// --ca-pkcs11-token or --ca-pkcs11-slot, and --ca-pkcs11-pin-env
+    ca_pkcs11_module: PathBuf, env "BIZDIRECT_CA_PKCS11_MODULE", value_name "FILE",
+        default_by_rule "none, the key is ca.key";
+
     /// Label of the token that holds the CA key
-    #[arg(long, global = true, env = "BIZDIRECT_CA_PKCS11_TOKEN", value_name = "LABEL")]
-    pub ca_pkcs11_token: Option<String>,
+    ca_pkcs11_token: String, env "BIZDIRECT_CA_PKCS11_TOKEN", value_name "LABEL";
+
     /// Slot id of the token that holds the CA key (instead of --ca-pkcs11-token)
-    #[arg(long, global = true, env = "BIZDIRECT_CA_PKCS11_SLOT", value_name = "ID")]
-    pub ca_pkcs11_slot: Option<u64>,
-    /// Label (CKA_LABEL) of the CA key pair in the token [default: bizdirect-ca]
-    #[arg(long, global = true, env = "BIZDIRECT_CA_PKCS11_KEY_LABEL", value_name = "LABEL")]
-    pub ca_pkcs11_key_label: Option<String>,
+    ca_pkcs11_slot: u64, env "BIZDIRECT_CA_PKCS11_SLOT", value_name "ID";
+
+    // By rule: given without ca_pkcs11_module it is refused, so `resolve_with` must see it unset.
+    /// Label (CKA_LABEL) of the CA key pair in the token
+    ca_pkcs11_key_label: String, env "BIZDIRECT_CA_PKCS11_KEY_LABEL", value_name "LABEL",
+        default_by_rule DEFAULT_PKCS11_KEY_LABEL;
+
     /// Name of an environment variable that holds the token's user PIN (never the PIN itself)
-    #[arg(long, global = true, env = "BIZDIRECT_CA_PKCS11_PIN_ENV", value_name = "ENV_VAR")]
-    pub ca_pkcs11_pin_env: Option<String>,
-    /// Days a user certificate is valid from acquisition [default: 365]
-    #[arg(long, global = true, env = "BIZDIRECT_CERTIFICATE_DAYS", value_name = "DAYS")]
-    pub certificate_days: Option<u32>,
+    ca_pkcs11_pin_env: String, env "BIZDIRECT_CA_PKCS11_PIN_ENV", value_name "ENV_VAR";
+
+    /// Days a user certificate is valid from acquisition
+    certificate_days: u32, env "BIZDIRECT_CERTIFICATE_DAYS", value_name "DAYS", default 365;
+}
+
+/// `--config`'s help, listing the TOML keys.
+fn config_help() -> String {
+    format!("TOML file with any of: {}. Flags and environment variables override it", FILE_KEYS.join(", "))
+}
+
+/// How `--help` shows a built-in default.
+trait Shown {
+    fn shown(&self) -> String;
+}
+
+impl Shown for PathBuf {
+    fn shown(&self) -> String {
+        self.display().to_string()
+    }
+}
+
+impl Shown for SocketAddr {
+    fn shown(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl Shown for u32 {
+    fn shown(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl Shown for bool {
+    fn shown(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// A setting's help: its doc comment's lines joined as clap joins them, and the default if it has
+/// one.
+fn help_text(doc: &[&str], default: Option<String>) -> String {
+    let text = doc.iter().map(|line| line.trim()).collect::<Vec<_>>().join(" ");
+    match default {
+        Some(default) => format!("{text} [default: {default}]"),
+        None => text,
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -238,34 +351,6 @@ pub enum CorpCommand {
     },
 }
 
-/// The TOML file's keys (all optional; unknown keys are an error, so typos do not pass silently).
-#[derive(Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct FileConfig {
-    pub data_dir: Option<PathBuf>,
-    pub addr: Option<SocketAddr>,
-    pub demo: Option<bool>,
-    pub site_root: Option<PathBuf>,
-    pub session_idle_minutes: Option<u32>,
-    pub session_max_minutes: Option<u32>,
-    pub public_url: Option<String>,
-    pub cert_addr: Option<SocketAddr>,
-    pub cert_public_url: Option<String>,
-    pub lockout_after: Option<u32>,
-    pub attempts_per_minute_per_address: Option<u32>,
-    pub attempts_per_minute_per_account: Option<u32>,
-    pub acquire_window_days: Option<u32>,
-    pub certificate_days: Option<u32>,
-    pub ca_dir: Option<PathBuf>,
-    pub ca_key_passphrase_env: Option<String>,
-    pub database: Option<String>,
-    pub ca_pkcs11_module: Option<PathBuf>,
-    pub ca_pkcs11_token: Option<String>,
-    pub ca_pkcs11_slot: Option<u64>,
-    pub ca_pkcs11_key_label: Option<String>,
-    pub ca_pkcs11_pin_env: Option<String>,
-}
-
 /// The CA key in a PKCS#11 token: which module, token and key, and where the PIN is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pkcs11Config {
@@ -326,87 +411,44 @@ impl Options {
         self.resolve_with(file)
     }
 
-    /// The `--ca-pkcs11-*` options (flag over file), checked together.
-    fn pkcs11(&self, file: &FileConfig) -> anyhow::Result<Option<Pkcs11Config>> {
-        use app::ssr::pki::pkcs11::TokenSelector;
-        let module = self.ca_pkcs11_module.clone().or_else(|| file.ca_pkcs11_module.clone());
-        let token = self.ca_pkcs11_token.clone().or_else(|| file.ca_pkcs11_token.clone());
-        let slot = self.ca_pkcs11_slot.or(file.ca_pkcs11_slot);
-        let key_label = self.ca_pkcs11_key_label.clone().or_else(|| file.ca_pkcs11_key_label.clone());
-        let pin_env = self.ca_pkcs11_pin_env.clone().or_else(|| file.ca_pkcs11_pin_env.clone());
-        let Some(module) = module else {
-            if token.is_some() || slot.is_some() || key_label.is_some() || pin_env.is_some() {
-                bail!("the ca_pkcs11_* options need ca_pkcs11_module (the PKCS#11 module of the HSM)");
-            }
-            return Ok(None);
-        };
-        let token = match (token, slot) {
-            (Some(label), None) if !label.is_empty() => TokenSelector::Label(label),
-            (None, Some(slot)) => TokenSelector::Slot(slot),
-            (Some(_), Some(_)) => bail!("give ca_pkcs11_token or ca_pkcs11_slot, not both"),
-            _ => bail!("ca_pkcs11_module needs ca_pkcs11_token (a token label) or ca_pkcs11_slot"),
-        };
-        let Some(pin_env) = pin_env.filter(|v| !v.is_empty() && !v.contains(['=', '\0'])) else {
-            bail!("ca_pkcs11_module needs ca_pkcs11_pin_env, the name of an environment variable that holds the token's user PIN");
-        };
-        let key_label = key_label.unwrap_or_else(|| DEFAULT_PKCS11_KEY_LABEL.to_owned());
-        if key_label.is_empty() {
-            bail!("ca_pkcs11_key_label must not be empty");
-        }
-        Ok(Some(Pkcs11Config { module, token, key_label, pin_env }))
-    }
-
     pub fn resolve_with(&self, file: FileConfig) -> anyhow::Result<Config> {
-        let ca_pkcs11 = self.pkcs11(&file)?;
-        let addr = self.addr.or(file.addr).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
-        let public_url = self
+        let s = self.layered(file);
+        let ca_pkcs11 = s.pkcs11()?;
+        let addr = s.addr;
+        let public_url = s
             .public_url
-            .clone()
-            .or(file.public_url)
             .unwrap_or_else(|| format!("https://127.0.0.1:{}", addr.port()))
             .trim_end_matches('/')
             .to_owned();
-        let cert_addr = self.cert_addr.or(file.cert_addr).unwrap_or_else(|| {
+        let cert_addr = s.cert_addr.unwrap_or_else(|| {
             SocketAddr::new(
                 addr.ip(),
                 addr.port().checked_add(1).unwrap_or_else(|| addr.port().saturating_sub(1)),
             )
         });
-        let cert_public_url = self
+        let cert_public_url = s
             .cert_public_url
-            .clone()
-            .or(file.cert_public_url)
             .unwrap_or_else(|| with_port(&public_url, cert_addr.port()))
             .trim_end_matches('/')
             .to_owned();
         let config = Config {
-            data_dir: self.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("data")),
+            data_dir: s.data_dir,
             addr,
-            demo: self.demo.or(file.demo).unwrap_or(false),
-            site_root: self
-                .site_root
-                .clone()
-                .or(file.site_root)
-                .unwrap_or_else(|| PathBuf::from("target/site")),
-            session_idle_minutes: self.session_idle_minutes.or(file.session_idle_minutes).unwrap_or(10),
-            session_max_minutes: self.session_max_minutes.or(file.session_max_minutes).unwrap_or(480),
+            demo: s.demo,
+            site_root: s.site_root,
+            session_idle_minutes: s.session_idle_minutes,
+            session_max_minutes: s.session_max_minutes,
             public_url,
             cert_addr,
             cert_public_url,
-            lockout_after: self.lockout_after.or(file.lockout_after).unwrap_or(6),
-            attempts_per_minute_per_address: self
-                .attempts_per_minute_per_address
-                .or(file.attempts_per_minute_per_address)
-                .unwrap_or(120),
-            attempts_per_minute_per_account: self
-                .attempts_per_minute_per_account
-                .or(file.attempts_per_minute_per_account)
-                .unwrap_or(20),
-            acquire_window_days: self.acquire_window_days.or(file.acquire_window_days).unwrap_or(80),
-            certificate_days: self.certificate_days.or(file.certificate_days).unwrap_or(365),
-            ca_dir: self.ca_dir.clone().or(file.ca_dir),
-            ca_key_passphrase_env: self.ca_key_passphrase_env.clone().or(file.ca_key_passphrase_env),
-            database: match self.database.clone().or(file.database) {
+            lockout_after: s.lockout_after,
+            attempts_per_minute_per_address: s.attempts_per_minute_per_address,
+            attempts_per_minute_per_account: s.attempts_per_minute_per_account,
+            acquire_window_days: s.acquire_window_days,
+            certificate_days: s.certificate_days,
+            ca_dir: s.ca_dir,
+            ca_key_passphrase_env: s.ca_key_passphrase_env,
+            database: match s.database {
                 Some(url) => Some(app::ssr::Database::from_url(&url).map_err(anyhow::Error::msg)?),
                 None => None,
             },
@@ -446,6 +488,38 @@ impl Options {
             bail!("session_max_minutes must be at least session_idle_minutes and at most 10080 (7 days)");
         }
         Ok(config)
+    }
+}
+
+impl Layered {
+    /// The `ca_pkcs11_*` settings, checked together.
+    fn pkcs11(&self) -> anyhow::Result<Option<Pkcs11Config>> {
+        use app::ssr::pki::pkcs11::TokenSelector;
+        let module = self.ca_pkcs11_module.clone();
+        let token = self.ca_pkcs11_token.clone();
+        let slot = self.ca_pkcs11_slot;
+        let key_label = self.ca_pkcs11_key_label.clone();
+        let pin_env = self.ca_pkcs11_pin_env.clone();
+        let Some(module) = module else {
+            if token.is_some() || slot.is_some() || key_label.is_some() || pin_env.is_some() {
+                bail!("the ca_pkcs11_* options need ca_pkcs11_module (the PKCS#11 module of the HSM)");
+            }
+            return Ok(None);
+        };
+        let token = match (token, slot) {
+            (Some(label), None) if !label.is_empty() => TokenSelector::Label(label),
+            (None, Some(slot)) => TokenSelector::Slot(slot),
+            (Some(_), Some(_)) => bail!("give ca_pkcs11_token or ca_pkcs11_slot, not both"),
+            _ => bail!("ca_pkcs11_module needs ca_pkcs11_token (a token label) or ca_pkcs11_slot"),
+        };
+        let Some(pin_env) = pin_env.filter(|v| !v.is_empty() && !v.contains(['=', '\0'])) else {
+            bail!("ca_pkcs11_module needs ca_pkcs11_pin_env, the name of an environment variable that holds the token's user PIN");
+        };
+        let key_label = key_label.unwrap_or_else(|| DEFAULT_PKCS11_KEY_LABEL.to_owned());
+        if key_label.is_empty() {
+            bail!("ca_pkcs11_key_label must not be empty");
+        }
+        Ok(Some(Pkcs11Config { module, token, key_label, pin_env }))
     }
 }
 
@@ -622,6 +696,33 @@ mod tests {
         .expect("file keys");
         let from_file = parse(&[]).options.resolve_with(file).expect("resolve").ca_pkcs11.expect("token");
         assert_eq!((from_file.key_label.as_str(), from_file.token), ("k", TokenSelector::Slot(0)));
+    }
+
+    #[test]
+    fn the_config_help_names_every_toml_key_and_every_setting_is_one() {
+        use clap::CommandFactory;
+        let cli = Cli::command();
+        let help = cli.get_arguments().find(|a| a.get_id() == "config").and_then(|a| a.get_help());
+        let help = help.expect("--config has help").to_string();
+        let keys: Vec<&str> = help
+            .split_once("any of: ")
+            .and_then(|(_, rest)| rest.split_once(". "))
+            .map(|(list, _)| list.split(", ").collect())
+            .expect("a key list in --config's help");
+        for key in &keys {
+            let err = FileConfig::parse(&format!("{key} = {{}}"), Path::new("x.toml")).expect_err("a table");
+            assert!(!format!("{err:#}").contains("unknown field"), "{key} is no TOML key: {err:#}");
+        }
+        let settings: Vec<_> =
+            cli.get_arguments().filter(|a| a.get_env().is_some() && a.get_id() != "config").collect();
+        assert_eq!(settings.len(), keys.len(), "every setting but --config is a TOML key");
+        for arg in settings {
+            let key = arg.get_id().as_str();
+            assert!(keys.contains(&key), "{key} missing from --config's help");
+            assert_eq!(arg.get_long(), Some(key.replace('_', "-").as_str()));
+            let env = arg.get_env().and_then(|e| e.to_str()).expect("env");
+            assert_eq!(env, format!("BIZDIRECT_{}", key.to_uppercase()));
+        }
     }
 
     #[test]
