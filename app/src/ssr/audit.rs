@@ -121,6 +121,20 @@ pub async fn commit_with(mut tx: Tx, event: &Event<'_>, now: i64) -> Result<(), 
     tx.commit().await.map_err(|e| super::internal("commit", e))
 }
 
+/// Commits `tx` with the record of `actor`'s attempt ([`Actor::tried`]) and answers the attempt:
+/// its value, or the answer its failure carries.
+pub async fn commit_attempt<T>(
+    tx: Tx,
+    actor: Actor<'_>,
+    action: &str,
+    attempt: Result<T, (crate::error::AppError, &'static str)>,
+    detail: &str,
+    now: i64,
+) -> Result<T, crate::error::AppError> {
+    commit_with(tx, &actor.tried(action, "", &attempt, detail), now).await?;
+    attempt.map_err(|(answer, _)| answer)
+}
+
 /// Appends `event` in `tx` (the transaction of the change it describes).
 pub async fn write(tx: &mut Tx, event: &Event<'_>, now: i64) -> Result<(), crate::error::AppError> {
     record(tx, event, now).await.map_err(|e| super::internal("audit", e))

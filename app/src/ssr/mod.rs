@@ -52,3 +52,85 @@ pub fn internal(context: &str, err: impl std::fmt::Display) -> crate::error::App
     tracing::error!("{context}: {err}");
     crate::error::AppError::Internal
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// The rooms from the top down; a room may name only those after it, and the modules
+    /// beneath them all.
+    const ROOMS: [&str; 8] = ["operator", "admin", "holder", "access", "state", "pki", "audit", "db"];
+    const BENEATH: [&str; 5] = ["secret", "cpu", "pin", "throttle", "settings"];
+
+    /// The room (or module beneath the rooms) a file of `src/ssr/` belongs to.
+    fn room_of(relative: &Path) -> String {
+        let first = relative.components().next().map(|c| c.as_os_str().to_string_lossy().into_owned());
+        first.unwrap_or_default().trim_end_matches(".rs").to_owned()
+    }
+
+    /// Every `crate::ssr::<module>` a file names in code (comments and test modules aside).
+    fn named(source: &str) -> Vec<String> {
+        let code = source.split("#[cfg(test)]\nmod tests").next().unwrap_or_default();
+        let code: String =
+            code.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
+        let module = |s: &str| s.trim().chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
+        let mut names = Vec::new();
+        let mut rest = code.as_str();
+        while let Some(at) = rest.find("crate::ssr::") {
+            rest = &rest[at + "crate::ssr::".len()..];
+            match rest.strip_prefix('{') {
+                // `crate::ssr::{a, b::c, D}`: the first segment of each
+                Some(group) => {
+                    let group = &group[..group.find('}').unwrap_or(group.len())];
+                    names.extend(group.split(',').map(module));
+                }
+                None => names.push(module(rest)),
+            }
+        }
+        names
+    }
+
+    fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("read src/ssr").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn no_room_names_a_room_above_it() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ssr");
+        let mut all = Vec::new();
+        files(&root, &mut all);
+        let rank = |m: &str| ROOMS.iter().position(|r| *r == m);
+        let mut upward = Vec::new();
+        for path in &all {
+            let relative = path.strip_prefix(&root).expect("below src/ssr");
+            let from = room_of(relative);
+            let mut source = std::fs::read_to_string(path).expect("read");
+            // as many `super::` as the module is deep below `ssr` name `crate::ssr::`
+            let depth = relative.components().count() - usize::from(relative.ends_with("mod.rs"));
+            if depth > 0 {
+                source = source.replace(&"super::".repeat(depth), "crate::ssr::");
+            }
+            for to in named(&source) {
+                let allowed = match (rank(&from), rank(&to)) {
+                    _ if from == to => true,
+                    (Some(f), Some(t)) => t > f,
+                    // beneath the rooms: names nothing above it
+                    (None, Some(_)) => !BENEATH.contains(&from.as_str()),
+                    _ => true,
+                };
+                if !allowed {
+                    upward.push(format!("{} names ssr::{to}", relative.display()));
+                }
+            }
+        }
+        assert!(all.len() > 30, "the rooms' files are found ({} read)", all.len());
+        assert!(upward.is_empty(), "imports from a room above: {upward:#?}");
+    }
+}

@@ -19,6 +19,11 @@ use crate::validate;
 /// Longest string from a failed logon that goes into the audit log as the actor.
 const MAX_TYPED_ID_IN_AUDIT: usize = 32;
 
+/// An ID as typed, cut to [`MAX_TYPED_ID_IN_AUDIT`] characters for the audit log.
+fn typed(id: &str) -> String {
+    id.chars().take(MAX_TYPED_ID_IN_AUDIT).collect()
+}
+
 /// An authenticated administrator.
 #[derive(Debug, Clone)]
 pub struct AdminSession {
@@ -72,15 +77,9 @@ pub async fn admin_logon(
         (Ok(()), None) => return Err(AppError::Internal),
         (Err(refusal), _) => Err(refusal),
     };
-    let typed: String = contract_id.chars().take(MAX_TYPED_ID_IN_AUDIT).collect();
-    audit::commit_with(
-        tx,
-        &Actor { name: &format!("admin:{typed}"), corporation_id: corp.as_ref().map(|c| c.id), client_addr }
-            .tried("admin_logon", "", &outcome, "method=id_pin"),
-        now,
-    )
-    .await?;
-    outcome.map_err(|(answer, _)| answer)
+    let name = format!("admin:{}", typed(contract_id));
+    let actor = Actor { name: &name, corporation_id: corp.as_ref().map(|c| c.id), client_addr };
+    audit::commit_attempt(tx, actor, "admin_logon", outcome, "method=id_pin", now).await
 }
 
 /// Who is calling, decided at every request. On the certificate listener the presented
@@ -285,19 +284,9 @@ pub async fn user_logon(
         (Ok(()), _, _) => return Err(AppError::Internal),
         (Err(refusal), _, _) => Err(refusal),
     };
-    let typed = |s: &str| s.chars().take(MAX_TYPED_ID_IN_AUDIT).collect::<String>();
-    audit::commit_with(
-        tx,
-        &Actor {
-            name: &format!("user:{}/{}", typed(contract_id), typed(user_id)),
-            corporation_id: corp.as_ref().map(|c| c.id),
-            client_addr,
-        }
-        .tried("user_logon", "", &outcome, "method=id_pin"),
-        now,
-    )
-    .await?;
-    outcome.map_err(|(answer, _)| answer)
+    let name = format!("user:{}/{}", typed(contract_id), typed(user_id));
+    let actor = Actor { name: &name, corporation_id: corp.as_ref().map(|c| c.id), client_addr };
+    audit::commit_attempt(tx, actor, "user_logon", outcome, "method=id_pin", now).await
 }
 
 /// 暗証番号変更 at first logon: both PINs become final; every session of the user ends and the

@@ -31,29 +31,22 @@ pub async fn wrong_pin(
     now: i64,
 ) -> Result<(AppError, &'static str), AppError> {
     let threshold = state.settings.lockout_threshold;
-    Ok(match who {
-        Holder::Admin(corp) => {
-            let was = db::corporations::is_suspended(tx, corp).await.map_err(|e| internal("lock", e))?;
-            let locked = db::corporations::record_admin_failure(tx, corp, threshold, now)
-                .await
-                .map_err(|e| internal("failure count", e))?;
-            if locked && !was {
-                (AppError::Locked { contract: true }, "wrong pin; contract suspended (契約法人利用中止)")
-            } else {
-                (AppError::LogonFailed, "wrong pin")
-            }
-        }
-        Holder::User(_, user) => {
-            let (was, _, _) = db::users::blocks(tx, user).await.map_err(|e| internal("lock", e))?;
-            let locked = db::users::record_failure(tx, user, threshold)
-                .await
-                .map_err(|e| internal("failure count", e))?;
-            if locked && !was {
-                (AppError::Locked { contract: false }, "wrong pin; user suspended (利用停止)")
-            } else {
-                (AppError::LogonFailed, "wrong pin")
-            }
-        }
+    let (was, locked, contract) = match who {
+        Holder::Admin(corp) => (
+            db::corporations::is_suspended(tx, corp).await.map_err(|e| internal("lock", e))?,
+            db::corporations::record_admin_failure(tx, corp, threshold, now).await,
+            true,
+        ),
+        Holder::User(_, user) => (
+            db::users::blocks(tx, user).await.map_err(|e| internal("lock", e))?.0,
+            db::users::record_failure(tx, user, threshold).await,
+            false,
+        ),
+    };
+    Ok(match (locked.map_err(|e| internal("failure count", e))? && !was, contract) {
+        (true, true) => (AppError::Locked { contract }, "wrong pin; contract suspended (契約法人利用中止)"),
+        (true, false) => (AppError::Locked { contract }, "wrong pin; user suspended (利用停止)"),
+        (false, _) => (AppError::LogonFailed, "wrong pin"),
     })
 }
 

@@ -10,7 +10,7 @@ use crate::model::{Changed, FileSettings, LogonMethod, UserDetail, UserList, Use
 use crate::ssr::access::auth::AdminSession;
 use crate::ssr::access::lockout;
 use crate::ssr::audit::{self, Actor, Outcome};
-use crate::ssr::db::{self, corporations::CorporationRow, users::NewUser, users::UserFields, Tx};
+use crate::ssr::db::{self, corporations::CorporationRow, users::NewUser, users::UserFields};
 use crate::ssr::pki::lifecycle::{self as certs, Holder};
 use crate::ssr::pki::reason;
 use crate::ssr::secret::{Pin, PinHash};
@@ -82,21 +82,41 @@ async fn corporation(state: &AppState, admin: &AdminSession) -> Result<Corporati
         .ok_or(AppError::Unauthenticated)
 }
 
-fn actor(corp: &CorporationRow) -> String {
-    format!("admin:{}", corp.contract_id)
+/// The administrator acting on their corporation's users: the corporation's row, and how every
+/// audit record of the change names them.
+struct Acting<'a> {
+    corp: CorporationRow,
+    name: String,
+    client_addr: &'a str,
+}
+
+impl<'a> Acting<'a> {
+    async fn of(state: &AppState, admin: &AdminSession, client_addr: &'a str) -> Result<Self, AppError> {
+        let corp = corporation(state, admin).await?;
+        Ok(Self { name: format!("admin:{}", corp.contract_id), corp, client_addr })
+    }
+
+    fn actor(&self) -> Actor<'_> {
+        Actor { name: &self.name, corporation_id: Some(self.corp.id), client_addr: self.client_addr }
+    }
+
+    /// A user of this corporation as the holder of a certificate.
+    fn holder<'u>(&self, user_id: &'u str, user_pk: i64) -> Holder<'u> {
+        Holder { corporation_id: self.corp.id, name: user_id, user_pk: Some(user_pk) }
+    }
 }
 
 /// Checks the 契約法人確認暗証番号 (first that one was typed at all). A wrong one is audited (in its own transaction, since the
 /// change itself does not happen) and answered as a field error.
 async fn confirm(
     state: &AppState,
-    corp: &CorporationRow,
+    acting: &Acting<'_>,
     pin: &str,
     action: &str,
     target: &str,
-    client_addr: &str,
     now: i64,
 ) -> Result<(), AppError> {
+    let corp = &acting.corp;
     if let Err(problem) = validate::logon_pin(pin) {
         return Err(AppError::field(Field::AdminConfirmPin, problem));
     }
@@ -114,39 +134,13 @@ async fn confirm(
             }
             Err(refusal) => refusal,
         };
-    audit::write(
-        &mut tx,
-        &Actor { name: &actor(corp), corporation_id: Some(corp.id), client_addr }.event(
-            action,
-            target,
-            Outcome::Failure,
-            &format!("confirmation pin: {reason}"),
-        ),
-        now,
-    )
-    .await?;
+    let detail = format!("confirmation pin: {reason}");
+    audit::write(&mut tx, &acting.actor().event(action, target, Outcome::Failure, &detail), now).await?;
     tx.commit().await.map_err(db_err("commit"))?;
     Err(match answer {
         AppError::LogonFailed => AppError::field(Field::AdminConfirmPin, Problem::Wrong),
         locked => locked,
     })
-}
-
-async fn record(
-    tx: &mut Tx,
-    corp: &CorporationRow,
-    action: &str,
-    target: &str,
-    detail: &str,
-    client_addr: &str,
-    now: i64,
-) -> Result<(), AppError> {
-    audit::write(
-        tx,
-        &Actor { name: &actor(corp), corporation_id: Some(corp.id), client_addr }.did(action, target, detail),
-        now,
-    )
-    .await
 }
 
 fn summary(u: &db::users::ListedUser, now: i64) -> UserSummary {
@@ -224,9 +218,9 @@ pub async fn register(
         return Err(AppError::Invalid(errors));
     }
     let user_id = input.user_id.clone().unwrap_or_default();
-    let corp = corporation(state, admin).await?;
-    confirm(state, &corp, input.admin_confirm_pin.expose(), "user_create", &user_id, client_addr, now)
-        .await?;
+    let acting = Acting::of(state, admin, client_addr).await?;
+    let corp = &acting.corp;
+    confirm(state, &acting, input.admin_confirm_pin.expose(), "user_create", &user_id, now).await?;
     // Both at once, on two of the PIN pool's threads.
     let (pin_hash, confirm_hash) =
         tokio::join!(state.pins.hash(&input.pin), state.pins.hash(&input.confirm_pin));
@@ -253,20 +247,10 @@ pub async fn register(
         Err(e) => return Err(internal("insert user", e)),
     };
     let detail = describe_fields(&input.fields());
-    record(&mut tx, &corp, "user_create", &user_id, &detail, client_addr, now).await?;
+    audit::write(&mut tx, &acting.actor().did("user_create", &user_id, &detail), now).await?;
     if input.issue_certificate {
-        let name = actor(&corp);
-        let who = Actor { name: &name, corporation_id: Some(corp.id), client_addr };
-        certs::reissue(
-            &mut tx,
-            &state.pki,
-            who,
-            Holder { corporation_id: corp.id, name: &user_id, user_pk: Some(user_pk) },
-            0,
-            false,
-            now,
-        )
-        .await?;
+        let holder = acting.holder(&user_id, user_pk);
+        certs::reissue(&mut tx, &state.pki, acting.actor(), holder, 0, false, now).await?;
     }
     tx.commit().await.map_err(db_err("commit"))?;
     Ok(user_id)
@@ -299,13 +283,13 @@ pub async fn change(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    let corp = corporation(state, admin).await?;
+    let acting = Acting::of(state, admin, client_addr).await?;
     // Not found before the PIN check: the administrator learns nothing new either way (own corp).
-    let before = db::users::find(&state.db, corp.id, user_id)
+    let before = db::users::find(&state.db, acting.corp.id, user_id)
         .await
         .map_err(db_err("find user"))?
         .ok_or(AppError::NotFound)?;
-    confirm(state, &corp, input.admin_confirm_pin.expose(), "user_change", user_id, client_addr, now).await?;
+    confirm(state, &acting, input.admin_confirm_pin.expose(), "user_change", user_id, now).await?;
 
     // The two PINs must differ also when only one of them is reset.
     let new_pin = (!input.pin.expose().is_empty()).then(|| input.pin.clone());
@@ -379,35 +363,18 @@ pub async fn change(
             .map_err(db_err("reset pins"))?;
     }
     let detail = format!("changed={} {}", Changed::codes(&changed), describe_fields(&fields));
-    record(&mut tx, &corp, "user_change", user_id, &detail, client_addr, now).await?;
-    let name = actor(&corp);
-    let who = Actor { name: &name, corporation_id: Some(corp.id), client_addr };
+    audit::write(&mut tx, &acting.actor().did("user_change", user_id, &detail), now).await?;
+    let holder = acting.holder(user_id, before.id);
     if fields.accident && !before.accident {
         // 事故登録 revokes at once; acquisition stays blocked until it is cleared.
-        certs::revoke_live(
-            &mut tx,
-            &state.pki,
-            who,
-            Holder { corporation_id: corp.id, name: user_id, user_pk: Some(before.id) },
-            reason::KEY_COMPROMISE,
-            now,
-        )
-        .await?;
+        certs::revoke_live(&mut tx, &state.pki, acting.actor(), holder, reason::KEY_COMPROMISE, now).await?;
     } else if input.issue_certificate {
         if fields.accident {
             return Err(AppError::Conflict);
         }
         let compromised = input.key_compromise;
-        certs::reissue(
-            &mut tx,
-            &state.pki,
-            who,
-            Holder { corporation_id: corp.id, name: user_id, user_pk: Some(before.id) },
-            input.cert_version,
-            compromised,
-            now,
-        )
-        .await?;
+        certs::reissue(&mut tx, &state.pki, acting.actor(), holder, input.cert_version, compromised, now)
+            .await?;
     }
     tx.commit().await.map_err(db_err("commit"))?;
     Ok(changed)
@@ -422,26 +389,18 @@ pub async fn delete(
     client_addr: &str,
     now: i64,
 ) -> Result<(), AppError> {
-    let corp = corporation(state, admin).await?;
-    let user = db::users::find(&state.db, corp.id, user_id)
+    let acting = Acting::of(state, admin, client_addr).await?;
+    let user = db::users::find(&state.db, acting.corp.id, user_id)
         .await
         .map_err(db_err("find user"))?
         .ok_or(AppError::NotFound)?;
-    confirm(state, &corp, admin_confirm_pin, "user_delete", user_id, client_addr, now).await?;
+    confirm(state, &acting, admin_confirm_pin, "user_delete", user_id, now).await?;
     let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
     db::users::mark_deleted(&mut tx, user.id, now).await.map_err(db_err("delete user"))?;
-    record(&mut tx, &corp, "user_delete", user_id, "", client_addr, now).await?;
-    let name = actor(&corp);
-    let who = Actor { name: &name, corporation_id: Some(corp.id), client_addr };
-    certs::revoke_live(
-        &mut tx,
-        &state.pki,
-        who,
-        Holder { corporation_id: corp.id, name: user_id, user_pk: Some(user.id) },
-        reason::CESSATION_OF_OPERATION,
-        now,
-    )
-    .await?;
+    audit::write(&mut tx, &acting.actor().did("user_delete", user_id, ""), now).await?;
+    let holder = acting.holder(user_id, user.id);
+    certs::revoke_live(&mut tx, &state.pki, acting.actor(), holder, reason::CESSATION_OF_OPERATION, now)
+        .await?;
     tx.commit().await.map_err(db_err("commit"))
 }
 
@@ -454,12 +413,14 @@ pub async fn change_file_settings(
     client_addr: &str,
     now: i64,
 ) -> Result<(), AppError> {
-    let corp = corporation(state, admin).await?;
-    confirm(state, &corp, admin_confirm_pin, "file_settings_change", "", client_addr, now).await?;
+    let acting = Acting::of(state, admin, client_addr).await?;
+    confirm(state, &acting, admin_confirm_pin, "file_settings_change", "", now).await?;
     let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
-    db::corporations::set_file_settings(&mut tx, corp.id, steps).await.map_err(db_err("file settings"))?;
+    db::corporations::set_file_settings(&mut tx, acting.corp.id, steps)
+        .await
+        .map_err(db_err("file settings"))?;
     let detail = format!("register={} approve={} send={}", steps[0], steps[1], steps[2]);
-    record(&mut tx, &corp, "file_settings_change", "", &detail, client_addr, now).await?;
+    audit::write(&mut tx, &acting.actor().did("file_settings_change", "", &detail), now).await?;
     tx.commit().await.map_err(db_err("commit"))
 }
 

@@ -109,7 +109,7 @@ pub async fn run(state: &AppState, now: i64) -> Result<(Checked, Vec<Violation>)
             }
         }
         // A certificate that expired before the CRL was signed may have left it (RFC 5280;
-        // `certificates::refresh_crl`); one still valid then must be on it.
+        // `pki::crl::refresh_crl`); one still valid then must be on it.
         let valid_at_crl = crl_row.as_ref().is_some_and(|c| not_after.is_none_or(|t| t >= c.this_update));
         if cert_state == "revoked" && valid_at_crl && !listed.contains(&serial) {
             found.push(violation(

@@ -183,7 +183,7 @@ fn verified_and_signed(
     sign(ca, settings, subject, &spki, now)
 }
 
-/// Signs a certificate for the holder's key with a fresh serial ([`ca::random_serial`]: the
+/// Signs a certificate for the holder's key with a fresh serial ([`super::x509::random_serial`]: the
 /// millisecond, then 80 random bits; the caller relies on the column's UNIQUE constraint, see
 /// [`store_failed`]).
 fn sign(

@@ -431,7 +431,7 @@ impl CertificateAuthority {
         Ok(params.signed_by(&public_key, &self.issuer)?.der().to_vec())
     }
 
-    /// Signs a CRL listing `revoked`, written by [`super::crl`] (the same bytes as rcgen's, in a
+    /// Signs a CRL listing `revoked`, written by [`crate::ssr::pki::crl::der`] (the same bytes as rcgen's, in a
     /// fraction of the time); by rcgen for a CA key that is not P-256.
     pub fn sign_crl(&self, revoked: &[Revoked], issue: CrlIssue) -> Result<Vec<u8>, CaError> {
         let CrlIssue { number, this_update, next_update } = issue;
