@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Browser benchmarks of issue 8 (P4, P5 browser half, P6) in Debian's Chromium, driven by the
-// Playwright of end2end/ (no browser download). Prints one table; medians and ratios only,
-// nothing is asserted on time.
+// The browser benchmarks of docs/PERFORMANCE.md (P4, P5 browser half, P6) in Debian's Chromium,
+// driven by the Playwright of end2end/ (no browser download). Prints one table; medians and
+// ratios only, nothing is asserted on time.
 //
 //   SERVER_BIN=$CARGO_TARGET_DIR/release/server node bench/browser.mjs
 //

@@ -187,6 +187,11 @@ fn config_help() -> String {
     format!("TOML file with any of: {}. Flags and environment variables override it", FILE_KEYS.join(", "))
 }
 
+/// `cert revoke --reason`'s help: the names of the one table of revocation reasons.
+fn reason_help() -> String {
+    format!("Revocation reason (RFC 5280), one of: {}", app::ssr::operator::reason::names())
+}
+
 /// How `--help` shows a built-in default.
 trait Shown {
     fn shown(&self) -> String;
@@ -291,8 +296,7 @@ pub enum CertCommand {
         /// Serial number in hex (colons allowed)
         #[arg(long)]
         serial: String,
-        /// unspecified, keyCompromise, affiliationChanged, superseded, cessationOfOperation or privilegeWithdrawn
-        #[arg(long)]
+        #[arg(long, help = reason_help())]
         reason: String,
     },
     /// Issue the administrator's own certificate: opens an issuance that the administrator

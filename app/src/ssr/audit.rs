@@ -3,7 +3,11 @@
 //! Every record is appended inside the same write transaction as the change it describes, so a
 //! change without its record (or a record without its change) never commits. Records are chained:
 //! `hash = SHA-256(prev_hash ‖ len-prefixed fields)`, so editing, inserting or deleting a row
-//! breaks the chain at that point, which [`verify_chain`] reports.
+//! breaks the chain at that point, which [`verify_chain`] reports. Every record names its
+//! [`Actor`] the same way, whoever writes it.
+//!
+//! Never: decides whether something may happen; it records what its callers decided, in their
+//! transaction.
 
 use super::db::Pool;
 use super::db::{self, audit::AuditRow, Tx};

@@ -71,8 +71,7 @@ pub async fn admin_logon(
                 .await
                 .map_err(|e| internal("record logon", e))?;
             Ok(session::open(&mut tx, &Principal::Admin { corporation_id: c.id }, None, client_addr, now)
-                .await
-                .map_err(|e| internal("open session", e))?)
+                .await?)
         }
         (Ok(()), None) => return Err(AppError::Internal),
         (Err(refusal), _) => Err(refusal),
@@ -205,9 +204,8 @@ pub async fn certificate_logon(
                     .map_err(|e| internal("record logon", e))?;
                 Principal::Admin { corporation_id: corp.id }
             };
-            let token = session::open(&mut tx, &principal, Some(&owner.serial), &call.client_addr, now)
-                .await
-                .map_err(|e| internal("open session", e))?;
+            let token =
+                session::open(&mut tx, &principal, Some(&owner.serial), &call.client_addr, now).await?;
             let next = match &user {
                 Some(u) if u.pins_provisional => "/user/pins",
                 Some(_) => "/user/status",
@@ -276,9 +274,7 @@ pub async fn user_logon(
         (Ok(()), Some(c), Some(u)) => {
             db::users::record_logon(&mut tx, u.id, now).await.map_err(|e| internal("record logon", e))?;
             let principal = Principal::User { corporation_id: c.id, user_pk: u.id };
-            let token = session::open(&mut tx, &principal, None, client_addr, now)
-                .await
-                .map_err(|e| internal("open session", e))?;
+            let token = session::open(&mut tx, &principal, None, client_addr, now).await?;
             Ok((token, if u.pins_provisional { "/user/pins" } else { "/user/status" }))
         }
         (Ok(()), _, _) => return Err(AppError::Internal),
@@ -337,9 +333,7 @@ pub async fn change_pins(
         .map_err(|e| internal("sessions", e))?;
     let principal = Principal::User { corporation_id: user.corporation_id, user_pk: row.id };
     let serial = user.certificate.as_ref().map(|c| c.serial.as_slice());
-    let token = session::open(&mut tx, &principal, serial, client_addr, now)
-        .await
-        .map_err(|e| internal("open session", e))?;
+    let token = session::open(&mut tx, &principal, serial, client_addr, now).await?;
     let actor = format!("user:{}/{}", corp.contract_id, row.user_id);
     audit::commit_with(
         tx,

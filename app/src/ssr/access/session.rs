@@ -34,7 +34,7 @@ pub async fn open(
     cert_serial: Option<&[u8]>,
     client_addr: &str,
     now: i64,
-) -> Result<SessionToken, sqlx::Error> {
+) -> Result<SessionToken, crate::error::AppError> {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = SessionToken::new(hex::encode(bytes));
@@ -48,7 +48,8 @@ pub async fn open(
         &NewSession { token_hash: &hash, role, corporation_id, user_pk, client_addr, cert_serial },
         now,
     )
-    .await?;
+    .await
+    .map_err(|e| crate::ssr::internal("open session", e))?;
     Ok(token)
 }
 

@@ -7,6 +7,9 @@
 //! `RETURNING`, `ON CONFLICT`; where they differ (hex of a blob, substring search) the query is
 //! chosen by [`Backend`]. Each backend has its own migrations (`migrations/sqlite`,
 //! `migrations/postgres`) describing the same schema.
+//!
+//! Never: decides anything — no rule, no PIN check, no audit record of its own; the rooms above
+//! call it inside the transactions they open.
 
 pub mod audit;
 pub mod backup;
