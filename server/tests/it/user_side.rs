@@ -3,7 +3,7 @@
 //! renewal.
 
 use crate::certificates::{acquire, csr, pem_of, reissue};
-use crate::support::{new_user_form, with, Reply, TestApp};
+use crate::support::{change_form, new_user_form, with, Reply, TestApp};
 use app::error::{AppError, CertProblem};
 use app::ssr::{now, operator::corporations::demo, Settings};
 use http::StatusCode;
@@ -433,4 +433,69 @@ async fn renewal_opens_30_days_before_expiry_and_replaces_the_certificate() {
     let early =
         app.call_with_certificate("renew_certificate", &[("csr", &csr())], Some(&cookie), Some(&der)).await;
     assert_eq!((early.status, early.body.as_str()), (StatusCode::CONFLICT, r#""RenewalNotOpen""#));
+}
+
+/// A user `user_id` of the ID・暗証番号方式 with final PINs, logged on: the session's cookie.
+async fn logged_on_user(app: &TestApp, admin: &str, user_id: &str) -> String {
+    let form = with(new_user_form(user_id), "logon_method", "id_pin");
+    assert_eq!(app.call("save_user", &form, Some(admin)).await.status, StatusCode::OK);
+    let logon = [("contract_id", demo::CONTRACT_ID), ("user_id", user_id), ("user_pin", "Pass1234")];
+    let first = app.call("user_logon", &logon, None).await.session_cookie().expect("provisional session");
+    let pins = [
+        ("user_pin", "Final123"),
+        ("user_pin_again", "Final123"),
+        ("user_confirm_pin", "FConf456"),
+        ("user_confirm_pin_again", "FConf456"),
+    ];
+    let changed = app.call("change_pins", &pins, Some(&first)).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    let cookie = changed.session_cookie().expect("session after the PIN change");
+    assert_eq!(app.call("user_status", &[], Some(&cookie)).await.status, StatusCode::OK);
+    cookie
+}
+
+/// What the administrator changes, the form fields that change it, and whether it ends the user's
+/// sessions.
+type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], bool);
+
+/// The administrator's reset of a user's PINs, 事故登録 and a change of logon method each end the
+/// user's sessions at once: the session rows are gone and the next request is refused. A change
+/// of anything else leaves them.
+#[tokio::test]
+async fn an_administrators_reset_ends_the_users_sessions_at_once() {
+    let app = TestApp::new().await;
+    let admin = app.demo_admin_cookie().await;
+    let sessions_of = |user: &'static str| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM sessions WHERE user_pk = (SELECT id FROM users WHERE user_id = $1)",
+        )
+        .bind(user)
+        .fetch_one(&app.state.db)
+    };
+    let cases: [Case; 5] = [
+        ("a new name", &[("name", "改名 利用者")], false),
+        ("its online permissions", &[("perm_balance", "on")], false),
+        ("its PIN reset", &[("user_pin", "Reset123"), ("user_pin_again", "Reset123")], true),
+        ("事故登録", &[("accident", "on")], true),
+        ("another logon method", &[("logon_method", "certificate")], true),
+    ];
+    for (i, (what, fields, ends)) in cases.into_iter().enumerate() {
+        let user: &'static str = ["reset0", "reset1", "reset2", "reset3", "reset4"][i];
+        let cookie = logged_on_user(&app, &admin, user).await;
+        let mut form = with(with(change_form(user), "name", "新規 利用者"), "logon_method", "id_pin");
+        for (key, value) in fields {
+            form = with(form, key, value);
+        }
+        let saved = app.call("save_user", &form, Some(&admin)).await;
+        assert_eq!(saved.status, StatusCode::OK, "{what}: {}", saved.body);
+        let status = app.call("user_status", &[], Some(&cookie)).await;
+        let left = sessions_of(user).await.expect("count");
+        if ends {
+            assert_eq!(left, 0, "{what}: every session of the user ended");
+            assert_eq!(status.status, StatusCode::UNAUTHORIZED, "{what}: the next request is refused");
+        } else {
+            assert_eq!(left, 1, "{what}: the session goes on");
+            assert_eq!(status.status, StatusCode::OK, "{what}: {}", status.body);
+        }
+    }
 }

@@ -362,6 +362,17 @@ pub async fn change(
             .await
             .map_err(db_err("reset pins"))?;
     }
+    // A reset PIN, 事故登録 or another logon method ends every session of the user at once: a
+    // session opened with the old credentials never outlives them.
+    let ends_sessions = pin_hash.is_some()
+        || confirm_hash.is_some()
+        || (fields.accident && !before.accident)
+        || fields.logon_method != before.logon_method;
+    if ends_sessions {
+        db::sessions::delete_others(&mut tx, acting.corp.id, Some(before.id), &[])
+            .await
+            .map_err(db_err("end sessions"))?;
+    }
     let detail = format!("changed={} {}", Changed::codes(&changed), describe_fields(&fields));
     audit::write(&mut tx, &acting.actor().did("user_change", user_id, &detail), now).await?;
     let holder = acting.holder(user_id, before.id);
