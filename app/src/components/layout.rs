@@ -23,8 +23,14 @@ pub fn Layout(
     let t = texts();
     let other = lang().other();
     let location = use_location();
-    // A full page load (rel=external) so that the server renders the other language.
-    let switch_href = move || format!("{}?lang={}", location.pathname.get(), other.code());
+    // A full page load (rel=external) so that the server renders the other language. The link is
+    // a path of this site whatever the request's path: with its leading slashes (and backslashes,
+    // which browsers read as slashes) made one, `//evil.example/x` cannot turn it into a link to
+    // another host.
+    let switch_href = move || {
+        let path = location.pathname.get();
+        format!("/{}?lang={}", path.trim_start_matches(['/', '\\']), other.code())
+    };
     let logoff = ServerAction::<Logoff>::new();
     view! {
         <Title text=if title == t.product { title.to_owned() } else { format!("{title} | {}", t.product) }/>

@@ -474,3 +474,69 @@ async fn static_files_are_served_precompressed_with_long_lifetimes_only_under_ha
         );
     }
 }
+
+/// `Origin: null` (a sandboxed frame, a `data:` page, a redirect across origins) is another
+/// origin: every non-GET route refuses it before its handler — each server function, the OCSP
+/// responder with a form body, and the pages — even with a valid session and valid arguments.
+#[tokio::test]
+async fn origin_null_is_refused_on_every_non_get_route() {
+    let app = TestApp::new().await;
+    let admin = app.demo_admin_cookie().await;
+    let records = app.audit_actions().await.len();
+    let mut paths: Vec<String> =
+        leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p.to_owned()).collect();
+    assert!(paths.len() >= 20, "the registry lists every server function: {paths:?}");
+    paths.extend(["/ocsp", "/", "/admin/logon", "/admin/users"].map(str::to_owned));
+    for path in &paths {
+        for method in [http::Method::POST, http::Method::PUT, http::Method::DELETE, http::Method::PATCH] {
+            let req = Request::builder()
+                .method(method.clone())
+                .uri(path.as_str())
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "application/json")
+                .header(header::HOST, "127.0.0.1:3000")
+                .header(header::ORIGIN, "null")
+                .header(header::COOKIE, &admin)
+                .body(Body::from(format!("contract_id={}&pin={}", demo::CONTRACT_ID, demo::ADMIN_PIN)))
+                .expect("request");
+            let reply = app.send(req).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::FORBIDDEN,
+                "{method} {path} with Origin: null: {}",
+                reply.body
+            );
+            assert!(reply.session_cookie().is_none(), "{method} {path}: no session made");
+        }
+    }
+    assert_eq!(app.audit_actions().await.len(), records, "no refused request reached a handler");
+    assert_eq!(app.call("list_users", &[], Some(&admin)).await.status, StatusCode::OK, "the session goes on");
+}
+
+/// Every link of a page stays on this site (a path here, or one of its two listeners' origins)
+/// whatever path the page was requested at: the language switch is built from a path-absolute
+/// path, so `//evil.example/x` and its variants render no link to another host (browsers send a
+/// backslash typed in a URL as a slash).
+#[tokio::test]
+async fn no_link_of_a_page_leaves_the_site_whatever_its_path() {
+    let app = TestApp::new().await;
+    for path in
+        ["//evil.example/x", "///evil.example/x", "//evil.example", "/%2F/evil.example/x", "/admin/logon"]
+    {
+        let page = app.get(path, None).await;
+        let links: Vec<&str> =
+            page.body.split(" href=\"").skip(1).filter_map(|rest| rest.split('"').next()).collect();
+        assert!(
+            links.iter().any(|l| l.contains("?lang=")),
+            "{path}: the language switch is there: {links:?}"
+        );
+        let settings = &app.state.settings;
+        let ours = |link: &str| {
+            [&settings.public_url, &settings.cert_url].iter().any(|o| link.starts_with(&format!("{o}/")))
+        };
+        for link in links {
+            let here = link.starts_with('/') && !link.starts_with("//") && !link.starts_with("/\\");
+            assert!(here || link.starts_with('#') || ours(link), "{path}: the link {link:?} leaves the site");
+        }
+    }
+}
