@@ -499,3 +499,49 @@ async fn an_administrators_reset_ends_the_users_sessions_at_once() {
         }
     }
 }
+
+/// No user's certificate names the administrator: whatever ID a user is registered with — `admin`
+/// and the other words a relying party could read as a role included — the subject of its
+/// certificate differs from the administrator's, by the role attribute (title) that every client
+/// certificate carries.
+#[tokio::test]
+async fn no_user_id_gives_a_subject_equal_to_the_administrators() {
+    let app = TestApp::new().await;
+    let admin = app.demo_admin_cookie().await;
+    let subject_of = |body: &str| {
+        let der = ::pem::parse(pem_of(body, "certificate_pem")).expect("pem").into_contents();
+        let (_, cert) = x509_parser::parse_x509_certificate(&der).expect("parses");
+        (cert.subject().as_raw().to_vec(), cert.subject().to_string())
+    };
+    app::ssr::operator::certificates::issue_admin(&app.state, demo::CONTRACT_ID, now()).await.expect("issue");
+    let admin_form = [
+        ("contract_id", demo::CONTRACT_ID),
+        ("pin", demo::ADMIN_PIN),
+        ("admin_confirm_pin", demo::ADMIN_CONFIRM_PIN),
+        ("csr", &csr()),
+    ];
+    let got = app.call("acquire_admin_certificate", &admin_form, None).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    let (administrators, shown) = subject_of(&got.body);
+    assert!(shown.contains("CN=admin"), "{shown}");
+    for id in ["admin", "Admin", "ADMIN", "administrator", "kanrisha", "bank", "system", "root", "user"] {
+        let form = with(new_user_form(id), "issue_certificate", "on");
+        let saved = app.call("save_user", &form, Some(&admin)).await;
+        assert_eq!(saved.status, StatusCode::OK, "{id}: {}", saved.body);
+        let user_form = [
+            ("contract_id", demo::CONTRACT_ID),
+            ("user_id", id),
+            ("user_pin", "Pass1234"),
+            ("user_confirm_pin", "Conf5678"),
+            ("csr", &csr()),
+        ];
+        let got = app.call("acquire_certificate", &user_form, None).await;
+        assert_eq!(got.status, StatusCode::OK, "{id}: {}", got.body);
+        let (users, shown) = subject_of(&got.body);
+        assert!(shown.contains(&format!("CN={id}")), "{id}: {shown}");
+        assert_ne!(
+            users, administrators,
+            "a user registered as {id} has the administrator's subject: {shown}"
+        );
+    }
+}

@@ -110,6 +110,13 @@ fn country_jp() -> Result<DnValue, CaError> {
     Ok(DnValue::PrintableString(rcgen::string::PrintableString::try_from("JP")?))
 }
 
+/// id-at-title (X.520): the holder's role, in every client certificate's subject. The
+/// administrator's subject and a user's therefore differ whatever ID the user was registered with
+/// (`admin` included), for a relying party that reads the subject as much as for us.
+const OID_TITLE: [u64; 4] = [2, 5, 4, 12];
+const TITLE_ADMIN: &str = "管理者";
+const TITLE_USER: &str = "利用者";
+
 /// A CRL's number and its thisUpdate / nextUpdate.
 #[derive(Debug, Clone, Copy)]
 pub struct CrlIssue {
@@ -417,6 +424,8 @@ impl CertificateAuthority {
         dn.push(DnType::CountryName, country_jp()?);
         dn.push(DnType::OrganizationName, p.corporation_name);
         dn.push(DnType::OrganizationalUnitName, p.contract_id);
+        let role = if p.user_id.is_some() { TITLE_USER } else { TITLE_ADMIN };
+        dn.push(DnType::CustomDnType(OID_TITLE.to_vec()), role);
         dn.push(DnType::CommonName, p.user_id.unwrap_or("admin"));
         params.distinguished_name = dn;
         params.is_ca = IsCa::ExplicitNoCa;
