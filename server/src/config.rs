@@ -337,6 +337,16 @@ pub enum CorpCommand {
     },
     /// List contract corporations
     List,
+    /// Set how the corporation's administrator may log on: id_pin (ID・暗証番号方式 or
+    /// 電子証明書方式) or certificate (電子証明書方式 only; the ID logon is refused)
+    SetAdminLogon {
+        /// 契約法人ID
+        #[arg(long)]
+        contract_id: String,
+        /// id_pin or certificate
+        #[arg(long, value_parser = app::ssr::operator::corporations::ADMIN_LOGON_METHODS)]
+        method: String,
+    },
     /// Set how many users a corporation may register
     SetMaxUsers {
         /// 契約法人ID

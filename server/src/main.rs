@@ -114,6 +114,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("契約法人ID {contract_id}: 契約法人利用中止を解除しました (contract unlocked)");
             Ok(())
         }
+        Command::Corp(CorpCommand::SetAdminLogon { contract_id, method }) => {
+            let opened = start::open_config(&config).await?;
+            corporations::set_admin_logon(&opened.state, &contract_id, &method, app::ssr::now()).await?;
+            println!("契約法人ID {contract_id}: 管理者のログオン方式を {method} にしました (administrator logon method set)");
+            Ok(())
+        }
         Command::Corp(CorpCommand::SetMaxUsers { contract_id, max_users }) => {
             let opened = start::open_config(&config).await?;
             corporations::set_max_users(&opened.state, &contract_id, max_users, app::ssr::now()).await?;

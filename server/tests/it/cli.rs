@@ -243,3 +243,28 @@ fn unlock_a_suspended_contract_and_issue_the_administrators_certificate() {
     assert_ne!(code, 0);
     assert!(err.contains("登録されていません"), "{err}");
 }
+
+/// `server corp set-admin-logon`: the two methods, and a clear refusal of anything else or of an
+/// unknown contract.
+#[test]
+fn set_the_administrators_logon_method() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().to_str().expect("path");
+    let (code, out, err) =
+        run(&["corp", "create", "--name", "丙社", "--contract-id", "20000000003", "--data-dir", d], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let set = |id: &str, method: &str| {
+        run(&["corp", "set-admin-logon", "--contract-id", id, "--method", method, "--data-dir", d], &[])
+    };
+    for method in ["certificate", "id_pin"] {
+        let (code, out, err) = set("20000000003", method);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains(method), "{out}");
+    }
+    let (code, _, err) = set("20000000003", "password");
+    assert_ne!(code, 0);
+    assert!(err.contains("id_pin") && err.contains("certificate"), "the methods are named: {err}");
+    let (code, _, err) = set("99", "certificate");
+    assert_ne!(code, 0);
+    assert!(err.contains("登録されていません"), "{err}");
+}

@@ -540,3 +540,48 @@ async fn no_link_of_a_page_leaves_the_site_whatever_its_path() {
         }
     }
 }
+
+/// The bank operator's 電子証明書方式 only for a contract's administrator: the ID logon is refused
+/// with the usual answer, whoever knows the PIN (audited with its reason), while the certificate
+/// logon goes on; back to id_pin, the ID logon works again.
+#[tokio::test]
+async fn a_certificate_only_administrator_cannot_log_on_by_id() {
+    use app::ssr::operator::corporations::set_admin_logon;
+    let app = TestApp::new().await;
+    // The administrator's certificate, acquired while the ID logon still works.
+    app::ssr::operator::certificates::issue_admin(&app.state, demo::CONTRACT_ID, app::ssr::now())
+        .await
+        .expect("issue");
+    let form = [
+        ("contract_id", demo::CONTRACT_ID),
+        ("pin", demo::ADMIN_PIN),
+        ("admin_confirm_pin", demo::ADMIN_CONFIRM_PIN),
+        ("csr", &csr()),
+    ];
+    let got = app.call("acquire_admin_certificate", &form, None).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    let der = ::pem::parse(pem_of(&got.body, "certificate_pem")).expect("pem").into_contents();
+    assert_eq!(admin_logon(&app, demo::ADMIN_PIN).await.status, StatusCode::OK);
+
+    set_admin_logon(&app.state, demo::CONTRACT_ID, "certificate", app::ssr::now()).await.expect("set");
+    for pin in [demo::ADMIN_PIN, "Wrong1234"] {
+        let refused = admin_logon(&app, pin).await;
+        assert_eq!((refused.status, refused.body.as_str()), (StatusCode::UNAUTHORIZED, r#""LogonFailed""#));
+        assert!(refused.session_cookie().is_none());
+    }
+    let actions = app.audit_actions().await;
+    assert!(
+        actions
+            .iter()
+            .any(|(a, o, d)| a == "admin_logon" && o == "failure" && d == "logon method is certificate"),
+        "{actions:?}"
+    );
+    let by_certificate = app
+        .call_with_certificate("admin_certificate_logon", &[("pin", demo::ADMIN_PIN)], None, Some(&der))
+        .await;
+    assert_eq!(by_certificate.status, StatusCode::OK, "{}", by_certificate.body);
+
+    set_admin_logon(&app.state, demo::CONTRACT_ID, "id_pin", app::ssr::now()).await.expect("set");
+    assert_eq!(admin_logon(&app, demo::ADMIN_PIN).await.status, StatusCode::OK);
+    assert!(set_admin_logon(&app.state, demo::CONTRACT_ID, "password", app::ssr::now()).await.is_err());
+}

@@ -66,6 +66,10 @@ pub async fn admin_logon(
     let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
     let who = corp.as_ref().map(|c| Holder::Admin(c.id));
     let outcome = match (lockout::check(&mut tx, state, who, pin_ok, now).await?, &corp) {
+        // 電子証明書方式 only: the ID logon gets the usual failure, whoever knows the PIN.
+        (Ok(()), Some(c)) if c.admin_logon_method == "certificate" => {
+            Err((AppError::LogonFailed, "logon method is certificate"))
+        }
         (Ok(()), Some(c)) => {
             db::corporations::record_admin_logon(&mut tx, c.id, now)
                 .await

@@ -23,12 +23,15 @@ pub struct CorporationRow {
     pub file_approve_enabled: bool,
     #[sqlx(try_from = "Flag")]
     pub file_send_enabled: bool,
+    /// `id_pin` (either logon) or `certificate` (電子証明書方式 only).
+    pub admin_logon_method: String,
 }
 
 /// The columns of [`CorporationRow`].
 const CORPORATION_COLUMNS: &str =
     "id, contract_id, name, admin_pin_hash, admin_confirm_pin_hash, suspended_at, \
-     previous_logon_at, max_users, file_register_enabled, file_approve_enabled, file_send_enabled";
+     previous_logon_at, max_users, file_register_enabled, file_approve_enabled, file_send_enabled, \
+     admin_logon_method";
 
 /// Column wrapper so that a hash read from the database is a [`PinHash`] at once.
 #[derive(Debug)]
@@ -182,6 +185,20 @@ pub async fn list(pool: &Pool) -> Result<Vec<CorporationSummary>, sqlx::Error> {
 pub async fn set_max_users(tx: &mut Tx, contract_id: &str, max_users: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE corporations SET max_users = $1 WHERE contract_id = $2")
         .bind(max_users)
+        .bind(contract_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// How the administrator may log on (`id_pin` or `certificate`). `false`: no such contract.
+pub async fn set_admin_logon_method(
+    tx: &mut Tx,
+    contract_id: &str,
+    method: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE corporations SET admin_logon_method = $1 WHERE contract_id = $2")
+        .bind(method)
         .bind(contract_id)
         .execute(&mut **tx)
         .await?;

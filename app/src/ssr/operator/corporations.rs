@@ -27,6 +27,8 @@ pub enum CorporationError {
     SamePins,
     #[error("利用者数の上限は1〜9999で指定してください (max users must be 1-9999)")]
     MaxUsers,
+    #[error("ログオン方式 {0:?}: id_pin または certificate を指定してください (use id_pin or certificate)")]
+    AdminLogonMethod(String),
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
     #[error("PIN hashing: {0}")]
@@ -194,6 +196,35 @@ pub async fn set_max_users(
     }
     let detail = format!("max_users={max_users}");
     audit::record(&mut tx, &Actor::bank(None).did("corporation_max_users", contract_id, &detail), now)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The administrator's logon methods the bank operator can set: `id_pin` (ID・暗証番号方式 or
+/// 電子証明書方式, the default) or `certificate` (電子証明書方式 only).
+pub const ADMIN_LOGON_METHODS: [&str; 2] = ["id_pin", "certificate"];
+
+/// Sets how the corporation's administrator may log on (bank operator). With `certificate` the
+/// ID logon is refused with the usual failure answer, so the certificate binds the administrator.
+pub async fn set_admin_logon(
+    state: &AppState,
+    contract_id: &str,
+    method: &str,
+    now: i64,
+) -> Result<(), CorporationError> {
+    if !ADMIN_LOGON_METHODS.contains(&method) {
+        return Err(CorporationError::AdminLogonMethod(method.to_owned()));
+    }
+    let mut tx = db::begin_write(&state.db).await?;
+    if !db::corporations::set_admin_logon_method(&mut tx, contract_id, method).await? {
+        return Err(CorporationError::ContractId(
+            contract_id.to_owned(),
+            "登録されていません (not registered)",
+        ));
+    }
+    let detail = format!("method={method}");
+    audit::record(&mut tx, &Actor::bank(None).did("corporation_admin_logon", contract_id, &detail), now)
         .await?;
     tx.commit().await?;
     Ok(())
