@@ -37,6 +37,23 @@ pub(crate) async fn acquire(app: &TestApp, user: &str, csr: &str) -> crate::supp
     .await
 }
 
+/// Opens the administrator's issuance (as `server cert issue-admin` does) and acquires it with the
+/// two administrator PINs: the reply of 契約法人電子証明書取得.
+pub(crate) async fn admin_certificate(app: &TestApp) -> crate::support::Reply {
+    let opened =
+        app::ssr::operator::certificates::issue_admin(&app.state, demo::CONTRACT_ID, app::ssr::now())
+            .await
+            .expect("issue");
+    assert!(opened.is_some(), "the demo contract exists");
+    let form = [
+        ("contract_id", demo::CONTRACT_ID),
+        ("pin", demo::ADMIN_PIN),
+        ("admin_confirm_pin", demo::ADMIN_CONFIRM_PIN),
+        ("csr", &csr()),
+    ];
+    app.call("acquire_admin_certificate", &form, None).await
+}
+
 pub(crate) fn json_str<'a>(body: &'a str, key: &str) -> &'a str {
     let start = body.find(&format!("\"{key}\":\"")).expect(key) + key.len() + 4;
     let end = body[start..].find('"').expect("end") + start;

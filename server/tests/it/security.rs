@@ -2,7 +2,7 @@
 //! same-origin checks, headers, body limit, malformed arguments, and the tenant isolation matrix
 //! over every server function the router serves.
 
-use crate::certificates::{csr, pem_of};
+use crate::certificates::{admin_certificate, csr, pem_of};
 use crate::support::{change_form, new_user_form, with, Reply, TestApp};
 use app::ssr::db::Flag;
 use app::ssr::{operator::corporations::demo, Settings};
@@ -549,16 +549,7 @@ async fn a_certificate_only_administrator_cannot_log_on_by_id() {
     use app::ssr::operator::corporations::set_admin_logon;
     let app = TestApp::new().await;
     // The administrator's certificate, acquired while the ID logon still works.
-    app::ssr::operator::certificates::issue_admin(&app.state, demo::CONTRACT_ID, app::ssr::now())
-        .await
-        .expect("issue");
-    let form = [
-        ("contract_id", demo::CONTRACT_ID),
-        ("pin", demo::ADMIN_PIN),
-        ("admin_confirm_pin", demo::ADMIN_CONFIRM_PIN),
-        ("csr", &csr()),
-    ];
-    let got = app.call("acquire_admin_certificate", &form, None).await;
+    let got = admin_certificate(&app).await;
     assert_eq!(got.status, StatusCode::OK, "{}", got.body);
     let der = ::pem::parse(pem_of(&got.body, "certificate_pem")).expect("pem").into_contents();
     assert_eq!(admin_logon(&app, demo::ADMIN_PIN).await.status, StatusCode::OK);

@@ -2,7 +2,7 @@
 //! certificate, the per-request certificate decision, the administrator's own certificate, and
 //! renewal.
 
-use crate::certificates::{acquire, csr, pem_of, reissue};
+use crate::certificates::{acquire, admin_certificate, csr, pem_of, reissue};
 use crate::support::{change_form, new_user_form, with, Reply, TestApp};
 use app::error::{AppError, CertProblem};
 use app::ssr::{now, operator::corporations::demo, Settings};
@@ -513,14 +513,7 @@ async fn no_user_id_gives_a_subject_equal_to_the_administrators() {
         let (_, cert) = x509_parser::parse_x509_certificate(&der).expect("parses");
         (cert.subject().as_raw().to_vec(), cert.subject().to_string())
     };
-    app::ssr::operator::certificates::issue_admin(&app.state, demo::CONTRACT_ID, now()).await.expect("issue");
-    let admin_form = [
-        ("contract_id", demo::CONTRACT_ID),
-        ("pin", demo::ADMIN_PIN),
-        ("admin_confirm_pin", demo::ADMIN_CONFIRM_PIN),
-        ("csr", &csr()),
-    ];
-    let got = app.call("acquire_admin_certificate", &admin_form, None).await;
+    let got = admin_certificate(&app).await;
     assert_eq!(got.status, StatusCode::OK, "{}", got.body);
     let (administrators, shown) = subject_of(&got.body);
     assert!(shown.contains("CN=admin"), "{shown}");

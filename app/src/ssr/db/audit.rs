@@ -80,6 +80,11 @@ pub async fn page_for_corporation(
     .await
 }
 
+/// Every record's count.
+pub async fn count(pool: &Pool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(pool).await
+}
+
 pub async fn count_for_corporation(pool: &Pool, corporation_id: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE corporation_id = $1")
         .bind(corporation_id)

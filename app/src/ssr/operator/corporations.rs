@@ -2,7 +2,7 @@
 //! corporation with its administrator, list corporations, and seed the demo corporation.
 
 use crate::ssr::audit::{self, Actor};
-use crate::ssr::db::{self, corporations::NewCorporation, users::NewUser, users::UserFields};
+use crate::ssr::db::{self, corporations::NewCorporation, users::NewUser, users::UserFields, Tx};
 use crate::ssr::secret::Pin;
 use crate::ssr::AppState;
 
@@ -188,15 +188,28 @@ pub async fn set_max_users(
         return Err(CorporationError::MaxUsers);
     }
     let mut tx = db::begin_write(&state.db).await?;
-    if !db::corporations::set_max_users(&mut tx, contract_id, max_users).await? {
+    let updated = db::corporations::set_max_users(&mut tx, contract_id, max_users).await?;
+    let detail = format!("max_users={max_users}");
+    commit_setting(tx, updated, contract_id, "corporation_max_users", &detail, now).await
+}
+
+/// Commits the bank's change of one setting of a contract with its audit record; `updated`
+/// `false` (no such contract) is the "not registered" refusal, and nothing is written.
+async fn commit_setting(
+    mut tx: Tx,
+    updated: bool,
+    contract_id: &str,
+    action: &str,
+    detail: &str,
+    now: i64,
+) -> Result<(), CorporationError> {
+    if !updated {
         return Err(CorporationError::ContractId(
             contract_id.to_owned(),
             "登録されていません (not registered)",
         ));
     }
-    let detail = format!("max_users={max_users}");
-    audit::record(&mut tx, &Actor::bank(None).did("corporation_max_users", contract_id, &detail), now)
-        .await?;
+    audit::record(&mut tx, &Actor::bank(None).did(action, contract_id, detail), now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -217,17 +230,9 @@ pub async fn set_admin_logon(
         return Err(CorporationError::AdminLogonMethod(method.to_owned()));
     }
     let mut tx = db::begin_write(&state.db).await?;
-    if !db::corporations::set_admin_logon_method(&mut tx, contract_id, method).await? {
-        return Err(CorporationError::ContractId(
-            contract_id.to_owned(),
-            "登録されていません (not registered)",
-        ));
-    }
+    let updated = db::corporations::set_admin_logon_method(&mut tx, contract_id, method).await?;
     let detail = format!("method={method}");
-    audit::record(&mut tx, &Actor::bank(None).did("corporation_admin_logon", contract_id, &detail), now)
-        .await?;
-    tx.commit().await?;
-    Ok(())
+    commit_setting(tx, updated, contract_id, "corporation_admin_logon", &detail, now).await
 }
 
 /// The demo corporation (fixed, so README, tests and reviewers agree).

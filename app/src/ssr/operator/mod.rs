@@ -21,7 +21,7 @@ pub use crate::ssr::audit::ChainBreak;
 use crate::ssr::{audit, db, AppState};
 
 /// `server audit verify`: how many records the log holds, and where its chain breaks, if it does.
-pub async fn verify_audit(state: &AppState) -> Result<(usize, Option<ChainBreak>), sqlx::Error> {
-    let records = db::audit::all(&state.db).await?.len();
+pub async fn verify_audit(state: &AppState) -> Result<(i64, Option<ChainBreak>), sqlx::Error> {
+    let records = db::audit::count(&state.db).await?;
     Ok((records, audit::verify_chain(&state.db).await?))
 }
