@@ -8,11 +8,13 @@
 
 use crate::config::Config;
 use anyhow::Context;
+use app::ssr::audit::IdKey;
 use app::ssr::pki::ca::CertificateAuthority;
 use app::ssr::pki::pkcs11::{TokenConfig, TokenKey};
 use app::ssr::secret::{CaKeyPassphrase, PrivateKeyPem, TokenPin};
 use app::ssr::{AppState, Database, Settings};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// An opened data folder.
 pub struct Opened {
@@ -141,7 +143,11 @@ pub async fn open_with(
     .await
     .context("loading the certificate authority")?
     .context("certificate authority")?;
-    let state = AppState::new(pool, settings, ca);
+    let mut state = AppState::new(pool, settings, ca);
+    let id_key = data_dir.join("audit").join("id.key");
+    let secret = app::ssr::pki::ca::key::load_or_create_secret(&id_key, IdKey::LEN)
+        .with_context(|| format!("audit key {}", id_key.display()))?;
+    state.audit_ids = Arc::new(IdKey::new(secret));
     app::ssr::pki::crl::ensure_fresh_crl(&state.pki, app::ssr::now())
         .await
         .map_err(|e| anyhow::anyhow!("signing the CRL: {e}"))?;

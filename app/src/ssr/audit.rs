@@ -6,12 +6,55 @@
 //! breaks the chain at that point, which [`verify_chain`] reports. Every record names its
 //! [`Actor`] the same way, whoever writes it.
 //!
+//! An ID typed at a logon or an acquisition that names no corporation or no user is never recorded
+//! as typed (it may be a PIN typed in the wrong field): [`IdKey::unknown`] names it by a keyed
+//! hash, the same for the same typed text, so repeated attempts can be correlated.
+//!
 //! Never: decides whether something may happen; it records what its callers decided, in their
 //! transaction.
 
 use super::db::Pool;
 use super::db::{self, audit::AuditRow, Tx};
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+/// The secret of the keyed hash that names unknown typed IDs in the audit log (HMAC-SHA-256).
+/// Kept in `<data-dir>/audit/id.key`, readable by the server's account only: without it a reader
+/// of the log cannot test guesses of what was typed.
+pub struct IdKey(Zeroizing<Vec<u8>>);
+
+impl IdKey {
+    /// Bytes of a new secret.
+    pub const LEN: usize = 32;
+
+    pub fn new(secret: Zeroizing<Vec<u8>>) -> Self {
+        Self(secret)
+    }
+
+    /// A fresh random secret (a process that keeps no audit key file).
+    pub fn random() -> Self {
+        use rand::RngCore;
+        let mut secret = Zeroizing::new(vec![0u8; Self::LEN]);
+        rand::rngs::OsRng.fill_bytes(&mut secret);
+        Self(secret)
+    }
+
+    /// How the audit log names typed text that matched nothing: `unknown#` and the first 16 hex
+    /// digits of its keyed hash.
+    pub fn unknown(&self, typed: &str) -> String {
+        // HMAC takes a key of any length: the `Err` arm is never taken, and names nothing either.
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.0) else { return "unknown".to_owned() };
+        mac.update(typed.as_bytes());
+        format!("unknown#{}", hex::encode(&mac.finalize().into_bytes()[..8]))
+    }
+}
+
+impl std::fmt::Debug for IdKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IdKey(***)")
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {

@@ -1,6 +1,7 @@
 //! What every request can reach: the database pool, the settings, the PIN hasher, the attempt
-//! throttle and the PKI. Provided to server functions as leptos context by the server's router.
+//! throttle, the PKI and the audit log's key for unknown typed IDs. Provided to server functions as leptos context by the server's router.
 
+use super::audit::IdKey;
 use super::db::Pool;
 use super::pin::PinHasher;
 use super::pki::{ca::CertificateAuthority, Pki};
@@ -17,6 +18,9 @@ pub struct AppState {
     pub throttle: Arc<Throttle>,
     /// The CA, its signing threads, the issuances' group commit and the last CRL's entries.
     pub pki: Pki,
+    /// Names unknown typed IDs in the audit log ([`IdKey::unknown`]); the server loads it from
+    /// `<data-dir>/audit/id.key`.
+    pub audit_ids: Arc<IdKey>,
 }
 
 impl AppState {
@@ -28,6 +32,7 @@ impl AppState {
             pins: Arc::new(PinHasher::new()),
             settings,
             throttle: Arc::default(),
+            audit_ids: Arc::new(IdKey::random()),
         }
     }
 }

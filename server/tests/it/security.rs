@@ -576,3 +576,51 @@ async fn a_certificate_only_administrator_cannot_log_on_by_id() {
     assert_eq!(admin_logon(&app, demo::ADMIN_PIN).await.status, StatusCode::OK);
     assert!(set_admin_logon(&app.state, demo::CONTRACT_ID, "password", app::ssr::now()).await.is_err());
 }
+
+/// A PIN typed in an ID field (here at 利用者ログオン, 管理者ログオン and 電子証明書取得) never lands in
+/// the audit log: an ID that names no user or corporation is recorded by a keyed hash — the same
+/// for the same typed text, so repeated attempts correlate — and a known ID as it is.
+#[tokio::test]
+async fn unknown_typed_ids_are_recorded_by_keyed_hash_never_in_clear() {
+    let app = TestApp::new().await;
+    let pin_as_id = "Secret9876";
+    for _ in 0..2 {
+        assert_eq!(user_logon(&app, pin_as_id, "Whatever1").await.status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(user_logon(&app, "Other5432", "Whatever1").await.status, StatusCode::UNAUTHORIZED);
+    let admin = app.call("admin_logon", &[("contract_id", "98765432109"), ("pin", "Whatever1")], None).await;
+    assert_eq!(admin.status, StatusCode::UNAUTHORIZED);
+    let acquire = [
+        ("contract_id", demo::CONTRACT_ID),
+        ("user_id", pin_as_id),
+        ("user_pin", "Whatever1"),
+        ("user_confirm_pin", "Whatever2"),
+    ];
+    assert_eq!(app.call("preview_acquisition", &acquire, None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(user_logon(&app, "test01", "Wrong0000").await.status, StatusCode::UNAUTHORIZED);
+
+    let rows = app::ssr::db::audit::all(&app.state.db).await.expect("audit");
+    let failures: Vec<_> = rows.iter().filter(|r| r.outcome == "failure").collect();
+    assert_eq!(failures.len(), 6, "{failures:?}");
+    for r in &rows {
+        for secret in [pin_as_id, "Other5432", "98765432109"] {
+            assert!(
+                ![&r.actor, &r.target, &r.detail].iter().any(|f| f.contains(secret)),
+                "{secret} in clear: {r:?}"
+            );
+        }
+    }
+    let actors: Vec<&str> = failures.iter().map(|r| r.actor.as_str()).collect();
+    let hashed = |a: &str, prefix: &str| {
+        a.strip_prefix(prefix)
+            .and_then(|h| h.strip_prefix("unknown#"))
+            .is_some_and(|h| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
+    let user_prefix = format!("user:{}/", demo::CONTRACT_ID);
+    assert!(hashed(actors[0], &user_prefix), "{actors:?}");
+    assert_eq!(actors[0], actors[1], "the same typed ID, the same name: attempts correlate");
+    assert!(hashed(actors[2], &user_prefix) && actors[2] != actors[0], "{actors:?}");
+    assert!(hashed(actors[3], "admin:"), "{actors:?}");
+    assert_eq!(actors[4], actors[0], "acquisition names the same typed ID alike");
+    assert_eq!(actors[5], format!("user:{}/test01", demo::CONTRACT_ID), "a known user by name");
+}

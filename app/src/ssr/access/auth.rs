@@ -16,12 +16,25 @@ use crate::ssr::secret::{Pin, SessionToken};
 use crate::ssr::{internal, AppState};
 use crate::validate;
 
-/// Longest string from a failed logon that goes into the audit log as the actor.
-const MAX_TYPED_ID_IN_AUDIT: usize = 32;
-
-/// An ID as typed, cut to [`MAX_TYPED_ID_IN_AUDIT`] characters for the audit log.
-fn typed(id: &str) -> String {
-    id.chars().take(MAX_TYPED_ID_IN_AUDIT).collect()
+/// How the audit log names whoever typed `contract_id` (and `user_id`, for a user): as typed
+/// where it names a corporation (`corp`) and a user of it (`user`), else by a keyed hash
+/// ([`crate::ssr::audit::IdKey::unknown`]) — typed text that matched nothing may be a PIN typed in
+/// the wrong field, and is never recorded in clear.
+pub fn typed_actor(
+    state: &AppState,
+    contract_id: &str,
+    user_id: Option<&str>,
+    corp: bool,
+    user: bool,
+) -> String {
+    let ids = &state.audit_ids;
+    match (user_id, corp, user) {
+        (None, true, _) => format!("admin:{contract_id}"),
+        (None, false, _) => format!("admin:{}", ids.unknown(contract_id)),
+        (Some(u), true, true) => format!("user:{contract_id}/{u}"),
+        (Some(u), true, false) => format!("user:{contract_id}/{}", ids.unknown(u)),
+        (Some(u), false, _) => format!("user:{}", ids.unknown(&format!("{contract_id}/{u}"))),
+    }
 }
 
 /// An authenticated administrator.
@@ -80,7 +93,7 @@ pub async fn admin_logon(
         (Ok(()), None) => return Err(AppError::Internal),
         (Err(refusal), _) => Err(refusal),
     };
-    let name = format!("admin:{}", typed(contract_id));
+    let name = typed_actor(state, contract_id, None, corp.is_some(), false);
     let actor = Actor { name: &name, corporation_id: corp.as_ref().map(|c| c.id), client_addr };
     audit::commit_attempt(tx, actor, "admin_logon", outcome, "method=id_pin", now).await
 }
@@ -284,7 +297,7 @@ pub async fn user_logon(
         (Ok(()), _, _) => return Err(AppError::Internal),
         (Err(refusal), _, _) => Err(refusal),
     };
-    let name = format!("user:{}/{}", typed(contract_id), typed(user_id));
+    let name = typed_actor(state, contract_id, Some(user_id), corp.is_some(), user.is_some());
     let actor = Actor { name: &name, corporation_id: corp.as_ref().map(|c| c.id), client_addr };
     audit::commit_attempt(tx, actor, "user_logon", outcome, "method=id_pin", now).await
 }

@@ -5,7 +5,7 @@
 
 use crate::error::AppError;
 use crate::model::{AcquiredCertificate, AcquisitionTarget};
-use crate::ssr::access::{lockout, throttle_attempt};
+use crate::ssr::access::{auth::typed_actor, lockout, throttle_attempt};
 use crate::ssr::audit::{self, Actor, Outcome};
 use crate::ssr::db::{self, certificates::CertRow, Tx};
 use crate::ssr::pki::issuance::{self, Applicant};
@@ -55,11 +55,7 @@ async fn check_holder(
         tokio::join!(state.pins.verify(pin_hash, req.pin), state.pins.verify(confirm_hash, req.confirm_pin));
     let (pin_ok, confirm_ok) =
         (pin_ok.map_err(|e| internal("pin", e))?, confirm_ok.map_err(|e| internal("pin", e))?);
-    let typed = |s: &str| s.chars().take(32).collect::<String>();
-    let actor = match req.user_id {
-        Some(u) => format!("user:{}/{}", typed(req.contract_id), typed(u)),
-        None => format!("admin:{}", typed(req.contract_id)),
-    };
+    let actor = typed_actor(state, req.contract_id, req.user_id, corp.is_some(), user.is_some());
     let who = match (&corp, req.user_id, &user) {
         (Some(c), None, _) => Some(lockout::Holder::Admin(c.id)),
         (Some(c), Some(_), Some(u)) => Some(lockout::Holder::User(c.id, u.id)),
@@ -75,11 +71,16 @@ async fn check_holder(
         (Err(refusal), corp) => (refusal, corp),
     };
     let ((answer, reason), corp) = refusal;
+    // The holder as the actor names them: an unknown user ID by its keyed hash, never as typed.
+    let target = match req.user_id {
+        Some(_) => actor.rsplit(['/', ':']).next().unwrap_or_default(),
+        None => ADMIN_HOLDER,
+    };
     audit::commit_with(
         tx,
         &Actor { name: &actor, corporation_id: corp.as_ref().map(|c| c.id), client_addr }.event(
             "certificate_acquire",
-            req.user_id.unwrap_or(ADMIN_HOLDER),
+            target,
             Outcome::Failure,
             reason,
         ),

@@ -150,6 +150,26 @@ pub fn private_dir(path: &Path) -> Result<(), CaError> {
     Ok(())
 }
 
+/// A random secret of `len` bytes kept in `path` (mode 0600, in a folder of the owner's only):
+/// read when there, else made and written. A file open to group or others refuses the start.
+pub fn load_or_create_secret(path: &Path, len: usize) -> Result<Zeroizing<Vec<u8>>, CaError> {
+    if let Some(dir) = path.parent() {
+        private_dir(dir)?;
+    }
+    if path.exists() {
+        check_owner_only(path, "a secret key file", 0o600)?;
+        let hex_text = Zeroizing::new(fs::read_to_string(path).map_err(io_err(path))?);
+        return hex::decode(hex_text.trim()).map(Zeroizing::new).map_err(|_| CaError::Io {
+            path: path.to_owned(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not a hex-encoded secret"),
+        });
+    }
+    let mut secret = Zeroizing::new(vec![0u8; len]);
+    rand::rngs::OsRng.fill_bytes(&mut secret);
+    write_private(path, Zeroizing::new(hex::encode(&*secret)).as_bytes())?;
+    Ok(secret)
+}
+
 /// The CA's signing key: read from `ca.key` into memory, or kept in a PKCS#11 token.
 pub enum CaKey {
     File(Box<KeyPair>),
