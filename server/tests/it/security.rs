@@ -72,16 +72,13 @@ async fn six_wrong_user_pins_lock_the_user_until_the_administrator_unlocks() {
 #[tokio::test]
 async fn six_wrong_administrator_pins_suspend_the_whole_contract_until_the_bank_clears_it() {
     let app = TestApp::new().await;
-    let admin = app.demo_admin_cookie().await;
     let user = user_logon(&app, "test05", demo::USER_PIN).await.session_cookie().expect("user cookie");
-    // Wrong confirmation PINs count too (3 here), then wrong logon PINs (3).
-    for _ in 0..3 {
-        let r = app
-            .call("delete_user", &[("user", "test04"), ("admin_confirm_pin", "Wrong1234")], Some(&admin))
-            .await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    // Wrong logon PINs (5, then a right one resets them), then wrong logon PINs up to the sixth.
+    for _ in 0..5 {
+        assert_eq!(admin_logon(&app, "Wrong1234").await.body, r#""LogonFailed""#);
     }
-    for _ in 0..2 {
+    let admin = app.demo_admin_cookie().await;
+    for _ in 0..5 {
         assert_eq!(admin_logon(&app, "Wrong1234").await.body, r#""LogonFailed""#);
     }
     let sixth = admin_logon(&app, "Wrong1234").await;
@@ -623,4 +620,114 @@ async fn unknown_typed_ids_are_recorded_by_keyed_hash_never_in_clear() {
     assert!(hashed(actors[3], "admin:"), "{actors:?}");
     assert_eq!(actors[4], actors[0], "acquisition names the same typed ID alike");
     assert_eq!(actors[5], format!("user:{}/test01", demo::CONTRACT_ID), "a known user by name");
+}
+
+/// The lockout bypass through a shared counter: whoever knows the administrator's logon PIN
+/// guesses the 契約法人確認暗証番号 five times, logs on again (a right logon PIN), and guesses on.
+/// Each PIN has its own count, so the sixth wrong confirmation PIN suspends the contract however
+/// many right logons came between.
+#[tokio::test]
+async fn a_right_logon_pin_never_clears_wrong_confirmation_pins_of_the_administrator() {
+    let app =
+        TestApp::with_settings(Settings { attempts_per_minute_per_account: 100, ..Settings::default() })
+            .await;
+    let wrong_confirm = |cookie: String| {
+        let app = &app;
+        async move {
+            app.call("delete_user", &[("user", "test04"), ("admin_confirm_pin", "Wrong1234")], Some(&cookie))
+                .await
+        }
+    };
+    for round in 0..5 {
+        let admin = app.demo_admin_cookie().await;
+        let r = wrong_confirm(admin).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "guess {round}: {}", r.body);
+    }
+    let admin = app.demo_admin_cookie().await;
+    let sixth = wrong_confirm(admin.clone()).await;
+    assert_eq!((sixth.status, sixth.body.as_str()), (StatusCode::FORBIDDEN, CONTRACT_LOCKED));
+    assert_eq!(admin_logon(&app, demo::ADMIN_PIN).await.body, CONTRACT_LOCKED);
+    assert_eq!(app.call("list_users", &[], Some(&admin)).await.status, StatusCode::UNAUTHORIZED);
+    // A right confirmation PIN resets its own count only: wrong logon PINs stay counted.
+    app::ssr::operator::corporations::unlock(&app.state, demo::CONTRACT_ID, app::ssr::now())
+        .await
+        .expect("unlock");
+    for _ in 0..5 {
+        assert_eq!(admin_logon(&app, "Wrong1234").await.body, r#""LogonFailed""#);
+    }
+    let admin = app.demo_admin_cookie().await;
+    let right = app
+        .call("change_file_settings", &[("admin_confirm_pin", demo::ADMIN_CONFIRM_PIN)], Some(&admin))
+        .await;
+    assert_eq!(right.status, StatusCode::OK, "{}", right.body);
+    let wrong = app
+        .call("delete_user", &[("user", "test04"), ("admin_confirm_pin", "Wrong1234")], Some(&admin))
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "one wrong confirmation PIN: {}", wrong.body);
+}
+
+/// The same bypass for a user's 利用者確認暗証番号 through 電子証明書取得 (its preview checks both
+/// PINs): right 利用者暗証番号, wrong confirmation PIN, a logon between guesses — locked at the
+/// sixth wrong confirmation PIN.
+#[tokio::test]
+async fn a_right_logon_pin_never_clears_wrong_confirmation_pins_of_a_user() {
+    let app =
+        TestApp::with_settings(Settings { attempts_per_minute_per_account: 100, ..Settings::default() })
+            .await;
+    let guess = || {
+        app.call(
+            "preview_acquisition",
+            &[
+                ("contract_id", demo::CONTRACT_ID),
+                ("user_id", "test05"),
+                ("user_pin", demo::USER_PIN),
+                ("user_confirm_pin", "Wrong1234"),
+            ],
+            None,
+        )
+    };
+    for round in 0..5 {
+        assert_eq!(guess().await.body, r#""LogonFailed""#, "guess {round}");
+        assert_eq!(user_logon(&app, "test05", demo::USER_PIN).await.status, StatusCode::OK);
+    }
+    let sixth = guess().await;
+    assert_eq!((sixth.status, sixth.body.as_str()), (StatusCode::FORBIDDEN, USER_LOCKED));
+    assert_eq!(user_logon(&app, "test05", demo::USER_PIN).await.body, USER_LOCKED);
+}
+
+/// Guesses of the 契約法人確認暗証番号 go through the per-account throttle, as logons do: beyond
+/// the limit they are refused before any PIN is hashed or counted.
+#[tokio::test]
+async fn confirmation_pin_guesses_are_throttled_per_account() {
+    let app = TestApp::with_settings(Settings {
+        attempts_per_minute_per_account: 4,
+        lockout_threshold: 20,
+        ..Settings::default()
+    })
+    .await;
+    let admin = app.demo_admin_cookie().await;
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let r = app
+            .call("delete_user", &[("user", "test04"), ("admin_confirm_pin", "Wrong1234")], Some(&admin))
+            .await;
+        statuses.push(r.status);
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::TOO_MANY_REQUESTS
+        ],
+        "the logon took the first of 4 attempts"
+    );
+    let counted: i64 =
+        sqlx::query_scalar("SELECT admin_failed_confirms FROM corporations WHERE contract_id = $1")
+            .bind(demo::CONTRACT_ID)
+            .fetch_one(&app.state.db)
+            .await
+            .expect("count");
+    assert_eq!(counted, 3, "a throttled guess is not hashed nor counted");
 }

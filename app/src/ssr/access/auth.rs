@@ -4,7 +4,7 @@
 //! suspended contract all answer [`AppError::LogonFailed`] after the same amount of hashing work.
 //! The audit log records the real reason.
 
-use super::lockout::{self, Holder};
+use super::lockout::{self, Holder, PinKind};
 use super::request::{Call, TlsClient};
 use super::session::{self, Principal};
 use crate::error::{AppError, CertProblem, Field, Problem};
@@ -78,7 +78,8 @@ pub async fn admin_logon(
 
     let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
     let who = corp.as_ref().map(|c| Holder::Admin(c.id));
-    let outcome = match (lockout::check(&mut tx, state, who, pin_ok, now).await?, &corp) {
+    let outcome = match (lockout::check(&mut tx, state, who, &[(PinKind::Logon, pin_ok)], now).await?, &corp)
+    {
         // 電子証明書方式 only: the ID logon gets the usual failure, whoever knows the PIN.
         (Ok(()), Some(c)) if c.admin_logon_method == "certificate" => {
             Err((AppError::LogonFailed, "logon method is certificate"))
@@ -210,7 +211,7 @@ pub async fn certificate_logon(
         Some(u) => Holder::User(corp.id, u.id),
         None => Holder::Admin(corp.id),
     };
-    let outcome = match lockout::check(&mut tx, state, Some(who), pin_ok, now).await? {
+    let outcome = match lockout::check(&mut tx, state, Some(who), &[(PinKind::Logon, pin_ok)], now).await? {
         Ok(()) => {
             let principal = if let Some(u) = &user {
                 db::users::record_logon(&mut tx, u.id, now).await.map_err(|e| internal("record logon", e))?;
@@ -284,19 +285,20 @@ pub async fn user_logon(
         .map_err(|e| internal("pin verify", e))?;
     let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
     let who = corp.as_ref().zip(user.as_ref()).map(|(c, u)| Holder::User(c.id, u.id));
-    let outcome = match (lockout::check(&mut tx, state, who, pin_ok, now).await?, &corp, &user) {
-        (Ok(()), _, Some(u)) if u.logon_method == "certificate" => {
-            Err((AppError::UseCertificateLogon, "logon method is certificate"))
-        }
-        (Ok(()), Some(c), Some(u)) => {
-            db::users::record_logon(&mut tx, u.id, now).await.map_err(|e| internal("record logon", e))?;
-            let principal = Principal::User { corporation_id: c.id, user_pk: u.id };
-            let token = session::open(&mut tx, &principal, None, client_addr, now).await?;
-            Ok((token, if u.pins_provisional { "/user/pins" } else { "/user/status" }))
-        }
-        (Ok(()), _, _) => return Err(AppError::Internal),
-        (Err(refusal), _, _) => Err(refusal),
-    };
+    let outcome =
+        match (lockout::check(&mut tx, state, who, &[(PinKind::Logon, pin_ok)], now).await?, &corp, &user) {
+            (Ok(()), _, Some(u)) if u.logon_method == "certificate" => {
+                Err((AppError::UseCertificateLogon, "logon method is certificate"))
+            }
+            (Ok(()), Some(c), Some(u)) => {
+                db::users::record_logon(&mut tx, u.id, now).await.map_err(|e| internal("record logon", e))?;
+                let principal = Principal::User { corporation_id: c.id, user_pk: u.id };
+                let token = session::open(&mut tx, &principal, None, client_addr, now).await?;
+                Ok((token, if u.pins_provisional { "/user/pins" } else { "/user/status" }))
+            }
+            (Ok(()), _, _) => return Err(AppError::Internal),
+            (Err(refusal), _, _) => Err(refusal),
+        };
     let name = typed_actor(state, contract_id, Some(user_id), corp.is_some(), user.is_some());
     let actor = Actor { name: &name, corporation_id: corp.as_ref().map(|c| c.id), client_addr };
     audit::commit_attempt(tx, actor, "user_logon", outcome, "method=id_pin", now).await

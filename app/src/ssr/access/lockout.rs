@@ -1,6 +1,8 @@
 //! Lockouts (SPEC §4): consecutive wrong PINs lock — a user: 利用停止 (the administrator clears
 //! it); the administrator (logon PIN or 契約法人確認暗証番号): the whole contract, 契約法人利用中止
-//! (only the bank operator clears it). A right PIN resets the count.
+//! (only the bank operator clears it). Each PIN (logon, confirmation) has its own count of
+//! consecutive wrong entries, reset only by that PIN being right: whoever knows one PIN cannot
+//! clear the count of the other by typing the one they know.
 //!
 //! Both functions run inside the caller's `BEGIN IMMEDIATE` transaction, after the PIN was
 //! hashed: the count and the lock are one statement, and the lock is re-read there, so racing
@@ -11,6 +13,7 @@
 //! someone who knows the PIN learns that). 事故登録 and deleted users get the generic answer.
 
 use crate::error::AppError;
+pub use crate::ssr::db::PinKind;
 use crate::ssr::db::{self, Tx};
 use crate::ssr::{internal, AppState};
 
@@ -23,68 +26,102 @@ pub enum Holder {
     User(i64, i64),
 }
 
-/// Counts a wrong PIN; returns the answer for it (and, if this attempt locked, a note for the audit).
-pub async fn wrong_pin(
+/// Typed PINs of one holder, each with whether it was right.
+pub type Typed<'a> = &'a [(PinKind, bool)];
+
+/// Counts the wrong PINs among `typed` (each toward its own count) and resets the counts of the
+/// right ones; returns the answer (and, if this attempt locked, a note for the audit).
+pub async fn wrong_pins(
     tx: &mut Tx,
     state: &AppState,
     who: Holder,
+    typed: Typed<'_>,
     now: i64,
 ) -> Result<(AppError, &'static str), AppError> {
     let threshold = state.settings.lockout_threshold;
-    let (was, locked, contract) = match who {
-        Holder::Admin(corp) => (
-            db::corporations::is_suspended(tx, corp).await.map_err(|e| internal("lock", e))?,
-            db::corporations::record_admin_failure(tx, corp, threshold, now).await,
-            true,
-        ),
-        Holder::User(_, user) => (
-            db::users::blocks(tx, user).await.map_err(|e| internal("lock", e))?.0,
-            db::users::record_failure(tx, user, threshold).await,
-            false,
-        ),
+    let fail = |e| internal("failure count", e);
+    let was = match who {
+        Holder::Admin(corp) => {
+            db::corporations::is_suspended(tx, corp).await.map_err(|e| internal("lock", e))?
+        }
+        Holder::User(_, user) => db::users::blocks(tx, user).await.map_err(|e| internal("lock", e))?.0,
     };
-    Ok(match (locked.map_err(|e| internal("failure count", e))? && !was, contract) {
-        (true, true) => (AppError::Locked { contract }, "wrong pin; contract suspended (契約法人利用中止)"),
-        (true, false) => (AppError::Locked { contract }, "wrong pin; user suspended (利用停止)"),
+    let mut locked = false;
+    for &(kind, ok) in typed {
+        locked |= match (who, ok) {
+            (Holder::Admin(corp), false) => {
+                db::corporations::record_admin_failure(tx, corp, kind, threshold, now).await.map_err(fail)?
+            }
+            (Holder::User(_, user), false) => {
+                db::users::record_failure(tx, user, kind, threshold).await.map_err(fail)?
+            }
+            (Holder::Admin(corp), true) => {
+                db::corporations::reset_admin_failures(tx, corp, kind).await.map_err(fail)?;
+                false
+            }
+            (Holder::User(_, user), true) => {
+                db::users::reset_failures(tx, user, kind).await.map_err(fail)?;
+                false
+            }
+        };
+    }
+    Ok(match (locked && !was, who) {
+        (true, Holder::Admin(_)) => {
+            (AppError::Locked { contract: true }, "wrong pin; contract suspended (契約法人利用中止)")
+        }
+        (true, Holder::User(..)) => {
+            (AppError::Locked { contract: false }, "wrong pin; user suspended (利用停止)")
+        }
         (false, _) => (AppError::LogonFailed, "wrong pin"),
     })
 }
 
-/// A right PIN: refuses if the holder is locked now (re-read in `tx`), else resets the count.
-/// The `Err` carries the answer and the reason for the audit.
-pub async fn right_pin(tx: &mut Tx, who: Holder) -> Result<Result<(), (AppError, &'static str)>, AppError> {
+/// Right PINs: refuses if the holder is locked now (re-read in `tx`), else resets the count of
+/// each PIN typed. The `Err` carries the answer and the reason for the audit.
+pub async fn right_pins(
+    tx: &mut Tx,
+    who: Holder,
+    kinds: impl Iterator<Item = PinKind>,
+) -> Result<Result<(), (AppError, &'static str)>, AppError> {
     let corp = match who {
         Holder::Admin(corp) | Holder::User(corp, _) => corp,
     };
     if db::corporations::is_suspended(tx, corp).await.map_err(|e| internal("lock", e))? {
         return Ok(Err((AppError::Locked { contract: true }, "contract suspended")));
     }
-    match who {
-        Holder::Admin(corp) => {
-            db::corporations::reset_admin_failures(tx, corp).await.map_err(|e| internal("reset", e))?;
-        }
-        Holder::User(_, user) => match db::users::blocks(tx, user).await.map_err(|e| internal("lock", e))? {
+    if let Holder::User(_, user) = who {
+        match db::users::blocks(tx, user).await.map_err(|e| internal("lock", e))? {
             (true, _, _) => return Ok(Err((AppError::Locked { contract: false }, "user suspended"))),
             (_, true, _) => return Ok(Err((AppError::LogonFailed, "accident registered"))),
             (_, _, true) => return Ok(Err((AppError::LogonFailed, "user deleted"))),
-            _ => db::users::reset_failures(tx, user).await.map_err(|e| internal("reset", e))?,
-        },
+            _ => {}
+        }
+    }
+    for kind in kinds {
+        match who {
+            Holder::Admin(corp) => db::corporations::reset_admin_failures(tx, corp, kind).await,
+            Holder::User(_, user) => db::users::reset_failures(tx, user, kind).await,
+        }
+        .map_err(|e| internal("reset", e))?;
     }
     Ok(Ok(()))
 }
 
-/// The whole decision for a typed PIN inside `tx`: unknown holder (`None`), wrong PIN (counted,
-/// maybe locking) or right PIN (refused while locked, else the count resets).
+/// The whole decision for the PINs typed in one attempt inside `tx`: unknown holder (`None`),
+/// a wrong PIN (each counted toward its own count, maybe locking) or all right (refused while
+/// locked, else their counts reset).
 pub async fn check(
     tx: &mut Tx,
     state: &AppState,
     who: Option<Holder>,
-    pin_ok: bool,
+    typed: Typed<'_>,
     now: i64,
 ) -> Result<Result<(), (AppError, &'static str)>, AppError> {
     match who {
         None => Ok(Err((AppError::LogonFailed, "unknown contract id or user id"))),
-        Some(who) if !pin_ok => wrong_pin(tx, state, who, now).await.map(Err),
-        Some(who) => right_pin(tx, who).await,
+        Some(who) if typed.iter().any(|&(_, ok)| !ok) => {
+            wrong_pins(tx, state, who, typed, now).await.map(Err)
+        }
+        Some(who) => right_pins(tx, who, typed.iter().map(|&(kind, _)| kind)).await,
     }
 }

@@ -8,7 +8,8 @@
 use crate::error::{AppError, Field, Problem};
 use crate::model::{Changed, FileSettings, LogonMethod, UserDetail, UserList, UserSummary};
 use crate::ssr::access::auth::AdminSession;
-use crate::ssr::access::lockout;
+use crate::ssr::access::lockout::{self, PinKind};
+use crate::ssr::access::throttle_attempt;
 use crate::ssr::audit::{self, Actor, Outcome};
 use crate::ssr::db::{self, corporations::CorporationRow, users::NewUser, users::UserFields};
 use crate::ssr::pki::lifecycle::{self as certs, Holder};
@@ -120,20 +121,30 @@ async fn confirm(
     if let Err(problem) = validate::logon_pin(pin) {
         return Err(AppError::field(Field::AdminConfirmPin, problem));
     }
+    // Throttled as the administrator's logon is, on the same account: guesses of the
+    // confirmation PIN cost what guesses of the logon PIN cost.
+    throttle_attempt(state, acting.client_addr, &corp.contract_id, now)?;
     let ok = state
         .pins
         .verify(Some(&corp.admin_confirm_pin_hash.0), &Pin::new(pin.to_owned()))
         .await
         .map_err(|e| internal("confirm pin", e))?;
     let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
-    let (answer, reason) =
-        match lockout::check(&mut tx, state, Some(lockout::Holder::Admin(corp.id)), ok, now).await? {
-            Ok(()) => {
-                tx.commit().await.map_err(db_err("commit"))?;
-                return Ok(());
-            }
-            Err(refusal) => refusal,
-        };
+    let (answer, reason) = match lockout::check(
+        &mut tx,
+        state,
+        Some(lockout::Holder::Admin(corp.id)),
+        &[(PinKind::Confirm, ok)],
+        now,
+    )
+    .await?
+    {
+        Ok(()) => {
+            tx.commit().await.map_err(db_err("commit"))?;
+            return Ok(());
+        }
+        Err(refusal) => refusal,
+    };
     let detail = format!("confirmation pin: {reason}");
     audit::write(&mut tx, &acting.actor().event(action, target, Outcome::Failure, &detail), now).await?;
     tx.commit().await.map_err(db_err("commit"))?;

@@ -1,7 +1,7 @@
 //! Table `corporations`: contract corporations and their administrator's credentials.
 
 use super::Pool;
-use super::{Flag, Tx};
+use super::{Flag, PinKind, Tx};
 use crate::ssr::secret::PinHash;
 
 /// A corporation row as the logon needs it.
@@ -115,21 +115,31 @@ pub async fn record_admin_logon(tx: &mut Tx, id: i64, now: i64) -> Result<(), sq
     Ok(())
 }
 
-/// Wrong administrator PIN (logon or confirmation): counts consecutive failures and, at
+/// The column counting consecutive wrong administrator PINs of `kind`.
+fn admin_failures(kind: PinKind) -> &'static str {
+    match kind {
+        PinKind::Logon => "admin_failed_logons",
+        PinKind::Confirm => "admin_failed_confirms",
+    }
+}
+
+/// Wrong administrator PIN of `kind`: counts consecutive failures of that PIN and, at
 /// `threshold`, suspends the whole contract (契約法人利用中止) and ends its sessions. One statement,
 /// inside the caller's write transaction, so concurrent attempts cannot slip past the threshold.
 /// Returns whether the contract is suspended now.
 pub async fn record_admin_failure(
     tx: &mut Tx,
     id: i64,
+    kind: PinKind,
     threshold: i64,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let Flag(suspended) = sqlx::query_scalar(
-        "UPDATE corporations SET admin_failed_logons = admin_failed_logons + 1, \
-         suspended_at = CASE WHEN suspended_at IS NULL AND admin_failed_logons + 1 >= $1 THEN $2 ELSE suspended_at END \
-         WHERE id = $3 RETURNING suspended_at IS NOT NULL",
-    )
+    let column = admin_failures(kind);
+    let Flag(suspended) = sqlx::query_scalar(&format!(
+        "UPDATE corporations SET {column} = {column} + 1, \
+         suspended_at = CASE WHEN suspended_at IS NULL AND {column} + 1 >= $1 THEN $2 ELSE suspended_at END \
+         WHERE id = $3 RETURNING suspended_at IS NOT NULL"
+    ))
     .bind(threshold)
     .bind(now)
     .bind(id)
@@ -141,9 +151,10 @@ pub async fn record_admin_failure(
     Ok(suspended)
 }
 
-/// A right administrator PIN: the consecutive-failure count starts again.
-pub async fn reset_admin_failures(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE corporations SET admin_failed_logons = 0 WHERE id = $1 AND admin_failed_logons <> 0")
+/// A right administrator PIN of `kind`: that PIN's consecutive-failure count starts again.
+pub async fn reset_admin_failures(tx: &mut Tx, id: i64, kind: PinKind) -> Result<(), sqlx::Error> {
+    let column = admin_failures(kind);
+    sqlx::query(&format!("UPDATE corporations SET {column} = 0 WHERE id = $1 AND {column} <> 0"))
         .bind(id)
         .execute(&mut **tx)
         .await?;
@@ -162,7 +173,8 @@ pub async fn is_suspended(tx: &mut Tx, id: i64) -> Result<bool, sqlx::Error> {
 /// Bank operator: clears 契約法人利用中止 and the failure count. Returns whether it was suspended.
 pub async fn unsuspend(tx: &mut Tx, contract_id: &str) -> Result<Option<bool>, sqlx::Error> {
     let was: Option<Flag> = sqlx::query_scalar(
-        "UPDATE corporations SET suspended_at = NULL, admin_failed_logons = 0 WHERE contract_id = $1 \
+        "UPDATE corporations SET suspended_at = NULL, admin_failed_logons = 0, admin_failed_confirms = 0 \
+         WHERE contract_id = $1 \
          RETURNING TRUE",
     )
     .bind(contract_id)

@@ -29,6 +29,15 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The connection pool of either backend.
+/// Which of a person's two PINs was typed: each has its own count of consecutive wrong entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinKind {
+    /// 契約法人暗証番号 / 利用者暗証番号 (logon).
+    Logon,
+    /// 契約法人確認暗証番号 / 利用者確認暗証番号 (confirmation).
+    Confirm,
+}
+
 pub type Pool = sqlx::AnyPool;
 pub type Tx = Transaction<'static, Any>;
 

@@ -3,7 +3,7 @@
 
 use super::corporations::PinHashCol;
 use super::Pool;
-use super::{Flag, Tx};
+use super::{Flag, PinKind, Tx};
 use crate::ssr::secret::PinHash;
 
 /// A user row (deleted users excluded unless a query says otherwise).
@@ -213,15 +213,29 @@ pub async fn record_logon(tx: &mut Tx, id: i64, now: i64) -> Result<(), sqlx::Er
     Ok(())
 }
 
-/// Wrong user PIN: counts consecutive failures and, at `threshold`, sets 利用停止 and ends the
-/// user's sessions — one statement inside the caller's write transaction, so concurrent attempts
-/// cannot slip past the threshold. Returns whether the user is locked now.
-pub async fn record_failure(tx: &mut Tx, id: i64, threshold: i64) -> Result<bool, sqlx::Error> {
-    let Flag(locked) = sqlx::query_scalar(
-        "UPDATE users SET failed_logons = failed_logons + 1, \
-         suspended = CASE WHEN failed_logons + 1 >= $1 THEN TRUE ELSE suspended END \
-         WHERE id = $2 RETURNING suspended",
-    )
+/// The column counting a user's consecutive wrong PINs of `kind`.
+fn failures(kind: PinKind) -> &'static str {
+    match kind {
+        PinKind::Logon => "failed_logons",
+        PinKind::Confirm => "failed_confirms",
+    }
+}
+
+/// Wrong user PIN of `kind`: counts consecutive failures of that PIN and, at `threshold`, sets
+/// 利用停止 and ends the user's sessions — one statement inside the caller's write transaction, so
+/// concurrent attempts cannot slip past the threshold. Returns whether the user is locked now.
+pub async fn record_failure(
+    tx: &mut Tx,
+    id: i64,
+    kind: PinKind,
+    threshold: i64,
+) -> Result<bool, sqlx::Error> {
+    let column = failures(kind);
+    let Flag(locked) = sqlx::query_scalar(&format!(
+        "UPDATE users SET {column} = {column} + 1, \
+         suspended = CASE WHEN {column} + 1 >= $1 THEN TRUE ELSE suspended END \
+         WHERE id = $2 RETURNING suspended"
+    ))
     .bind(threshold)
     .bind(id)
     .fetch_one(&mut **tx)
@@ -232,9 +246,10 @@ pub async fn record_failure(tx: &mut Tx, id: i64, threshold: i64) -> Result<bool
     Ok(locked)
 }
 
-/// A right user PIN: the consecutive-failure count starts again.
-pub async fn reset_failures(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET failed_logons = 0 WHERE id = $1 AND failed_logons <> 0")
+/// A right user PIN of `kind`: that PIN's consecutive-failure count starts again.
+pub async fn reset_failures(tx: &mut Tx, id: i64, kind: PinKind) -> Result<(), sqlx::Error> {
+    let column = failures(kind);
+    sqlx::query(&format!("UPDATE users SET {column} = 0 WHERE id = $1 AND {column} <> 0"))
         .bind(id)
         .execute(&mut **tx)
         .await?;
@@ -339,7 +354,8 @@ pub async fn update(tx: &mut Tx, id: i64, f: &UserFields<'_>, unlock: bool) -> R
          perm_balance = $5, perm_deposits = $6, perm_history = $7, perm_transfer = $8, perm_scheduled_view = $9, \
          perm_scheduled_cancel = $10, perm_payments = $11, file_register = $12, file_approve = $13, file_send = $14, \
          suspended = CASE WHEN $15 THEN FALSE ELSE suspended END, \
-         failed_logons = CASE WHEN $16 THEN 0 ELSE failed_logons END \
+         failed_logons = CASE WHEN $16 THEN 0 ELSE failed_logons END, \
+         failed_confirms = CASE WHEN $16 THEN 0 ELSE failed_confirms END \
          WHERE id = $17",
     )
     .bind(f.name)

@@ -5,7 +5,8 @@
 
 use crate::error::AppError;
 use crate::model::{AcquiredCertificate, AcquisitionTarget};
-use crate::ssr::access::{auth::typed_actor, lockout, throttle_attempt};
+use crate::ssr::access::lockout::{self, PinKind};
+use crate::ssr::access::{auth::typed_actor, throttle_attempt};
 use crate::ssr::audit::{self, Actor, Outcome};
 use crate::ssr::db::{self, certificates::CertRow, Tx};
 use crate::ssr::pki::issuance::{self, Applicant};
@@ -62,7 +63,11 @@ async fn check_holder(
         _ => None,
     };
     let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
-    let refusal = match (lockout::check(&mut tx, state, who, pin_ok && confirm_ok, now).await?, corp) {
+    let refusal = match (
+        lockout::check(&mut tx, state, who, &[(PinKind::Logon, pin_ok), (PinKind::Confirm, confirm_ok)], now)
+            .await?,
+        corp,
+    ) {
         (Ok(()), Some(corp)) => {
             tx.commit().await.map_err(|e| internal("commit", e))?;
             return Ok(Checked(Applicant { corp, user, actor }));
