@@ -103,8 +103,13 @@ pub struct Instance {
 }
 
 pub async fn instance() -> anyhow::Result<Instance> {
+    instance_with(settings()).await
+}
+
+/// [`instance`] with other settings.
+pub async fn instance_with(settings: Settings) -> anyhow::Result<Instance> {
     let dir = tempfile::Builder::new().prefix("bizdirect-bench-").tempdir()?;
-    let opened = server::start::open(dir.path(), settings()).await?;
+    let opened = server::start::open(dir.path(), settings).await?;
     Ok(Instance { state: opened.state, dir })
 }
 

@@ -10,7 +10,7 @@ use tower::ServiceExt;
 const CONTRACT: &str = "92000000001";
 const ORIGIN: &str = "https://127.0.0.1:3000";
 
-async fn post(
+pub async fn post(
     router: &axum::Router,
     endpoint: &str,
     form: &str,

@@ -14,6 +14,7 @@ mod https;
 mod issuance;
 mod list;
 mod revocation;
+mod spray;
 
 use clap::{Parser, Subcommand};
 
@@ -75,6 +76,13 @@ enum Command {
         #[arg(long, default_value_t = 15)]
         seconds: u64,
     },
+    /// S1: 利用者ログオン's latency and the throttle's cost with many sprayed keys beside none
+    ThrottleSpray {
+        #[arg(long, default_value_t = 200_000)]
+        keys: usize,
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+    },
     /// P5 (server half): the user list server function for a corporation of many users
     List {
         #[arg(long, default_value_t = 10_000)]
@@ -105,7 +113,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let p1 = issuance::issuance(20_000, 512, 3, 0).await?;
             https::round_trips(32, 20, Some(p1), false).await?;
             https::logon_storm(16, 15).await?;
-            list::list(10_000, 20).await
+            list::list(10_000, 20).await?;
+            spray::spray(200_000, 20).await
         }
         Command::Issuance { count, tasks, rounds, preload } => {
             issuance::issuance(count, tasks, rounds, preload).await.map(drop)
@@ -116,5 +125,6 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Revocation { revoked, runs } => revocation::revocation(revoked, runs).await,
         Command::LogonStorm { clients, seconds } => https::logon_storm(clients, seconds).await,
         Command::List { users, runs } => list::list(users, runs).await,
+        Command::ThrottleSpray { keys, runs } => spray::spray(keys, runs).await,
     }
 }
