@@ -21,6 +21,9 @@ pub enum Field {
     UserPinAgain,
     UserConfirmPin,
     UserConfirmPinAgain,
+    /// 暗証番号変更 of final PINs: the PINs the person has now.
+    CurrentUserPin,
+    CurrentUserConfirmPin,
     LogonMethod,
     AdminConfirmPin,
     /// The password that protects the certificate file (checked in the page; never sent).
@@ -46,6 +49,8 @@ impl Field {
             Field::UserPinAgain => "user_pin_again",
             Field::UserConfirmPin => "user_confirm_pin",
             Field::UserConfirmPinAgain => "user_confirm_pin_again",
+            Field::CurrentUserPin => "current_user_pin",
+            Field::CurrentUserConfirmPin => "current_user_confirm_pin",
             Field::LogonMethod => "logon_method",
             Field::AdminConfirmPin => "admin_confirm_pin",
             Field::FilePassword => "file_password",
@@ -254,6 +259,8 @@ mod tests {
             Field::UserPinAgain,
             Field::UserConfirmPin,
             Field::UserConfirmPinAgain,
+            Field::CurrentUserPin,
+            Field::CurrentUserConfirmPin,
             Field::LogonMethod,
             Field::AdminConfirmPin,
             Field::FilePassword,

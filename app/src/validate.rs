@@ -178,9 +178,14 @@ fn check_pin_pairs(errors: &mut Errors, [pin, pin_again, confirm, confirm_again]
     }
 }
 
-/// 暗証番号変更 (first logon with provisional PINs): both new PINs, each typed twice.
-pub fn pin_change(new_pins: [&str; 4]) -> Vec<FieldError> {
+/// 暗証番号変更: both new PINs, each typed twice; for final PINs (`current`) also the two PINs
+/// the person has now.
+pub fn pin_change(new_pins: [&str; 4], current: Option<[&str; 2]>) -> Vec<FieldError> {
     let mut errors = Errors::default();
+    if let Some([pin, confirm]) = current {
+        errors.check(Field::CurrentUserPin, logon_pin(pin));
+        errors.check(Field::CurrentUserConfirmPin, logon_pin(confirm));
+    }
     check_pin_pairs(&mut errors, new_pins, true);
     errors.0
 }

@@ -293,7 +293,9 @@ test("user logon by ID and PIN, first-logon PIN change, and the links to the cer
   await page.getByLabel("利用者確認暗証番号", { exact: true }).fill("Other5678");
   await page.getByLabel("利用者確認暗証番号（再入力）", { exact: true }).fill("Other5678");
   await page.getByRole("button", { name: "変更", exact: true }).click();
-  await expect(page.locator("#pins-error, .field-error").filter({ hasText: "仮暗証番号" }).first()).toBeVisible();
+  await expect(page.locator("#pins-error, .field-error").filter({ hasText: "現在の暗証番号と異なる" }).first()).toBeVisible();
+  // Provisional PINs are replaced without the current ones: the page does not ask for them.
+  await expect(page.getByLabel("現在の利用者暗証番号", { exact: true })).toHaveCount(0);
   await page.getByLabel("利用者暗証番号", { exact: true }).fill("Fresh1234");
   await page.getByLabel("利用者暗証番号（再入力）", { exact: true }).fill("Fresh1234");
   await page.getByLabel("利用者確認暗証番号", { exact: true }).fill("Other5678");
@@ -304,6 +306,26 @@ test("user logon by ID and PIN, first-logon PIN change, and the links to the cer
   await expect(page.getByText("暗証番号を変更しました。")).toBeVisible();
   await settled(page, testInfo);
   await inspect(page, testInfo, "50-user-status-id");
+  // Final PINs change only with the current ones; a wrong one is told at its field and changes nothing.
+  await page.getByRole("link", { name: "暗証番号変更", exact: true }).click();
+  await expect(page.getByLabel("現在の利用者暗証番号", { exact: true })).toBeVisible();
+  await settled(page, testInfo);
+  await inspect(page, testInfo, "51-user-pin-change-final");
+  const changeFinal = async (currentPin: string) => {
+    await page.getByLabel("現在の利用者暗証番号", { exact: true }).fill(currentPin);
+    await page.getByLabel("現在の利用者確認暗証番号", { exact: true }).fill("Other5678");
+    await page.getByLabel("利用者暗証番号", { exact: true }).fill("Later1234");
+    await page.getByLabel("利用者暗証番号（再入力）", { exact: true }).fill("Later1234");
+    await page.getByLabel("利用者確認暗証番号", { exact: true }).fill("Later5678");
+    await page.getByLabel("利用者確認暗証番号（再入力）", { exact: true }).fill("Later5678");
+    await page.getByRole("button", { name: "変更", exact: true }).click();
+  };
+  await changeFinal("Wrong1234");
+  await expect(page.locator("#current_user_pin-error")).toHaveText("現在の利用者暗証番号が正しくありません。");
+  await expect(page.locator("#current_user_confirm_pin-error")).toHaveText("");
+  await changeFinal("Fresh1234");
+  await expect(page).toHaveURL(/\/user\/status/);
+  await expect(page.getByText("暗証番号を変更しました。")).toBeVisible();
   if (!jsEnabled(testInfo)) {
     await page.goto("/user/acquire");
     await expect(page.locator("#needs-js")).toContainText("JavaScriptを有効にしたブラウザーが必要です");

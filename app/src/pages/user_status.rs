@@ -40,6 +40,7 @@ pub fn UserStatusPage() -> impl IntoView {
                 <CertificateNotices status=s.certificate by_certificate=s.by_certificate holder=holder
                     acquire_path="/user/acquire"/>
             </section>
+            <p><a href="/user/pins" id="pin-change-link">{t.pin_change_title}</a></p>
         }
     };
     view! { <AdminScreen title=t.user_status_title data=data render=render user=true/> }

@@ -731,3 +731,126 @@ async fn confirmation_pin_guesses_are_throttled_per_account() {
             .expect("count");
     assert_eq!(counted, 3, "a throttled guess is not hashed nor counted");
 }
+
+/// The new PINs of the final-PIN change below: (利用者暗証番号, 利用者確認暗証番号).
+const NEW_PINS: (&str, &str) = ("Newpin123", "Newconf45");
+
+fn final_pin_change<'a>(new: (&'a str, &'a str), current: (&'a str, &'a str)) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("user_pin", new.0),
+        ("user_pin_again", new.0),
+        ("user_confirm_pin", new.1),
+        ("user_confirm_pin_again", new.1),
+        ("current_user_pin", current.0),
+        ("current_user_confirm_pin", current.1),
+    ]
+}
+
+async fn failure_counts(app: &TestApp, user_id: &str) -> (i64, i64) {
+    sqlx::query_as("SELECT failed_logons, failed_confirms FROM users WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(&app.state.db)
+        .await
+        .expect("counts")
+}
+
+/// 暗証番号変更 of final PINs needs both current PINs; a wrong one is a field error, counted toward
+/// the lock (each PIN its own count), and never reveals whether a new PIN equals the stored one.
+#[tokio::test]
+async fn changing_final_pins_needs_the_current_ones_and_wrong_ones_lock() {
+    let app =
+        TestApp::with_settings(Settings { attempts_per_minute_per_account: 100, ..Settings::default() })
+            .await;
+    let cookie = user_logon(&app, "test05", demo::USER_PIN).await.session_cookie().expect("cookie");
+    let missing = app.call("change_pins", &final_pin_change(NEW_PINS, ("", "")), Some(&cookie)).await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", missing.body);
+    for field in ["current_user_pin", "current_user_confirm_pin"] {
+        assert!(
+            missing.body.contains(&format!(r#"{{"field":"{field}","problem":"required"}}"#)),
+            "{}",
+            missing.body
+        );
+    }
+    assert_eq!(failure_counts(&app, "test05").await, (0, 0), "nothing typed, nothing counted");
+    // A wrong current PIN, the new PIN being the stored one: told only that the current PIN is
+    // wrong (a SameAsOld answer would confirm a guess of the stored PIN, uncounted).
+    let guess = final_pin_change((demo::USER_PIN, NEW_PINS.1), ("Wrong1234", demo::USER_CONFIRM_PIN));
+    let wrong = app.call("change_pins", &guess, Some(&cookie)).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", wrong.body);
+    assert_eq!(wrong.body, r#"{"Invalid":[{"field":"current_user_pin","problem":"wrong"}]}"#);
+    assert_eq!(failure_counts(&app, "test05").await, (1, 0));
+    let wrong_confirm = final_pin_change(NEW_PINS, (demo::USER_PIN, "Wrong1234"));
+    for round in 1..=5 {
+        let r = app.call("change_pins", &wrong_confirm, Some(&cookie)).await;
+        assert_eq!(
+            r.body, r#"{"Invalid":[{"field":"current_user_confirm_pin","problem":"wrong"}]}"#,
+            "{round}"
+        );
+        assert_eq!(
+            failure_counts(&app, "test05").await,
+            (0, round),
+            "the right logon PIN resets its own count only"
+        );
+    }
+    let sixth = app.call("change_pins", &wrong_confirm, Some(&cookie)).await;
+    assert_eq!((sixth.status, sixth.body.as_str()), (StatusCode::FORBIDDEN, USER_LOCKED));
+    assert_eq!(app.call("user_status", &[], Some(&cookie)).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(user_logon(&app, "test05", demo::USER_PIN).await.body, USER_LOCKED, "the PINs did not change");
+    let actions = app.audit_actions().await;
+    let failed = actions.iter().filter(|(a, o, _)| a == "user_pin_change" && o == "failure").count();
+    assert_eq!(failed, 7, "every wrong attempt audited: {actions:?}");
+}
+
+/// With the current PINs the change succeeds: every other session of the person ends, and the
+/// caller's new session keeps the logon's time, so changing again and again never extends the
+/// absolute lifetime.
+#[tokio::test]
+async fn a_final_pin_change_ends_other_sessions_and_keeps_the_logon_time() {
+    let app = TestApp::new().await;
+    let cookie = user_logon(&app, "test05", demo::USER_PIN).await.session_cookie().expect("cookie");
+    let other = user_logon(&app, "test05", demo::USER_PIN).await.session_cookie().expect("other");
+    // The logon an hour ago.
+    sqlx::query("UPDATE sessions SET created_at = created_at - 3600 WHERE user_pk IS NOT NULL")
+        .execute(&app.state.db)
+        .await
+        .expect("age");
+    let logged_on: Vec<i64> = sqlx::query_scalar("SELECT created_at FROM sessions ORDER BY created_at")
+        .fetch_all(&app.state.db)
+        .await
+        .expect("at");
+    let same = app
+        .call(
+            "change_pins",
+            &final_pin_change((demo::USER_PIN, "Newconf45"), (demo::USER_PIN, demo::USER_CONFIRM_PIN)),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(same.body, r#"{"Invalid":[{"field":"user_pin","problem":"same_as_old"}]}"#);
+    let done = app
+        .call(
+            "change_pins",
+            &final_pin_change(NEW_PINS, (demo::USER_PIN, demo::USER_CONFIRM_PIN)),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(done.location(), Some("/user/status?done=pins"));
+    let rotated = done.session_cookie().expect("a new session");
+    for old in [&cookie, &other] {
+        assert_eq!(app.call("user_status", &[], Some(old)).await.status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(app.call("user_status", &[], Some(&rotated)).await.status, StatusCode::OK);
+    let again = app
+        .call("change_pins", &final_pin_change(("Third1234", "Thirdc567"), NEW_PINS), Some(&rotated))
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    let created: Vec<i64> =
+        sqlx::query_scalar("SELECT created_at FROM sessions").fetch_all(&app.state.db).await.expect("at");
+    assert_eq!(created.len(), 1, "one session left");
+    assert!(
+        logged_on.contains(&created[0]),
+        "the rotated session keeps the logon's time: {created:?} vs {logged_on:?}"
+    );
+    assert_eq!(user_logon(&app, "test05", demo::USER_PIN).await.body, r#""LogonFailed""#);
+    assert_eq!(user_logon(&app, "test05", "Third1234").await.status, StatusCode::OK);
+}

@@ -6,8 +6,8 @@
 
 use super::lockout::{self, Holder, PinKind};
 use super::request::{Call, TlsClient};
-use super::session::{self, Principal};
-use crate::error::{AppError, CertProblem, Field, Problem};
+use super::session::{self, LiveSession, Principal};
+use crate::error::{AppError, CertProblem, Field, FieldError, Problem};
 use crate::model::CertificateHolder;
 use crate::ssr::audit::{self, Actor, Outcome};
 use crate::ssr::db;
@@ -51,6 +51,8 @@ pub struct UserSession {
     pub corporation_id: i64,
     pub user_pk: i64,
     pub certificate: Option<CertOwner>,
+    /// When this session's logon was (its absolute lifetime counts from there).
+    pub logged_on_at: i64,
 }
 
 /// 管理者ログオン (ID・暗証番号方式). Returns the new session's token.
@@ -108,7 +110,7 @@ pub async fn authenticate(
     token: Option<&SessionToken>,
     tls: Option<&TlsClient>,
     now: i64,
-) -> Result<(Principal, Option<CertOwner>), AppError> {
+) -> Result<(LiveSession, Option<CertOwner>), AppError> {
     let presented = match tls {
         Some(tls) => {
             let der = tls.certificate.as_deref().ok_or(AppError::CertificateRefused(CertProblem::Missing))?;
@@ -121,9 +123,9 @@ pub async fn authenticate(
         .await
         .map_err(|e| internal("resume session", e))?
         .ok_or(AppError::Unauthenticated)?;
-    match (live.cert_serial, presented) {
-        (None, None) => Ok((live.principal, None)),
-        (Some(serial), Some(owner)) if owner.serial == serial => Ok((live.principal, Some(owner))),
+    match (&live.cert_serial, presented) {
+        (None, None) => Ok((live, None)),
+        (Some(serial), Some(owner)) if &owner.serial == serial => Ok((live, Some(owner))),
         (Some(_), Some(_)) => Err(AppError::CertificateRefused(CertProblem::Mismatch)),
         _ => Err(AppError::Unauthenticated),
     }
@@ -133,7 +135,7 @@ pub async fn authenticate(
 pub async fn require_admin(call: &Call, now: i64) -> Result<AdminSession, AppError> {
     let tls = call.parts.extensions.get::<TlsClient>();
     match authenticate(&call.state, call.session_token().as_ref(), tls, now).await? {
-        (Principal::Admin { corporation_id }, certificate) => {
+        (LiveSession { principal: Principal::Admin { corporation_id }, .. }, certificate) => {
             Ok(AdminSession { corporation_id, certificate })
         }
         _ => Err(AppError::Unauthenticated),
@@ -146,8 +148,10 @@ pub async fn require_admin(call: &Call, now: i64) -> Result<AdminSession, AppErr
 pub async fn require_user(call: &Call, now: i64, pin_change: bool) -> Result<UserSession, AppError> {
     let tls = call.parts.extensions.get::<TlsClient>();
     let token = call.session_token();
-    let (Principal::User { corporation_id, user_pk }, certificate) =
-        authenticate(&call.state, token.as_ref(), tls, now).await?
+    let (
+        LiveSession { principal: Principal::User { corporation_id, user_pk }, logged_on_at, .. },
+        certificate,
+    ) = authenticate(&call.state, token.as_ref(), tls, now).await?
     else {
         return Err(AppError::Unauthenticated);
     };
@@ -161,7 +165,7 @@ pub async fn require_user(call: &Call, now: i64, pin_change: bool) -> Result<Use
     if user.pins_provisional && !pin_change {
         return Err(AppError::PinChangeRequired);
     }
-    Ok(UserSession { corporation_id, user_pk, certificate })
+    Ok(UserSession { corporation_id, user_pk, certificate, logged_on_at })
 }
 
 /// The certificate presented on the certificate-logon origin, and whose it is.
@@ -304,66 +308,132 @@ pub async fn user_logon(
     audit::commit_attempt(tx, actor, "user_logon", outcome, "method=id_pin", now).await
 }
 
-/// 暗証番号変更 at first logon: both PINs become final; every session of the user ends and the
-/// caller continues on a new one (returned).
+/// What 暗証番号変更 sends: both new PINs, each twice (利用者暗証番号, again, 利用者確認暗証番号,
+/// again), and the PINs the person has now (asked when they are final; empty otherwise).
+pub struct PinChange<'a> {
+    pub new_pins: [&'a str; 4],
+    pub current_pin: &'a str,
+    pub current_confirm_pin: &'a str,
+}
+
+/// 暗証番号変更: both PINs become final. Provisional PINs (first logon) are replaced as they are;
+/// final ones only with the current 利用者暗証番号 and 利用者確認暗証番号, each checked (throttled)
+/// and counted toward the lock like a logon's PIN — so a logged-on browser left alone does not
+/// let anyone set the PINs. Every session of the user ends and the caller continues on a new one
+/// (returned), whose absolute lifetime still counts from the logon.
 pub async fn change_pins(
     state: &AppState,
     user: &UserSession,
-    new_pins: [&str; 4],
+    change: &PinChange<'_>,
     client_addr: &str,
     now: i64,
 ) -> Result<SessionToken, AppError> {
-    let errors = validate::pin_change(new_pins);
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
     let row = db::users::find_by_pk(&state.db, user.user_pk)
         .await
         .map_err(|e| internal("user", e))?
         .ok_or(AppError::Unauthenticated)?;
+    let current = (!row.pins_provisional).then_some([change.current_pin, change.current_confirm_pin]);
+    let errors = validate::pin_change(change.new_pins, current);
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let corp = db::corporations::find_by_id(&state.db, user.corporation_id)
+        .await
+        .map_err(|e| internal("corp", e))?
+        .ok_or(AppError::Unauthenticated)?;
+    let actor_name = format!("user:{}/{}", corp.contract_id, row.user_id);
+    let actor = Actor { name: &actor_name, corporation_id: Some(corp.id), client_addr };
+    let who = Holder::User(corp.id, row.id);
+    let new_pins = change.new_pins;
     let (pin, confirm) = (Pin::new(new_pins[0].to_owned()), Pin::new(new_pins[2].to_owned()));
-    // A "change" to the same provisional PIN is no change. (Each pair of hashes runs at once on
-    // two of the pool's threads.)
-    let (same_pin, same_confirm) = tokio::join!(
-        state.pins.verify(Some(&row.pin_hash.0), &pin),
-        state.pins.verify(Some(&row.confirm_pin_hash.0), &confirm)
-    );
-    if same_pin.map_err(|e| internal("pin", e))? {
+    // Final PINs: the current ones first (wrong ones counted, and nothing else told).
+    let typed = if current.is_some() {
+        super::throttle_attempt(state, client_addr, &format!("{}/{}", corp.contract_id, row.user_id), now)?;
+        let (now_pin, now_confirm) =
+            (Pin::new(change.current_pin.to_owned()), Pin::new(change.current_confirm_pin.to_owned()));
+        let (pin_ok, confirm_ok) = tokio::join!(
+            state.pins.verify(Some(&row.pin_hash.0), &now_pin),
+            state.pins.verify(Some(&row.confirm_pin_hash.0), &now_confirm)
+        );
+        let typed = [
+            (PinKind::Logon, pin_ok.map_err(|e| internal("pin", e))?),
+            (PinKind::Confirm, confirm_ok.map_err(|e| internal("pin", e))?),
+        ];
+        if typed.iter().any(|&(_, ok)| !ok) {
+            let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
+            let refusal = lockout::check(&mut tx, state, Some(who), &typed, now).await?;
+            let Err((answer, reason)) = refusal else { return Err(AppError::Internal) };
+            let detail = format!("current pins: {reason}");
+            audit::commit_with(
+                tx,
+                &actor.event("user_pin_change", &row.user_id, Outcome::Failure, &detail),
+                now,
+            )
+            .await?;
+            return Err(match answer {
+                AppError::LogonFailed => AppError::Invalid(
+                    [(Field::CurrentUserPin, typed[0].1), (Field::CurrentUserConfirmPin, typed[1].1)]
+                        .into_iter()
+                        .filter(|&(_, ok)| !ok)
+                        .map(|(field, _)| FieldError { field, problem: Problem::Wrong })
+                        .collect(),
+                ),
+                locked => locked,
+            });
+        }
+        Some(typed)
+    } else {
+        None
+    };
+    // A "change" to the same PIN is no change: compared with the current PINs as typed (known
+    // right by now), or for provisional ones with the stored hashes (each pair of hashes runs at
+    // once on two of the pool's threads).
+    let (same_pin, same_confirm) = if typed.is_some() {
+        (new_pins[0] == change.current_pin, new_pins[2] == change.current_confirm_pin)
+    } else {
+        let (same_pin, same_confirm) = tokio::join!(
+            state.pins.verify(Some(&row.pin_hash.0), &pin),
+            state.pins.verify(Some(&row.confirm_pin_hash.0), &confirm)
+        );
+        (same_pin.map_err(|e| internal("pin", e))?, same_confirm.map_err(|e| internal("pin", e))?)
+    };
+    if same_pin {
         return Err(AppError::field(Field::UserPin, Problem::SameAsOld));
     }
-    if same_confirm.map_err(|e| internal("pin", e))? {
+    if same_confirm {
         return Err(AppError::field(Field::UserConfirmPin, Problem::SameAsOld));
     }
     let (pin_hash, confirm_hash) = tokio::join!(state.pins.hash(&pin), state.pins.hash(&confirm));
     let (pin_hash, confirm_hash) =
         (pin_hash.map_err(|e| internal("hash", e))?, confirm_hash.map_err(|e| internal("hash", e))?);
-    let corp = db::corporations::find_by_id(&state.db, user.corporation_id)
-        .await
-        .map_err(|e| internal("corp", e))?
-        .ok_or(AppError::Unauthenticated)?;
     let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
+    if let Some(typed) = typed {
+        // Right: their counts start again — unless a lock came in between (re-read here).
+        if let Err((answer, reason)) = lockout::check(&mut tx, state, Some(who), &typed, now).await? {
+            let detail = format!("current pins: {reason}");
+            audit::commit_with(
+                tx,
+                &actor.event("user_pin_change", &row.user_id, Outcome::Failure, &detail),
+                now,
+            )
+            .await?;
+            return Err(answer);
+        }
+    }
     db::users::set_final_pins(&mut tx, row.id, &pin_hash, &confirm_hash)
         .await
         .map_err(|e| internal("pins", e))?;
     // Every session of the user ends, this one included: the caller gets a new one (a new
-    // token after a change of credentials), bound to the same certificate if any.
+    // token after a change of credentials), bound to the same certificate if any, and as old as
+    // the logon it continues.
     db::sessions::delete_others(&mut tx, user.corporation_id, Some(row.id), &[])
         .await
         .map_err(|e| internal("sessions", e))?;
     let principal = Principal::User { corporation_id: user.corporation_id, user_pk: row.id };
     let serial = user.certificate.as_ref().map(|c| c.serial.as_slice());
-    let token = session::open(&mut tx, &principal, serial, client_addr, now).await?;
-    let actor = format!("user:{}/{}", corp.contract_id, row.user_id);
-    audit::commit_with(
-        tx,
-        &Actor { name: &actor, corporation_id: Some(corp.id), client_addr }.did(
-            "user_pin_change",
-            &row.user_id,
-            "both PINs",
-        ),
-        now,
-    )
-    .await?;
+    let token = session::rotate(&mut tx, &principal, serial, client_addr, user.logged_on_at, now).await?;
+    let detail = if current.is_some() { "both PINs; current PINs given" } else { "both PINs (provisional)" };
+    audit::commit_with(tx, &actor.did("user_pin_change", &row.user_id, detail), now).await?;
     Ok(token)
 }
 

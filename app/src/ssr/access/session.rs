@@ -20,6 +20,8 @@ pub enum Principal {
 pub struct LiveSession {
     pub principal: Principal,
     pub cert_serial: Option<Vec<u8>>,
+    /// When the person logged on: the start of the session's absolute lifetime.
+    pub logged_on_at: i64,
 }
 
 pub fn token_hash(token: &SessionToken) -> Vec<u8> {
@@ -35,6 +37,19 @@ pub async fn open(
     client_addr: &str,
     now: i64,
 ) -> Result<SessionToken, crate::error::AppError> {
+    rotate(tx, principal, cert_serial, client_addr, now, now).await
+}
+
+/// Opens a session that continues one begun at `logged_on_at` (a new token after a change of
+/// credentials): its absolute lifetime still counts from that logon, so rotations never extend it.
+pub async fn rotate(
+    tx: &mut Tx,
+    principal: &Principal,
+    cert_serial: Option<&[u8]>,
+    client_addr: &str,
+    logged_on_at: i64,
+    now: i64,
+) -> Result<SessionToken, crate::error::AppError> {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = SessionToken::new(hex::encode(bytes));
@@ -46,6 +61,7 @@ pub async fn open(
     db::sessions::insert(
         tx,
         &NewSession { token_hash: &hash, role, corporation_id, user_pk, client_addr, cert_serial },
+        logged_on_at,
         now,
     )
     .await
@@ -74,6 +90,6 @@ pub async fn resume(
             ("user", Some(user_pk)) => Principal::User { corporation_id: r.corporation_id, user_pk },
             _ => return None,
         };
-        Some(LiveSession { principal, cert_serial: r.cert_serial })
+        Some(LiveSession { principal, cert_serial: r.cert_serial, logged_on_at: r.created_at })
     }))
 }

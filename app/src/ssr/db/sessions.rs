@@ -23,7 +23,8 @@ pub struct NewSession<'a> {
     pub cert_serial: Option<&'a [u8]>,
 }
 
-pub async fn insert(tx: &mut Tx, s: &NewSession<'_>, now: i64) -> Result<(), sqlx::Error> {
+/// Inserts a session that began at `created_at` (its logon), last seen `now`.
+pub async fn insert(tx: &mut Tx, s: &NewSession<'_>, created_at: i64, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO sessions (token_hash, role, corporation_id, user_pk, created_at, last_seen_at, client_addr, \
          cert_serial) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -32,7 +33,7 @@ pub async fn insert(tx: &mut Tx, s: &NewSession<'_>, now: i64) -> Result<(), sql
     .bind(s.role)
     .bind(s.corporation_id)
     .bind(s.user_pk)
-    .bind(now)
+    .bind(created_at)
     .bind(now)
     .bind(s.client_addr)
     .bind(s.cert_serial)
