@@ -11,7 +11,7 @@ use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::sync::OnceLock;
 
 /// Largest request body accepted (forms and CSRs are a few KB); larger ones are refused before
-/// any handler reads them.
+/// any handler runs ([`crate::security::admit`]).
 pub const MAX_BODY_BYTES: usize = 32 * 1024;
 
 /// Builds the router of the ID listener for `state`, serving the site from `options.site_root`.
@@ -74,8 +74,7 @@ fn routes(state: AppState, options: LeptosOptions, ocsp: bool) -> Router {
         .nest_service(&format!("/{}", options.site_pkg_dir), static_files(&options))
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(middleware::from_fn(crate::lang::remember_lang))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(middleware::from_fn_with_state(origins, crate::security::same_origin_only))
+        .layer(middleware::from_fn_with_state(origins, crate::security::admit))
         .layer(middleware::from_fn(crate::security::headers))
         .with_state(options)
 }

@@ -10,6 +10,10 @@
 //!   OpenSSL, …) send no `Origin` and no cookies, and the responder only reads the database and
 //!   signs an answer: there is nothing to forge. Any other path, method or media type from
 //!   another origin is still refused.
+//! - **Bodies of at most [`crate::router::MAX_BODY_BYTES`]**, read whole here before any handler
+//!   runs; a larger one, announced or streamed, is refused (413). Every refusal reads and
+//!   discards the request's body (bounded) before answering, so that HTTP/2 clients receive the
+//!   answer whole instead of a stream reset (see [`admit`]).
 //! - **Response headers**: HSTS, `nosniff`, `Referrer-Policy: same-origin`, frame denial, a
 //!   Content-Security-Policy on everything that has none yet (pages set their own, with the
 //!   nonce of their inline hydration script), `Cache-Control: no-store` on all but the static
@@ -22,7 +26,10 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{header, HeaderValue, Method, StatusCode};
+use http_body::Body as _;
+use http_body_util::BodyExt as _;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The origins (`https://host:port`) under which browsers reach this server, and whether this
 /// listener publishes the OCSP responder (the one state-free POST open to any origin).
@@ -67,30 +74,74 @@ fn same_origin(req: &Request, ours: &[String]) -> bool {
     host.is_some_and(|h| origin.strip_prefix("https://") == Some(h))
 }
 
-/// Refuses bodies announced larger than [`crate::router::MAX_BODY_BYTES`] (413; streamed bodies
-/// are cut at that size by the body-limit layer) and state-changing requests from other origins
-/// (403, the wire error `"Forbidden"`).
-pub async fn same_origin_only(State(origins): State<Origins>, req: Request, next: Next) -> Response {
-    use http_body::Body as _;
-    let announced = req.body().size_hint().exact().or_else(|| {
-        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok())
-    });
-    if announced.is_some_and(|n| n > crate::router::MAX_BODY_BYTES as u64) {
-        return (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            [(header::CONTENT_TYPE, "application/json")],
-            "\"BadRequest\"",
-        )
-            .into_response();
+/// How much of a refused request's body is read and thrown away before the answer, and for how
+/// long at most. Over HTTP/2 a server that answers without reading the request to its end must
+/// reset the stream (RST_STREAM, RFC 9113 §8.1), and clients such as curl then report a
+/// transport error instead of the answer; over HTTP/1.1 the connection would be closed. A body
+/// beyond either bound is left unread (the stream is reset after the answer): its sender is no
+/// browser with a form.
+const DISCARD_AT_MOST: usize = 8 * 1024 * 1024;
+const DISCARD_FOR: Duration = Duration::from_secs(10);
+
+fn refusal(status: StatusCode, error: &'static str) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], error).into_response()
+}
+
+/// Reads `body` to its end (within [`DISCARD_AT_MOST`] and [`DISCARD_FOR`]), keeping nothing.
+async fn discard(mut body: Body) {
+    let read_to_end = async {
+        let mut read = 0;
+        while let Some(Ok(frame)) = body.frame().await {
+            read += frame.data_ref().map_or(0, axum::body::Bytes::len);
+            if read > DISCARD_AT_MOST {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DISCARD_FOR, read_to_end).await;
+}
+
+/// `body` whole if it has at most `limit` bytes; `None` if it has more (the rest of it is then
+/// discarded) or breaks off.
+async fn read_at_most(mut body: Body, limit: usize) -> Option<axum::body::Bytes> {
+    let mut bytes = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.ok()?.into_data() else { continue };
+        if bytes.len() + data.len() > limit {
+            discard(body).await;
+            return None;
+        }
+        bytes.extend_from_slice(&data);
     }
+    Some(bytes.into())
+}
+
+/// The gate in front of every handler: refuses state-changing requests from other origins (403,
+/// the wire error `"Forbidden"`) and bodies larger than [`crate::router::MAX_BODY_BYTES`] (413,
+/// `"BadRequest"`), whether announced in `content-length` or streamed; otherwise hands the
+/// handler the body read whole. A refused request's body is read and discarded before the
+/// answer ([`DISCARD_AT_MOST`]), so the answer reaches HTTP/2 clients without a stream reset.
+pub async fn admit(State(origins): State<Origins>, req: Request, next: Next) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let ocsp = origins.ocsp_from_anywhere && is_ocsp_post(&req);
     if !safe && !ocsp && !same_origin(&req, &origins.ours) {
         tracing::info!("refused a cross-origin {} {}", req.method(), req.uri().path());
-        return (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], "\"Forbidden\"")
-            .into_response();
+        discard(req.into_body()).await;
+        return refusal(StatusCode::FORBIDDEN, "\"Forbidden\"");
     }
-    next.run(req).await
+    let limit = crate::router::MAX_BODY_BYTES;
+    let announced = req.body().size_hint().exact().or_else(|| {
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok())
+    });
+    let (parts, body) = req.into_parts();
+    if announced.is_some_and(|n| n > limit as u64) {
+        discard(body).await;
+        return refusal(StatusCode::PAYLOAD_TOO_LARGE, "\"BadRequest\"");
+    }
+    let Some(bytes) = read_at_most(body, limit).await else {
+        return refusal(StatusCode::PAYLOAD_TOO_LARGE, "\"BadRequest\"");
+    };
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
 }
 
 /// The policy for responses that set none (JSON, files, errors): nothing may load or frame them.

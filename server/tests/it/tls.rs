@@ -1,5 +1,6 @@
 //! The certificate-logon listener over real TLS: the handshake checks only the chain (our CA),
-//! the application receives the presented certificate and decides (expired, none, ours).
+//! the application receives the presented certificate and decides (expired, none, ours). Both
+//! listeners over HTTP/2: pages, and refusals that arrive whole.
 
 use crate::certificates::{pem_of, reissue};
 use crate::support::TestApp;
@@ -199,4 +200,95 @@ async fn both_listeners_serve_pages_over_http2_with_nagle_switched_off() {
     }
     id_handle.shutdown();
     cert_handle.shutdown();
+}
+
+/// What an HTTP/2 client got for one POST: the answer's status and body, and how sending the
+/// request's body ended (`Err`: the server reset the stream before reading it to its end).
+struct H2Post {
+    status: http::StatusCode,
+    body: String,
+    sent: Result<(), String>,
+}
+
+/// POSTs `len` bytes to `path` of the ID listener at `addr` over HTTP/2 (h2, the protocol
+/// browsers use here) with `Origin: origin`, announcing the length in `content-length` only if
+/// `announce`. The body is written as fast as the server's flow control lets it, while the
+/// answer is read.
+async fn post_over_h2(app: &TestApp, addr: SocketAddr, origin: &str, len: usize, announce: bool) -> H2Post {
+    let mut config = trusting_our_ca(app).with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let name = ServerName::try_from("127.0.0.1").expect("name");
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp).await.expect("handshake");
+    let (client, connection) = h2::client::handshake(tls).await.expect("HTTP/2 handshake");
+    tokio::spawn(connection);
+    let mut client = client.ready().await.expect("ready");
+    let mut request = http::Request::post(format!("https://{addr}/api/admin_logon"))
+        .header(http::header::ORIGIN, origin)
+        .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if announce {
+        request = request.header(http::header::CONTENT_LENGTH, len);
+    }
+    let (response, mut stream) =
+        client.send_request(request.body(()).expect("request"), false).expect("send request");
+    let write_body = async move {
+        let mut left = len;
+        while left > 0 {
+            stream.reserve_capacity(left.min(64 * 1024));
+            let capacity = match std::future::poll_fn(|cx| stream.poll_capacity(cx)).await {
+                Some(Ok(n)) => n,
+                Some(Err(e)) => return Err(format!("after {} bytes: {e}", len - left)),
+                None => return Err(format!("stream closed after {} bytes", len - left)),
+            };
+            let n = capacity.min(left);
+            stream.send_data(Bytes::from(vec![b'a'; n]), n == left).map_err(|e| e.to_string())?;
+            left -= n;
+        }
+        Ok(())
+    };
+    let receive = async move {
+        let response = response.await.expect("an answer");
+        let status = response.status();
+        let mut body = response.into_body();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = body.data().await {
+            let chunk = chunk.expect("the answer's body arrives whole");
+            body.flow_control().release_capacity(chunk.len()).expect("release");
+            bytes.extend_from_slice(&chunk);
+        }
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    };
+    let both = async { tokio::join!(write_body, receive) };
+    let (sent, (status, body)) =
+        tokio::time::timeout(std::time::Duration::from_secs(30), both).await.expect("within 30 s");
+    H2Post { status, body, sent }
+}
+
+/// A POST refused before its body is read — another origin, `Origin: null`, a body over the limit
+/// (announced or streamed) — reaches an HTTP/2 client as a whole answer: the server reads the
+/// body to its end and answers, without resetting the stream (which curl reports as exit 92 and
+/// no status). The bodies are larger than the server's HTTP/2 flow-control window, so a server
+/// that answered without reading would have to reset the stream.
+#[tokio::test]
+async fn refusals_reach_an_http2_client_whole() {
+    let app = TestApp::new().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (listener, port) = crate::ocsp::loopback_listener();
+    let handle = crate::ocsp::serve_id(&app, listener, dir.path()).await;
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let ours = app.state.settings.public_url.clone();
+    let len = 2 * 1024 * 1024;
+    for (origin, announce, status, body) in [
+        ("null", true, http::StatusCode::FORBIDDEN, r#""Forbidden""#),
+        ("https://evil.example", true, http::StatusCode::FORBIDDEN, r#""Forbidden""#),
+        ("https://evil.example", false, http::StatusCode::FORBIDDEN, r#""Forbidden""#),
+        (ours.as_str(), true, http::StatusCode::PAYLOAD_TOO_LARGE, r#""BadRequest""#),
+        (ours.as_str(), false, http::StatusCode::PAYLOAD_TOO_LARGE, r#""BadRequest""#),
+    ] {
+        let case = format!("Origin {origin}, length announced: {announce}");
+        let got = post_over_h2(&app, addr, origin, len, announce).await;
+        assert_eq!((got.status, got.body.as_str()), (status, body), "{case}");
+        assert_eq!(got.sent, Ok(()), "{case}: the server read the body instead of resetting the stream");
+    }
+    handle.shutdown();
 }
