@@ -2,7 +2,7 @@
 # Idempotent installer for everything bizdirect needs to build, run and test.
 # Usage: scripts/setup.sh [run|test|bench|all]
 #   run   – wasm32 target, cargo-leptos, wasm-bindgen-cli, wasm-opt (release build)
-#   test  – the above minus wasm-opt, plus Debian chromium/openssl/postgresql/softhsm2 and end2end npm packages
+#   test  – the above minus wasm-opt, plus Debian chromium/openssl/postgresql/softhsm2/testssl.sh/jq and end2end npm packages
 #   bench – run's tools plus Debian's h2load (nghttp2-client), for bench/run.sh
 # Each step is skipped when the pinned version is already present.
 set -euo pipefail
@@ -61,6 +61,9 @@ apt_packages() {
   dpkg -s softhsm2 >/dev/null 2>&1 || missing+=(softhsm2)
   # Japanese glyphs in Chromium's screenshots (without them every label is a row of boxes)
   dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
+  # testssl.sh checks both TLS listeners in scripts/test.sh (scripts/testssl.sh); jq reads its findings
+  command -v testssl >/dev/null 2>&1 || missing+=(testssl.sh)
+  command -v jq >/dev/null 2>&1 || missing+=(jq)
   # the integration suite's second run: a throwaway PostgreSQL cluster (scripts/test.sh), unless
   # BIZDIRECT_TEST_POSTGRES_URL names a server
   if [ -z "${BIZDIRECT_TEST_POSTGRES_URL:-}" ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then

@@ -191,6 +191,10 @@ pub fn tls_material(opened: &Opened, data_dir: &Path) -> anyhow::Result<(String,
         .state
         .pki
         .ca
-        .load_or_issue_tls(&data_dir.join("tls"), time::OffsetDateTime::now_utc())
+        .load_or_issue_tls(
+            &data_dir.join("tls"),
+            time::OffsetDateTime::now_utc(),
+            &app::ssr::pki::ca::Revocation::of(&opened.state.settings),
+        )
         .context("HTTPS server certificate")
 }

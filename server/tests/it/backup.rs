@@ -156,7 +156,15 @@ async fn an_online_backup_restores_into_a_folder_that_passes_the_check() {
     .expect("live");
     assert_eq!(reissue(&app, &admin, "test01", &live.to_string()).await.status, StatusCode::OK);
     let data = data_dir(&app);
-    app.state.pki.ca.load_or_issue_tls(&data.join("tls"), ::time::OffsetDateTime::now_utc()).expect("tls");
+    app.state
+        .pki
+        .ca
+        .load_or_issue_tls(
+            &data.join("tls"),
+            ::time::OffsetDateTime::now_utc(),
+            &app::ssr::pki::ca::Revocation::of(&app.state.settings),
+        )
+        .expect("tls");
 
     // A writer that keeps going before, during and after the backup: every write has its audit
     // record; every tenth creates a contract and opens its administrator's certificate. While the

@@ -29,8 +29,16 @@ pub(crate) async fn serve_id(
     listener: std::net::TcpListener,
     tls_dir: &Path,
 ) -> axum_server::Handle<SocketAddr> {
-    let (chain, key) =
-        app.state.pki.ca.load_or_issue_tls(tls_dir, time::OffsetDateTime::now_utc()).expect("tls material");
+    let (chain, key) = app
+        .state
+        .pki
+        .ca
+        .load_or_issue_tls(
+            tls_dir,
+            time::OffsetDateTime::now_utc(),
+            &app::ssr::pki::ca::Revocation::of(&app.state.settings),
+        )
+        .expect("tls material");
     let config = server::tls::id_listener(&chain, key.expose()).expect("config");
     let options =
         leptos::config::LeptosOptions::builder().output_name("bizdirect").site_root("target/site").build();

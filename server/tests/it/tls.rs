@@ -30,8 +30,16 @@ async fn acquire_with_key(app: &TestApp, user: &str) -> (String, String) {
 
 /// Serves the certificate-logon router of `app` on a loopback port.
 async fn serve(app: &TestApp, dir: &std::path::Path) -> (SocketAddr, axum_server::Handle<SocketAddr>) {
-    let (chain, key) =
-        app.state.pki.ca.load_or_issue_tls(dir, time::OffsetDateTime::now_utc()).expect("tls material");
+    let (chain, key) = app
+        .state
+        .pki
+        .ca
+        .load_or_issue_tls(
+            dir,
+            time::OffsetDateTime::now_utc(),
+            &app::ssr::pki::ca::Revocation::of(&app.state.settings),
+        )
+        .expect("tls material");
     let config =
         server::tls::certificate_listener(&chain, key.expose(), app.state.pki.ca.cert_der()).expect("config");
     let options =

@@ -82,3 +82,10 @@ pub(crate) fn leaf_not_after(chain_pem: &str) -> Option<i64> {
     let cert = pem.parse_x509().ok()?;
     Some(cert.validity().not_after.timestamp())
 }
+
+/// Whether the first certificate of `chain_pem` names `url` (its DER holds the URL's bytes, as
+/// the IA5String of a CRL distribution point or of authorityInfoAccess does).
+pub(crate) fn leaf_names(chain_pem: &str, url: &str) -> bool {
+    x509_parser::pem::parse_x509_pem(chain_pem.as_bytes())
+        .is_ok_and(|(_, pem)| pem.contents.windows(url.len()).any(|w| w == url.as_bytes()))
+}

@@ -23,7 +23,7 @@ pub use key::{private_dir, CaKey};
 
 use super::pkcs11::{KeyProtection, TokenError, TokenKey};
 use super::reason;
-use super::x509::{leaf_not_after, random_serial};
+use super::x509::{leaf_names, leaf_not_after, random_serial};
 use crate::ssr::secret::{CaKeyPassphrase, PrivateKeyPem};
 use key::{
     check_owner_only, decrypt_pkcs8, encrypt_pkcs8, is_encrypted_pem, key_file_contents, read_key,
@@ -123,6 +123,21 @@ pub struct CrlIssue {
     pub number: u64,
     pub this_update: OffsetDateTime,
     pub next_update: OffsetDateTime,
+}
+
+/// Where the CA publishes revocation: its CRL and its OCSP responder (`Settings::crl_url`,
+/// `Settings::ocsp_url`).
+#[derive(Debug, Clone, Copy)]
+pub struct Revocation<'a> {
+    pub crl_url: &'a str,
+    pub ocsp_url: &'a str,
+}
+
+impl<'a> Revocation<'a> {
+    /// The configured places.
+    pub fn of(settings: &'a crate::ssr::settings::Settings) -> Self {
+        Self { crl_url: &settings.crl_url, ocsp_url: &settings.ocsp_url }
+    }
 }
 
 /// Who a client certificate is for, and for how long.
@@ -391,7 +406,11 @@ impl CertificateAuthority {
 
     /// Issues an HTTPS server certificate for the loopback names. Returns `(chain PEM, key)`,
     /// the chain being leaf then CA.
-    fn issue_tls_server(&self, now: OffsetDateTime) -> Result<(String, PrivateKeyPem), CaError> {
+    fn issue_tls_server(
+        &self,
+        now: OffsetDateTime,
+        revocation: &Revocation<'_>,
+    ) -> Result<(String, PrivateKeyPem), CaError> {
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
         let mut params = CertificateParams::default();
         let mut dn = DistinguishedName::new();
@@ -406,6 +425,9 @@ impl CertificateAuthority {
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         params.use_authority_key_identifier_extension = true;
+        params.crl_distribution_points =
+            vec![CrlDistributionPoint { uris: vec![revocation.crl_url.to_owned()] }];
+        params.custom_extensions = vec![authority_info_access(revocation.ocsp_url)?];
         params.serial_number = Some(random_serial());
         params.not_before = now - Duration::minutes(5);
         params.not_after = now + Duration::days(TLS_VALIDITY_DAYS);
@@ -492,11 +514,14 @@ impl CertificateAuthority {
     }
 
     /// The HTTPS certificate chain and key in `dir` (`server.crt`, `server.key`), issued now if
-    /// missing, unreadable, or within 30 days of expiry.
+    /// missing, unreadable, within 30 days of expiry, or not naming `revocation`'s CRL. Like the
+    /// client certificates it names where its revocation is published (CRL distribution point,
+    /// OCSP responder), as TLS clients and scanners expect of a server certificate.
     pub fn load_or_issue_tls(
         &self,
         dir: &Path,
         now: OffsetDateTime,
+        revocation: &Revocation<'_>,
     ) -> Result<(String, PrivateKeyPem), CaError> {
         private_dir(dir)?;
         let cert_path = dir.join("server.crt");
@@ -504,12 +529,12 @@ impl CertificateAuthority {
         if let (Ok(chain), Ok(key)) = (fs::read_to_string(&cert_path), fs::read_to_string(&key_path)) {
             let still_good = leaf_not_after(&chain).is_some_and(|not_after| {
                 not_after > (now + Duration::days(TLS_RENEW_BEFORE_DAYS)).unix_timestamp()
-            });
+            }) && leaf_names(&chain, revocation.crl_url);
             if still_good {
                 return Ok((chain, PrivateKeyPem::new(key)));
             }
         }
-        let (chain, key) = self.issue_tls_server(now)?;
+        let (chain, key) = self.issue_tls_server(now, revocation)?;
         write_private(&key_path, key.expose().as_bytes())?;
         write_file(&cert_path, chain.as_bytes(), 0o644)?;
         Ok((chain, key))
@@ -652,9 +677,14 @@ mod tests {
             CertificateAuthority::load_or_create(&dir.join("ca"), now, None).expect("load");
         assert!(!created);
         assert_eq!(ca.cert_pem(), again.cert_pem());
-        let (chain1, _) = again.load_or_issue_tls(&dir.join("tls"), now).expect("tls");
-        let (chain2, _) = again.load_or_issue_tls(&dir.join("tls"), now).expect("tls again");
+        let urls = Revocation { crl_url: "https://a.example/crl", ocsp_url: "https://a.example/ocsp" };
+        let (chain1, _) = again.load_or_issue_tls(&dir.join("tls"), now, &urls).expect("tls");
+        let (chain2, _) = again.load_or_issue_tls(&dir.join("tls"), now, &urls).expect("tls again");
         assert_eq!(chain1, chain2, "a valid TLS certificate is reused");
+        assert!(leaf_names(&chain1, urls.crl_url) && leaf_names(&chain1, urls.ocsp_url));
+        let moved = Revocation { crl_url: "https://b.example/crl", ocsp_url: "https://b.example/ocsp" };
+        let (chain3, _) = again.load_or_issue_tls(&dir.join("tls"), now, &moved).expect("tls moved");
+        assert!(leaf_names(&chain3, moved.crl_url), "reissued when the CRL moved");
         assert!(chain1.ends_with(ca.cert_pem()));
         fs::remove_file(dir.join("ca/ca.key")).expect("rm");
         assert!(matches!(
