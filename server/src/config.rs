@@ -147,6 +147,17 @@ settings! {
     /// Days an issued certificate waits for the user's acquisition
     acquire_window_days: u32, env "BIZDIRECT_ACQUIRE_WINDOW_DAYS", value_name "DAYS", default 80;
 
+    /// The HTTPS certificate both listeners present, from the bank's own or a public CA: a PEM
+    /// file with the server's certificate first, then its intermediates (needs --tls-key).
+    /// Read again on SIGHUP; a file that does not load then is logged and the current
+    /// certificate stays
+    tls_cert: PathBuf, env "BIZDIRECT_TLS_CERT", value_name "FILE",
+        default_by_rule "<data-dir>/tls/server.crt, issued at start";
+
+    /// The private key (PEM, PKCS#8, SEC1 or PKCS#1) of --tls-cert
+    tls_key: PathBuf, env "BIZDIRECT_TLS_KEY", value_name "FILE",
+        default_by_rule "<data-dir>/tls/server.key, made at start";
+
     /// Folder of an existing issuing CA (ca.crt, ca.key) to use instead of the one created in the
     /// data folder; it must exist (production)
     ca_dir: PathBuf, env "BIZDIRECT_CA_DIR", value_name "DIR",
@@ -403,6 +414,15 @@ pub struct Config {
     pub database: Option<app::ssr::Database>,
     /// `Some`: the CA key is in a PKCS#11 token (and there is no `ca.key`).
     pub ca_pkcs11: Option<Pkcs11Config>,
+    /// `Some`: the operator's own HTTPS certificate; `None`: the default one in the data folder.
+    pub tls_files: Option<TlsFiles>,
+}
+
+/// The operator's HTTPS certificate chain and its key (`--tls-cert`, `--tls-key`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 impl FileConfig {
@@ -467,6 +487,11 @@ impl Options {
                 None => None,
             },
             ca_pkcs11,
+            tls_files: match (s.tls_cert, s.tls_key) {
+                (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+                (None, None) => None,
+                _ => bail!("tls_cert and tls_key go together: the certificate chain and its private key"),
+            },
         };
         if config.ca_pkcs11.is_some() && config.ca_key_passphrase_env.is_some() {
             bail!("ca_key_passphrase_env and ca_pkcs11_module exclude each other: a key in a token has no file to encrypt");

@@ -7,10 +7,11 @@ use app::ssr::operator::{
 };
 use app::ssr::secret::Pin;
 use clap::Parser;
-use server::config::{AuditCommand, CaCommand, CertCommand, Cli, Command, Config, CorpCommand};
+use server::config::{AuditCommand, CaCommand, CertCommand, Cli, Command, Config, CorpCommand, TlsFiles};
 use server::start;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 fn main() -> ExitCode {
@@ -244,9 +245,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         eprintln!("!! Never use --demo with real customers.{}", if seeded { " (seeded now)" } else { "" });
         eprintln!("{line}");
     }
-    let (chain, key) = start::tls_material(&opened, &config.data_dir)?;
-    let tls = server::tls::id_listener(&chain, key.expose())?;
-    let cert_tls = server::tls::certificate_listener(&chain, key.expose(), opened.state.pki.ca.cert_der())?;
+    let (chain, key) = start::tls_material(&opened, &config).await?;
+    let certificate = server::tls::ServerCertificate::new(&chain, key.expose())?;
+    let tls = server::tls::id_listener(&certificate)?;
+    let cert_tls = server::tls::certificate_listener(&certificate, opened.state.pki.ca.cert_der())?;
+    tokio::spawn(reload_on_sighup(certificate, config.tls_files.clone()));
 
     let mut options = leptos::config::get_configuration(None)?.leptos_options;
     if options.output_name.is_empty() {
@@ -297,6 +300,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         let ca_path = std::path::absolute(opened.state.pki.ca.cert_path())
             .unwrap_or_else(|_| opened.state.pki.ca.cert_path().to_owned());
         let demo_mode = config.demo;
+        let own_certificate = config.tls_files.is_some();
+        let own_path = config.tls_files.as_ref().map(|f| f.cert.clone()).unwrap_or_default();
         let cert_url = config.cert_public_url.clone();
         async move {
             let Some(addr) = handle.listening().await else { return };
@@ -308,7 +313,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             let host = if addr.is_ipv6() && host != "localhost" { format!("[{host}]") } else { host };
             println!("bizdirect is serving at https://{host}:{}/", addr.port());
             println!("certificate logon (電子証明書方式) at {cert_url}/cert/logon");
-            println!("CA certificate (trust it in your browser): {}", ca_path.display());
+            if own_certificate {
+                println!("HTTPS certificate: {} (reloaded on SIGHUP)", own_path.display());
+            } else {
+                println!("CA certificate (trust it in your browser): {}", ca_path.display());
+            }
             if demo_mode {
                 println!(
                     "Demo administrator: 契約法人ID {}  契約法人暗証番号 {}  契約法人確認暗証番号 {}",
@@ -333,6 +342,34 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 /// SIGINT or SIGTERM: stop accepting, let in-flight requests finish (up to 10 s).
+/// On every SIGHUP, reads the operator's HTTPS certificate and key again (`--tls-cert`,
+/// `--tls-key`) and presents them from the next handshake on. Files that do not load, or do not
+/// make a pair, are logged and the current certificate stays. Without those options SIGHUP
+/// changes nothing (and does not end the process).
+async fn reload_on_sighup(certificate: Arc<server::tls::ServerCertificate>, files: Option<TlsFiles>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut hangups = match signal(SignalKind::hangup()) {
+        Ok(hangups) => hangups,
+        Err(e) => {
+            tracing::error!("cannot listen for SIGHUP (HTTPS certificate reload): {e}");
+            return;
+        }
+    };
+    while hangups.recv().await.is_some() {
+        let Some(files) = &files else {
+            tracing::info!("SIGHUP: no --tls-cert / --tls-key to reload");
+            continue;
+        };
+        let reloaded = start::read_tls_files(files)
+            .await
+            .and_then(|(chain, key)| certificate.replace(&chain, key.expose()));
+        match reloaded {
+            Ok(()) => tracing::info!("SIGHUP: reloaded the HTTPS certificate from {}", files.cert.display()),
+            Err(e) => tracing::error!("SIGHUP: {e:#}; the HTTPS certificate in use stays"),
+        }
+    }
+}
+
 async fn shutdown_on_signal(handles: Vec<axum_server::Handle<SocketAddr>>) {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

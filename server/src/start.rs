@@ -6,7 +6,7 @@
 //! the key file must look like is decided there. Likewise the PKCS#11 token's user PIN, from the
 //! variable that `--ca-pkcs11-pin-env` names, when the CA key is in an HSM.
 
-use crate::config::Config;
+use crate::config::{Config, TlsFiles};
 use anyhow::Context;
 use app::ssr::audit::IdKey;
 use app::ssr::pki::ca::CertificateAuthority;
@@ -185,16 +185,31 @@ pub fn hsm_init(config: &Config) -> anyhow::Result<CertificateAuthority> {
         .context("certificate authority")
 }
 
-/// The HTTPS certificate chain and key for the listener.
-pub fn tls_material(opened: &Opened, data_dir: &Path) -> anyhow::Result<(String, PrivateKeyPem)> {
+/// The HTTPS certificate chain and key for the listeners: the operator's files (`--tls-cert`,
+/// `--tls-key`), or else the default certificate in `<data-dir>/tls/`, issued when needed.
+pub async fn tls_material(opened: &Opened, config: &Config) -> anyhow::Result<(String, PrivateKeyPem)> {
+    if let Some(files) = &config.tls_files {
+        return read_tls_files(files).await;
+    }
     opened
         .state
         .pki
         .ca
         .load_or_issue_tls(
-            &data_dir.join("tls"),
+            &config.data_dir.join("tls"),
             time::OffsetDateTime::now_utc(),
             &app::ssr::pki::ca::Revocation::of(&opened.state.settings),
         )
         .context("HTTPS server certificate")
+}
+
+/// The operator's HTTPS certificate chain and key, as they are in their files now.
+pub async fn read_tls_files(files: &TlsFiles) -> anyhow::Result<(String, PrivateKeyPem)> {
+    let chain = tokio::fs::read_to_string(&files.cert)
+        .await
+        .with_context(|| format!("HTTPS certificate chain {}", files.cert.display()))?;
+    let key = tokio::fs::read_to_string(&files.key)
+        .await
+        .with_context(|| format!("HTTPS private key {}", files.key.display()))?;
+    Ok((chain, PrivateKeyPem::new(key)))
 }

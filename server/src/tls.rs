@@ -8,6 +8,10 @@
 //!   would only show a browser error page). A certificate of another CA fails the handshake.
 //!   A browser that sends no certificate gets through too and is told it sent none.
 //!
+//! Both listeners present one [`ServerCertificate`]: the operator's own (`--tls-cert` /
+//! `--tls-key`), replaced while they run when the files are reloaded (SIGHUP), or the default one
+//! issued at start. A handshake takes the certificate current at its start.
+//!
 //! Both listeners set `TCP_NODELAY` on every accepted connection ([`bind`], [`from_tcp`]). A page
 //! is streamed in several TLS records (over HTTP/2, several frames); with Nagle's algorithm the
 //! last small write waits for the browser's delayed ACK, about 40 ms on Linux, on every page and
@@ -22,12 +26,13 @@ use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
-use rustls::server::WebPkiClientVerifier;
+use rustls::server::{ClientHello, ResolvesServerCert, WebPkiClientVerifier};
+use rustls::sign::CertifiedKey;
 use rustls::{
     CertificateError, DigitallySignedStruct, DistinguishedName, Error, RootCertStore, SignatureScheme,
 };
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 /// An HTTPS listener: TLS by a [`rustls::ServerConfig`] over TCP connections without Nagle's delay.
@@ -52,15 +57,46 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-fn chain_and_key(
-    chain_pem: &str,
-    key_pem: &str,
-) -> anyhow::Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
+/// The HTTPS certificate chain and key both listeners present. [`ServerCertificate::replace`]
+/// swaps it for the handshakes that start afterwards; a chain and key that do not make a usable
+/// pair are refused and the current one stays.
+#[derive(Debug)]
+pub struct ServerCertificate {
+    current: RwLock<Arc<CertifiedKey>>,
+}
+
+impl ServerCertificate {
+    /// From a PEM chain (the server's certificate first, then its intermediates) and its PEM key.
+    pub fn new(chain_pem: &str, key_pem: &str) -> anyhow::Result<Arc<Self>> {
+        Ok(Arc::new(Self { current: RwLock::new(certified_key(chain_pem, key_pem)?) }))
+    }
+
+    /// Presents `chain_pem` / `key_pem` from the next handshake on, if they make a usable pair.
+    pub fn replace(&self, chain_pem: &str, key_pem: &str) -> anyhow::Result<()> {
+        let new = certified_key(chain_pem, key_pem)?;
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = new;
+        Ok(())
+    }
+}
+
+impl ResolvesServerCert for ServerCertificate {
+    fn resolve(&self, _: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(self.current.read().unwrap_or_else(PoisonError::into_inner).clone())
+    }
+}
+
+/// A chain that is not empty, with a key the provider can sign with and that belongs to its
+/// first certificate.
+fn certified_key(chain_pem: &str, key_pem: &str) -> anyhow::Result<Arc<CertifiedKey>> {
     let chain = CertificateDer::pem_slice_iter(chain_pem.as_bytes())
         .collect::<Result<Vec<_>, _>>()
         .context("HTTPS certificate chain")?;
+    anyhow::ensure!(!chain.is_empty(), "HTTPS certificate chain: no certificate in the file");
     let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).context("HTTPS private key")?;
-    Ok((chain, key))
+    let certified =
+        CertifiedKey::from_der(chain, key, &provider()).context("HTTPS certificate and private key")?;
+    certified.keys_match().context("the HTTPS private key does not belong to the certificate")?;
+    Ok(Arc::new(certified))
 }
 
 fn with_alpn(mut config: rustls::ServerConfig) -> rustls::ServerConfig {
@@ -69,23 +105,20 @@ fn with_alpn(mut config: rustls::ServerConfig) -> rustls::ServerConfig {
 }
 
 /// The ID listener's TLS: no client certificates.
-pub fn id_listener(chain_pem: &str, key_pem: &str) -> anyhow::Result<rustls::ServerConfig> {
-    let (chain, key) = chain_and_key(chain_pem, key_pem)?;
+pub fn id_listener(certificate: &Arc<ServerCertificate>) -> anyhow::Result<rustls::ServerConfig> {
     Ok(with_alpn(
         rustls::ServerConfig::builder_with_provider(provider())
             .with_safe_default_protocol_versions()?
             .with_no_client_auth()
-            .with_single_cert(chain, key)?,
+            .with_cert_resolver(certificate.clone()),
     ))
 }
 
 /// The certificate-logon listener's TLS: client certificates of `ca_der`, chain checked only.
 pub fn certificate_listener(
-    chain_pem: &str,
-    key_pem: &str,
+    certificate: &Arc<ServerCertificate>,
     ca_der: &[u8],
 ) -> anyhow::Result<rustls::ServerConfig> {
-    let (chain, key) = chain_and_key(chain_pem, key_pem)?;
     let mut roots = RootCertStore::empty();
     roots.add(CertificateDer::from(ca_der.to_vec())).context("CA certificate as trust anchor")?;
     let inner = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
@@ -96,7 +129,7 @@ pub fn certificate_listener(
         rustls::ServerConfig::builder_with_provider(provider())
             .with_safe_default_protocol_versions()?
             .with_client_cert_verifier(Arc::new(ChainOnly { inner }))
-            .with_single_cert(chain, key)?,
+            .with_cert_resolver(certificate.clone()),
     ))
 }
 

@@ -14,6 +14,7 @@ mod group_commit;
 mod hsm;
 mod instances;
 mod ocsp;
+mod own_certificate;
 mod reliability;
 mod security;
 mod tls;

@@ -39,7 +39,10 @@ pub(crate) async fn serve_id(
             &app::ssr::pki::ca::Revocation::of(&app.state.settings),
         )
         .expect("tls material");
-    let config = server::tls::id_listener(&chain, key.expose()).expect("config");
+    let config = server::tls::id_listener(
+        &server::tls::ServerCertificate::new(&chain, key.expose()).expect("certificate"),
+    )
+    .expect("config");
     let options =
         leptos::config::LeptosOptions::builder().output_name("bizdirect").site_root("target/site").build();
     let router = server::router::build(app.state.clone(), options);

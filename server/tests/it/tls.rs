@@ -40,8 +40,11 @@ async fn serve(app: &TestApp, dir: &std::path::Path) -> (SocketAddr, axum_server
             &app::ssr::pki::ca::Revocation::of(&app.state.settings),
         )
         .expect("tls material");
-    let config =
-        server::tls::certificate_listener(&chain, key.expose(), app.state.pki.ca.cert_der()).expect("config");
+    let config = server::tls::certificate_listener(
+        &server::tls::ServerCertificate::new(&chain, key.expose()).expect("certificate"),
+        app.state.pki.ca.cert_der(),
+    )
+    .expect("config");
     let options =
         leptos::config::LeptosOptions::builder().output_name("bizdirect").site_root("target/site").build();
     let router = server::router::build_certificate(app.state.clone(), options);
