@@ -191,6 +191,20 @@ settings! {
 
     /// Days a user certificate is valid from acquisition
     certificate_days: u32, env "BIZDIRECT_CERTIFICATE_DAYS", value_name "DAYS", default 365;
+
+    /// Append-only file that receives the audit log's signed checkpoints (one JSON line each;
+    /// keep it, or a copy, where whoever can write the database cannot)
+    audit_checkpoint_file: PathBuf, env "BIZDIRECT_AUDIT_CHECKPOINT_FILE", value_name "FILE",
+        default_by_rule "<data-dir>/audit/checkpoints.jsonl";
+
+    /// Seconds between the serving server's audit checkpoints (one is written only when records
+    /// were added since the last); 0: only on demand (`server audit checkpoint`)
+    audit_checkpoint_secs: u32, env "BIZDIRECT_AUDIT_CHECKPOINT_SECS", value_name "SECS", default 600;
+
+    /// Also print each audit checkpoint on standard output (for a log shipper)
+    #[arg(num_args = 0..=1, default_missing_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    audit_checkpoint_stdout: bool, env "BIZDIRECT_AUDIT_CHECKPOINT_STDOUT", value_name "BOOL", default false;
 }
 
 /// `--config`'s help, listing the TOML keys.
@@ -322,8 +336,19 @@ pub enum CertCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Recompute the hash chain; exit 0 only if no record was edited, inserted or deleted
-    Verify,
+    /// Recompute the hash chain; exit 0 only if no record was edited, inserted or deleted. With
+    /// --checkpoints, also check the log against every signed checkpoint (a truncated tail, a
+    /// removed record or a re-hashed chain)
+    Verify {
+        /// Checkpoints written by the server (`--audit-checkpoint-file`), or a copy of them
+        #[arg(long, value_name = "FILE")]
+        checkpoints: Option<PathBuf>,
+        /// The checkpoint key's public key (SPKI PEM)
+        #[arg(long, value_name = "FILE", default_value = "<data-dir>/audit/checkpoint.pub")]
+        checkpoint_key: String,
+    },
+    /// Sign a checkpoint of the log now, append it to --audit-checkpoint-file and print it
+    Checkpoint,
 }
 
 #[derive(Debug, Subcommand)]
@@ -416,6 +441,10 @@ pub struct Config {
     pub ca_pkcs11: Option<Pkcs11Config>,
     /// `Some`: the operator's own HTTPS certificate; `None`: the default one in the data folder.
     pub tls_files: Option<TlsFiles>,
+    /// Where the audit checkpoints go, and how often.
+    pub audit_checkpoint_file: PathBuf,
+    pub audit_checkpoint_secs: u32,
+    pub audit_checkpoint_stdout: bool,
 }
 
 /// The operator's HTTPS certificate chain and its key (`--tls-cert`, `--tls-key`).
@@ -465,6 +494,10 @@ impl Options {
             .unwrap_or_else(|| with_port(&public_url, cert_addr.port()))
             .trim_end_matches('/')
             .to_owned();
+        let audit_checkpoint_file = s
+            .audit_checkpoint_file
+            .clone()
+            .unwrap_or_else(|| s.data_dir.join("audit").join("checkpoints.jsonl"));
         let config = Config {
             data_dir: s.data_dir,
             addr,
@@ -492,6 +525,9 @@ impl Options {
                 (None, None) => None,
                 _ => bail!("tls_cert and tls_key go together: the certificate chain and its private key"),
             },
+            audit_checkpoint_file,
+            audit_checkpoint_secs: s.audit_checkpoint_secs,
+            audit_checkpoint_stdout: s.audit_checkpoint_stdout,
         };
         if config.ca_pkcs11.is_some() && config.ca_key_passphrase_env.is_some() {
             bail!("ca_key_passphrase_env and ca_pkcs11_module exclude each other: a key in a token has no file to encrypt");

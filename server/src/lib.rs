@@ -2,6 +2,7 @@
 //! The domain lives in `app::ssr`; this crate only wires it.
 
 pub mod backup;
+pub mod checkpoints;
 pub mod config;
 pub mod lang;
 pub mod publish;

@@ -97,15 +97,47 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Backup { to } => server::backup::backup(&config, &to).await,
         Command::Restore { from } => server::backup::restore(&config, &from).await,
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Audit(AuditCommand::Verify { checkpoints, checkpoint_key }) => {
             let opened = start::open_config(&config).await?;
-            match operator::verify_audit(&opened.state).await? {
-                (records, None) => {
-                    println!("audit chain intact: {records} records");
-                    Ok(())
-                }
+            let records = match operator::verify_audit(&opened.state).await? {
+                (records, None) => records,
                 (_, Some(b)) => anyhow::bail!("audit chain broken at record {}: {}", b.seq, b.reason),
+            };
+            println!("audit chain intact: {records} records");
+            let Some(file) = checkpoints else { return Ok(()) };
+            let key_path = match checkpoint_key.as_str() {
+                "<data-dir>/audit/checkpoint.pub" => config.data_dir.join("audit").join("checkpoint.pub"),
+                given => std::path::PathBuf::from(given),
+            };
+            let key = std::fs::read_to_string(&key_path)
+                .with_context(|| format!("checkpoint public key {}", key_path.display()))?;
+            let lines =
+                std::fs::read_to_string(&file).with_context(|| format!("checkpoints {}", file.display()))?;
+            let (checked, findings) = operator::checkpoints::verify(&opened.state, &key, &lines).await?;
+            for f in &findings {
+                println!("CHECKPOINT {f}");
             }
+            anyhow::ensure!(
+                findings.is_empty(),
+                "the audit log does not match {} of its checkpoints",
+                findings.len()
+            );
+            anyhow::ensure!(checked > 0, "{} holds no checkpoint", file.display());
+            println!("every checkpoint holds: {checked} checkpoints signed by {}", key_path.display());
+            Ok(())
+        }
+        Command::Audit(AuditCommand::Checkpoint) => {
+            let opened = start::open_config(&config).await?;
+            let cp = server::checkpoints::write(&opened, &config).await?;
+            if !config.audit_checkpoint_stdout {
+                println!("{}", cp.line());
+            }
+            eprintln!(
+                "checkpoint of {} records appended to {}",
+                cp.records,
+                config.audit_checkpoint_file.display()
+            );
+            Ok(())
         }
         Command::Corp(CorpCommand::Unlock { contract_id }) => {
             let opened = start::open_config(&config).await?;
@@ -276,6 +308,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let router = server::router::build(opened.state.clone(), options.clone());
     let cert_router = server::router::build_certificate(opened.state.clone(), options);
 
+    tokio::spawn(server::checkpoints::every_interval(opened.clone(), config.clone()));
     // Keep the CRL fresh: re-sign it well before nextUpdate even when nothing is revoked.
     let crl_state = opened.state.clone();
     tokio::spawn(async move {

@@ -9,6 +9,7 @@
 use crate::config::{Config, TlsFiles};
 use anyhow::Context;
 use app::ssr::audit::IdKey;
+use app::ssr::pki::ca::key::AuditSigner;
 use app::ssr::pki::ca::CertificateAuthority;
 use app::ssr::pki::pkcs11::{TokenConfig, TokenKey};
 use app::ssr::secret::{CaKeyPassphrase, PrivateKeyPem, TokenPin};
@@ -17,9 +18,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// An opened data folder.
+#[derive(Clone)]
 pub struct Opened {
     pub state: AppState,
     pub ca_created: bool,
+    /// Signs the audit log's checkpoints (`<data-dir>/audit/checkpoint.key`, or in the CA's token).
+    pub audit_signer: Arc<AuditSigner>,
 }
 
 /// Where the CA is and how its key is kept at rest.
@@ -127,6 +131,7 @@ pub async fn open_with(
         .with_context(|| format!("database {}", database.display()))?;
     // Reading the key may run the passphrase's KDF (scrypt, tens of milliseconds): off the
     // async threads.
+    let audit_token = ca.token.clone();
     let (own_dir, ca) = (data_dir.join("ca"), ca.clone());
     let (ca, ca_created) = tokio::task::spawn_blocking(move || match (&ca.token, &ca.dir) {
         (Some(token), dir) => {
@@ -148,10 +153,16 @@ pub async fn open_with(
     let secret = app::ssr::pki::ca::key::load_or_create_secret(&id_key, IdKey::LEN)
         .with_context(|| format!("audit key {}", id_key.display()))?;
     state.audit_ids = Arc::new(IdKey::new(secret));
+    let audit_dir = data_dir.join("audit");
+    let audit_signer =
+        tokio::task::spawn_blocking(move || AuditSigner::open(&audit_dir, audit_token.as_ref()))
+            .await
+            .context("opening the audit checkpoint key")?
+            .context("audit checkpoint key")?;
     app::ssr::pki::crl::ensure_fresh_crl(&state.pki, app::ssr::now())
         .await
         .map_err(|e| anyhow::anyhow!("signing the CRL: {e}"))?;
-    Ok(Opened { state, ca_created })
+    Ok(Opened { state, ca_created, audit_signer: Arc::new(audit_signer) })
 }
 
 /// `server ca encrypt-key`: rewrites the configured CA's plain key encrypted under the passphrase

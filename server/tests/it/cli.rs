@@ -1,5 +1,6 @@
 //! The bank-operator command line, run as a real process.
 
+use base64::Engine as _;
 use std::process::Command;
 
 fn server() -> Command {
@@ -267,4 +268,164 @@ fn set_the_administrators_logon_method() {
     let (code, _, err) = set("99", "certificate");
     assert_ne!(code, 0);
     assert!(err.contains("登録されていません"), "{err}");
+}
+
+/// Rewrites the whole audit log from `rows` through the product's own chaining: a valid chain,
+/// as someone with write access to the database could make it.
+async fn rewrite_chain(db: &app::ssr::db::Pool, rows: &[app::ssr::db::audit::AuditRow]) {
+    use app::ssr::audit::{Event, Outcome};
+    sqlx::query("DELETE FROM audit_log").execute(db).await.expect("truncate");
+    let events: Vec<(Event<'_>, i64)> = rows
+        .iter()
+        .map(|r| {
+            let outcome = if r.outcome == "success" { Outcome::Success } else { Outcome::Failure };
+            let event = Event {
+                actor: &r.actor,
+                corporation_id: r.corporation_id,
+                action: &r.action,
+                target: &r.target,
+                outcome,
+                detail: &r.detail,
+                client_addr: &r.client_addr,
+            };
+            (event, r.at)
+        })
+        .collect();
+    let mut tx = app::ssr::db::begin_write(db).await.expect("begin");
+    app::ssr::audit::record_all(&mut tx, &events).await.expect("rewrite");
+    tx.commit().await.expect("commit");
+}
+
+/// Signed checkpoints anchor the hash chain: a truncated tail, a removed record with the chain
+/// re-hashed, and a whole re-hash with an altered record each pass the chain's own check, and
+/// each fails `audit verify --checkpoints`. The signature verifies with openssl too.
+#[tokio::test]
+async fn audit_checkpoints_detect_a_truncated_tail_a_removed_record_and_a_rehash() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().to_str().expect("path");
+    let create = |name: &str, id: &str| {
+        run(&["corp", "create", "--name", name, "--contract-id", id, "--data-dir", d], &[]).0
+    };
+    for (name, id) in [("甲社", "41000000001"), ("乙社", "41000000002"), ("丙社", "41000000003")] {
+        assert_eq!(create(name, id), 0);
+    }
+    let (code, first, err) = run(&["audit", "checkpoint", "--data-dir", d], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(create("丁社", "41000000004"), 0);
+    assert_eq!(run(&["audit", "checkpoint", "--data-dir", d], &[]).0, 0);
+    let file = dir.path().join("audit").join("checkpoints.jsonl");
+    let f = file.to_str().expect("path");
+    let lines = std::fs::read_to_string(&file).expect("checkpoints");
+    assert_eq!(lines.lines().count(), 2, "{lines}");
+    assert_eq!(lines.lines().next(), Some(first.trim()), "the printed checkpoint is the one appended");
+    let verify = || run(&["audit", "verify", "--data-dir", d, "--checkpoints", f], &[]);
+    let (code, out, err) = verify();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("every checkpoint holds: 2 checkpoints"), "{out}");
+
+    // A tool not ours checks the signature: the message is what the module documents.
+    let cp: serde_json::Value = serde_json::from_str(first.trim()).expect("json");
+    let message = format!(
+        "bizdirect audit checkpoint v1\nrecords={}\nhead={}\nat={}\n",
+        cp["records"],
+        cp["head"].as_str().expect("head"),
+        cp["at"]
+    );
+    let sig =
+        base64::engine::general_purpose::STANDARD.decode(cp["sig"].as_str().expect("sig")).expect("b64");
+    std::fs::write(dir.path().join("msg"), message).expect("msg");
+    std::fs::write(dir.path().join("sig"), sig).expect("sig");
+    let openssl = Command::new("openssl")
+        .args(["dgst", "-sha256", "-verify", "audit/checkpoint.pub", "-signature", "sig", "msg"])
+        .current_dir(dir.path())
+        .output()
+        .expect("openssl");
+    assert!(String::from_utf8_lossy(&openssl.stdout).contains("Verified OK"), "{openssl:?}");
+
+    let db = app::ssr::db::open(&crate::support::database_for(dir.path())).await.expect("db");
+    let rows = app::ssr::db::audit::all(&db).await.expect("rows");
+    let chain_alone = || run(&["audit", "verify", "--data-dir", d], &[]).0;
+
+    // 1. The tail truncated: the chain that is left is intact.
+    rewrite_chain(&db, &rows[..rows.len() - 1]).await;
+    assert_eq!(chain_alone(), 0, "the chain alone cannot tell");
+    let (code, out, _) = verify();
+    assert_ne!(code, 0);
+    assert!(out.contains("its tail was removed"), "{out}");
+
+    // 2. A record removed and the chain re-hashed.
+    rewrite_chain(&db, &rows).await;
+    assert_eq!(verify().0, 0, "the original log holds again");
+    let without_second: Vec<_> = rows.iter().filter(|r| r.seq != 2).cloned().collect();
+    rewrite_chain(&db, &without_second).await;
+    assert_eq!(chain_alone(), 0);
+    let (code, out, _) = verify();
+    assert_ne!(code, 0);
+    assert!(out.contains("differs from the checkpoint"), "{out}");
+
+    // 3. The whole chain re-hashed around an altered record.
+    let mut altered = rows.clone();
+    altered[1].detail = "name=偽社".into();
+    rewrite_chain(&db, &altered).await;
+    assert_eq!(chain_alone(), 0);
+    let (code, out, _) = verify();
+    assert_ne!(code, 0);
+    assert!(out.contains("record") && out.contains("differs from the checkpoint"), "{out}");
+
+    // A forged checkpoint line is refused by its signature.
+    rewrite_chain(&db, &rows).await;
+    let forged = lines.replacen("\"records\":", "\"records\":1", 1);
+    std::fs::write(&file, forged).expect("forge");
+    let (code, out, _) = verify();
+    assert_ne!(code, 0);
+    assert!(out.contains("signature does not verify"), "{out}");
+}
+
+/// The serving server signs a checkpoint every `--audit-checkpoint-secs` once the log grew, into
+/// the file and (with `--audit-checkpoint-stdout`) on standard output; they verify.
+#[test]
+fn the_serving_server_writes_checkpoints_as_the_log_grows() {
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path().to_str().expect("path");
+    let free =
+        || std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let log = std::fs::File::create(dir.path().join("server.log")).expect("log");
+    let serving = Killed(
+        server()
+            .args(["--data-dir", d, "--demo", "--audit-checkpoint-secs", "1", "--audit-checkpoint-stdout"])
+            .args([
+                "--addr",
+                &format!("127.0.0.1:{}", free()),
+                "--cert-addr",
+                &format!("127.0.0.1:{}", free()),
+            ])
+            .envs(crate::support::database_env(&["--data-dir", d]))
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("start server"),
+    );
+    let file = dir.path().join("audit").join("checkpoints.jsonl");
+    let started = std::time::Instant::now();
+    while std::fs::read_to_string(&file).map_or(true, |t| t.lines().count() == 0) {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "no checkpoint written");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // The log does not grow while nobody acts: no second checkpoint of the same head.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    drop(serving);
+    let lines = std::fs::read_to_string(&file).expect("checkpoints");
+    assert_eq!(lines.lines().count(), 1, "{lines}");
+    let printed = std::fs::read_to_string(dir.path().join("server.log")).expect("log");
+    assert!(printed.contains(lines.trim()), "printed for a log shipper: {printed}");
+    let (code, out, err) =
+        run(&["audit", "verify", "--data-dir", d, "--checkpoints", file.to_str().expect("path")], &[]);
+    assert_eq!(code, 0, "{out}{err}");
 }

@@ -181,6 +181,17 @@ fn hsm_init_makes_a_non_extractable_key_in_the_token_and_the_ca_certificate_for_
     // Every command opens the CA through the token (`check` signs the first CRL with it).
     let (code, out) = run(&command(&["check"], Some(label)), Some(PIN));
     assert_eq!(code, 0, "{out}");
+    // The audit checkpoints are signed by a key of their own in the token (never the CA's, never
+    // a file), and verify.
+    let (code, out) = run(&command(&["audit", "checkpoint"], Some(label)), Some(PIN));
+    assert_eq!(code, 0, "{out}");
+    assert!(!dir.path().join("audit/checkpoint.key").exists(), "no checkpoint key file in the HSM mode");
+    assert!(key_value_is_withheld(&format!("{label}-audit")), "the checkpoint key is in the token");
+    let checkpoints = dir.path().join("audit/checkpoints.jsonl").to_str().expect("path").to_owned();
+    let (code, out) =
+        run(&command(&["audit", "verify", "--checkpoints", &checkpoints], Some(label)), Some(PIN));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("every checkpoint holds: 1 checkpoints"), "{out}");
     // Without the token options the folder has no usable CA, and no key file is made.
     let (code, out) = run(&command(&["check"], None), None);
     assert!(code != 0 && out.contains("its key does not"), "{out}");

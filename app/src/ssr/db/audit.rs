@@ -80,6 +80,16 @@ pub async fn page_for_corporation(
     .await
 }
 
+/// `(seq, hash)` of the newest record, if any (outside a write: a checkpoint's reading).
+pub async fn head(pool: &Pool) -> Result<Option<(i64, Vec<u8>)>, sqlx::Error> {
+    sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(pool).await
+}
+
+/// The chain hash of record `seq`, if there is one.
+pub async fn hash_of(pool: &Pool, seq: i64) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = $1").bind(seq).fetch_optional(pool).await
+}
+
 /// Every record's count.
 pub async fn count(pool: &Pool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(pool).await

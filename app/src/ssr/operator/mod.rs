@@ -1,7 +1,7 @@
 //! The bank operator's use cases, the one door from the server binary's command line into the
 //! domain: corporations (create, list, unlock, user limit, the administrator's logon method, the
 //! demo seed), certificates (list, revoke by serial, the administrator's issuance), the audit
-//! chain's verification, `server check` and the material of a backup.
+//! chain's verification and its signed checkpoints, `server check` and the material of a backup.
 //!
 //! The server binary reaches the domain only through this room, [`crate::ssr::AppState`] and the
 //! start-up calls (opening the database and the CA); it holds no SQL and reads no key file.
@@ -12,6 +12,7 @@
 pub mod backup;
 pub mod certificates;
 pub mod check;
+pub mod checkpoints;
 pub mod corporations;
 
 pub use crate::ssr::pki::reason;

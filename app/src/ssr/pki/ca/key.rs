@@ -114,9 +114,14 @@ pub(super) fn decrypt_pkcs8(
     }
 }
 
-/// Reads `ca.key` after checking its mode, as the passphrase (or its absence) says it must be.
-pub(super) fn read_key(path: &Path, passphrase: Option<&CaKeyPassphrase>) -> Result<KeyPair, CaError> {
-    check_owner_only(path, "the CA private key", 0o600)?;
+/// Reads a private key file (`what`: the key it holds, for messages) after checking its mode, as
+/// the passphrase (or its absence) says it must be.
+pub(super) fn read_key(
+    path: &Path,
+    what: &'static str,
+    passphrase: Option<&CaKeyPassphrase>,
+) -> Result<KeyPair, CaError> {
+    check_owner_only(path, what, 0o600)?;
     let text = Zeroizing::new(fs::read_to_string(path).map_err(io_err(path))?);
     match (passphrase, is_encrypted_pem(&text)) {
         (None, false) => Ok(KeyPair::from_pem(&text)?),
@@ -168,6 +173,58 @@ pub fn load_or_create_secret(path: &Path, len: usize) -> Result<Zeroizing<Vec<u8
     rand::rngs::OsRng.fill_bytes(&mut secret);
     write_private(path, Zeroizing::new(hex::encode(&*secret)).as_bytes())?;
     Ok(secret)
+}
+
+/// The key that signs the audit log's checkpoints: never the CA's. In `<dir>/checkpoint.key`
+/// (PKCS#8, 0600, made at first start), or — when the CA is in a PKCS#11 token — a key pair of
+/// its own in that token, labelled the CA key's label with `-audit` (generated there at first
+/// start). Its public key is written to `<dir>/checkpoint.pub` (SPKI PEM) for verifiers.
+pub struct AuditSigner {
+    key: CaKey,
+    public_pem: String,
+}
+
+impl AuditSigner {
+    /// Opens (or makes) the checkpoint key; `token`: the CA's token configuration, if any.
+    pub fn open(dir: &Path, token: Option<&crate::ssr::pki::pkcs11::TokenConfig>) -> Result<Self, CaError> {
+        private_dir(dir)?;
+        let key = if let Some(config) = token {
+            let config = crate::ssr::pki::pkcs11::TokenConfig {
+                key_label: format!("{}-audit", config.key_label),
+                ..config.clone()
+            };
+            let key = match TokenKey::open(&config) {
+                Err(crate::ssr::pki::pkcs11::TokenError::NoKey(_)) => TokenKey::generate(&config),
+                other => other,
+            };
+            CaKey::Token(key.map_err(CaError::Token)?)
+        } else {
+            let path = dir.join("checkpoint.key");
+            if path.exists() {
+                CaKey::File(Box::new(read_key(&path, "the audit checkpoint key", None)?))
+            } else {
+                let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
+                write_private(&path, Zeroizing::new(key.serialize_pem()).as_bytes())?;
+                CaKey::File(Box::new(key))
+            }
+        };
+        let public_pem = pem::encode(&pem::Pem::new("PUBLIC KEY", key.subject_public_key_info()));
+        let public_path = dir.join("checkpoint.pub");
+        if fs::read_to_string(&public_path).ok().as_deref() != Some(public_pem.as_str()) {
+            write_file(&public_path, public_pem.as_bytes(), 0o644)?;
+        }
+        Ok(Self { key, public_pem })
+    }
+
+    /// An ECDSA P-256 / SHA-256 signature (DER) of `msg`.
+    pub fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        self.key.sign(msg)
+    }
+
+    /// The public key, SPKI PEM (what `checkpoint.pub` holds).
+    pub fn public_pem(&self) -> &str {
+        &self.public_pem
+    }
 }
 
 /// The CA's signing key: read from `ca.key` into memory, or kept in a PKCS#11 token.

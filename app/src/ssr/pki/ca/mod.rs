@@ -295,7 +295,7 @@ impl CertificateAuthority {
     /// Reads an existing `ca.crt` and `ca.key` (after the key's mode check).
     fn read(dir: &Path, passphrase: Option<&CaKeyPassphrase>) -> Result<Self, CaError> {
         let cert_path = dir.join("ca.crt");
-        let key = read_key(&dir.join("ca.key"), passphrase)?;
+        let key = read_key(&dir.join("ca.key"), "the CA private key", passphrase)?;
         let cert_pem = fs::read_to_string(&cert_path).map_err(io_err(&cert_path))?;
         let identity = identity_of(&cert_pem)?;
         let issuer = Issuer::from_ca_cert_pem(&cert_pem, CaKey::File(Box::new(key)))?;
