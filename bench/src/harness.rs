@@ -68,6 +68,7 @@ pub async fn corporation(state: &AppState, contract_id: &str, max_users: i64) ->
             admin_pin: Some(Pin::new(ADMIN_PIN.to_owned())),
             admin_confirm_pin: Some(Pin::new(CONFIRM_PIN.to_owned())),
             max_users: Some(max_users),
+            admin_email: None,
         },
         app::ssr::now(),
     )

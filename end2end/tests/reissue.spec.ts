@@ -3,7 +3,7 @@
 // ○ in the 電子証明書 column; the revoked certificate's serial is then in the CRL at its URL.
 import { expect, test, type Page, type TestInfo } from "@playwright/test";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEMO, inspect, logonAsDemoAdmin, settled } from "./support";
@@ -18,6 +18,21 @@ async function expectCertCell(page: Page, words: string) {
   await expect(cell).toBeVisible();
   await expect(cell).toContainText("○");
   await expect(cell).toHaveAttribute("title", words);
+}
+
+/** The .eml files the server wrote (no --smtp-url: <data-dir>/mail/), oldest first. */
+function mails(): string[] {
+  const dir = join(process.env.E2E_DATA_DIR!, "mail");
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".eml")).sort().map((f) => join(dir, f)) : [];
+}
+
+/** A message's headers and its body, a base64 body decoded. */
+function readMail(path: string): string {
+  const raw = readFileSync(path, "utf8");
+  const at = raw.search(/\r?\n\r?\n/);
+  const [head, body] = [raw.slice(0, at), raw.slice(at).trim()];
+  const text = /content-transfer-encoding: base64/i.test(head) ? Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8") : body;
+  return `${head}\n\n${text}`;
 }
 
 async function seedProcedure(page: Page, testInfo: TestInfo, shot: string) {
@@ -42,7 +57,17 @@ async function seedProcedure(page: Page, testInfo: TestInfo, shot: string) {
 
 test("the seed's reissue procedure, and the old serial in the CRL", async ({ page }, testInfo) => {
   await logonAsDemoAdmin(page, testInfo);
+  const before = mails().length;
   await seedProcedure(page, testInfo, "30-first");
+
+  // 電子証明書発行のお知らせ reaches test01's address (here the server's .eml files): the page to
+  // go to and the last day, no PIN.
+  await expect.poll(() => mails().length).toBe(before + 1);
+  const notice = readMail(mails()[before]);
+  expect(notice).toContain("To: test01@example.jp");
+  expect(notice).toContain(`電子証明書取得: ${new URL(process.env.E2E_BASE_URL!).origin}/user/acquire`);
+  expect(notice).toMatch(/取得期限: \d{4}年\d{1,2}月\d{1,2}日/);
+  for (const secret of ["User1234", "UserConf1234", DEMO.confirmPin]) expect(notice).not.toContain(secret);
 
   // The user fetches the certificate (the in-page acquisition comes with the user side; here a
   // key and CSR made by openssl stand in for the browser's).

@@ -201,6 +201,22 @@ settings! {
     /// were added since the last); 0: only on demand (`server audit checkpoint`)
     audit_checkpoint_secs: u32, env "BIZDIRECT_AUDIT_CHECKPOINT_SECS", value_name "SECS", default 600;
 
+    /// Mail server for the notices (電子メール通知): smtp://HOST[:PORT] (STARTTLS required unless
+    /// HOST is loopback) or smtps://HOST[:PORT]. Without it each notice is written as an .eml
+    /// file into <data-dir>/mail/
+    smtp_url: String, env "BIZDIRECT_SMTP_URL", value_name "URL",
+        default_by_rule "none, notices go to <data-dir>/mail/";
+
+    /// User name for the mail server (with --smtp-password-env)
+    smtp_user: String, env "BIZDIRECT_SMTP_USER", value_name "NAME";
+
+    /// Name of an environment variable that holds the mail server's password (never the
+    /// password itself)
+    smtp_password_env: String, env "BIZDIRECT_SMTP_PASSWORD_ENV", value_name "ENV_VAR";
+
+    /// The notices' sender address (From:)
+    mail_from: String, env "BIZDIRECT_MAIL_FROM", value_name "ADDRESS", default "bizdirect@localhost".to_owned();
+
     /// Also print each audit checkpoint on standard output (for a log shipper)
     #[arg(num_args = 0..=1, default_missing_value = "true",
           value_parser = clap::builder::BoolishValueParser::new())]
@@ -240,6 +256,12 @@ impl Shown for u32 {
     }
 }
 
+impl Shown for String {
+    fn shown(&self) -> String {
+        self.clone()
+    }
+}
+
 impl Shown for bool {
     fn shown(&self) -> String {
         self.to_string()
@@ -272,6 +294,9 @@ pub enum Command {
     /// Bank operator: the certificate authority's key
     #[command(subcommand)]
     Ca(CaCommand),
+    /// Bank operator: the notices (電子メール通知) and their delivery
+    #[command(subcommand)]
+    Notices(NoticesCommand),
     /// Verify every invariant of the data folder (unique serials, one live certificate per
     /// holder, revoked certificates in the CRL, issued certificates verify, audit chain, an
     /// audit record for every issuance); prints each violation, exit 0 only if all hold
@@ -352,6 +377,19 @@ pub enum AuditCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum NoticesCommand {
+    /// The newest notices: time, state, attempts, kind, recipient, subject, last error
+    List {
+        /// Only those that failed for good (a permanent SMTP refusal, or no valid address)
+        #[arg(long)]
+        failed: bool,
+        /// How many
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum CorpCommand {
     /// Create a contract corporation with its administrator; prints the PINs it generated
     Create {
@@ -370,6 +408,18 @@ pub enum CorpCommand {
         /// Most users the corporation may register [default: 99]
         #[arg(long)]
         max_users: Option<i64>,
+        /// The administrator's e-mail address, for the notices (電子メール通知)
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Set (or, with an empty value, remove) the administrator's e-mail address
+    SetEmail {
+        /// 契約法人ID
+        #[arg(long)]
+        contract_id: String,
+        /// The address
+        #[arg(long)]
+        email: String,
     },
     /// List contract corporations
     List,
@@ -445,6 +495,11 @@ pub struct Config {
     pub audit_checkpoint_file: PathBuf,
     pub audit_checkpoint_secs: u32,
     pub audit_checkpoint_stdout: bool,
+    /// The notices' mail server (`None`: `.eml` files in `<data-dir>/mail/`).
+    pub smtp_url: Option<String>,
+    pub smtp_user: Option<String>,
+    pub smtp_password_env: Option<String>,
+    pub mail_from: String,
 }
 
 /// The operator's HTTPS certificate chain and its key (`--tls-cert`, `--tls-key`).
@@ -528,7 +583,17 @@ impl Options {
             audit_checkpoint_file,
             audit_checkpoint_secs: s.audit_checkpoint_secs,
             audit_checkpoint_stdout: s.audit_checkpoint_stdout,
+            smtp_url: s.smtp_url,
+            smtp_user: s.smtp_user,
+            smtp_password_env: s.smtp_password_env,
+            mail_from: s.mail_from,
         };
+        if config.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            bail!("mail_from must be an e-mail address");
+        }
+        if config.smtp_user.is_some() != config.smtp_password_env.is_some() {
+            bail!("smtp_user and smtp_password_env go together");
+        }
         if config.ca_pkcs11.is_some() && config.ca_key_passphrase_env.is_some() {
             bail!("ca_key_passphrase_env and ca_pkcs11_module exclude each other: a key in a token has no file to encrypt");
         }
@@ -619,7 +684,25 @@ impl Config {
             lockout_threshold: i64::from(self.lockout_after),
             attempts_per_minute_per_address: self.attempts_per_minute_per_address,
             attempts_per_minute_per_account: self.attempts_per_minute_per_account,
+            mail_from: self.mail_from.clone(),
         }
+    }
+
+    /// Where the notices go: the mail server of `--smtp-url`, or `.eml` files in the data folder.
+    pub fn mail_transport(&self) -> anyhow::Result<app::ssr::outbox::sender::Transport> {
+        use app::ssr::outbox::sender::{SmtpConfig, Transport};
+        let Some(url) = &self.smtp_url else {
+            return Ok(Transport::Files(self.data_dir.join("mail")));
+        };
+        let password = match &self.smtp_password_env {
+            Some(var) => Some(app::ssr::secret::Pin::new(
+                std::env::var(var)
+                    .with_context(|| format!("smtp_password_env: environment variable {var} is not set"))?,
+            )),
+            None => None,
+        };
+        Transport::smtp(&SmtpConfig { url: url.clone(), user: self.smtp_user.clone(), password })
+            .map_err(anyhow::Error::msg)
     }
 }
 

@@ -7,7 +7,9 @@ use app::ssr::operator::{
 };
 use app::ssr::secret::Pin;
 use clap::Parser;
-use server::config::{AuditCommand, CaCommand, CertCommand, Cli, Command, Config, CorpCommand, TlsFiles};
+use server::config::{
+    AuditCommand, CaCommand, CertCommand, Cli, Command, Config, CorpCommand, NoticesCommand, TlsFiles,
+};
 use server::start;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -126,6 +128,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("every checkpoint holds: {checked} checkpoints signed by {}", key_path.display());
             Ok(())
         }
+        Command::Notices(NoticesCommand::List { failed, limit }) => {
+            let opened = start::open_config(&config).await?;
+            let (rows, pending) = operator::notices(&opened.state, failed, limit).await?;
+            for n in &rows {
+                println!(
+                    "{}\t{}\t{} attempt(s)\t{}\t{}\t{}\t{}",
+                    app::time_fmt::date_time(n.created_at, app::i18n::Lang::En),
+                    n.state,
+                    n.attempts,
+                    n.kind,
+                    n.recipient,
+                    n.subject,
+                    n.last_error
+                );
+            }
+            eprintln!("{} listed; {pending} pending delivery", rows.len());
+            Ok(())
+        }
         Command::Audit(AuditCommand::Checkpoint) => {
             let opened = start::open_config(&config).await?;
             let cp = server::checkpoints::write(&opened, &config).await?;
@@ -153,6 +173,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("契約法人ID {contract_id}: 管理者のログオン方式を {method} にしました (administrator logon method set)");
             Ok(())
         }
+        Command::Corp(CorpCommand::SetEmail { contract_id, email }) => {
+            let opened = start::open_config(&config).await?;
+            corporations::set_admin_email(&opened.state, &contract_id, &email, app::ssr::now()).await?;
+            println!(
+                "契約法人ID {contract_id}: 管理者のメールアドレスを設定しました (administrator e-mail set)"
+            );
+            Ok(())
+        }
         Command::Corp(CorpCommand::SetMaxUsers { contract_id, max_users }) => {
             let opened = start::open_config(&config).await?;
             corporations::set_max_users(&opened.state, &contract_id, max_users, app::ssr::now()).await?;
@@ -165,6 +193,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             admin_pin_env,
             confirm_pin_env,
             max_users,
+            email,
         }) => {
             let pin_from = |var: Option<String>| -> anyhow::Result<Option<Pin>> {
                 var.map(|v| {
@@ -180,6 +209,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 admin_pin: pin_from(admin_pin_env)?,
                 admin_confirm_pin: pin_from(confirm_pin_env)?,
                 max_users,
+                admin_email: email,
             };
             corp_create(&config, req).await
         }
@@ -309,6 +339,14 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let cert_router = server::router::build_certificate(opened.state.clone(), options);
 
     tokio::spawn(server::checkpoints::every_interval(opened.clone(), config.clone()));
+    let transport = config.mail_transport()?;
+    if let app::ssr::outbox::sender::Transport::Files(dir) = &transport {
+        tracing::info!(
+            "notices (電子メール通知) are written as .eml files into {} (no --smtp-url)",
+            dir.display()
+        );
+    }
+    tokio::spawn(app::ssr::outbox::sender::run(opened.state.clone(), transport, Duration::from_secs(1)));
     // Keep the CRL fresh: re-sign it well before nextUpdate even when nothing is revoked.
     let crl_state = opened.state.clone();
     tokio::spawn(async move {

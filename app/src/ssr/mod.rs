@@ -10,6 +10,7 @@
 //! | [`access`] | logons, sessions, the caller of each request, PIN change, lockout, throttle limits |
 //! | [`state`] | [`AppState`]: what every request can reach |
 //! | [`pki`] | the CA and its key, X.509, issuance and group commit, revocation, CRL, OCSP, `judge` |
+//! | [`outbox`] | 電子メール通知: notices written in the change's transaction, and their delivery |
 //! | [`audit`] | the hash-chained audit log: one way to write a record, and its verifier |
 //! | [`db`] | all SQL, one module per table, on SQLite or PostgreSQL |
 //!
@@ -29,6 +30,7 @@ pub mod cpu;
 pub mod db;
 pub mod holder;
 pub mod operator;
+pub mod outbox;
 pub mod pin;
 pub mod pki;
 pub mod secret;
@@ -59,7 +61,8 @@ mod tests {
 
     /// The rooms from the top down; a room may name only those after it, and the modules
     /// beneath them all.
-    const ROOMS: [&str; 8] = ["operator", "admin", "holder", "access", "state", "pki", "audit", "db"];
+    const ROOMS: [&str; 9] =
+        ["operator", "admin", "holder", "access", "state", "pki", "outbox", "audit", "db"];
     const BENEATH: [&str; 5] = ["secret", "cpu", "pin", "throttle", "settings"];
 
     /// The room (or module beneath the rooms) a file of `src/ssr/` belongs to.

@@ -25,6 +25,8 @@ pub struct Settings {
     pub attempts_per_minute_per_account: u32,
     /// Origin of the certificate-logon listener (電子証明書方式), e.g. `https://127.0.0.1:3001`.
     pub cert_url: String,
+    /// The sender of the notices (`From:`), e.g. `bizdirect@bank.example`.
+    pub mail_from: String,
 }
 
 impl Default for Settings {
@@ -41,6 +43,7 @@ impl Default for Settings {
             lockout_threshold: 6,
             attempts_per_minute_per_address: 120,
             attempts_per_minute_per_account: 20,
+            mail_from: "bizdirect@localhost".into(),
         }
     }
 }

@@ -188,6 +188,7 @@ async fn an_online_backup_restores_into_a_folder_that_passes_the_check() {
                             admin_pin: Some(Pin::new("Writer1234".into())),
                             admin_confirm_pin: Some(Pin::new("WriterConf1".into())),
                             max_users: None,
+                            admin_email: None,
                         },
                         now(),
                     )

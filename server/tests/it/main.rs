@@ -13,6 +13,7 @@ mod fuzz_csr;
 mod group_commit;
 mod hsm;
 mod instances;
+mod notices;
 mod ocsp;
 mod own_certificate;
 mod reliability;

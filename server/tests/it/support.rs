@@ -356,10 +356,12 @@ pub fn new_user_form(user_id: &str) -> Vec<(&str, &str)> {
 
 /// A valid 変更 form for `user` that changes nothing but what the caller adds.
 pub fn change_form(user: &str) -> Vec<(&str, &str)> {
+    // The demo users' addresses as seeded: a change leaves them as they are.
+    let email: &'static str = Box::leak(format!("{user}@example.jp").into_boxed_str());
     vec![
         ("user", user),
         ("name", "テスト01"),
-        ("email", ""),
+        ("email", email),
         ("user_pin", ""),
         ("user_pin_again", ""),
         ("user_confirm_pin", ""),
@@ -401,6 +403,7 @@ impl TestApp {
                 admin_pin: Some(Pin::new("Other1234".into())),
                 admin_confirm_pin: Some(Pin::new("OtherConf1".into())),
                 max_users: None,
+                admin_email: None,
             },
             app::ssr::now(),
         )

@@ -85,12 +85,14 @@ pub struct NewCorporation<'a> {
     pub admin_pin_hash: &'a PinHash,
     pub admin_confirm_pin_hash: &'a PinHash,
     pub max_users: i64,
+    /// '' when none.
+    pub admin_email: &'a str,
 }
 
 pub async fn insert(tx: &mut Tx, c: &NewCorporation<'_>, now: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO corporations (contract_id, name, admin_pin_hash, admin_confirm_pin_hash, max_users, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO corporations (contract_id, name, admin_pin_hash, admin_confirm_pin_hash, max_users, created_at, \
+         admin_email) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(c.contract_id)
     .bind(c.name)
@@ -98,6 +100,7 @@ pub async fn insert(tx: &mut Tx, c: &NewCorporation<'_>, now: i64) -> Result<i64
     .bind(c.admin_confirm_pin_hash.expose())
     .bind(c.max_users)
     .bind(now)
+    .bind(c.admin_email)
     .fetch_one(&mut **tx)
     .await
 }
@@ -211,6 +214,16 @@ pub async fn set_admin_logon_method(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE corporations SET admin_logon_method = $1 WHERE contract_id = $2")
         .bind(method)
+        .bind(contract_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The administrator's e-mail address ('' removes it); whether the contract exists.
+pub async fn set_admin_email(tx: &mut Tx, contract_id: &str, email: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE corporations SET admin_email = $1 WHERE contract_id = $2")
+        .bind(email)
         .bind(contract_id)
         .execute(&mut **tx)
         .await?;

@@ -29,6 +29,8 @@ pub enum CorporationError {
     MaxUsers,
     #[error("ログオン方式 {0:?}: id_pin または certificate を指定してください (use id_pin or certificate)")]
     AdminLogonMethod(String),
+    #[error("メールアドレス {0:?}: 正しい形式で指定してください (not an e-mail address)")]
+    Email(String),
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
     #[error("PIN hashing: {0}")]
@@ -45,6 +47,8 @@ pub struct CreateRequest {
     pub admin_pin: Option<Pin>,
     pub admin_confirm_pin: Option<Pin>,
     pub max_users: Option<i64>,
+    /// The administrator's e-mail address (for the notices); `None`: none yet.
+    pub admin_email: Option<String>,
 }
 
 #[derive(Debug)]
@@ -110,6 +114,10 @@ pub async fn create(state: &AppState, req: CreateRequest, now: i64) -> Result<Cr
             )
         })?;
     }
+    let admin_email = req.admin_email.as_deref().map(str::trim).unwrap_or_default();
+    if validate::email(admin_email).is_err() {
+        return Err(CorporationError::Email(admin_email.to_owned()));
+    }
     let max_users = req.max_users.unwrap_or(DEFAULT_MAX_USERS);
     if !(1..=9999).contains(&max_users) {
         return Err(CorporationError::MaxUsers);
@@ -150,6 +158,7 @@ pub async fn create(state: &AppState, req: CreateRequest, now: i64) -> Result<Cr
             admin_pin_hash: &pin_hash,
             admin_confirm_pin_hash: &confirm_hash,
             max_users,
+            admin_email,
         },
         now,
     )
@@ -235,6 +244,24 @@ pub async fn set_admin_logon(
     commit_setting(tx, updated, contract_id, "corporation_admin_logon", &detail, now).await
 }
 
+/// Sets (or, empty, removes) the administrator's e-mail address, audited as
+/// `corporation_admin_email`.
+pub async fn set_admin_email(
+    state: &AppState,
+    contract_id: &str,
+    email: &str,
+    now: i64,
+) -> Result<(), CorporationError> {
+    let email = email.trim();
+    if validate::email(email).is_err() {
+        return Err(CorporationError::Email(email.to_owned()));
+    }
+    let mut tx = db::begin_write(&state.db).await?;
+    let updated = db::corporations::set_admin_email(&mut tx, contract_id, email).await?;
+    let detail = format!("email={email}");
+    commit_setting(tx, updated, contract_id, "corporation_admin_email", &detail, now).await
+}
+
 /// The demo corporation (fixed, so README, tests and reviewers agree).
 pub mod demo {
     pub const CONTRACT_ID: &str = "10000000001";
@@ -243,6 +270,8 @@ pub mod demo {
     pub const ADMIN_CONFIRM_PIN: &str = "Confirm1234";
     pub const USER_PIN: &str = "User1234";
     pub const USER_CONFIRM_PIN: &str = "UserConf1234";
+    /// The demo administrator's address; each demo user's is `<利用者ID>@example.jp`.
+    pub const ADMIN_EMAIL: &str = "admin@example.jp";
     /// `(利用者ID, 利用者名)` of the demo users.
     pub const USERS: [(&str, &str); 5] = [
         ("test01", "テスト01"),
@@ -266,6 +295,7 @@ pub async fn seed_demo(state: &AppState, now: i64) -> Result<bool, CorporationEr
             admin_pin: Some(Pin::new(demo::ADMIN_PIN.into())),
             admin_confirm_pin: Some(Pin::new(demo::ADMIN_CONFIRM_PIN.into())),
             max_users: None,
+            admin_email: Some(demo::ADMIN_EMAIL.into()),
         },
         now,
     )
@@ -281,6 +311,7 @@ pub async fn seed_demo(state: &AppState, now: i64) -> Result<bool, CorporationEr
     }
     let mut tx = db::begin_write(&state.db).await?;
     for ((user_id, name), (pin, confirm)) in demo::USERS.iter().zip(&hashed) {
+        let email = format!("{user_id}@example.jp");
         db::users::insert(
             &mut tx,
             &NewUser {
@@ -292,7 +323,7 @@ pub async fn seed_demo(state: &AppState, now: i64) -> Result<bool, CorporationEr
                 pins_provisional: false,
                 fields: UserFields {
                     name,
-                    email: None,
+                    email: Some(&email),
                     // test05 shows the ID・暗証番号方式; the others log on with certificates.
                     logon_method: if *user_id == "test05" { "id_pin" } else { "certificate" },
                     online: [true; 7],

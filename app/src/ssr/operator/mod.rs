@@ -18,8 +18,19 @@ pub mod corporations;
 pub use crate::ssr::pki::reason;
 
 pub use crate::ssr::audit::ChainBreak;
+pub use crate::ssr::db::notices::NoticeRow;
 
 use crate::ssr::{audit, db, AppState};
+
+/// `server notices list`: the newest notices (`failed_only`: those that failed for good), with the
+/// count of those still pending.
+pub async fn notices(
+    state: &AppState,
+    failed_only: bool,
+    limit: i64,
+) -> Result<(Vec<NoticeRow>, i64), sqlx::Error> {
+    Ok((db::notices::list(&state.db, failed_only, limit).await?, db::notices::pending(&state.db).await?))
+}
 
 /// `server audit verify`: how many records the log holds, and where its chain breaks, if it does.
 pub async fn verify_audit(state: &AppState) -> Result<(i64, Option<ChainBreak>), sqlx::Error> {

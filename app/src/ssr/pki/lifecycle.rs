@@ -10,6 +10,7 @@ use crate::model::{CertState, CertificateStatus};
 use crate::ssr::audit::{self, Actor};
 use crate::ssr::db::{self, certificates::CertRow, Tx};
 use crate::ssr::internal;
+use crate::ssr::outbox::{self, texts};
 
 /// Warn from this long before expiry ("expiring within 30 days").
 const EXPIRING_SOON_SECS: i64 = 30 * 86_400;
@@ -128,6 +129,17 @@ pub async fn reissue(
         }
         Err(e) => return Err(internal("open issuance", e)),
     }
+    // 電子証明書発行のお知らせ, in this transaction: the notice commits with the issuance or not at all.
+    let (corporation_name, admin_email, user) =
+        db::notices::addressee(tx, corporation_id, user_pk).await.map_err(|e| internal("addressee", e))?;
+    let about = texts::About {
+        corporation_id,
+        corporation_name: &corporation_name,
+        user: user.as_ref().map(|(name, email)| (name.as_str(), email.as_str())),
+        admin_email: &admin_email,
+    };
+    let notice = outbox::issuance_opened(&about, &pki.settings.public_url, acquire_by);
+    outbox::enqueue(tx, &pki.settings, &notice, now).await.map_err(|e| internal("notice", e))?;
     let detail = format!("acquire_by={acquire_by}");
     audit::write(tx, &actor.did("certificate_issue", target, &detail), now).await
 }

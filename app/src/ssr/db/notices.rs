@@ -1,0 +1,139 @@
+//! Table `notices`: the outbox. Rows are inserted in the transaction of the change they tell
+//! about; the sender claims one due row at a time under the write lock (so two senders, of one
+//! process or of several instances on one PostgreSQL database, never hold the same row), and
+//! records the outcome.
+
+use super::{Pool, Tx};
+
+/// A notice to write.
+pub struct NewNotice<'a> {
+    pub corporation_id: Option<i64>,
+    pub kind: &'a str,
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub message_id: &'a str,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NoticeRow {
+    pub id: i64,
+    pub corporation_id: Option<i64>,
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub message_id: String,
+    pub created_at: i64,
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub sent_at: Option<i64>,
+    pub last_error: String,
+}
+
+const COLUMNS: &str =
+    "id, corporation_id, kind, recipient, subject, body, message_id, created_at, state, attempts, \
+     next_attempt_at, sent_at, last_error";
+
+pub async fn insert(tx: &mut Tx, n: &NewNotice<'_>, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO notices (corporation_id, kind, recipient, subject, body, message_id, created_at, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+    )
+    .bind(n.corporation_id)
+    .bind(n.kind)
+    .bind(n.recipient)
+    .bind(n.subject)
+    .bind(n.body)
+    .bind(n.message_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Claims the oldest due pending row for `lease` seconds (inside a write transaction: no other
+/// sender can claim it meanwhile), counting the attempt.
+pub async fn claim(tx: &mut Tx, now: i64, lease: i64) -> Result<Option<NoticeRow>, sqlx::Error> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM notices WHERE state = 'pending' AND next_attempt_at <= $1 \
+         AND (claimed_until IS NULL OR claimed_until <= $1) ORDER BY id LIMIT 1",
+    )
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(id) = id else { return Ok(None) };
+    sqlx::query_as(&format!(
+        "UPDATE notices SET claimed_until = $1, attempts = attempts + 1 WHERE id = $2 RETURNING {COLUMNS}"
+    ))
+    .bind(now + lease)
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// The server accepted it.
+pub async fn sent(pool: &Pool, id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE notices SET state = 'sent', sent_at = $1, claimed_until = NULL, last_error = '' WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// A failure: tried again at `retry_at`, or (`None`) failed for good.
+pub async fn failed(pool: &Pool, id: i64, error: &str, retry_at: Option<i64>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE notices SET state = CASE WHEN $1 IS NULL THEN 'failed' ELSE 'pending' END, \
+         next_attempt_at = COALESCE($1, next_attempt_at), claimed_until = NULL, last_error = $2 WHERE id = $3",
+    )
+    .bind(retry_at)
+    .bind(error)
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Every notice, newest first (`failed_only`: those that failed for good), at most `limit`.
+pub async fn list(pool: &Pool, failed_only: bool, limit: i64) -> Result<Vec<NoticeRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM notices WHERE ($1 = FALSE OR state = 'failed') ORDER BY id DESC LIMIT $2"
+    ))
+    .bind(failed_only)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Pending notices (due or not).
+pub async fn pending(pool: &Pool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM notices WHERE state = 'pending'").fetch_one(pool).await
+}
+
+/// Whom a notice about a holder goes to, read in the change's transaction: the corporation's
+/// name and administrator's address, and the user's name and address (`user_pk` `None`: the
+/// administrator is the holder).
+pub async fn addressee(
+    tx: &mut Tx,
+    corporation_id: i64,
+    user_pk: Option<i64>,
+) -> Result<(String, String, Option<(String, String)>), sqlx::Error> {
+    let (name, admin_email): (String, String) =
+        sqlx::query_as("SELECT name, admin_email FROM corporations WHERE id = $1")
+            .bind(corporation_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    let user = match user_pk {
+        Some(pk) => Some(
+            sqlx::query_as("SELECT name, COALESCE(email, '') FROM users WHERE id = $1")
+                .bind(pk)
+                .fetch_one(&mut **tx)
+                .await?,
+        ),
+        None => None,
+    };
+    Ok((name, admin_email, user))
+}

@@ -1,0 +1,324 @@
+//! 電子メール通知: notices written in the change's transaction (the outbox), delivered over real
+//! SMTP — Debian's aiosmtpd, writing a maildir — or as .eml files, with retries, never lost and
+//! never twice.
+
+use crate::support::{change_form, with, TestApp};
+use app::ssr::db::notices::NoticeRow;
+use app::ssr::operator::corporations::demo;
+use app::ssr::outbox::sender::{deliver_one, SmtpConfig, Transport};
+use http::StatusCode;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+/// Debian's aiosmtpd on a loopback port, writing every accepted message into a maildir; killed
+/// when dropped.
+pub(crate) struct SmtpSink {
+    child: Child,
+    pub port: u16,
+    pub maildir: PathBuf,
+}
+
+impl SmtpSink {
+    pub(crate) fn start(dir: &Path, port: u16) -> Self {
+        let maildir = dir.join("maildir");
+        let child = Command::new("/usr/bin/python3")
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(&maildir)
+            .spawn()
+            .expect("python3-aiosmtpd (scripts/setup.sh installs it)");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(20), "aiosmtpd did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, port, maildir }
+    }
+
+    /// Every message delivered so far, as raw text.
+    pub(crate) fn messages(&self) -> Vec<String> {
+        let mut files: Vec<_> = std::fs::read_dir(self.maildir.join("new"))
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        files.iter().map(|f| std::fs::read_to_string(f).expect("message")).collect()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+fn smtp(port: u16) -> Transport {
+    Transport::smtp(&SmtpConfig { url: format!("smtp://127.0.0.1:{port}"), user: None, password: None })
+        .expect("transport")
+}
+
+async fn notices(app: &TestApp) -> Vec<NoticeRow> {
+    let mut rows = app::ssr::db::notices::list(&app.state.db, false, 1000).await.expect("notices");
+    rows.reverse();
+    rows
+}
+
+/// 再発行 of `user` with an address on file, by the demo administrator.
+async fn reissue_with_address(app: &TestApp, admin: &str, user: &'static str, email: &'static str) {
+    let form = with(with(change_form(user), "issue_certificate", "on"), "cert_version", "0");
+    let form = with(with(form, "email", email), "name", "利用者 太郎");
+    let saved = app.call("save_user", &form, Some(admin)).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+}
+
+/// The text of a message: headers as they are, a base64 or quoted-printable body decoded.
+fn decoded(raw: &str) -> String {
+    use base64::Engine as _;
+    let (head, body) = raw.split_once("\n\n").or_else(|| raw.split_once("\r\n\r\n")).expect("body");
+    let text = if head.to_ascii_lowercase().contains("content-transfer-encoding: base64") {
+        let b64: String = body.split_whitespace().collect();
+        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).expect("base64"))
+            .expect("utf-8")
+    } else {
+        body.to_owned()
+    };
+    format!("{head}\n\n{text}")
+}
+
+const SECRETS: [&str; 4] = [demo::USER_PIN, demo::USER_CONFIRM_PIN, demo::ADMIN_PIN, demo::ADMIN_CONFIRM_PIN];
+
+/// 再発行 → 電子証明書発行のお知らせ, over SMTP: to the user's address, in Japanese and English,
+/// with the acquisition page's URL and the window's last day, no PIN; the row is marked sent.
+#[tokio::test]
+async fn a_reissue_mails_the_issuance_notice_over_smtp() {
+    let app = TestApp::new().await;
+    let admin = app.demo_admin_cookie().await;
+    reissue_with_address(&app, &admin, "test01", "taro@example.jp").await;
+    let rows = notices(&app).await;
+    assert_eq!(rows.len(), 1, "one notice, written with the reissue: {rows:?}");
+    assert_eq!((rows[0].kind.as_str(), rows[0].state.as_str()), ("issuance_opened", "pending"));
+
+    let dir = tempfile::tempdir().expect("dir");
+    let sink = SmtpSink::start(dir.path(), free_port());
+    let transport = smtp(sink.port);
+    assert!(deliver_one(&app.state, &transport, app::ssr::now()).await.expect("deliver"));
+    assert!(!deliver_one(&app.state, &transport, app::ssr::now()).await.expect("nothing more"));
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 1);
+    let text = decoded(&messages[0]);
+    assert!(text.contains("To: taro@example.jp"), "{text}");
+    assert!(text.contains(&format!("Message-ID: {}", rows[0].message_id)), "{text}");
+    assert!(text.contains("Subject: =?utf-8?"), "a non-ASCII subject is encoded (RFC 2047): {text}");
+    let acquire_by: i64 = sqlx::query_scalar("SELECT acquire_by FROM certificates WHERE state = 'awaiting'")
+        .fetch_one(&app.state.db)
+        .await
+        .expect("issuance");
+    for expected in [
+        "利用者 太郎 様",
+        "電子証明書取得: https://127.0.0.1:3000/user/acquire",
+        &format!("取得期限: {}", app::time_fmt::date_time(acquire_by, app::i18n::Lang::Ja)),
+        "---- English ----",
+        &format!("Fetch it by: {}", app::time_fmt::date_time(acquire_by, app::i18n::Lang::En)),
+        demo::NAME,
+    ] {
+        assert!(text.contains(expected), "{expected} missing: {text}");
+    }
+    for secret in SECRETS {
+        assert!(!text.contains(secret) && !messages[0].contains(secret), "{secret} in the message");
+    }
+    assert_eq!(notices(&app).await[0].state, "sent");
+}
+
+/// A registration without an address writes no notice; the change commits as ever.
+#[tokio::test]
+async fn no_address_no_notice() {
+    let app = TestApp::new().await;
+    let admin = app.demo_admin_cookie().await;
+    let form = with(with(change_form("test02"), "issue_certificate", "on"), "cert_version", "0");
+    let form = with(with(form, "email", ""), "name", "テスト02");
+    assert_eq!(app.call("save_user", &form, Some(&admin)).await.status, StatusCode::OK);
+    assert!(notices(&app).await.is_empty());
+}
+
+/// The mail server down for a while: every notice is tried, kept, and delivered once it is back
+/// (after its backoff), each exactly once under its own Message-ID.
+#[tokio::test]
+async fn smtp_down_for_a_while_loses_nothing_and_sends_nothing_twice() {
+    let app = TestApp::new().await;
+    let admin = app.demo_admin_cookie().await;
+    for (user, email) in [("test01", "a@example.jp"), ("test02", "b@example.jp"), ("test03", "c@example.jp")]
+    {
+        reissue_with_address(&app, &admin, user, email).await;
+    }
+    let port = free_port();
+    let transport = smtp(port);
+    let now = app::ssr::now();
+    for _ in 0..3 {
+        assert!(deliver_one(&app.state, &transport, now).await.expect("tried"));
+    }
+    assert!(!deliver_one(&app.state, &transport, now).await.expect("none due"), "each waits for its backoff");
+    let rows = notices(&app).await;
+    assert!(
+        rows.iter().all(|r| r.state == "pending" && r.attempts == 1 && r.next_attempt_at > now),
+        "{rows:?}"
+    );
+    assert!(rows.iter().all(|r| !r.last_error.is_empty()));
+
+    let dir = tempfile::tempdir().expect("dir");
+    let sink = SmtpSink::start(dir.path(), port);
+    let later = now + 3600;
+    while deliver_one(&app.state, &transport, later).await.expect("deliver") {}
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 3, "each notice once");
+    let mut ids: Vec<&str> =
+        messages.iter().filter_map(|m| m.lines().find(|l| l.starts_with("Message-ID: "))).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 3, "three Message-IDs");
+    assert!(notices(&app).await.iter().all(|r| r.state == "sent" && r.attempts == 2));
+}
+
+/// An address the message cannot be built for fails for good (no retry); the embedded default
+/// writes the others as .eml files — the bytes SMTP would carry.
+#[tokio::test]
+async fn a_bad_address_fails_for_good_and_files_hold_the_rest() {
+    let app = TestApp::new().await;
+    let admin = app.demo_admin_cookie().await;
+    reissue_with_address(&app, &admin, "test01", "taro@example.jp").await;
+    sqlx::query("UPDATE notices SET recipient = 'not an address'")
+        .execute(&app.state.db)
+        .await
+        .expect("spoil");
+    reissue_with_address(&app, &admin, "test02", "jiro@example.jp").await;
+    let dir = tempfile::tempdir().expect("dir");
+    let transport = Transport::Files(dir.path().join("mail"));
+    while deliver_one(&app.state, &transport, app::ssr::now()).await.expect("deliver") {}
+    let rows = notices(&app).await;
+    assert_eq!((rows[0].state.as_str(), rows[0].attempts), ("failed", 1), "{rows:?}");
+    assert_eq!(rows[1].state, "sent");
+    let files: Vec<_> = std::fs::read_dir(dir.path().join("mail")).expect("mail").flatten().collect();
+    assert_eq!(files.len(), 1);
+    let eml = std::fs::read_to_string(files[0].path()).expect("eml");
+    assert!(eml.contains("To: jiro@example.jp") && eml.contains(&rows[1].message_id), "{eml}");
+    let listed = app::ssr::db::notices::list(&app.state.db, true, 10).await.expect("failed");
+    assert_eq!(listed.len(), 1, "the operator's list of failed notices");
+}
+
+/// Two senders at once (as two instances would run) deliver each notice exactly once: a row is
+/// claimed under the write lock.
+#[tokio::test]
+async fn two_senders_never_send_one_notice_twice() {
+    let app = TestApp::new().await;
+    let admin = app.demo_admin_cookie().await;
+    for (user, email) in [
+        ("test01", "a@example.jp"),
+        ("test02", "b@example.jp"),
+        ("test03", "c@example.jp"),
+        ("test04", "d@example.jp"),
+    ] {
+        reissue_with_address(&app, &admin, user, email).await;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let sink = SmtpSink::start(dir.path(), free_port());
+    let (a, b) = (smtp(sink.port), smtp(sink.port));
+    let drain = |transport: &'static Transport| {
+        let state = app.state.clone();
+        async move {
+            let mut n = 0;
+            while deliver_one(&state, transport, app::ssr::now()).await.expect("deliver") {
+                n += 1;
+            }
+            n
+        }
+    };
+    let (a, b): (&'static Transport, &'static Transport) = (Box::leak(Box::new(a)), Box::leak(Box::new(b)));
+    let (na, nb) = tokio::join!(drain(a), drain(b));
+    assert_eq!(na + nb, 4);
+    assert_eq!(sink.messages().len(), 4, "each notice once");
+}
+
+/// `kill -9` of the server with notices waiting (the mail server down): after a restart, with the
+/// mail server back, every notice is delivered, once; `server notices list` shows it sent.
+#[test]
+fn a_notice_waiting_at_kill_9_is_delivered_after_the_restart() {
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path().join("data");
+    let d = d.to_str().expect("path");
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_server"))
+            .args(args)
+            .envs(crate::support::database_env(&["--data-dir", d]))
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let contract = "43000000001";
+    run(&[
+        "corp",
+        "create",
+        "--name",
+        "通知株式会社",
+        "--contract-id",
+        contract,
+        "--email",
+        "boss@example.jp",
+        "--data-dir",
+        d,
+    ]);
+    run(&["cert", "issue-admin", "--contract-id", contract, "--data-dir", d]);
+    let smtp_port = free_port();
+    let serve = || {
+        Command::new(env!("CARGO_BIN_EXE_server"))
+            .args(["--data-dir", d, "--smtp-url", &format!("smtp://127.0.0.1:{smtp_port}")])
+            .args([
+                "--addr",
+                &format!("127.0.0.1:{}", free_port()),
+                "--cert-addr",
+                &format!("127.0.0.1:{}", free_port()),
+            ])
+            .envs(crate::support::database_env(&["--data-dir", d]))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("serve")
+    };
+    let attempts = || -> String { run(&["notices", "list", "--data-dir", d]) };
+    let mut first = serve();
+    let started = Instant::now();
+    while !attempts().contains("1 attempt(s)") {
+        assert!(started.elapsed() < Duration::from_secs(60), "the sender did not try");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    first.kill().expect("kill -9");
+    first.wait().expect("reaped");
+    assert!(attempts().contains("pending"), "{}", attempts());
+
+    let sink = SmtpSink::start(dir.path(), smtp_port);
+    let mut second = serve();
+    let started = Instant::now();
+    while sink.messages().is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(60), "not delivered after the restart");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    second.kill().expect("kill");
+    second.wait().expect("reaped");
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 1, "once");
+    assert!(messages[0].contains("To: boss@example.jp"), "{}", messages[0]);
+    assert!(decoded(&messages[0]).contains("/admin/acquire"));
+    assert!(attempts().contains("\tsent\t"), "{}", attempts());
+}
