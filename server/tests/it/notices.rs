@@ -322,3 +322,26 @@ fn a_notice_waiting_at_kill_9_is_delivered_after_the_restart() {
     assert!(decoded(&messages[0]).contains("/admin/acquire"));
     assert!(attempts().contains("\tsent\t"), "{}", attempts());
 }
+
+/// 電子証明書取得完了のお知らせ: written in the acquisition's group commit, to the user and to the
+/// administrator, with the serial and the last day of validity.
+#[tokio::test]
+async fn an_acquisition_tells_the_user_and_the_administrator() {
+    let app = TestApp::new().await;
+    let admin = app.demo_admin_cookie().await;
+    reissue_with_address(&app, &admin, "test01", "taro@example.jp").await;
+    let got = crate::certificates::acquire(&app, "test01", &crate::certificates::csr()).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    let serial = crate::certificates::json_str(&got.body, "serial").to_ascii_uppercase();
+    let rows = notices(&app).await;
+    let acquired: Vec<_> = rows.iter().filter(|r| r.kind == "certificate_acquired").collect();
+    let mut to: Vec<&str> = acquired.iter().map(|r| r.recipient.as_str()).collect();
+    to.sort_unstable();
+    assert_eq!(to, [demo::ADMIN_EMAIL, "taro@example.jp"], "{rows:?}");
+    for r in &acquired {
+        assert!(r.body.contains(&format!("シリアル番号: {serial}")), "{}", r.body);
+        assert!(r.body.contains("お心当たりのない場合"), "{}", r.body);
+        assert!(SECRETS.iter().all(|s| !r.body.contains(s)));
+    }
+    assert!(acquired.iter().any(|r| r.body.contains("利用者 利用者 太郎 様")), "the administrator is told whose");
+}

@@ -25,13 +25,15 @@ pub struct CorporationRow {
     pub file_send_enabled: bool,
     /// `id_pin` (either logon) or `certificate` (電子証明書方式 only).
     pub admin_logon_method: String,
+    /// The administrator's e-mail address for the notices ('' when none).
+    pub admin_email: String,
 }
 
 /// The columns of [`CorporationRow`].
 const CORPORATION_COLUMNS: &str =
     "id, contract_id, name, admin_pin_hash, admin_confirm_pin_hash, suspended_at, \
      previous_logon_at, max_users, file_register_enabled, file_approve_enabled, file_send_enabled, \
-     admin_logon_method";
+     admin_logon_method, admin_email";
 
 /// Column wrapper so that a hash read from the database is a [`PinHash`] at once.
 #[derive(Debug)]

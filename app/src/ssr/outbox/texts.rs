@@ -70,3 +70,48 @@ pub fn issuance_opened(about: &About<'_>, public_url: &str, acquire_by: i64) -> 
         body,
     }
 }
+
+/// 電子証明書取得完了のお知らせ: a certificate was fetched (or renewed) — to its holder and, for a
+/// user's, to the administrator too.
+pub fn certificate_acquired(about: &About<'_>, serial_hex: &str, not_after: i64) -> Vec<Notice> {
+    let corp = about.corporation_name;
+    let (until, until_en) = (date_time(not_after, Lang::Ja), date_time(not_after, Lang::En));
+    let subject = "【ビジネスダイレクト】電子証明書取得完了のお知らせ / Certificate fetched".to_owned();
+    let facts = |who: &str, who_en: &str| {
+        format!(
+            "{who}の電子証明書が取得されました。\n\n\
+             シリアル番号: {serial_hex}\n\
+             有効期限: {until}\n\n\
+             お心当たりのない場合は、ただちに管理者にお問い合わせください。\n\n\
+             ---- English ----\n\n\
+             The certificate of {who_en} has been fetched.\n\n\
+             Serial number: {serial_hex}\n\
+             Valid until: {until_en}\n\n\
+             If this was not you, tell your administrator at once.\n{}",
+            footer(corp)
+        )
+    };
+    let notice = |recipient: &str, body: String| Notice {
+        corporation_id: Some(about.corporation_id),
+        kind: "certificate_acquired",
+        recipient: recipient.to_owned(),
+        subject: subject.clone(),
+        body,
+    };
+    match about.user {
+        Some((name, email)) => vec![
+            notice(email, format!("{name} 様\n\n{}", facts("あなた", "yours"))),
+            notice(
+                about.admin_email,
+                format!(
+                    "{corp} 管理者様\n\n{}",
+                    facts(&format!("利用者 {name} 様"), &format!("the user {name}"))
+                ),
+            ),
+        ],
+        None => vec![notice(
+            about.admin_email,
+            format!("{corp} 管理者様\n\n{}", facts("管理者", "the administrator")),
+        )],
+    }
+}

@@ -30,8 +30,10 @@ use crate::model::AcquiredCertificate;
 use crate::ssr::audit::{self, Event, Outcome};
 use crate::ssr::db::{self, certificates::CertRow, certificates::Completed};
 use crate::ssr::internal;
+use crate::ssr::outbox::{self, Notice};
+use crate::ssr::Settings;
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use tokio::sync::{mpsc, oneshot};
 
 /// The most issuances one commit carries.
@@ -55,6 +57,8 @@ pub struct Issuance {
     pub now: i64,
     /// What the holder gets once the certificate is stored.
     pub answer: AcquiredCertificate,
+    /// 電子証明書取得完了のお知らせ, written with the certificate (none without an address).
+    pub notices: Vec<Notice>,
 }
 
 impl Issuance {
@@ -87,12 +91,14 @@ impl Queue {
 /// The group commit: its writer task starts at the first issuance, inside the runtime.
 pub struct GroupCommit {
     pool: db::Pool,
+    /// For the notices written with the certificates.
+    settings: Arc<Settings>,
     queue: OnceLock<Queue>,
 }
 
 impl GroupCommit {
-    pub fn new(pool: db::Pool) -> Self {
-        Self { pool, queue: OnceLock::new() }
+    pub fn new(pool: db::Pool, settings: Arc<Settings>) -> Self {
+        Self { pool, settings, queue: OnceLock::new() }
     }
 
     /// The writer's queue (call inside the runtime: the first call starts the writer).
@@ -100,14 +106,14 @@ impl GroupCommit {
         self.queue
             .get_or_init(|| {
                 let (queue, jobs) = mpsc::unbounded_channel();
-                tokio::spawn(writer(self.pool.clone(), jobs));
+                tokio::spawn(writer(self.pool.clone(), self.settings.clone(), jobs));
                 Queue(queue)
             })
             .clone()
     }
 }
 
-async fn writer(pool: db::Pool, mut jobs: mpsc::UnboundedReceiver<Job>) {
+async fn writer(pool: db::Pool, settings: Arc<Settings>, mut jobs: mpsc::UnboundedReceiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (issuances, replies): (Vec<_>, Vec<_>) =
@@ -115,7 +121,7 @@ async fn writer(pool: db::Pool, mut jobs: mpsc::UnboundedReceiver<Job>) {
         if issuances.is_empty() {
             continue;
         }
-        let answers = match run_batch(&pool, &issuances).await {
+        let answers = match run_batch(&pool, &settings, &issuances).await {
             Ok(answers) => answers,
             Err(e) => {
                 tracing::error!("group commit of {} issuance(s) failed, none happened: {e}", issuances.len());
@@ -130,7 +136,11 @@ async fn writer(pool: db::Pool, mut jobs: mpsc::UnboundedReceiver<Job>) {
 
 /// Does the batch in one transaction and commits it; each issuance's answer, or an error that
 /// undid the whole batch.
-async fn run_batch(pool: &db::Pool, batch: &[Issuance]) -> Result<Vec<Result<(), AppError>>, sqlx::Error> {
+async fn run_batch(
+    pool: &db::Pool,
+    mail: &Settings,
+    batch: &[Issuance],
+) -> Result<Vec<Result<(), AppError>>, sqlx::Error> {
     let mut tx = db::begin_write(pool).await?;
     let mut holders: Vec<(i64, Option<i64>)> =
         batch.iter().filter(|i| !i.blocked).map(|i| (i.corporation_id, i.user_pk)).collect();
@@ -198,6 +208,11 @@ async fn run_batch(pool: &db::Pool, batch: &[Issuance]) -> Result<Vec<Result<(),
         })
         .collect();
     audit::record_all(&mut tx, &records).await?;
+    for (_, i) in &completions {
+        for notice in &i.notices {
+            outbox::enqueue(&mut tx, mail, notice, i.now).await?;
+        }
+    }
     tx.commit().await?;
     Ok(answers)
 }

@@ -13,6 +13,7 @@ use crate::error::{AppError, Field, Problem};
 use crate::model::AcquiredCertificate;
 use crate::ssr::audit::{self, Actor};
 use crate::ssr::db::{self, certificates::Completed};
+use crate::ssr::outbox::texts;
 use crate::ssr::{internal, Settings};
 
 /// The holder an acquisition issues for (`user` `None`: the corporation's administrator), as
@@ -77,10 +78,19 @@ pub(crate) fn signing(
     let (corporation_id, user_pk, blocked) = (checked.corp.id, checked.holder().user_pk, checked.blocked());
     let (csr_pem, actor) = (csr_pem.to_owned(), checked.actor.clone());
     let (target, client_addr) = (checked.holder().name.to_owned(), client_addr.to_owned());
+    let (corporation_name, admin_email) = (checked.corp.name.clone(), checked.corp.admin_email.clone());
+    let user = checked.user.as_ref().map(|u| (u.name.clone(), u.email.clone().unwrap_or_default()));
     move || {
         let issued = verified_and_signed(&ca, &settings, &subject, &csr_pem, &actor, now)?;
         let answer = issued.acquired(&ca);
         let Issued { serial, der, not_before, not_after } = issued;
+        let about = texts::About {
+            corporation_id,
+            corporation_name: &corporation_name,
+            user: user.as_ref().map(|(name, email)| (name.as_str(), email.as_str())),
+            admin_email: &admin_email,
+        };
+        let notices = texts::certificate_acquired(&about, &hex::encode_upper(&serial), not_after);
         Ok(Issuance {
             corporation_id,
             user_pk,
@@ -94,6 +104,7 @@ pub(crate) fn signing(
             client_addr,
             now,
             answer,
+            notices,
         })
     }
 }

@@ -51,7 +51,7 @@ pub struct Pki {
 impl Pki {
     pub fn new(db: Pool, settings: Arc<Settings>, ca: CertificateAuthority) -> Self {
         Self {
-            group: Arc::new(group_commit::GroupCommit::new(db.clone())),
+            group: Arc::new(group_commit::GroupCommit::new(db.clone(), settings.clone())),
             db,
             settings,
             ca: Arc::new(ca),
