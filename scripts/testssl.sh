@@ -3,9 +3,9 @@
 # testssl.sh (installed by `scripts/setup.sh test`, with jq). The server binary starts with a
 # fresh data folder on two free loopback ports; each listener (ID, certificate logon) is scanned
 # for protocols, cipher categories, forward secrecy, server defaults and certificate, HTTP
-# headers and known vulnerabilities, trusting the issuer of the HTTPS certificate as a browser
-# that trusts it would. Any finding rated HIGH or CRITICAL, or a scan that did not complete,
-# fails. testssl uses the system's openssl and contacts nothing but the server (no --phone-out).
+# headers and known vulnerabilities, trusting the issuer of the HTTPS certificate
+# (tls/issuer.crt, not the client CA) as a browser that trusts it would. Any finding rated HIGH
+# or CRITICAL, or a scan that did not complete, fails. testssl uses the system's openssl and contacts nothing but the server (no --phone-out).
 # Usage: scripts/testssl.sh [SERVER_BIN]   (default: the debug build of this checkout)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +32,7 @@ for _ in $(seq 150); do
   kill -0 "$pid" 2>/dev/null || { cat "$work/server.log" >&2; echo "testssl: the server did not start" >&2; exit 1; }
   sleep 0.2
 done
-trust="$work/data/ca/ca.crt"
+trust="$work/data/tls/issuer.crt"
 
 failed=0
 for listener in "ID:$id_port" "certificate logon:$cert_port"; do

@@ -62,8 +62,9 @@ impl Server {
             anyhow::ensure!(started.elapsed() < Duration::from_secs(60), "the server did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        let ca = std::fs::read_to_string(data.join("ca/ca.crt"))?;
-        let client = Client::new(&ca, SocketAddr::from(([127, 0, 0, 1], port)))?;
+        // the HTTPS certificate's issuer (never the client CA), written before the listeners bind
+        let issuer = std::fs::read_to_string(data.join("tls/issuer.crt"))?;
+        let client = Client::new(&issuer, SocketAddr::from(([127, 0, 0, 1], port)))?;
         Ok(Self { child, client })
     }
 }

@@ -9,7 +9,8 @@
 //! |---|---|
 //! | `bizdirect.db` | a `VACUUM INTO` copy of the live database: consistent while the server writes |
 //! | `ca/ca.crt`, `ca/ca.key` | the CA (`--ca-dir` when given), the key exactly as on disk, encrypted or not |
-//! | `tls/server.crt`, `tls/server.key` | the HTTPS certificate, when present |
+//! | `tls/server.crt`, `tls/server.key` | the default HTTPS certificate, when present |
+//! | `tls/issuer.crt`, `tls/issuer.key` | its issuer, when present: what browsers trust, kept so that a restored server needs no new trust |
 //!
 //! Invariants:
 //! - the archive holds the CA private key, so it is only ever a new file, mode 0600, complete
@@ -54,6 +55,8 @@ const MEMBERS: &[(&str, bool, u32)] = &[
     ("ca/ca.key", true, 0o600),
     ("tls/server.crt", false, 0o644),
     ("tls/server.key", false, 0o600),
+    ("tls/issuer.crt", false, 0o644),
+    ("tls/issuer.key", false, 0o600),
 ];
 
 /// `manifest.json`.
@@ -172,7 +175,12 @@ pub async fn backup(config: &Config, to: &Path) -> anyhow::Result<()> {
         let name = if file == "ca.key" { "ca/ca.key" } else { "ca/ca.crt" };
         sources.push(Source { name, content: Content::Bytes(at_rest.bytes), mode: at_rest.mode });
     }
-    for (name, file) in [("tls/server.crt", "server.crt"), ("tls/server.key", "server.key")] {
+    for (name, file) in [
+        ("tls/server.crt", "server.crt"),
+        ("tls/server.key", "server.key"),
+        ("tls/issuer.crt", "issuer.crt"),
+        ("tls/issuer.key", "issuer.key"),
+    ] {
         sources.extend(read_source(name, &data_dir.join("tls").join(file))?);
     }
 

@@ -5,6 +5,7 @@ use app::ssr::operator::{
     self,
     corporations::{self, demo, CreateRequest},
 };
+use app::ssr::pki::ca::tls_issuer::NewIssuer;
 use app::ssr::secret::Pin;
 use clap::Parser;
 use server::config::{
@@ -307,8 +308,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         eprintln!("!! Never use --demo with real customers.{}", if seeded { " (seeded now)" } else { "" });
         eprintln!("{line}");
     }
-    let (chain, key) = start::tls_material(&opened, &config).await?;
-    let certificate = server::tls::ServerCertificate::new(&chain, key.expose())?;
+    let material = start::tls_material(&opened, &config).await?;
+    let certificate = server::tls::ServerCertificate::new(&material.chain, material.key.expose())?;
     let tls = server::tls::id_listener(&certificate)?;
     let cert_tls = server::tls::certificate_listener(&certificate, opened.state.pki.ca.cert_der())?;
     tokio::spawn(reload_on_sighup(certificate, config.tls_files.clone()));
@@ -347,14 +348,21 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         );
     }
     tokio::spawn(app::ssr::outbox::sender::run(opened.state.clone(), transport, Duration::from_secs(1)));
-    // Keep the CRL fresh: re-sign it well before nextUpdate even when nothing is revoked.
+    // Keep the CRLs fresh: re-sign the CA's well before nextUpdate even when nothing is
+    // revoked, and the HTTPS issuer's (empty, valid for a week) every hour.
     let crl_state = opened.state.clone();
+    let tls_issuer = material.issuer.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tick.tick().await;
             if let Err(e) = app::ssr::pki::crl::ensure_fresh_crl(&crl_state.pki, app::ssr::now()).await {
                 tracing::error!("re-signing the CRL: {e}");
+            }
+            if let Some(issuer) = &tls_issuer {
+                if let Err(e) = start::publish_tls_crl(&crl_state, issuer) {
+                    tracing::error!("re-signing the HTTPS issuer's CRL: {e:#}");
+                }
             }
         }
     });
@@ -368,8 +376,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .serve(cert_router.into_make_service_with_connect_info::<SocketAddr>());
     let announce = {
         let (handle, cert_handle) = (handle.clone(), cert_handle.clone());
-        let ca_path = std::path::absolute(opened.state.pki.ca.cert_path())
-            .unwrap_or_else(|_| opened.state.pki.ca.cert_path().to_owned());
+        let issuer_path = material
+            .issuer
+            .as_ref()
+            .map(|i| std::path::absolute(i.cert_path()).unwrap_or_else(|_| i.cert_path().to_owned()));
+        let new_issuer = material.new_issuer;
         let demo_mode = config.demo;
         let own_certificate = config.tls_files.is_some();
         let own_path = config.tls_files.as_ref().map(|f| f.cert.clone()).unwrap_or_default();
@@ -386,8 +397,19 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             println!("certificate logon (電子証明書方式) at {cert_url}/cert/logon");
             if own_certificate {
                 println!("HTTPS certificate: {} (reloaded on SIGHUP)", own_path.display());
-            } else {
-                println!("CA certificate (trust it in your browser): {}", ca_path.display());
+            }
+            if let Some(path) = &issuer_path {
+                println!("HTTPS certificate issuer (trust it in your browser): {}", path.display());
+                match new_issuer {
+                    Some(NewIssuer::NamesChanged) => println!(
+                        "  made now: the host names of --public-url / --cert-public-url were outside the \
+                         previous issuer's name constraints; browsers must trust this one instead"
+                    ),
+                    Some(NewIssuer::Expiring) => println!(
+                        "  made now: the previous issuer was near its end; browsers must trust this one instead"
+                    ),
+                    Some(NewIssuer::First) | None => {}
+                }
             }
             if demo_mode {
                 println!(

@@ -1,5 +1,5 @@
 //! What the ID listener publishes for relying parties, without a session or cookies: the CRL,
-//! the CA certificate and the OCSP responder. The domain (`app::ssr::pki`) makes the bytes; this
+//! the CA certificate, the OCSP responder, and the HTTPS certificate issuer's CRL. The domain (`app::ssr::pki`) makes the bytes; this
 //! module turns them into HTTP responses.
 
 use app::ssr::pki::ocsp::{self, OCSP_PATH, REQUEST_TYPE, RESPONSE_TYPE};
@@ -19,7 +19,16 @@ pub async fn crl(state: AppState) -> Response {
     }
 }
 
-/// The CA certificate (PEM).
+/// The HTTPS certificate issuer's current CRL as `application/pkix-crl` (404 when the server
+/// presents the operator's own certificate).
+pub fn tls_crl(state: &AppState) -> Response {
+    match state.pki.tls_crl.get() {
+        Some(der) => ([(CONTENT_TYPE, "application/pkix-crl")], der.to_vec()).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// The client CA's certificate (PEM), for relying parties that check client certificates.
 pub fn ca_cert(state: &AppState) -> Response {
     ([(CONTENT_TYPE, "application/x-pem-file")], state.pki.ca.cert_pem().to_owned()).into_response()
 }

@@ -1,6 +1,7 @@
 //! The HTTP router: leptos pages and server functions, static files, and the layers around
 //! them. No business rule lives here.
 
+use app::ssr::pki::ca::tls_issuer::TLS_CRL_PATH;
 use app::ssr::pki::crl::{CA_CERT_PATH, CRL_PATH};
 use app::ssr::pki::ocsp::OCSP_PATH;
 use app::ssr::AppState;
@@ -37,11 +38,12 @@ fn routes(state: AppState, options: LeptosOptions, ocsp: bool) -> Router {
         ocsp_from_anywhere: ocsp,
     };
     let context_state = state.clone();
-    let (crl_state, ca_state) = (state.clone(), state.clone());
+    let (crl_state, ca_state, tls_crl_state) = (state.clone(), state.clone(), state.clone());
     let mut router = Router::new()
         // Published for relying parties: no session, no cookies.
         .route(CRL_PATH, get(move || crate::publish::crl(crl_state.clone())))
-        .route(CA_CERT_PATH, get(move || std::future::ready(crate::publish::ca_cert(&ca_state))));
+        .route(CA_CERT_PATH, get(move || std::future::ready(crate::publish::ca_cert(&ca_state))))
+        .route(TLS_CRL_PATH, get(move || std::future::ready(crate::publish::tls_crl(&tls_crl_state))));
     if ocsp {
         let (post_state, get_state) = (state.clone(), state);
         router = router

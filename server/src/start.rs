@@ -1,5 +1,5 @@
-//! Opening a data folder: database (migrations applied), CA and HTTPS certificate, all created
-//! on first start and reused afterwards.
+//! Opening a data folder: database (migrations applied), CA, and the HTTPS certificate with its
+//! own issuer, all created on first start and reused afterwards.
 //!
 //! The CA key's passphrase is read here, from the environment variable that
 //! `--ca-key-passphrase-env` names, and handed to `app::ssr::pki::ca` as a [`CaKeyPassphrase`]; what
@@ -10,6 +10,7 @@ use crate::config::{Config, TlsFiles};
 use anyhow::Context;
 use app::ssr::audit::IdKey;
 use app::ssr::pki::ca::key::AuditSigner;
+use app::ssr::pki::ca::tls_issuer::{self, NewIssuer, TlsIssuer};
 use app::ssr::pki::ca::CertificateAuthority;
 use app::ssr::pki::pkcs11::{TokenConfig, TokenKey};
 use app::ssr::secret::{CaKeyPassphrase, PrivateKeyPem, TokenPin};
@@ -196,22 +197,44 @@ pub fn hsm_init(config: &Config) -> anyhow::Result<CertificateAuthority> {
         .context("certificate authority")
 }
 
+/// What the listeners present: the operator's certificate, or the default one and its issuer.
+pub struct TlsMaterial {
+    pub chain: String,
+    pub key: PrivateKeyPem,
+    /// The issuer of the default certificate (`None` with `--tls-cert`), which re-signs its CRL.
+    pub issuer: Option<Arc<TlsIssuer>>,
+    /// Why a new issuer was made at this start, if one was.
+    pub new_issuer: Option<NewIssuer>,
+}
+
 /// The HTTPS certificate chain and key for the listeners: the operator's files (`--tls-cert`,
-/// `--tls-key`), or else the default certificate in `<data-dir>/tls/`, issued when needed.
-pub async fn tls_material(opened: &Opened, config: &Config) -> anyhow::Result<(String, PrivateKeyPem)> {
+/// `--tls-key`), or else the default certificate in `<data-dir>/tls/`, issued when needed by the
+/// self-made TLS issuer there (never by the client CA), whose CRL is signed now and published.
+pub async fn tls_material(opened: &Opened, config: &Config) -> anyhow::Result<TlsMaterial> {
     if let Some(files) = &config.tls_files {
-        return read_tls_files(files).await;
+        let (chain, key) = read_tls_files(files).await?;
+        return Ok(TlsMaterial { chain, key, issuer: None, new_issuer: None });
     }
-    opened
-        .state
-        .pki
-        .ca
-        .load_or_issue_tls(
-            &config.data_dir.join("tls"),
-            time::OffsetDateTime::now_utc(),
-            &app::ssr::pki::ca::Revocation::of(&opened.state.settings),
-        )
-        .context("HTTPS server certificate")
+    let (dir, settings) = (config.data_dir.join("tls"), Arc::clone(&opened.state.settings));
+    let made = tokio::task::spawn_blocking(move || {
+        tls_issuer::load_or_issue(&dir, &settings, time::OffsetDateTime::now_utc())
+    })
+    .await
+    .context("issuing the HTTPS certificate")?
+    .context("HTTPS server certificate")?;
+    publish_tls_crl(&opened.state, &made.issuer).context("signing the HTTPS issuer's CRL")?;
+    Ok(TlsMaterial {
+        chain: made.chain,
+        key: made.key,
+        issuer: Some(Arc::new(made.issuer)),
+        new_issuer: made.new_issuer,
+    })
+}
+
+/// Signs the TLS issuer's CRL now and publishes it (`/crl/tls.crl`).
+pub fn publish_tls_crl(state: &AppState, issuer: &TlsIssuer) -> anyhow::Result<()> {
+    state.pki.tls_crl.set(issuer.sign_crl(time::OffsetDateTime::now_utc())?);
+    Ok(())
 }
 
 /// The operator's HTTPS certificate chain and key, as they are in their files now.

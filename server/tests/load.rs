@@ -131,9 +131,8 @@ struct Acknowledged {
     serials: BTreeSet<String>,
 }
 
-/// Creates the 4 corporations (CLI) and their users (through the server, with an open issuance
-/// each); returns the CA certificate.
-fn setup(data: &Path, port: u16) -> Client {
+/// Creates the 4 corporations (CLI); their users are made through the server ([`create_users`]).
+fn setup(data: &Path) {
     for (i, contract) in CORPORATIONS.iter().enumerate() {
         let out = server()
             .args(["corp", "create", "--name", &format!("負荷試験{i}"), "--contract-id", contract])
@@ -151,8 +150,13 @@ fn setup(data: &Path, port: u16) -> Client {
             .expect("corp create");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
-    let ca = std::fs::read_to_string(data.join("ca/ca.crt")).expect("ca");
-    Client::new(&ca, port)
+}
+
+/// A client of the server started on `data`, trusting its HTTPS certificate's issuer (never the
+/// client CA).
+fn client_of(data: &Path, port: u16) -> Client {
+    let issuer = std::fs::read_to_string(data.join("tls/issuer.crt")).expect("tls/issuer.crt");
+    Client::new(&issuer, port)
 }
 
 async fn create_users(client: &Client) {
@@ -326,8 +330,9 @@ async fn serials_on_record(data: &Path) -> BTreeSet<String> {
 async fn storm_then_check_passes_and_the_audit_matches_what_clients_were_told() {
     let dir = tempfile::tempdir().expect("dir");
     let (port, cert_port) = (free_port(), free_port());
-    let client = setup(dir.path(), port);
+    setup(dir.path());
     let _server = Server::start(dir.path(), port, cert_port);
+    let client = client_of(dir.path(), port);
     create_users(&client).await;
     let start_seq = max_seq(dir.path()).await;
     let csrs = Arc::new(csrs());
@@ -358,8 +363,9 @@ async fn storm_then_check_passes_and_the_audit_matches_what_clients_were_told() 
 async fn twenty_sigkills_under_load_lose_nothing_acknowledged() {
     let dir = tempfile::tempdir().expect("dir");
     let (port, cert_port) = (free_port(), free_port());
-    let client = setup(dir.path(), port);
+    setup(dir.path());
     let mut server = Server::start(dir.path(), port, cert_port);
+    let client = client_of(dir.path(), port);
     create_users(&client).await;
     let start_seq = max_seq(dir.path()).await;
     let csrs = Arc::new(csrs());
@@ -416,8 +422,9 @@ async fn twenty_sigkills_under_load_lose_nothing_acknowledged() {
 async fn sigterm_lets_requests_in_flight_finish_and_accepts_no_new_ones() {
     let dir = tempfile::tempdir().expect("dir");
     let (port, cert_port) = (free_port(), free_port());
-    let client = setup(dir.path(), port);
+    setup(dir.path());
     let mut server = Server::start(dir.path(), port, cert_port);
+    let client = client_of(dir.path(), port);
     let start_seq = max_seq(dir.path()).await;
     // 40 logons in flight (each hashes a PIN), then SIGTERM.
     let calls: Vec<_> = (0..40)

@@ -156,15 +156,7 @@ async fn an_online_backup_restores_into_a_folder_that_passes_the_check() {
     .expect("live");
     assert_eq!(reissue(&app, &admin, "test01", &live.to_string()).await.status, StatusCode::OK);
     let data = data_dir(&app);
-    app.state
-        .pki
-        .ca
-        .load_or_issue_tls(
-            &data.join("tls"),
-            ::time::OffsetDateTime::now_utc(),
-            &app::ssr::pki::ca::Revocation::of(&app.state.settings),
-        )
-        .expect("tls");
+    let _ = app.tls_material();
 
     // A writer that keeps going before, during and after the backup: every write has its audit
     // record; every tenth creates a contract and opens its administrator's certificate. While the
@@ -255,7 +247,16 @@ async fn an_online_backup_restores_into_a_folder_that_passes_the_check() {
     let names: Vec<&str> = all.iter().map(|(n, _, _)| n.as_str()).collect();
     assert_eq!(
         names,
-        ["manifest.json", "bizdirect.db", "ca/ca.crt", "ca/ca.key", "tls/server.crt", "tls/server.key"]
+        [
+            "manifest.json",
+            "bizdirect.db",
+            "ca/ca.crt",
+            "ca/ca.key",
+            "tls/server.crt",
+            "tls/server.key",
+            "tls/issuer.crt",
+            "tls/issuer.key"
+        ]
     );
     for (name, _, bytes) in &all[1..] {
         let listed = manifest.members.iter().find(|m| &m.name == name).expect("listed");
@@ -289,8 +290,11 @@ async fn an_online_backup_restores_into_a_folder_that_passes_the_check() {
             .expect("an issued certificate");
     db.close().await;
 
-    // The same CA, its files closed to others as the server requires.
-    for file in ["ca/ca.crt", "ca/ca.key", "tls/server.crt", "tls/server.key"] {
+    // The same CA and HTTPS issuer (browsers trust the restored server as before), their files
+    // closed to others as the server requires.
+    for file in
+        ["ca/ca.crt", "ca/ca.key", "tls/server.crt", "tls/server.key", "tls/issuer.crt", "tls/issuer.key"]
+    {
         assert_eq!(
             std::fs::read(restored.join(file)).expect("restored"),
             std::fs::read(data.join(file)).expect("original"),
@@ -300,6 +304,8 @@ async fn an_online_backup_restores_into_a_folder_that_passes_the_check() {
     assert_eq!(mode_of(&restored.join("ca")), 0o700);
     assert_eq!(mode_of(&restored.join("ca/ca.key")), 0o600);
     assert_eq!(mode_of(&restored.join("tls/server.key")), 0o600);
+    assert_eq!(mode_of(&restored.join("tls")), 0o700);
+    assert_eq!(mode_of(&restored.join("tls/issuer.key")), 0o600);
     assert_eq!(mode_of(&restored.join("bizdirect.db")) & 0o077, 0);
     let key = restored.join("ca/ca.key");
     openssl(&["pkey", "-in", s(&key), "-noout"], &[]);

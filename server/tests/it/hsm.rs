@@ -252,8 +252,7 @@ async fn certificates_crls_and_ocsp_responses_are_signed_by_the_token() {
     assert!(ok, "{out}");
 
     // OCSP on a real listener: good, revoked (reason, time), unknown; POST and GET.
-    let tls = tempfile::tempdir().expect("dir");
-    let handle = serve_id(&app, listener, tls.path()).await;
+    let handle = serve_id(&app, listener).await;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     good_revoked_unknown(&app, addr, &format!("https://127.0.0.1:{port}/ocsp")).await;
     handle.shutdown();

@@ -19,5 +19,6 @@ mod own_certificate;
 mod reliability;
 mod security;
 mod tls;
+mod tls_issuer;
 mod user_side;
 mod users;

@@ -343,5 +343,8 @@ async fn an_acquisition_tells_the_user_and_the_administrator() {
         assert!(r.body.contains("お心当たりのない場合"), "{}", r.body);
         assert!(SECRETS.iter().all(|s| !r.body.contains(s)));
     }
-    assert!(acquired.iter().any(|r| r.body.contains("利用者 利用者 太郎 様")), "the administrator is told whose");
+    assert!(
+        acquired.iter().any(|r| r.body.contains("利用者 利用者 太郎 様")),
+        "the administrator is told whose"
+    );
 }

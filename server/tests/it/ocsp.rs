@@ -27,18 +27,8 @@ pub(crate) fn settings_for(port: u16) -> Settings {
 pub(crate) async fn serve_id(
     app: &TestApp,
     listener: std::net::TcpListener,
-    tls_dir: &Path,
 ) -> axum_server::Handle<SocketAddr> {
-    let (chain, key) = app
-        .state
-        .pki
-        .ca
-        .load_or_issue_tls(
-            tls_dir,
-            time::OffsetDateTime::now_utc(),
-            &app::ssr::pki::ca::Revocation::of(&app.state.settings),
-        )
-        .expect("tls material");
+    let (chain, key) = app.tls_material();
     let config = server::tls::id_listener(
         &server::tls::ServerCertificate::new(&chain, key.expose()).expect("certificate"),
     )
@@ -98,7 +88,7 @@ fn write(dir: &Path, name: &str, contents: &str) -> PathBuf {
 /// GET over HTTPS (HTTP/1.1, one request): `(status line, body)`.
 pub(crate) async fn https_get(app: &TestApp, addr: SocketAddr, path: &str) -> (String, Vec<u8>) {
     let mut roots = rustls::RootCertStore::empty();
-    roots.add(CertificateDer::from(app.state.pki.ca.cert_der())).expect("root");
+    roots.add(CertificateDer::from(app.tls_issuer_der())).expect("root");
     let config =
         rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .with_safe_default_protocol_versions()
@@ -248,8 +238,7 @@ fn base64_std(bytes: &[u8]) -> String {
 async fn openssl_ocsp_gets_good_revoked_with_reason_and_time_and_unknown() {
     let (listener, port) = loopback_listener();
     let app = TestApp::with_settings(settings_for(port)).await;
-    let tls = tempfile::tempdir().expect("dir");
-    let handle = serve_id(&app, listener, tls.path()).await;
+    let handle = serve_id(&app, listener).await;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     good_revoked_unknown(&app, addr, &format!("https://127.0.0.1:{port}/ocsp")).await;
     handle.shutdown();

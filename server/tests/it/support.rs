@@ -230,9 +230,28 @@ impl TestApp {
         Self { state: opened.state, router, database, dir, owns_database }
     }
 
-    /// The data folder (`<dir>/ca/ca.crt` is the CA certificate).
+    /// The data folder (`<dir>/ca/ca.crt` is the client CA's certificate, `<dir>/tls/issuer.crt`
+    /// the HTTPS certificate's issuer once [`Self::tls_material`] made it).
     pub fn data_dir(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// The default HTTPS certificate chain and key of the data folder, issued (with its issuer)
+    /// or reused as the server does at start.
+    pub fn tls_material(&self) -> (String, app::ssr::secret::PrivateKeyPem) {
+        let made = app::ssr::pki::ca::tls_issuer::load_or_issue(
+            &self.data_dir().join("tls"),
+            &self.state.settings,
+            ::time::OffsetDateTime::now_utc(),
+        )
+        .expect("tls material");
+        (made.chain, made.key)
+    }
+
+    /// The HTTPS certificate issuer (DER): what a client of the listeners trusts.
+    pub fn tls_issuer_der(&self) -> Vec<u8> {
+        let pem = std::fs::read(self.data_dir().join("tls/issuer.crt")).expect("tls/issuer.crt");
+        x509_parser::pem::parse_x509_pem(&pem).expect("pem").1.contents
     }
 
     /// Which backend the instance runs on.

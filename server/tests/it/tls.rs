@@ -29,17 +29,8 @@ async fn acquire_with_key(app: &TestApp, user: &str) -> (String, String) {
 }
 
 /// Serves the certificate-logon router of `app` on a loopback port.
-async fn serve(app: &TestApp, dir: &std::path::Path) -> (SocketAddr, axum_server::Handle<SocketAddr>) {
-    let (chain, key) = app
-        .state
-        .pki
-        .ca
-        .load_or_issue_tls(
-            dir,
-            time::OffsetDateTime::now_utc(),
-            &app::ssr::pki::ca::Revocation::of(&app.state.settings),
-        )
-        .expect("tls material");
+async fn serve(app: &TestApp) -> (SocketAddr, axum_server::Handle<SocketAddr>) {
+    let (chain, key) = app.tls_material();
     let config = server::tls::certificate_listener(
         &server::tls::ServerCertificate::new(&chain, key.expose()).expect("certificate"),
         app.state.pki.ca.cert_der(),
@@ -57,12 +48,13 @@ async fn serve(app: &TestApp, dir: &std::path::Path) -> (SocketAddr, axum_server
     (addr, handle)
 }
 
-/// A TLS client configuration that trusts `app`'s CA (the listeners' certificates are its own).
-fn trusting_our_ca(
+/// A TLS client configuration that trusts `app`'s HTTPS certificate issuer (and only that: not
+/// the client CA).
+fn trusting_our_issuer(
     app: &TestApp,
 ) -> rustls::ConfigBuilder<rustls::ClientConfig, rustls::client::WantsClientCert> {
     let mut roots = rustls::RootCertStore::empty();
-    roots.add(CertificateDer::from(app.state.pki.ca.cert_der())).expect("root");
+    roots.add(CertificateDer::from(app.tls_issuer_der())).expect("root");
     rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
         .expect("versions")
@@ -72,7 +64,7 @@ fn trusting_our_ca(
 /// POSTs `/api/whose_certificate` over HTTP/1.1, presenting `client` (certificate, key) if given.
 /// Returns the status line and body, or the error of a refused handshake.
 async fn whose(app: &TestApp, addr: SocketAddr, client: Option<(&str, &str)>) -> Result<String, String> {
-    let builder = trusting_our_ca(app);
+    let builder = trusting_our_issuer(app);
     let config = match client {
         Some((cert, key)) => builder
             .with_client_auth_cert(
@@ -99,8 +91,7 @@ async fn whose(app: &TestApp, addr: SocketAddr, client: Option<(&str, &str)>) ->
 #[tokio::test]
 async fn the_listener_hands_the_presented_certificate_to_the_application() {
     let app = TestApp::new().await;
-    let dir = tempfile::tempdir().expect("dir");
-    let (addr, handle) = serve(&app, dir.path()).await;
+    let (addr, handle) = serve(&app).await;
     let (cert, key) = acquire_with_key(&app, "test01").await;
 
     let ours = whose(&app, addr, Some((&cert, &key))).await.expect("handshake");
@@ -125,8 +116,7 @@ async fn the_listener_hands_the_presented_certificate_to_the_application() {
 #[tokio::test]
 async fn an_expired_certificate_passes_tls_and_is_refused_with_a_reason() {
     let app = TestApp::with_settings(Settings { certificate_validity_secs: 1, ..Settings::default() }).await;
-    let dir = tempfile::tempdir().expect("dir");
-    let (addr, handle) = serve(&app, dir.path()).await;
+    let (addr, handle) = serve(&app).await;
     let (cert, key) = acquire_with_key(&app, "test01").await;
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let answer = whose(&app, addr, Some((&cert, &key))).await.expect("the chain alone is checked in TLS");
@@ -142,7 +132,7 @@ async fn get_over_h2(
     addr: SocketAddr,
     path: &str,
 ) -> (http::StatusCode, String, SocketAddr, hyper::client::conn::http2::SendRequest<Empty<Bytes>>) {
-    let mut config = trusting_our_ca(app).with_no_client_auth();
+    let mut config = trusting_our_issuer(app).with_no_client_auth();
     config.alpn_protocols = vec![b"h2".to_vec()];
     let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let client = tcp.local_addr().expect("client address");
@@ -192,10 +182,9 @@ fn server_side_nodelay(server: SocketAddr, client: SocketAddr) -> bool {
 #[tokio::test]
 async fn both_listeners_serve_pages_over_http2_with_nagle_switched_off() {
     let app = TestApp::new().await;
-    let dir = tempfile::tempdir().expect("dir");
     let (listener, port) = crate::ocsp::loopback_listener();
-    let id_handle = crate::ocsp::serve_id(&app, listener, dir.path()).await;
-    let (cert_addr, cert_handle) = serve(&app, dir.path()).await;
+    let id_handle = crate::ocsp::serve_id(&app, listener).await;
+    let (cert_addr, cert_handle) = serve(&app).await;
     let id_addr = SocketAddr::from(([127, 0, 0, 1], port));
 
     // Without a certificate, the certificate logon page is the one that says none was sent (403).
@@ -226,7 +215,7 @@ struct H2Post {
 /// `announce`. The body is written as fast as the server's flow control lets it, while the
 /// answer is read.
 async fn post_over_h2(app: &TestApp, addr: SocketAddr, origin: &str, len: usize, announce: bool) -> H2Post {
-    let mut config = trusting_our_ca(app).with_no_client_auth();
+    let mut config = trusting_our_issuer(app).with_no_client_auth();
     config.alpn_protocols = vec![b"h2".to_vec()];
     let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let name = ServerName::try_from("127.0.0.1").expect("name");
@@ -283,9 +272,8 @@ async fn post_over_h2(app: &TestApp, addr: SocketAddr, origin: &str, len: usize,
 #[tokio::test]
 async fn refusals_reach_an_http2_client_whole() {
     let app = TestApp::new().await;
-    let dir = tempfile::tempdir().expect("dir");
     let (listener, port) = crate::ocsp::loopback_listener();
-    let handle = crate::ocsp::serve_id(&app, listener, dir.path()).await;
+    let handle = crate::ocsp::serve_id(&app, listener).await;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let ours = app.state.settings.public_url.clone();
     let len = 2 * 1024 * 1024;

@@ -46,6 +46,8 @@ pub struct Pki {
     pub group: Arc<group_commit::GroupCommit>,
     /// The entries of the last CRL signed here.
     pub crl: Arc<crl::CrlCache>,
+    /// The HTTPS certificate issuer's CRL, as published.
+    pub tls_crl: Arc<crl::TlsCrl>,
 }
 
 impl Pki {
@@ -57,6 +59,7 @@ impl Pki {
             ca: Arc::new(ca),
             signing: Arc::new(cpu::Pool::new("sign", cpu::Priority::Normal)),
             crl: Arc::default(),
+            tls_crl: Arc::default(),
         }
     }
 }

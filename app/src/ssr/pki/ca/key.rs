@@ -134,6 +134,14 @@ pub(super) fn read_key(
     }
 }
 
+/// A plain (never encrypted) PKCS#8 key file such as the TLS issuer's, after checking its mode
+/// (`what` names it in a refusal).
+pub(super) fn read_plain_key(path: &Path, what: &'static str) -> Result<KeyPair, CaError> {
+    check_owner_only(path, what, 0o600)?;
+    let text = Zeroizing::new(fs::read_to_string(path).map_err(io_err(path))?);
+    Ok(KeyPair::from_pem(&text)?)
+}
+
 /// `ca.key` as written: PKCS#8 PEM, encrypted when a passphrase is given.
 pub(super) fn key_file_contents(
     key: &KeyPair,

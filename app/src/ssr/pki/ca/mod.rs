@@ -2,9 +2,10 @@
 //! (the key at rest and in use is [`key`]; key-free parsing is [`super::x509`]).
 //!
 //! On first start it creates, in `<data>/ca/`, a P-256 issuing CA (`ca.crt`, `ca.key` readable by
-//! the owner only) and reuses it afterwards. It also issues the HTTPS server certificate for
-//! `localhost`/`127.0.0.1`/`::1` (`<data>/tls/`), renewed on start when it nears expiry.
-//! Private keys never appear in logs: they live in [`PrivateKeyPem`] / rcgen's `KeyPair`, which
+//! the owner only) and reuses it afterwards. It signs users' client certificates, the CRL and OCSP
+//! responses, and nothing else: the default HTTPS certificate comes from a separate issuer with
+//! its own key ([`tls_issuer`]), never from this CA, which no browser is asked to trust.
+//! Private keys never appear in logs: they live in [`crate::ssr::secret::PrivateKeyPem`] / rcgen's `KeyPair`, which
 //! have no `Serialize` and whose `Debug` prints no key material.
 //!
 //! At rest (OWASP ASVS V6), `ca.key` is a PKCS#8 file that group and others can neither read nor
@@ -18,13 +19,14 @@
 //! signature — certificates, CRLs, OCSP responses — is made by the token.
 
 pub mod key;
+pub mod tls_issuer;
 
 pub use key::{private_dir, CaKey};
 
 use super::pkcs11::{KeyProtection, TokenError, TokenKey};
 use super::reason;
-use super::x509::{leaf_names, leaf_not_after, random_serial};
-use crate::ssr::secret::{CaKeyPassphrase, PrivateKeyPem};
+use super::x509::random_serial;
+use crate::ssr::secret::CaKeyPassphrase;
 use key::{
     check_owner_only, decrypt_pkcs8, encrypt_pkcs8, is_encrypted_pem, key_file_contents, read_key,
     write_file, write_private,
@@ -32,21 +34,16 @@ use key::{
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
     CustomExtension, DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod,
-    KeyPair, KeyUsagePurpose, PublicKeyData, RevocationReason, RevokedCertParams, SanType, SerialNumber,
-    SigningKey, SubjectPublicKeyInfo, PKCS_ECDSA_P256_SHA256,
+    KeyPair, KeyUsagePurpose, PublicKeyData, RevocationReason, RevokedCertParams, SerialNumber, SigningKey,
+    SubjectPublicKeyInfo, PKCS_ECDSA_P256_SHA256,
 };
 use std::fs;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 use time::{Duration, OffsetDateTime};
 use zeroize::Zeroizing;
 
 /// Lifetime of the embedded CA certificate.
 const CA_VALIDITY_DAYS: i64 = 10 * 365;
-/// Lifetime of the HTTPS server certificate; it is renewed at start when fewer than
-/// [`TLS_RENEW_BEFORE_DAYS`] remain.
-const TLS_VALIDITY_DAYS: i64 = 365;
-const TLS_RENEW_BEFORE_DAYS: i64 = 30;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaError {
@@ -99,6 +96,14 @@ pub enum CaError {
     NotAFile(PathBuf),
     #[error("authorityInfoAccess: {0}")]
     Der(String),
+    #[error(
+        "{0}: the TLS issuer's certificate exists but its key does not (or the other way round); \
+         restore both files (issuer.crt, issuer.key) or remove both to make a new issuer"
+    )]
+    HalfPresentIssuer(PathBuf),
+    /// A public URL whose host cannot be named in the HTTPS certificate.
+    #[error("{0}: no host name or address that a certificate can name")]
+    HostName(String),
 }
 
 pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> CaError + '_ {
@@ -123,21 +128,6 @@ pub struct CrlIssue {
     pub number: u64,
     pub this_update: OffsetDateTime,
     pub next_update: OffsetDateTime,
-}
-
-/// Where the CA publishes revocation: its CRL and its OCSP responder (`Settings::crl_url`,
-/// `Settings::ocsp_url`).
-#[derive(Debug, Clone, Copy)]
-pub struct Revocation<'a> {
-    pub crl_url: &'a str,
-    pub ocsp_url: &'a str,
-}
-
-impl<'a> Revocation<'a> {
-    /// The configured places.
-    pub fn of(settings: &'a crate::ssr::settings::Settings) -> Self {
-        Self { crl_url: &settings.crl_url, ocsp_url: &settings.ocsp_url }
-    }
 }
 
 /// Who a client certificate is for, and for how long.
@@ -404,37 +394,6 @@ impl CertificateAuthority {
         &self.identity.subject
     }
 
-    /// Issues an HTTPS server certificate for the loopback names. Returns `(chain PEM, key)`,
-    /// the chain being leaf then CA.
-    fn issue_tls_server(
-        &self,
-        now: OffsetDateTime,
-        revocation: &Revocation<'_>,
-    ) -> Result<(String, PrivateKeyPem), CaError> {
-        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
-        let mut params = CertificateParams::default();
-        let mut dn = DistinguishedName::new();
-        dn.push(DnType::OrganizationName, "bizdirect");
-        dn.push(DnType::CommonName, "localhost");
-        params.distinguished_name = dn;
-        params.subject_alt_names = vec![
-            SanType::DnsName("localhost".try_into()?),
-            SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)),
-            SanType::IpAddress(IpAddr::V6(Ipv6Addr::LOCALHOST)),
-        ];
-        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        params.use_authority_key_identifier_extension = true;
-        params.crl_distribution_points =
-            vec![CrlDistributionPoint { uris: vec![revocation.crl_url.to_owned()] }];
-        params.custom_extensions = vec![authority_info_access(revocation.ocsp_url)?];
-        params.serial_number = Some(random_serial());
-        params.not_before = now - Duration::minutes(5);
-        params.not_after = now + Duration::days(TLS_VALIDITY_DAYS);
-        let cert = params.signed_by(&key, &self.issuer)?;
-        Ok((format!("{}{}", cert.pem(), self.cert_pem), PrivateKeyPem::new(key.serialize_pem())))
-    }
-
     /// Signs a client certificate for `spki_der` (from [`verify_csr`]) under our profile:
     /// subject C=JP, O=corporation, OU=契約法人ID, CN=利用者ID (or "admin"); digitalSignature;
     /// clientAuth; not a CA; CRL distribution point; OCSP responder (authorityInfoAccess); the
@@ -511,33 +470,6 @@ impl CertificateAuthority {
             key_identifier_method: KeyIdMethod::Sha256,
         };
         Ok(params.signed_by(&self.issuer)?.der().to_vec())
-    }
-
-    /// The HTTPS certificate chain and key in `dir` (`server.crt`, `server.key`), issued now if
-    /// missing, unreadable, within 30 days of expiry, or not naming `revocation`'s CRL. Like the
-    /// client certificates it names where its revocation is published (CRL distribution point,
-    /// OCSP responder), as TLS clients and scanners expect of a server certificate.
-    pub fn load_or_issue_tls(
-        &self,
-        dir: &Path,
-        now: OffsetDateTime,
-        revocation: &Revocation<'_>,
-    ) -> Result<(String, PrivateKeyPem), CaError> {
-        private_dir(dir)?;
-        let cert_path = dir.join("server.crt");
-        let key_path = dir.join("server.key");
-        if let (Ok(chain), Ok(key)) = (fs::read_to_string(&cert_path), fs::read_to_string(&key_path)) {
-            let still_good = leaf_not_after(&chain).is_some_and(|not_after| {
-                not_after > (now + Duration::days(TLS_RENEW_BEFORE_DAYS)).unix_timestamp()
-            }) && leaf_names(&chain, revocation.crl_url);
-            if still_good {
-                return Ok((chain, PrivateKeyPem::new(key)));
-            }
-        }
-        let (chain, key) = self.issue_tls_server(now, revocation)?;
-        write_private(&key_path, key.expose().as_bytes())?;
-        write_file(&cert_path, chain.as_bytes(), 0o644)?;
-        Ok((chain, key))
     }
 }
 
@@ -677,15 +609,6 @@ mod tests {
             CertificateAuthority::load_or_create(&dir.join("ca"), now, None).expect("load");
         assert!(!created);
         assert_eq!(ca.cert_pem(), again.cert_pem());
-        let urls = Revocation { crl_url: "https://a.example/crl", ocsp_url: "https://a.example/ocsp" };
-        let (chain1, _) = again.load_or_issue_tls(&dir.join("tls"), now, &urls).expect("tls");
-        let (chain2, _) = again.load_or_issue_tls(&dir.join("tls"), now, &urls).expect("tls again");
-        assert_eq!(chain1, chain2, "a valid TLS certificate is reused");
-        assert!(leaf_names(&chain1, urls.crl_url) && leaf_names(&chain1, urls.ocsp_url));
-        let moved = Revocation { crl_url: "https://b.example/crl", ocsp_url: "https://b.example/ocsp" };
-        let (chain3, _) = again.load_or_issue_tls(&dir.join("tls"), now, &moved).expect("tls moved");
-        assert!(leaf_names(&chain3, moved.crl_url), "reissued when the CRL moved");
-        assert!(chain1.ends_with(ca.cert_pem()));
         fs::remove_file(dir.join("ca/ca.key")).expect("rm");
         assert!(matches!(
             CertificateAuthority::load_or_create(&dir.join("ca"), now, None),

@@ -15,6 +15,24 @@ pub const CRL_PATH: &str = "/crl/bizdirect.crl";
 /// Path of the CA certificate (PEM), served without a session.
 pub const CA_CERT_PATH: &str = "/crl/ca.crt";
 
+/// The current CRL of the HTTPS certificate's issuer (`ca::tls_issuer`), DER, as published at
+/// `ca::tls_issuer::TLS_CRL_PATH`; empty while the server presents the operator's own certificate.
+#[derive(Debug, Default)]
+pub struct TlsCrl(std::sync::RwLock<Option<std::sync::Arc<[u8]>>>);
+
+impl TlsCrl {
+    /// Publishes `der` from now on.
+    pub fn set(&self, der: Vec<u8>) {
+        let mut slot = self.0.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *slot = Some(der.into());
+    }
+
+    /// The CRL published now, if any.
+    pub fn get(&self) -> Option<std::sync::Arc<[u8]>> {
+        self.0.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+}
+
 /// A CRL is valid this long, and re-signed when less than [`CRL_REFRESH_BEFORE_SECS`] remain.
 pub const CRL_VALIDITY_SECS: i64 = 7 * 86_400;
 pub const CRL_REFRESH_BEFORE_SECS: i64 = 86_400;
