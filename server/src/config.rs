@@ -152,7 +152,7 @@ settings! {
     /// Read again on SIGHUP; a file that does not load then is logged and the current
     /// certificate stays
     tls_cert: PathBuf, env "BIZDIRECT_TLS_CERT", value_name "FILE",
-        default_by_rule "<data-dir>/tls/server.crt, issued at start";
+        default_by_rule "<data-dir>/tls/server.crt, issued at start by tls/issuer.crt";
 
     /// The private key (PEM, PKCS#8, SEC1 or PKCS#1) of --tls-cert
     tls_key: PathBuf, env "BIZDIRECT_TLS_KEY", value_name "FILE",
