@@ -217,6 +217,9 @@ settings! {
     /// The notices' sender address (From:)
     mail_from: String, env "BIZDIRECT_MAIL_FROM", value_name "ADDRESS", default "bizdirect@localhost".to_owned();
 
+    /// The bank operator's address: told when a contract is suspended (契約法人利用中止)
+    operator_email: String, env "BIZDIRECT_OPERATOR_EMAIL", value_name "ADDRESS";
+
     /// Also print each audit checkpoint on standard output (for a log shipper)
     #[arg(num_args = 0..=1, default_missing_value = "true",
           value_parser = clap::builder::BoolishValueParser::new())]
@@ -500,6 +503,7 @@ pub struct Config {
     pub smtp_user: Option<String>,
     pub smtp_password_env: Option<String>,
     pub mail_from: String,
+    pub operator_email: Option<String>,
 }
 
 /// The operator's HTTPS certificate chain and its key (`--tls-cert`, `--tls-key`).
@@ -587,7 +591,11 @@ impl Options {
             smtp_user: s.smtp_user,
             smtp_password_env: s.smtp_password_env,
             mail_from: s.mail_from,
+            operator_email: s.operator_email,
         };
+        if config.operator_email.as_deref().is_some_and(|e| e.parse::<lettre::message::Mailbox>().is_err()) {
+            bail!("operator_email must be an e-mail address");
+        }
         if config.mail_from.parse::<lettre::message::Mailbox>().is_err() {
             bail!("mail_from must be an e-mail address");
         }
@@ -685,6 +693,7 @@ impl Config {
             attempts_per_minute_per_address: self.attempts_per_minute_per_address,
             attempts_per_minute_per_account: self.attempts_per_minute_per_account,
             mail_from: self.mail_from.clone(),
+            operator_email: self.operator_email.clone().unwrap_or_default(),
         }
     }
 

@@ -27,6 +27,8 @@ pub struct Settings {
     pub cert_url: String,
     /// The sender of the notices (`From:`), e.g. `bizdirect@bank.example`.
     pub mail_from: String,
+    /// The bank operator's address, told when a contract is suspended ('' when none).
+    pub operator_email: String,
 }
 
 impl Default for Settings {
@@ -44,6 +46,7 @@ impl Default for Settings {
             attempts_per_minute_per_address: 120,
             attempts_per_minute_per_account: 20,
             mail_from: "bizdirect@localhost".into(),
+            operator_email: String::new(),
         }
     }
 }

@@ -75,10 +75,17 @@ async fn notices(app: &TestApp) -> Vec<NoticeRow> {
     rows
 }
 
-/// 再発行 of `user` with an address on file, by the demo administrator.
+/// 再発行 of `user` with `email` on file, by the demo administrator: the address is set first
+/// (and the notices of that change, not what these tests are about, are cleared).
 async fn reissue_with_address(app: &TestApp, admin: &str, user: &'static str, email: &'static str) {
-    let form = with(with(change_form(user), "issue_certificate", "on"), "cert_version", "0");
-    let form = with(with(form, "email", email), "name", "利用者 太郎");
+    let form = with(with(change_form(user), "email", email), "name", "利用者 太郎");
+    let saved = app.call("save_user", &form, Some(admin)).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    sqlx::query("DELETE FROM notices WHERE kind = 'user_changed'")
+        .execute(&app.state.db)
+        .await
+        .expect("clear");
+    let form = with(with(form, "issue_certificate", "on"), "cert_version", "0");
     let saved = app.call("save_user", &form, Some(admin)).await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
 }
@@ -141,7 +148,8 @@ async fn a_reissue_mails_the_issuance_notice_over_smtp() {
     assert_eq!(notices(&app).await[0].state, "sent");
 }
 
-/// A registration without an address writes no notice; the change commits as ever.
+/// A holder without an address gets no notice: removing test02's address tells only the old
+/// address, and the issuance that follows in the same change tells nobody.
 #[tokio::test]
 async fn no_address_no_notice() {
     let app = TestApp::new().await;
@@ -149,7 +157,12 @@ async fn no_address_no_notice() {
     let form = with(with(change_form("test02"), "issue_certificate", "on"), "cert_version", "0");
     let form = with(with(form, "email", ""), "name", "テスト02");
     assert_eq!(app.call("save_user", &form, Some(&admin)).await.status, StatusCode::OK);
-    assert!(notices(&app).await.is_empty());
+    let told = kinds_to(&notices(&app).await);
+    assert_eq!(
+        told,
+        [("user_changed".to_owned(), "test02@example.jp".to_owned())],
+        "only the old address hears of it"
+    );
 }
 
 /// The mail server down for a while: every notice is tried, kept, and delivered once it is back
@@ -347,4 +360,108 @@ async fn an_acquisition_tells_the_user_and_the_administrator() {
         acquired.iter().any(|r| r.body.contains("利用者 利用者 太郎 様")),
         "the administrator is told whose"
     );
+}
+
+fn kinds_to(rows: &[NoticeRow]) -> Vec<(String, String)> {
+    rows.iter().map(|r| (r.kind.clone(), r.recipient.clone())).collect()
+}
+
+/// Locks: 利用停止 tells the user and the administrator; 契約法人利用中止 the administrator and the
+/// bank operator.
+#[tokio::test]
+async fn locks_are_told_to_the_holder_the_administrator_and_the_bank() {
+    let app = TestApp::with_settings(app::ssr::Settings {
+        attempts_per_minute_per_account: 100,
+        operator_email: "ops@bank.example".into(),
+        ..app::ssr::Settings::default()
+    })
+    .await;
+    for _ in 0..6 {
+        app.call(
+            "user_logon",
+            &[("contract_id", demo::CONTRACT_ID), ("user_id", "test05"), ("user_pin", "Wrong1234")],
+            None,
+        )
+        .await;
+    }
+    for _ in 0..6 {
+        app.call("admin_logon", &[("contract_id", demo::CONTRACT_ID), ("pin", "Wrong1234")], None).await;
+    }
+    let told = kinds_to(&notices(&app).await);
+    let expected = [
+        ("user_locked", "test05@example.jp"),
+        ("user_locked", demo::ADMIN_EMAIL),
+        ("contract_locked", demo::ADMIN_EMAIL),
+        ("contract_locked", "ops@bank.example"),
+    ];
+    assert_eq!(told, expected.map(|(k, r)| (k.to_owned(), r.to_owned())), "one notice each, once");
+    let rows = notices(&app).await;
+    assert!(rows[3].body.contains("server corp unlock --contract-id 10000000001"), "{}", rows[3].body);
+}
+
+/// Changes a holder must know about: the PIN change, the administrator's reset, a new address
+/// (told at the old and the new one), 事故登録 (and the certificate it revokes).
+#[tokio::test]
+async fn changes_a_holder_must_know_about_are_told() {
+    let app = TestApp::new().await;
+    let admin = app.demo_admin_cookie().await;
+    let cookie = app
+        .call(
+            "user_logon",
+            &[("contract_id", demo::CONTRACT_ID), ("user_id", "test05"), ("user_pin", demo::USER_PIN)],
+            None,
+        )
+        .await
+        .session_cookie()
+        .expect("cookie");
+    let change = [
+        ("user_pin", "Newpin123"),
+        ("user_pin_again", "Newpin123"),
+        ("user_confirm_pin", "Newconf45"),
+        ("user_confirm_pin_again", "Newconf45"),
+        ("current_user_pin", demo::USER_PIN),
+        ("current_user_confirm_pin", demo::USER_CONFIRM_PIN),
+    ];
+    assert_eq!(app.call("change_pins", &change, Some(&cookie)).await.status, StatusCode::OK);
+    // A new address and a PIN reset in one change.
+    let form = with(with(change_form("test05"), "email", "new05@example.jp"), "name", "テスト05");
+    let form = with(
+        with(with(form, "user_pin", "Reset1234"), "user_pin_again", "Reset1234"),
+        "logon_method",
+        "id_pin",
+    );
+    let saved = app.call("save_user", &form, Some(&admin)).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    // 事故登録 of a user whose certificate is in use.
+    crate::certificates::reissue(&app, &admin, "test01", "0").await;
+    let got = crate::certificates::acquire(&app, "test01", &crate::certificates::csr()).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    let form = with(with(change_form("test01"), "accident", "on"), "name", "テスト01");
+    assert_eq!(app.call("save_user", &form, Some(&admin)).await.status, StatusCode::OK);
+
+    let rows = notices(&app).await;
+    let told: Vec<(String, String)> = kinds_to(&rows)
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("issuance") && k != "certificate_acquired")
+        .collect();
+    let expected = [
+        ("pins_changed", "test05@example.jp"),
+        ("user_changed", "new05@example.jp"),
+        ("user_changed", "test05@example.jp"),
+        ("user_changed", "test01@example.jp"),
+        ("certificate_revoked", "test01@example.jp"),
+        ("certificate_revoked", demo::ADMIN_EMAIL),
+    ];
+    assert_eq!(told, expected.map(|(k, r)| (k.to_owned(), r.to_owned())));
+    let reset =
+        rows.iter().find(|r| r.kind == "user_changed" && r.recipient == "new05@example.jp").expect("reset");
+    assert!(
+        reset.body.contains("暗証番号が再設定されました")
+            && reset.body.contains("メールアドレスが変更されました"),
+        "{}",
+        reset.body
+    );
+    assert!(!reset.body.contains("Reset1234"), "never the PIN");
+    let revoked = rows.iter().find(|r| r.kind == "certificate_revoked").expect("revoked");
+    assert!(revoked.body.contains("keyCompromise"), "{}", revoked.body);
 }

@@ -432,6 +432,15 @@ pub async fn change_pins(
     let principal = Principal::User { corporation_id: user.corporation_id, user_pk: row.id };
     let serial = user.certificate.as_ref().map(|c| c.serial.as_slice());
     let token = session::rotate(&mut tx, &principal, serial, client_addr, user.logged_on_at, now).await?;
+    let said = crate::ssr::outbox::texts::Said {
+        kind: "pins_changed",
+        subject: ("暗証番号変更のお知らせ", "Your PINs were changed"),
+        lines: (
+            "利用者暗証番号と利用者確認暗証番号が変更されました。",
+            "Your user PIN and user confirmation PIN have been changed.",
+        ),
+    };
+    crate::ssr::pki::lifecycle::tell(&mut tx, &state.pki, corp.id, Some(row.id), &said, false, now).await?;
     let detail = if current.is_some() { "both PINs; current PINs given" } else { "both PINs (provisional)" };
     audit::commit_with(tx, &actor.did("user_pin_change", &row.user_id, detail), now).await?;
     Ok(token)

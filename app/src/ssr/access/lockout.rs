@@ -15,6 +15,8 @@
 use crate::error::AppError;
 pub use crate::ssr::db::PinKind;
 use crate::ssr::db::{self, Tx};
+use crate::ssr::outbox::{self, texts};
+use crate::ssr::pki::lifecycle;
 use crate::ssr::{internal, AppState};
 
 /// Whose PIN was typed.
@@ -65,6 +67,9 @@ pub async fn wrong_pins(
             }
         };
     }
+    if locked && !was {
+        lock_notices(tx, state, who, now).await?;
+    }
     Ok(match (locked && !was, who) {
         (true, Holder::Admin(_)) => {
             (AppError::Locked { contract: true }, "wrong pin; contract suspended (契約法人利用中止)")
@@ -74,6 +79,56 @@ pub async fn wrong_pins(
         }
         (false, _) => (AppError::LogonFailed, "wrong pin"),
     })
+}
+
+/// 利用停止 → the user and the administrator are told; 契約法人利用中止 → the administrator and the
+/// bank operator (`--operator-email`).
+async fn lock_notices(tx: &mut Tx, state: &AppState, who: Holder, now: i64) -> Result<(), AppError> {
+    let pki = &state.pki;
+    match who {
+        Holder::User(corp, user) => {
+            let said = texts::Said {
+                kind: "user_locked",
+                subject: ("利用停止のお知らせ", "Your access is suspended"),
+                lines: (
+                    "暗証番号の誤りが続いたため、利用停止になりました。解除は管理者にお申し出ください。",
+                    "After repeated wrong PINs your access is suspended (利用停止). Ask your administrator to lift it.",
+                ),
+            };
+            lifecycle::tell(tx, pki, corp, Some(user), &said, true, now).await
+        }
+        Holder::Admin(corp) => {
+            let said = texts::Said {
+                kind: "contract_locked",
+                subject: ("契約法人利用中止のお知らせ", "The contract is suspended"),
+                lines: (
+                    "管理者の暗証番号の誤りが続いたため、契約法人利用中止になりました。解除はお取引銀行にお申し出ください。",
+                    "After repeated wrong administrator PINs the whole contract is suspended (契約法人利用中止). Ask your bank to lift it.",
+                ),
+            };
+            lifecycle::tell(tx, pki, corp, None, &said, false, now).await?;
+            let operator = &state.settings.operator_email;
+            if !operator.is_empty() {
+                let contract: (String, String) =
+                    db::notices::contract_of(tx, corp).await.map_err(|e| internal("contract", e))?;
+                let notice = outbox::Notice {
+                    corporation_id: None,
+                    kind: "contract_locked",
+                    recipient: operator.clone(),
+                    subject: format!("【ビジネスダイレクト】契約法人利用中止 {} ({})", contract.1, contract.0),
+                    body: format!(
+                        "契約法人 {} (契約法人ID {}) が、管理者の暗証番号の誤りが続いたため契約法人利用中止になりました。\n\
+                         本人確認のうえ `server corp unlock --contract-id {}` で解除できます。\n",
+                        contract.1, contract.0, contract.0
+                    ),
+                };
+                outbox::enqueue(tx, &state.settings, &notice, now)
+                    .await
+                    .map_err(|e| internal("notice", e))?;
+            }
+            Ok(())
+        }
+    }
 }
 
 /// Right PINs: refuses if the holder is locked now (re-read in `tx`), else resets the count of

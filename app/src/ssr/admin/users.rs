@@ -386,6 +386,7 @@ pub async fn change(
     }
     let detail = format!("changed={} {}", Changed::codes(&changed), describe_fields(&fields));
     audit::write(&mut tx, &acting.actor().did("user_change", user_id, &detail), now).await?;
+    tell_changes(&mut tx, state, &acting, &before, &fields, &changed, now).await?;
     let holder = acting.holder(user_id, before.id);
     if fields.accident && !before.accident {
         // 事故登録 revokes at once; acquisition stays blocked until it is cleared.
@@ -400,6 +401,63 @@ pub async fn change(
     }
     tx.commit().await.map_err(db_err("commit"))?;
     Ok(changed)
+}
+
+/// 利用者情報変更のお知らせ: the changes a holder must know about (PINs reset, address, 事故登録,
+/// logon method), to the user at the new address — and, when the address changed, at the old one.
+async fn tell_changes(
+    tx: &mut db::Tx,
+    state: &AppState,
+    acting: &Acting<'_>,
+    before: &db::users::UserRow,
+    fields: &UserFields<'_>,
+    changed: &[Changed],
+    now: i64,
+) -> Result<(), AppError> {
+    let items: Vec<(&str, &str)> = changed
+        .iter()
+        .filter_map(|c| match c {
+            Changed::Pin | Changed::ConfirmPin => Some((
+                "暗証番号が再設定されました（仮暗証番号）。",
+                "Your PINs were reset (provisional PINs).",
+            )),
+            Changed::Email => Some(("メールアドレスが変更されました。", "Your e-mail address was changed.")),
+            Changed::Accident if fields.accident => {
+                Some(("事故登録されました。", "An incident (事故登録) was registered for you."))
+            }
+            Changed::LogonMethod => {
+                Some(("ログオン方式が変更されました。", "Your logon method was changed."))
+            }
+            _ => None,
+        })
+        .collect();
+    let mut ja: Vec<&str> = items.iter().map(|(ja, _)| *ja).collect();
+    let mut en: Vec<&str> = items.iter().map(|(_, en)| *en).collect();
+    ja.dedup();
+    en.dedup();
+    if ja.is_empty() {
+        return Ok(());
+    }
+    let (lines, lines_en) = (ja.join("\n"), en.join("\n"));
+    let said = crate::ssr::outbox::texts::Said {
+        kind: "user_changed",
+        subject: ("利用者情報変更のお知らせ", "Your account was changed"),
+        lines: (&lines, &lines_en),
+    };
+    certs::tell(tx, &state.pki, acting.corp.id, Some(before.id), &said, false, now).await?;
+    let old = before.email.as_deref().unwrap_or_default();
+    if fields.email != before.email.as_deref() && !old.is_empty() {
+        let about = crate::ssr::outbox::texts::About {
+            corporation_id: acting.corp.id,
+            corporation_name: &acting.corp.name,
+            user: Some((&before.name, old)),
+            admin_email: "",
+        };
+        for notice in crate::ssr::outbox::texts::security(&about, &said, false) {
+            crate::ssr::outbox::enqueue(tx, &state.settings, &notice, now).await.map_err(db_err("notice"))?;
+        }
+    }
+    Ok(())
 }
 
 /// 登録抹消: the user can no longer log on; the row stays and the ID is never reused.

@@ -137,3 +137,11 @@ pub async fn addressee(
     };
     Ok((name, admin_email, user))
 }
+
+/// `(契約法人ID, 契約法人名)` of a corporation, in the change's transaction.
+pub async fn contract_of(tx: &mut Tx, corporation_id: i64) -> Result<(String, String), sqlx::Error> {
+    sqlx::query_as("SELECT contract_id, name FROM corporations WHERE id = $1")
+        .bind(corporation_id)
+        .fetch_one(&mut **tx)
+        .await
+}

@@ -115,3 +115,43 @@ pub fn certificate_acquired(about: &About<'_>, serial_hex: &str, not_after: i64)
         )],
     }
 }
+
+/// What a security notice says: its kind, subject and lines (Japanese, English).
+pub struct Said<'a> {
+    pub kind: &'static str,
+    pub subject: (&'a str, &'a str),
+    pub lines: (&'a str, &'a str),
+}
+
+/// A notice that something changed for a holder: to the holder's address, and (`to_admin`) to the
+/// administrator's, each greeted as who they are.
+pub fn security(about: &About<'_>, said: &Said<'_>, to_admin: bool) -> Vec<Notice> {
+    let corp = about.corporation_name;
+    let (lines, lines_en) = said.lines;
+    let subject = format!("【ビジネスダイレクト】{} / {}", said.subject.0, said.subject.1);
+    let body = |greeting: &str, greeting_en: &str| {
+        format!(
+            "{greeting}\n\n{lines}\n\nお心当たりのない場合は、ただちに管理者（管理者の方は取引銀行）にお問い合わせください。\n\n\
+             ---- English ----\n\n{greeting_en}\n\n{lines_en}\n\nIf you did not expect this, tell your administrator (administrators: your bank) at once.\n{}",
+            footer(corp)
+        )
+    };
+    let notice = |recipient: &str, body: String| Notice {
+        corporation_id: Some(about.corporation_id),
+        kind: said.kind,
+        recipient: recipient.to_owned(),
+        subject: subject.clone(),
+        body,
+    };
+    let admin = || notice(about.admin_email, body(&format!("{corp} 管理者様"), "Dear administrator,"));
+    match about.user {
+        Some((name, email)) => {
+            let mut all = vec![notice(email, body(&format!("{name} 様"), &format!("Dear {name},")))];
+            if to_admin {
+                all.push(admin());
+            }
+            all
+        }
+        None => vec![admin()],
+    }
+}

@@ -73,11 +73,55 @@ pub async fn revoke_live(
     );
     audit::write(tx, &actor.did("certificate_revoke", target, &detail), now).await?;
     if let Some(serial) = old.serial {
+        if reason_code != reason::SUPERSEDED {
+            // 電子証明書失効のお知らせ (a 再発行's replacement is told by its issuance notice).
+            let lines = format!(
+                "電子証明書（シリアル番号 {0}）を失効しました。理由: {1}",
+                hex::encode_upper(&serial),
+                reason::name(i64::from(reason_code))
+            );
+            let lines_en = format!(
+                "The certificate with serial number {0} has been revoked. Reason: {1}",
+                hex::encode_upper(&serial),
+                reason::name(i64::from(reason_code))
+            );
+            let said = texts::Said {
+                kind: "certificate_revoked",
+                subject: ("電子証明書失効のお知らせ", "Certificate revoked"),
+                lines: (&lines, &lines_en),
+            };
+            tell(tx, pki, holder.corporation_id, holder.user_pk, &said, true, now).await?;
+        }
         db::sessions::delete_for_certificate(tx, &serial).await.map_err(|e| internal("end sessions", e))?;
         let newly = Revoked { serial, at: odt(now), reason: reason_code, not_after: old.not_after };
         refresh_crl(tx, pki, Some(newly), now).await?;
     }
     Ok(true)
+}
+
+/// Writes the security notice `said` about the holder (`user_pk` `None`: the administrator) in
+/// `tx`: to the holder, and (`to_admin`) to the administrator.
+pub async fn tell(
+    tx: &mut Tx,
+    pki: &Pki,
+    corporation_id: i64,
+    user_pk: Option<i64>,
+    said: &texts::Said<'_>,
+    to_admin: bool,
+    now: i64,
+) -> Result<(), AppError> {
+    let (corporation_name, admin_email, user) =
+        db::notices::addressee(tx, corporation_id, user_pk).await.map_err(|e| internal("addressee", e))?;
+    let about = texts::About {
+        corporation_id,
+        corporation_name: &corporation_name,
+        user: user.as_ref().map(|(name, email)| (name.as_str(), email.as_str())),
+        admin_email: &admin_email,
+    };
+    for notice in texts::security(&about, said, to_admin) {
+        outbox::enqueue(tx, &pki.settings, &notice, now).await.map_err(|e| internal("notice", e))?;
+    }
+    Ok(())
 }
 
 /// Revokes the issued certificate with this serial, whoever holds it, in `tx`: its sessions end
