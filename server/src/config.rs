@@ -217,6 +217,10 @@ settings! {
     /// The notices' sender address (From:)
     mail_from: String, env "BIZDIRECT_MAIL_FROM", value_name "ADDRESS", default "bizdirect@localhost".to_owned();
 
+    /// Days before a certificate expires at which its holder and the administrator are reminded
+    /// (電子証明書有効期限のお知らせ), comma-separated
+    expiry_notice_days: String, env "BIZDIRECT_EXPIRY_NOTICE_DAYS", value_name "DAYS,…", default "30,10".to_owned();
+
     /// The bank operator's address: told when a contract is suspended (契約法人利用中止)
     operator_email: String, env "BIZDIRECT_OPERATOR_EMAIL", value_name "ADDRESS";
 
@@ -381,6 +385,9 @@ pub enum AuditCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum NoticesCommand {
+    /// Write the reminders that are due now (有効期限 and acquisition windows); the serving server
+    /// does this every hour
+    Scan,
     /// The newest notices: time, state, attempts, kind, recipient, subject, last error
     List {
         /// Only those that failed for good (a permanent SMTP refusal, or no valid address)
@@ -504,6 +511,7 @@ pub struct Config {
     pub smtp_password_env: Option<String>,
     pub mail_from: String,
     pub operator_email: Option<String>,
+    pub expiry_notice_days: Vec<i64>,
 }
 
 /// The operator's HTTPS certificate chain and its key (`--tls-cert`, `--tls-key`).
@@ -592,6 +600,12 @@ impl Options {
             smtp_password_env: s.smtp_password_env,
             mail_from: s.mail_from,
             operator_email: s.operator_email,
+            expiry_notice_days: s
+                .expiry_notice_days
+                .split(',')
+                .map(|d| d.trim().parse::<i64>().ok().filter(|d| (1..=365).contains(d)))
+                .collect::<Option<Vec<_>>>()
+                .context("expiry_notice_days: comma-separated days, each 1-365")?,
         };
         if config.operator_email.as_deref().is_some_and(|e| e.parse::<lettre::message::Mailbox>().is_err()) {
             bail!("operator_email must be an e-mail address");
@@ -694,6 +708,7 @@ impl Config {
             attempts_per_minute_per_account: self.attempts_per_minute_per_account,
             mail_from: self.mail_from.clone(),
             operator_email: self.operator_email.clone().unwrap_or_default(),
+            expiry_notice_days: self.expiry_notice_days.clone(),
         }
     }
 

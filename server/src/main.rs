@@ -129,6 +129,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("every checkpoint holds: {checked} checkpoints signed by {}", key_path.display());
             Ok(())
         }
+        Command::Notices(NoticesCommand::Scan) => {
+            let opened = start::open_config(&config).await?;
+            let written = operator::scan_reminders(&opened.state, app::ssr::now()).await?;
+            println!("{written} reminder(s) written to the outbox");
+            Ok(())
+        }
         Command::Notices(NoticesCommand::List { failed, limit }) => {
             let opened = start::open_config(&config).await?;
             let (rows, pending) = operator::notices(&opened.state, failed, limit).await?;
@@ -348,6 +354,17 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         );
     }
     tokio::spawn(app::ssr::outbox::sender::run(opened.state.clone(), transport, Duration::from_secs(1)));
+    // The reminders (有効期限, acquisition windows): every hour, each once per certificate and mark.
+    let scan_state = opened.state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = operator::scan_reminders(&scan_state, app::ssr::now()).await {
+                tracing::error!("reminder scan: {e:?}");
+            }
+        }
+    });
     // Keep the CRLs fresh: re-sign the CA's well before nextUpdate even when nothing is
     // revoked, and the HTTPS issuer's (empty, valid for a week) every hour.
     let crl_state = opened.state.clone();

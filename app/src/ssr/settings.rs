@@ -29,6 +29,8 @@ pub struct Settings {
     pub mail_from: String,
     /// The bank operator's address, told when a contract is suspended ('' when none).
     pub operator_email: String,
+    /// Days before a certificate's end at which its holder and the administrator are reminded.
+    pub expiry_notice_days: Vec<i64>,
 }
 
 impl Default for Settings {
@@ -47,6 +49,7 @@ impl Default for Settings {
             attempts_per_minute_per_account: 20,
             mail_from: "bizdirect@localhost".into(),
             operator_email: String::new(),
+            expiry_notice_days: vec![30, 10],
         }
     }
 }

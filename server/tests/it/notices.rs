@@ -465,3 +465,60 @@ async fn changes_a_holder_must_know_about_are_told() {
     let revoked = rows.iter().find(|r| r.kind == "certificate_revoked").expect("revoked");
     assert!(revoked.body.contains("keyCompromise"), "{}", revoked.body);
 }
+
+/// 電子証明書有効期限のお知らせ: at 30 and 10 days before the end, to the holder and the
+/// administrator, each once however often — or however many scans at once — run; a certificate
+/// first seen inside the 10-day mark gets that notice only; an acquisition window 7 days before it
+/// closes unused.
+#[tokio::test]
+async fn expiry_reminders_go_once_per_certificate_and_mark() {
+    use app::ssr::operator::scan_reminders;
+    let app = TestApp::new().await;
+    let admin = app.demo_admin_cookie().await;
+    reissue_with_address(&app, &admin, "test01", "taro@example.jp").await;
+    let got = crate::certificates::acquire(&app, "test01", &crate::certificates::csr()).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    sqlx::query("DELETE FROM notices").execute(&app.state.db).await.expect("clear");
+    let not_after: i64 = sqlx::query_scalar("SELECT not_after FROM certificates WHERE state = 'issued'")
+        .fetch_one(&app.state.db)
+        .await
+        .expect("issued");
+    let day = 86_400;
+    assert_eq!(scan_reminders(&app.state, not_after - 40 * day).await.expect("scan"), 0);
+    let at_29 = not_after - 29 * day;
+    let (a, b) = tokio::join!(scan_reminders(&app.state, at_29), scan_reminders(&app.state, at_29));
+    assert_eq!(a.expect("scan") + b.expect("scan"), 1, "two scans at once: one reminder");
+    assert_eq!(scan_reminders(&app.state, at_29 + 3600).await.expect("again"), 0);
+    assert_eq!(scan_reminders(&app.state, not_after - 9 * day).await.expect("10 days"), 1);
+    assert_eq!(scan_reminders(&app.state, not_after - 8 * day).await.expect("again"), 0);
+    let told = kinds_to(&notices(&app).await);
+    let expected = [
+        ("certificate_expiring", "taro@example.jp"),
+        ("certificate_expiring", demo::ADMIN_EMAIL),
+        ("certificate_expiring", "taro@example.jp"),
+        ("certificate_expiring", demo::ADMIN_EMAIL),
+    ];
+    assert_eq!(told, expected.map(|(k, r)| (k.to_owned(), r.to_owned())));
+    let rows = notices(&app).await;
+    let date = app::time_fmt::date_time(not_after, app::i18n::Lang::Ja);
+    assert!(rows[0].body.contains(&format!("有効期限は {date} です")), "{}", rows[0].body);
+
+    // Seen for the first time 5 days before the end: the 10-day notice only.
+    sqlx::query("DELETE FROM notice_marks").execute(&app.state.db).await.expect("forget");
+    sqlx::query("DELETE FROM notices").execute(&app.state.db).await.expect("clear");
+    assert_eq!(scan_reminders(&app.state, not_after - 5 * day).await.expect("late"), 1);
+    assert_eq!(notices(&app).await.len(), 2);
+
+    // An issuance waiting: reminded 7 days before its window closes.
+    sqlx::query("DELETE FROM notices").execute(&app.state.db).await.expect("clear");
+    reissue_with_address(&app, &admin, "test02", "jiro@example.jp").await;
+    sqlx::query("DELETE FROM notices").execute(&app.state.db).await.expect("clear");
+    let acquire_by: i64 = sqlx::query_scalar("SELECT acquire_by FROM certificates WHERE state = 'awaiting'")
+        .fetch_one(&app.state.db)
+        .await
+        .expect("awaiting");
+    assert_eq!(scan_reminders(&app.state, acquire_by - 8 * day).await.expect("early"), 0);
+    assert_eq!(scan_reminders(&app.state, acquire_by - 6 * day).await.expect("window"), 1);
+    let told = kinds_to(&notices(&app).await);
+    assert_eq!(told[0], ("acquisition_window_closing".to_owned(), "jiro@example.jp".to_owned()));
+}

@@ -145,3 +145,48 @@ pub async fn contract_of(tx: &mut Tx, corporation_id: i64) -> Result<(String, St
         .fetch_one(&mut **tx)
         .await
 }
+
+/// A certificate (or issuance) due for a reminder.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Due {
+    pub id: i64,
+    pub corporation_id: i64,
+    pub user_pk: Option<i64>,
+    pub serial: Option<Vec<u8>>,
+    /// `not_after` of a certificate, `acquire_by` of an issuance.
+    pub ends_at: i64,
+}
+
+/// Certificates in use (`awaiting`: issuances waiting for acquisition) whose end falls in
+/// (`now`, `until`] and that have no `mark` yet, at most 500 (the scan repeats until none).
+pub async fn due(
+    tx: &mut Tx,
+    awaiting: bool,
+    now: i64,
+    until: i64,
+    mark: &str,
+) -> Result<Vec<Due>, sqlx::Error> {
+    let (state, end) = if awaiting { ("awaiting", "acquire_by") } else { ("issued", "not_after") };
+    sqlx::query_as(&format!(
+        "SELECT c.id, c.corporation_id, c.user_pk, c.serial, c.{end} AS ends_at FROM certificates c \
+         WHERE c.state = '{state}' AND c.{end} > $1 AND c.{end} <= $2 \
+         AND NOT EXISTS (SELECT 1 FROM notice_marks m WHERE m.certificate_id = c.id AND m.mark = $3) \
+         ORDER BY c.id LIMIT 500"
+    ))
+    .bind(now)
+    .bind(until)
+    .bind(mark)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// Records that `certificate_id` had its `mark`; false if it already had.
+pub async fn mark(tx: &mut Tx, certificate_id: i64, mark: &str) -> Result<bool, sqlx::Error> {
+    let done =
+        sqlx::query("INSERT INTO notice_marks (certificate_id, mark) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(certificate_id)
+            .bind(mark)
+            .execute(&mut **tx)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}

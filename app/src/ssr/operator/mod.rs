@@ -32,6 +32,11 @@ pub async fn notices(
     Ok((db::notices::list(&state.db, failed_only, limit).await?, db::notices::pending(&state.db).await?))
 }
 
+/// `server notices scan` (and the serving server's hourly scan): the reminders due at `now`.
+pub async fn scan_reminders(state: &AppState, now: i64) -> Result<usize, crate::error::AppError> {
+    crate::ssr::pki::expiry::scan(&state.pki, now).await
+}
+
 /// `server audit verify`: how many records the log holds, and where its chain breaks, if it does.
 pub async fn verify_audit(state: &AppState) -> Result<(i64, Option<ChainBreak>), sqlx::Error> {
     let records = db::audit::count(&state.db).await?;

@@ -13,6 +13,7 @@
 
 pub mod ca;
 pub mod crl;
+pub mod expiry;
 pub mod group_commit;
 pub mod issuance;
 pub mod judge;
