@@ -260,6 +260,26 @@ pub struct CertificateStatus {
     pub renewal_open: bool,
 }
 
+/// One line of 通知履歴: a notice to a person of the corporation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeEntry {
+    pub at: i64,
+    pub recipient: String,
+    pub subject: String,
+    /// `pending`, `sent` or `failed`; the screen words it.
+    pub state: String,
+}
+
+/// One page of 通知履歴, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticePage {
+    pub entries: Vec<NoticeEntry>,
+    /// 1-based.
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+}
+
 /// One line of 操作履歴照会.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {

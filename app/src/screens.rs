@@ -71,6 +71,7 @@ screen_group!(
     UserDelete => crate::pages::UserDeletePage,
     FileSettings => crate::pages::FileSettingsPage,
     Audit => crate::pages::AuditPage,
+    Notices => crate::pages::NoticesPage,
     AdminAcquire => crate::pages::AdminAcquirePage,
 });
 

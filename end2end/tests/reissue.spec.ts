@@ -68,6 +68,17 @@ test("the seed's reissue procedure, and the old serial in the CRL", async ({ pag
   expect(notice).toContain(`電子証明書取得: ${new URL(process.env.E2E_BASE_URL!).origin}/user/acquire`);
   expect(notice).toMatch(/取得期限: \d{4}年\d{1,2}月\d{1,2}日/);
   for (const secret of ["User1234", "UserConf1234", DEMO.confirmPin]) expect(notice).not.toContain(secret);
+  // …and the administrator finds it in 通知履歴 (契約法人管理情報変更 ▼).
+  await page.getByText("契約法人管理情報変更").click();
+  await page.getByRole("link", { name: "通知履歴" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "通知履歴" })).toBeVisible();
+  const first = page.getByRole("row").nth(1);
+  await expect(first).toContainText("test01@example.jp");
+  await expect(first).toContainText("電子証明書発行のお知らせ");
+  await expect(first).toContainText("送信済み");
+  await settled(page, testInfo);
+  await inspect(page, testInfo, "32-notices");
+  await page.goto("/admin/status");
 
   // The user fetches the certificate (the in-page acquisition comes with the user side; here a
   // key and CSR made by openssl stand in for the browser's).

@@ -6,5 +6,6 @@
 pub mod audit;
 pub mod auth;
 pub mod certificates;
+pub mod notices;
 pub mod user;
 pub mod users;

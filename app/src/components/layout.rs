@@ -74,6 +74,7 @@ pub fn AdminMenu() -> impl IntoView {
                 <ul>
                     <li><a href="/admin/users">{t.menu_users}</a></li>
                     <li><a href="/admin/audit">{t.audit_title}</a></li>
+                    <li><a href="/admin/notices">{t.notices_title}</a></li>
                 </ul>
             </details>
         </nav>

@@ -522,3 +522,21 @@ async fn expiry_reminders_go_once_per_certificate_and_mark() {
     let told = kinds_to(&notices(&app).await);
     assert_eq!(told[0], ("acquisition_window_closing".to_owned(), "jiro@example.jp".to_owned()));
 }
+
+/// 通知履歴: the administrator sees the notices to its own corporation's people, newest first.
+#[tokio::test]
+async fn the_administrator_sees_its_own_notices() {
+    let app = TestApp::new().await;
+    let admin = app.demo_admin_cookie().await;
+    reissue_with_address(&app, &admin, "test01", "taro@example.jp").await;
+    let page = app.call("notice_history", &[("page", "1")], Some(&admin)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let listed: serde_json::Value = serde_json::from_str(&page.body).expect("json");
+    assert_eq!(listed["total"], 1, "{listed}");
+    assert_eq!(listed["entries"][0]["recipient"], "taro@example.jp");
+    assert_eq!(listed["entries"][0]["state"], "pending");
+    assert!(listed["entries"][0]["subject"].as_str().is_some_and(|s| s.contains("電子証明書発行のお知らせ")));
+    let other = app.other_admin_cookie().await;
+    let theirs = app.call("notice_history", &[("page", "1")], Some(&other)).await;
+    assert!(theirs.body.contains(r#""total":0"#), "another corporation sees none: {}", theirs.body);
+}

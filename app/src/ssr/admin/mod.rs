@@ -10,5 +10,6 @@
 //! Never: authenticates (that is `access`), signs (that is `pki`), or serves the bank operator.
 
 pub mod audit;
+pub mod notices;
 pub mod status;
 pub mod users;

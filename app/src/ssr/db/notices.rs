@@ -190,3 +190,27 @@ pub async fn mark(tx: &mut Tx, certificate_id: i64, mark: &str) -> Result<bool, 
             .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// One page of a corporation's notices, newest first.
+pub async fn page_for_corporation(
+    pool: &Pool,
+    corporation_id: i64,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<NoticeRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM notices WHERE corporation_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"
+    ))
+    .bind(corporation_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn count_for_corporation(pool: &Pool, corporation_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM notices WHERE corporation_id = $1")
+        .bind(corporation_id)
+        .fetch_one(pool)
+        .await
+}
