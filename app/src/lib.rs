@@ -35,8 +35,8 @@ use leptos_router::{
 };
 use pages::{AdminLogonPage, EnvironmentPage, NotFoundPage, TopPage, UserLogonPage};
 use screens::{
-    Acquire, AdminAcquire, AdminStatus, Audit, CertLogon, FileSettings, Notices, PinChange, UserDelete,
-    UserEdit, UserNew, UserStatus, Users,
+    Acquire, AdminAcquire, AdminEmail, AdminStatus, Audit, CertLogon, FileSettings, Notices, PinChange,
+    UserDelete, UserEdit, UserNew, UserStatus, Users,
 };
 
 /// The language of this page load: on the server from `?lang=` / the `lang` cookie, in the
@@ -223,6 +223,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/users/file-settings") view={Lazy::<FileSettings>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin/audit") view={Lazy::<Audit>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin/notices") view={Lazy::<Notices>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/admin/email") view={Lazy::<AdminEmail>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin/acquire") view={Lazy::<AdminAcquire>::new()}/>
                 <Route path=path!("/user/logon") view=UserLogonPage/>
                 <Route path=path!("/user/acquire") view={Lazy::<Acquire>::new()}/>

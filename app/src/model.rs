@@ -17,6 +17,8 @@ pub struct CorporationStatus {
     /// Notices: users whose certificate awaits acquisition, and whose certificate expires within 30 days.
     pub users_awaiting: Vec<String>,
     pub users_expiring: Vec<String>,
+    /// The administrator's e-mail address for the notices ('' when none).
+    pub admin_email: String,
 }
 
 /// What a 利用者情報変更 changed, in the order the outcome message names them. The code is what the

@@ -72,6 +72,7 @@ screen_group!(
     FileSettings => crate::pages::FileSettingsPage,
     Audit => crate::pages::AuditPage,
     Notices => crate::pages::NoticesPage,
+    AdminEmail => crate::pages::AdminEmailPage,
     AdminAcquire => crate::pages::AdminAcquirePage,
 });
 

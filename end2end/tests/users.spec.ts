@@ -174,3 +174,26 @@ test("the table in English", async ({ page }, testInfo) => {
   }
   await inspect(page, testInfo, "29-user-list-en");
 });
+
+test("管理者メールアドレス変更: a wrong confirmation PIN changes nothing, then the new address", async ({ page }, testInfo) => {
+  await logonAsDemoAdmin(page, testInfo);
+  await page.getByText("契約法人管理情報変更").click();
+  await page.getByRole("link", { name: "管理者メールアドレス変更" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "管理者メールアドレス変更" })).toBeVisible();
+  await settled(page, testInfo);
+  const address = page.getByLabel("メールアドレス", { exact: true });
+  await expect(address).toHaveValue(/@example\.jp$/);
+  await inspect(page, testInfo, "45-admin-email");
+  const next = jsEnabled(testInfo) ? "kanri-j@example.jp" : "kanri-n@example.jp";
+  await address.fill(next);
+  await page.getByLabel("契約法人確認暗証番号", { exact: true }).fill("Wrong1234");
+  await page.getByRole("button", { name: "OK" }).click();
+  await expect(page.locator("#admin_confirm_pin-error")).toContainText("正しくありません");
+  await page.getByLabel("メールアドレス", { exact: true }).fill(next);
+  await page.getByLabel("契約法人確認暗証番号", { exact: true }).fill(DEMO.confirmPin);
+  await page.getByRole("button", { name: "OK" }).click();
+  await expect(page).toHaveURL(/\/admin\/status\?done=email/);
+  await expect(page.getByText("管理者のメールアドレスを変更しました。")).toBeVisible();
+  await page.goto("/admin/email");
+  await expect(page.getByLabel("メールアドレス", { exact: true })).toHaveValue(next);
+});

@@ -142,6 +142,18 @@ pub async fn change_file_settings(
     Ok(())
 }
 
+/// 管理者メールアドレス変更 [OK]: back to 契約法人ステータス.
+#[server(prefix = "/api", endpoint = "change_admin_email")]
+pub async fn change_admin_email(email: String, admin_confirm_pin: String) -> Result<(), AppError> {
+    use crate::ssr::{access::request::Call, admin::users, now};
+    let (call, admin) = Call::admin().await?;
+    users::change_admin_email(&call.state, &admin, &email, &admin_confirm_pin, &call.client_addr, now())
+        .await
+        .map_err(|e| call.fail(e))?;
+    leptos_axum::redirect("/admin/status?done=email");
+    Ok(())
+}
+
 impl SaveUser {
     /// The fields with rules, for the browser's check before sending.
     pub fn form(&self) -> UserForm<'_> {

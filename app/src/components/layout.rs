@@ -75,6 +75,7 @@ pub fn AdminMenu() -> impl IntoView {
                     <li><a href="/admin/users">{t.menu_users}</a></li>
                     <li><a href="/admin/audit">{t.audit_title}</a></li>
                     <li><a href="/admin/notices">{t.notices_title}</a></li>
+                    <li><a href="/admin/email">{t.admin_email_title}</a></li>
                 </ul>
             </details>
         </nav>

@@ -12,7 +12,10 @@ use leptos::prelude::*;
 pub fn AdminStatusPage() -> impl IntoView {
     let t = texts();
     let data = Resource::new(|| (), |()| admin_status());
+    let query = leptos_router::hooks::use_query_map();
     let render = move |s: CorporationStatus| {
+        let done = (query.read_untracked().get("done").as_deref() == Some("email"))
+            .then(|| view! { <p class="done" role="status">{t.done_email}</p> });
         let holder = file_names(&s.contract_id, None);
         let notice = |text: &str, users: &[String], id: &'static str| {
             (!users.is_empty())
@@ -24,6 +27,7 @@ pub fn AdminStatusPage() -> impl IntoView {
         ];
         let none = user_notices.iter().all(Option::is_none);
         view! {
+            {done}
             <dl class="status">
                 <dt>{t.corp_name}</dt>
                 <dd id="corporation-name">{s.corporation_name}</dd>

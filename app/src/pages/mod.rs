@@ -1,6 +1,7 @@
 //! One module per screen.
 
 mod acquire;
+mod admin_email;
 mod admin_logon;
 mod admin_status;
 mod audit;
@@ -18,6 +19,7 @@ mod user_status;
 mod users;
 
 pub use acquire::{AcquirePage, AdminAcquirePage};
+pub use admin_email::AdminEmailPage;
 pub use admin_logon::AdminLogonPage;
 pub use admin_status::AdminStatusPage;
 pub use audit::AuditPage;

@@ -540,3 +540,34 @@ async fn the_administrator_sees_its_own_notices() {
     let theirs = app.call("notice_history", &[("page", "1")], Some(&other)).await;
     assert!(theirs.body.contains(r#""total":0"#), "another corporation sees none: {}", theirs.body);
 }
+
+/// 管理者メールアドレス変更: with the 契約法人確認暗証番号; a bad address or a wrong PIN changes
+/// nothing; the old and the new address are told.
+#[tokio::test]
+async fn the_administrator_changes_its_own_address() {
+    let app = TestApp::new().await;
+    let admin = app.demo_admin_cookie().await;
+    let change = |email: &'static str, pin: &'static str| {
+        let admin = admin.clone();
+        let app = &app;
+        async move {
+            app.call("change_admin_email", &[("email", email), ("admin_confirm_pin", pin)], Some(&admin))
+                .await
+        }
+    };
+    let bad = change("not-an-address", demo::ADMIN_CONFIRM_PIN).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains(r#""field":"email""#), "{}", bad.body);
+    let wrong = change("kanri@example.jp", "Wrong1234").await;
+    assert!(wrong.body.contains(r#""field":"admin_confirm_pin","problem":"wrong""#), "{}", wrong.body);
+    assert!(notices(&app).await.is_empty(), "nothing changed");
+    let done = change("kanri@example.jp", demo::ADMIN_CONFIRM_PIN).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(done.location(), Some("/admin/status?done=email"));
+    let status = app.call("admin_status", &[], Some(&admin)).await;
+    assert!(status.body.contains(r#""admin_email":"kanri@example.jp""#), "{}", status.body);
+    let told = kinds_to(&notices(&app).await);
+    let expected = [("admin_email_changed", "kanri@example.jp"), ("admin_email_changed", demo::ADMIN_EMAIL)];
+    assert_eq!(told, expected.map(|(k, r)| (k.to_owned(), r.to_owned())));
+    assert!(app.audit_actions().await.iter().any(|(a, o, _)| a == "admin_email_change" && o == "success"));
+}

@@ -35,5 +35,6 @@ pub async fn admin_status(
         contract_id: corp.contract_id,
         corporation_name: corp.name,
         previous_logon_at: corp.previous_logon_at,
+        admin_email: corp.admin_email,
     })
 }

@@ -504,6 +504,63 @@ pub async fn change_file_settings(
     tx.commit().await.map_err(db_err("commit"))
 }
 
+/// 管理者メールアドレス変更 [OK]: the administrator's own address for the notices, with the
+/// 契約法人確認暗証番号; the old and the new address are both told.
+pub async fn change_admin_email(
+    state: &AppState,
+    admin: &AdminSession,
+    email: &str,
+    admin_confirm_pin: &str,
+    client_addr: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let email = email.trim();
+    let mut errors = Vec::new();
+    if let Err(problem) = validate::email(email) {
+        errors.push(crate::error::FieldError { field: Field::Email, problem });
+    }
+    if let Err(problem) = validate::logon_pin(admin_confirm_pin) {
+        errors.push(crate::error::FieldError { field: Field::AdminConfirmPin, problem });
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let acting = Acting::of(state, admin, client_addr).await?;
+    confirm(state, &acting, admin_confirm_pin, "admin_email_change", "", now).await?;
+    let old = acting.corp.admin_email.clone();
+    if old == email {
+        return Ok(());
+    }
+    let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
+    db::corporations::set_admin_email(&mut tx, &acting.corp.contract_id, email)
+        .await
+        .map_err(db_err("admin email"))?;
+    let detail = format!("email={email}");
+    audit::write(&mut tx, &acting.actor().did("admin_email_change", "", &detail), now).await?;
+    let said = crate::ssr::outbox::texts::Said {
+        kind: "admin_email_changed",
+        subject: ("メールアドレス変更のお知らせ", "Your e-mail address was changed"),
+        lines: (
+            "管理者のメールアドレスが変更されました。",
+            "The administrator's e-mail address was changed.",
+        ),
+    };
+    for address in [email, old.as_str()] {
+        let about = crate::ssr::outbox::texts::About {
+            corporation_id: acting.corp.id,
+            corporation_name: &acting.corp.name,
+            user: None,
+            admin_email: address,
+        };
+        for notice in crate::ssr::outbox::texts::security(&about, &said, true) {
+            crate::ssr::outbox::enqueue(&mut tx, &state.settings, &notice, now)
+                .await
+                .map_err(db_err("notice"))?;
+        }
+    }
+    tx.commit().await.map_err(db_err("commit"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
