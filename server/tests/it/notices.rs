@@ -571,3 +571,55 @@ async fn the_administrator_changes_its_own_address() {
     assert_eq!(told, expected.map(|(k, r)| (k.to_owned(), r.to_owned())));
     assert!(app.audit_actions().await.iter().any(|(a, o, _)| a == "admin_email_change" && o == "success"));
 }
+
+/// An address the mail server refuses for good (550) is marked failed at once and never tried
+/// again; the next notice goes on.
+#[tokio::test]
+async fn a_permanent_smtp_refusal_fails_the_notice_for_good() {
+    let app = TestApp::new().await;
+    let admin = app.demo_admin_cookie().await;
+    reissue_with_address(&app, &admin, "test01", "nobody@example.jp").await;
+    reissue_with_address(&app, &admin, "test02", "jiro@example.jp").await;
+    let dir = tempfile::tempdir().expect("dir");
+    // aiosmtpd with a handler of our own: 550 for nobody@, the maildir for everyone else.
+    std::fs::write(
+        dir.path().join("refusing.py"),
+        "from aiosmtpd.handlers import Mailbox\n\
+         class Refusing(Mailbox):\n\
+         \x20   async def handle_RCPT(self, server, session, envelope, address, rcpt_options):\n\
+         \x20       if address.startswith('nobody@'):\n\
+         \x20           return '550 5.1.1 no such user'\n\
+         \x20       envelope.rcpt_tos.append(address)\n\
+         \x20       return '250 OK'\n",
+    )
+    .expect("handler");
+    let port = free_port();
+    let maildir = dir.path().join("maildir");
+    let mut child = Command::new("/usr/bin/python3")
+        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "refusing.Refusing"])
+        .arg(&maildir)
+        .env("PYTHONPATH", dir.path())
+        .spawn()
+        .expect("aiosmtpd");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(20), "aiosmtpd did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let transport = smtp(port);
+    while deliver_one(&app.state, &transport, app::ssr::now()).await.expect("deliver") {}
+    let _ = child.kill();
+    let _ = child.wait();
+    let rows = notices(&app).await;
+    assert_eq!(
+        (rows[0].recipient.as_str(), rows[0].state.as_str(), rows[0].attempts),
+        ("nobody@example.jp", "failed", 1),
+        "{rows:?}"
+    );
+    assert!(rows[0].last_error.contains("550"), "{}", rows[0].last_error);
+    assert_eq!(rows[1].state, "sent");
+    assert!(
+        !deliver_one(&app.state, &transport, app::ssr::now() + 86_400).await.expect("none"),
+        "never again"
+    );
+}
