@@ -13,7 +13,8 @@ pub async fn admin_logon(contract_id: String, pin: String) -> Result<(), AppErro
     if call.on_certificate_listener() {
         return Err(call.fail(AppError::Forbidden));
     }
-    let token = auth::admin_logon(&call.state, contract_id.trim(), &Pin::new(pin), &call.client_addr, now())
+    let (pin, lang) = (Pin::new(pin), call.lang());
+    let token = auth::admin_logon(&call.state, contract_id.trim(), &pin, &call.client_addr, lang, now())
         .await
         .map_err(|e| call.fail(e))?;
     call.set_session_cookie(&token);
@@ -57,7 +58,7 @@ pub async fn user_logon(contract_id: String, user_id: String, user_pin: String) 
         contract_id.trim(),
         user_id.trim(),
         &Pin::new(user_pin),
-        &call.client_addr,
+        (&call.client_addr, call.lang()),
         now(),
     )
     .await

@@ -137,6 +137,7 @@ async fn sessions_end_after_idle_timeout_and_absolute_lifetime() {
         demo::CONTRACT_ID,
         &app::ssr::secret::Pin::new(demo::ADMIN_PIN.into()),
         "t",
+        app::i18n::Lang::Ja,
         now,
     )
     .await
@@ -155,6 +156,7 @@ async fn sessions_end_after_idle_timeout_and_absolute_lifetime() {
         demo::CONTRACT_ID,
         &app::ssr::secret::Pin::new(demo::ADMIN_PIN.into()),
         "t",
+        app::i18n::Lang::Ja,
         now,
     )
     .await

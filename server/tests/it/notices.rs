@@ -112,6 +112,11 @@ const SECRETS: [&str; 4] = [demo::USER_PIN, demo::USER_CONFIRM_PIN, demo::ADMIN_
 async fn a_reissue_mails_the_issuance_notice_over_smtp() {
     let app = TestApp::new().await;
     let admin = app.demo_admin_cookie().await;
+    // test01 last logged on in English: the Japanese notice carries the English version.
+    sqlx::query("UPDATE users SET lang = 'en' WHERE user_id = 'test01'")
+        .execute(&app.state.db)
+        .await
+        .expect("en");
     reissue_with_address(&app, &admin, "test01", "taro@example.jp").await;
     let rows = notices(&app).await;
     assert_eq!(rows.len(), 1, "one notice, written with the reissue: {rows:?}");
@@ -359,6 +364,10 @@ async fn an_acquisition_tells_the_user_and_the_administrator() {
     assert!(
         acquired.iter().any(|r| r.body.contains("利用者 利用者 太郎 様")),
         "the administrator is told whose"
+    );
+    assert!(
+        acquired.iter().all(|r| !r.body.contains("English") && !r.subject.contains("fetched")),
+        "people whose language is Japanese get Japanese only"
     );
 }
 
@@ -622,4 +631,45 @@ async fn a_permanent_smtp_refusal_fails_the_notice_for_good() {
         !deliver_one(&app.state, &transport, app::ssr::now() + 86_400).await.expect("none"),
         "never again"
     );
+}
+
+/// A logon remembers its language (the page's `lang` cookie) as the person's: the notices that
+/// follow carry the English version for an English logon, Japanese only otherwise.
+#[tokio::test]
+async fn the_language_of_the_last_logon_is_the_notices_language() {
+    let app = TestApp::new().await;
+    let logon = |pin: &'static str, cookie: Option<&'static str>| {
+        let app = &app;
+        async move {
+            let form = [("contract_id", demo::CONTRACT_ID), ("user_id", "test05"), ("user_pin", pin)];
+            app.call("user_logon", &form, cookie).await.session_cookie().expect("cookie")
+        }
+    };
+    let change = |cookie: String, from: (&'static str, &'static str), to: (&'static str, &'static str)| {
+        let app = &app;
+        async move {
+            let form = [
+                ("user_pin", to.0),
+                ("user_pin_again", to.0),
+                ("user_confirm_pin", to.1),
+                ("user_confirm_pin_again", to.1),
+                ("current_user_pin", from.0),
+                ("current_user_confirm_pin", from.1),
+            ];
+            let cookie = format!("{cookie}; lang=ja");
+            assert_eq!(app.call("change_pins", &form, Some(&cookie)).await.status, StatusCode::OK);
+        }
+    };
+    let english = logon(demo::USER_PIN, Some("lang=en")).await;
+    change(english, (demo::USER_PIN, demo::USER_CONFIRM_PIN), ("Second123", "Secondc45")).await;
+    let japanese = logon("Second123", None).await;
+    change(japanese, ("Second123", "Secondc45"), ("Third1234", "Thirdc567")).await;
+    let rows = notices(&app).await;
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows[0].body.contains("---- English ----") && rows[0].subject.contains("Your PINs were changed"),
+        "{}",
+        rows[0].body
+    );
+    assert!(!rows[1].body.contains("English") && !rows[1].subject.contains("PINs"), "{}", rows[1].body);
 }

@@ -8,6 +8,7 @@ use super::lockout::{self, Holder, PinKind};
 use super::request::{Call, TlsClient};
 use super::session::{self, LiveSession, Principal};
 use crate::error::{AppError, CertProblem, Field, FieldError, Problem};
+use crate::i18n::Lang;
 use crate::model::CertificateHolder;
 use crate::ssr::audit::{self, Actor, Outcome};
 use crate::ssr::db;
@@ -61,6 +62,7 @@ pub async fn admin_logon(
     contract_id: &str,
     pin: &Pin,
     client_addr: &str,
+    lang: Lang,
     now: i64,
 ) -> Result<SessionToken, AppError> {
     let errors = validate::admin_logon(contract_id, pin.expose());
@@ -87,7 +89,7 @@ pub async fn admin_logon(
             Err((AppError::LogonFailed, "logon method is certificate"))
         }
         (Ok(()), Some(c)) => {
-            db::corporations::record_admin_logon(&mut tx, c.id, now)
+            db::corporations::record_admin_logon(&mut tx, c.id, now, lang.code())
                 .await
                 .map_err(|e| internal("record logon", e))?;
             Ok(session::open(&mut tx, &Principal::Admin { corporation_id: c.id }, None, client_addr, now)
@@ -218,10 +220,12 @@ pub async fn certificate_logon(
     let outcome = match lockout::check(&mut tx, state, Some(who), &[(PinKind::Logon, pin_ok)], now).await? {
         Ok(()) => {
             let principal = if let Some(u) = &user {
-                db::users::record_logon(&mut tx, u.id, now).await.map_err(|e| internal("record logon", e))?;
+                db::users::record_logon(&mut tx, u.id, now, call.lang().code())
+                    .await
+                    .map_err(|e| internal("record logon", e))?;
                 Principal::User { corporation_id: corp.id, user_pk: u.id }
             } else {
-                db::corporations::record_admin_logon(&mut tx, corp.id, now)
+                db::corporations::record_admin_logon(&mut tx, corp.id, now, call.lang().code())
                     .await
                     .map_err(|e| internal("record logon", e))?;
                 Principal::Admin { corporation_id: corp.id }
@@ -265,7 +269,7 @@ pub async fn user_logon(
     contract_id: &str,
     user_id: &str,
     pin: &Pin,
-    client_addr: &str,
+    (client_addr, lang): (&str, Lang),
     now: i64,
 ) -> Result<(SessionToken, &'static str), AppError> {
     let errors = validate::user_logon(contract_id, user_id, pin.expose());
@@ -295,7 +299,9 @@ pub async fn user_logon(
                 Err((AppError::UseCertificateLogon, "logon method is certificate"))
             }
             (Ok(()), Some(c), Some(u)) => {
-                db::users::record_logon(&mut tx, u.id, now).await.map_err(|e| internal("record logon", e))?;
+                db::users::record_logon(&mut tx, u.id, now, lang.code())
+                    .await
+                    .map_err(|e| internal("record logon", e))?;
                 let principal = Principal::User { corporation_id: c.id, user_pk: u.id };
                 let token = session::open(&mut tx, &principal, None, client_addr, now).await?;
                 Ok((token, if u.pins_provisional { "/user/pins" } else { "/user/status" }))

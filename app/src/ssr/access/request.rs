@@ -56,6 +56,13 @@ impl Call {
         Ok(Self { state, parts, client_addr })
     }
 
+    /// The language of the request (`?lang=`, else the `lang` cookie): what a logon remembers as
+    /// the person's language for the notices.
+    pub fn lang(&self) -> crate::i18n::Lang {
+        let cookie = self.parts.headers.get(http::header::COOKIE).and_then(|v| v.to_str().ok());
+        crate::i18n::Lang::from_query_and_cookie(self.parts.uri.query(), cookie)
+    }
+
     /// The current call by a logged-on administrator, or the (status-carrying) refusal.
     pub async fn admin() -> Result<(Self, super::auth::AdminSession), AppError> {
         let call = Self::current()?;

@@ -450,8 +450,9 @@ async fn tell_changes(
         let about = crate::ssr::outbox::texts::About {
             corporation_id: acting.corp.id,
             corporation_name: &acting.corp.name,
-            user: Some((&before.name, old)),
+            user: Some((&before.name, old, crate::ssr::outbox::texts::lang_of(&before.lang))),
             admin_email: "",
+            admin_lang: crate::i18n::Lang::Ja,
         };
         for notice in crate::ssr::outbox::texts::security(&about, &said, false) {
             crate::ssr::outbox::enqueue(tx, &state.settings, &notice, now).await.map_err(db_err("notice"))?;
@@ -551,6 +552,7 @@ pub async fn change_admin_email(
             corporation_name: &acting.corp.name,
             user: None,
             admin_email: address,
+            admin_lang: crate::ssr::outbox::texts::lang_of(&acting.corp.admin_lang),
         };
         for notice in crate::ssr::outbox::texts::security(&about, &said, true) {
             crate::ssr::outbox::enqueue(&mut tx, &state.settings, &notice, now)

@@ -27,13 +27,15 @@ pub struct CorporationRow {
     pub admin_logon_method: String,
     /// The administrator's e-mail address for the notices ('' when none).
     pub admin_email: String,
+    /// The language the administrator last logged on in (`ja`, `en`).
+    pub admin_lang: String,
 }
 
 /// The columns of [`CorporationRow`].
 const CORPORATION_COLUMNS: &str =
     "id, contract_id, name, admin_pin_hash, admin_confirm_pin_hash, suspended_at, \
      previous_logon_at, max_users, file_register_enabled, file_approve_enabled, file_send_enabled, \
-     admin_logon_method, admin_email";
+     admin_logon_method, admin_email, admin_lang";
 
 /// Column wrapper so that a hash read from the database is a [`PinHash`] at once.
 #[derive(Debug)]
@@ -107,14 +109,16 @@ pub async fn insert(tx: &mut Tx, c: &NewCorporation<'_>, now: i64) -> Result<i64
     .await
 }
 
-/// Successful administrator logon: the latest logon becomes the previous one, failures reset.
-pub async fn record_admin_logon(tx: &mut Tx, id: i64, now: i64) -> Result<(), sqlx::Error> {
+/// Successful administrator logon: the latest logon becomes the previous one, failures reset,
+/// and the language of the logon is remembered (the notices' language).
+pub async fn record_admin_logon(tx: &mut Tx, id: i64, now: i64, lang: &str) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE corporations SET previous_logon_at = last_logon_at, last_logon_at = $1, \
-         admin_failed_logons = 0 WHERE id = $2",
+         admin_failed_logons = 0, admin_lang = $3 WHERE id = $2",
     )
     .bind(now)
     .bind(id)
+    .bind(lang)
     .execute(&mut **tx)
     .await?;
     Ok(())

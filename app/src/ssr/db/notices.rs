@@ -114,28 +114,35 @@ pub async fn pending(pool: &Pool) -> Result<i64, sqlx::Error> {
 }
 
 /// Whom a notice about a holder goes to, read in the change's transaction: the corporation's
-/// name and administrator's address, and the user's name and address (`user_pk` `None`: the
-/// administrator is the holder).
+/// name, the administrator's address and language, and the user's name, address and language
+/// (`user_pk` `None`: the administrator is the holder).
+pub struct Addressee {
+    pub corporation_name: String,
+    pub admin_email: String,
+    pub admin_lang: String,
+    pub user: Option<(String, String, String)>,
+}
+
 pub async fn addressee(
     tx: &mut Tx,
     corporation_id: i64,
     user_pk: Option<i64>,
-) -> Result<(String, String, Option<(String, String)>), sqlx::Error> {
-    let (name, admin_email): (String, String) =
-        sqlx::query_as("SELECT name, admin_email FROM corporations WHERE id = $1")
+) -> Result<Addressee, sqlx::Error> {
+    let (corporation_name, admin_email, admin_lang): (String, String, String) =
+        sqlx::query_as("SELECT name, admin_email, admin_lang FROM corporations WHERE id = $1")
             .bind(corporation_id)
             .fetch_one(&mut **tx)
             .await?;
     let user = match user_pk {
         Some(pk) => Some(
-            sqlx::query_as("SELECT name, COALESCE(email, '') FROM users WHERE id = $1")
+            sqlx::query_as("SELECT name, COALESCE(email, ''), lang FROM users WHERE id = $1")
                 .bind(pk)
                 .fetch_one(&mut **tx)
                 .await?,
         ),
         None => None,
     };
-    Ok((name, admin_email, user))
+    Ok(Addressee { corporation_name, admin_email, admin_lang, user })
 }
 
 /// `(契約法人ID, 契約法人名)` of a corporation, in the change's transaction.

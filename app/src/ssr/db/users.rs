@@ -52,6 +52,8 @@ pub struct UserRow {
     pub last_logon_at: Option<i64>,
     pub previous_logon_at: Option<i64>,
     pub deleted_at: Option<i64>,
+    /// The language the user last logged on in (`ja`, `en`): the notices' language.
+    pub lang: String,
 }
 
 impl UserRow {
@@ -77,7 +79,7 @@ impl UserRow {
 const USER_COLUMNS: &str = "id, user_id, name, email, pin_hash, confirm_pin_hash, pins_provisional, logon_method, \
      suspended, accident, collection_blocked, collection_cum_blocked, perm_balance, perm_deposits, perm_history, \
      perm_transfer, perm_scheduled_view, perm_scheduled_cancel, perm_payments, file_register, file_approve, file_send, \
-     failed_logons, last_logon_at, previous_logon_at, deleted_at";
+     failed_logons, last_logon_at, previous_logon_at, deleted_at, lang";
 
 /// A line of 利用者情報選択 (and of the status screen's lists): a live user and their live
 /// certificate's state, with only these columns.
@@ -201,13 +203,16 @@ pub async fn find_by_pk(pool: &Pool, pk: i64) -> Result<Option<UserRow>, sqlx::E
         .await
 }
 
-/// Successful user logon: the latest logon becomes the previous one, failures reset.
-pub async fn record_logon(tx: &mut Tx, id: i64, now: i64) -> Result<(), sqlx::Error> {
+/// Successful user logon: the latest logon becomes the previous one, failures reset, and the
+/// language of the logon is remembered (the notices' language).
+pub async fn record_logon(tx: &mut Tx, id: i64, now: i64, lang: &str) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE users SET previous_logon_at = last_logon_at, last_logon_at = $1, failed_logons = 0 WHERE id = $2",
+        "UPDATE users SET previous_logon_at = last_logon_at, last_logon_at = $1, failed_logons = 0, lang = $3 \
+         WHERE id = $2",
     )
     .bind(now)
     .bind(id)
+    .bind(lang)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -79,7 +79,11 @@ pub(crate) fn signing(
     let (csr_pem, actor) = (csr_pem.to_owned(), checked.actor.clone());
     let (target, client_addr) = (checked.holder().name.to_owned(), client_addr.to_owned());
     let (corporation_name, admin_email) = (checked.corp.name.clone(), checked.corp.admin_email.clone());
-    let user = checked.user.as_ref().map(|u| (u.name.clone(), u.email.clone().unwrap_or_default()));
+    let admin_lang = texts::lang_of(&checked.corp.admin_lang);
+    let user = checked
+        .user
+        .as_ref()
+        .map(|u| (u.name.clone(), u.email.clone().unwrap_or_default(), texts::lang_of(&u.lang)));
     move || {
         let issued = verified_and_signed(&ca, &settings, &subject, &csr_pem, &actor, now)?;
         let answer = issued.acquired(&ca);
@@ -87,8 +91,9 @@ pub(crate) fn signing(
         let about = texts::About {
             corporation_id,
             corporation_name: &corporation_name,
-            user: user.as_ref().map(|(name, email)| (name.as_str(), email.as_str())),
+            user: user.as_ref().map(|(name, email, lang)| (name.as_str(), email.as_str(), *lang)),
             admin_email: &admin_email,
+            admin_lang,
         };
         let notices = texts::certificate_acquired(&about, &hex::encode_upper(&serial), not_after);
         Ok(Issuance {

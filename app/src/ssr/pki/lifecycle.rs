@@ -110,14 +110,9 @@ pub async fn tell(
     to_admin: bool,
     now: i64,
 ) -> Result<(), AppError> {
-    let (corporation_name, admin_email, user) =
+    let addressee =
         db::notices::addressee(tx, corporation_id, user_pk).await.map_err(|e| internal("addressee", e))?;
-    let about = texts::About {
-        corporation_id,
-        corporation_name: &corporation_name,
-        user: user.as_ref().map(|(name, email)| (name.as_str(), email.as_str())),
-        admin_email: &admin_email,
-    };
+    let about = texts::About::of(corporation_id, &addressee);
     for notice in texts::security(&about, said, to_admin) {
         outbox::enqueue(tx, &pki.settings, &notice, now).await.map_err(|e| internal("notice", e))?;
     }
@@ -174,14 +169,9 @@ pub async fn reissue(
         Err(e) => return Err(internal("open issuance", e)),
     }
     // 電子証明書発行のお知らせ, in this transaction: the notice commits with the issuance or not at all.
-    let (corporation_name, admin_email, user) =
+    let addressee =
         db::notices::addressee(tx, corporation_id, user_pk).await.map_err(|e| internal("addressee", e))?;
-    let about = texts::About {
-        corporation_id,
-        corporation_name: &corporation_name,
-        user: user.as_ref().map(|(name, email)| (name.as_str(), email.as_str())),
-        admin_email: &admin_email,
-    };
+    let about = texts::About::of(corporation_id, &addressee);
     let notice = outbox::issuance_opened(&about, &pki.settings.public_url, acquire_by);
     outbox::enqueue(tx, &pki.settings, &notice, now).await.map_err(|e| internal("notice", e))?;
     let detail = format!("acquire_by={acquire_by}");
