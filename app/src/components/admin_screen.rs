@@ -59,3 +59,31 @@ where
         </Layout>
     }
 }
+
+/// The paged list's summary line, its links to the newer and the older page of `path`, and the way
+/// back to 契約法人ステータス (操作履歴照会, 通知履歴).
+#[component]
+pub fn Pager(
+    path: &'static str,
+    id: &'static str,
+    total: i64,
+    page: i64,
+    pages: i64,
+    children: Children,
+) -> impl IntoView {
+    let t = crate::i18n::texts();
+    let summary = t
+        .audit_summary
+        .replace("{total}", &total.to_string())
+        .replace("{page}", &page.to_string())
+        .replace("{pages}", &pages.to_string());
+    view! {
+        <p class="hint" id=id>{summary}</p>
+        {children()}
+        <nav class="pager" aria-label=t.audit_pages>
+            {(page > 1).then(|| view! { <a href=format!("{path}?page={}", page - 1) rel="prev">{t.audit_newer}</a> })}
+            {(page < pages).then(|| view! { <a href=format!("{path}?page={}", page + 1) rel="next">{t.audit_older}</a> })}
+        </nav>
+        <p><a href="/admin/status">{t.back_to_status}</a></p>
+    }
+}

@@ -7,7 +7,7 @@ mod layout;
 mod new_certificate;
 mod soft_keyboard;
 
-pub use admin_screen::AdminScreen;
+pub use admin_screen::{AdminScreen, Pager};
 pub use cert_status::{file_names, CertificateNotices, CertificateRows};
 pub use fields::{field_message, form_message, CheckField, PinField, Shown, TextField};
 pub use layout::{AdminMenu, Layout, TimedOutNotice};

@@ -1,7 +1,7 @@
 //! Screen 12, 操作履歴照会: the corporation's audit log, newest first, 50 a page.
 
 use crate::api::audit::audit_log;
-use crate::components::AdminScreen;
+use crate::components::{AdminScreen, Pager};
 use crate::i18n::{lang, texts};
 use crate::model::AuditPage;
 use crate::time_fmt::date_time;
@@ -21,13 +21,8 @@ pub fn AuditPage() -> impl IntoView {
                 .find(|(c, _)| *c == code)
                 .map_or_else(|| code.to_owned(), |(_, n)| (*n).to_owned())
         };
-        let summary = t
-            .audit_summary
-            .replace("{total}", &p.total.to_string())
-            .replace("{page}", &p.page.to_string())
-            .replace("{pages}", &p.pages.to_string());
         view! {
-            <p class="hint" id="audit-summary">{summary}</p>
+            <Pager path="/admin/audit" id="audit-summary" total=p.total page=p.page pages=p.pages>
             <div class="table-scroll">
                 <table class="grid audit">
                     <caption class="visually-hidden">{t.audit_title}</caption>
@@ -52,11 +47,7 @@ pub fn AuditPage() -> impl IntoView {
                     </tbody>
                 </table>
             </div>
-            <nav class="pager" aria-label=t.audit_pages>
-                {(p.page > 1).then(|| view! { <a href=format!("/admin/audit?page={}", p.page - 1) rel="prev">{t.audit_newer}</a> })}
-                {(p.page < p.pages).then(|| view! { <a href=format!("/admin/audit?page={}", p.page + 1) rel="next">{t.audit_older}</a> })}
-            </nav>
-            <p><a href="/admin/status">{t.back_to_status}</a></p>
+            </Pager>
         }
     };
     view! { <AdminScreen title=t.audit_title data=data render=render/> }

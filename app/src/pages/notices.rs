@@ -1,7 +1,7 @@
 //! 通知履歴: the notices to the corporation's people (電子メール通知), newest first, 50 a page.
 
 use crate::api::notices::notice_history;
-use crate::components::AdminScreen;
+use crate::components::{AdminScreen, Pager};
 use crate::i18n::{lang, texts};
 use crate::model::NoticePage;
 use crate::time_fmt::date_time;
@@ -15,18 +15,13 @@ pub fn NoticesPage() -> impl IntoView {
     let page = move || query.read().get("page").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1);
     let data = Resource::new(page, notice_history);
     let render = move |p: NoticePage| {
-        let summary = t
-            .audit_summary
-            .replace("{total}", &p.total.to_string())
-            .replace("{page}", &p.page.to_string())
-            .replace("{pages}", &p.pages.to_string());
         let state_name = move |state: &str| match state {
             "sent" => t.notice_sent,
             "failed" => t.notice_failed,
             _ => t.notice_pending,
         };
         view! {
-            <p class="hint" id="notices-summary">{summary}</p>
+            <Pager path="/admin/notices" id="notices-summary" total=p.total page=p.page pages=p.pages>
             <div class="table-scroll">
                 <table class="grid notices">
                     <caption class="visually-hidden">{t.notices_title}</caption>
@@ -48,11 +43,7 @@ pub fn NoticesPage() -> impl IntoView {
                     </tbody>
                 </table>
             </div>
-            <nav class="pager" aria-label=t.audit_pages>
-                {(p.page > 1).then(|| view! { <a href=format!("/admin/notices?page={}", p.page - 1) rel="prev">{t.audit_newer}</a> })}
-                {(p.page < p.pages).then(|| view! { <a href=format!("/admin/notices?page={}", p.page + 1) rel="next">{t.audit_older}</a> })}
-            </nav>
-            <p><a href="/admin/status">{t.back_to_status}</a></p>
+            </Pager>
         }
     };
     view! { <AdminScreen title=t.notices_title data=data render=render/> }

@@ -369,13 +369,7 @@ pub async fn change_pins(
             let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
             let refusal = lockout::check(&mut tx, state, Some(who), &typed, now).await?;
             let Err((answer, reason)) = refusal else { return Err(AppError::Internal) };
-            let detail = format!("current pins: {reason}");
-            audit::commit_with(
-                tx,
-                &actor.event("user_pin_change", &row.user_id, Outcome::Failure, &detail),
-                now,
-            )
-            .await?;
+            refused_pin_change(tx, actor, &row.user_id, reason, now).await?;
             return Err(match answer {
                 AppError::LogonFailed => AppError::Invalid(
                     [(Field::CurrentUserPin, typed[0].1), (Field::CurrentUserConfirmPin, typed[1].1)]
@@ -416,13 +410,7 @@ pub async fn change_pins(
     if let Some(typed) = typed {
         // Right: their counts start again — unless a lock came in between (re-read here).
         if let Err((answer, reason)) = lockout::check(&mut tx, state, Some(who), &typed, now).await? {
-            let detail = format!("current pins: {reason}");
-            audit::commit_with(
-                tx,
-                &actor.event("user_pin_change", &row.user_id, Outcome::Failure, &detail),
-                now,
-            )
-            .await?;
+            refused_pin_change(tx, actor, &row.user_id, reason, now).await?;
             return Err(answer);
         }
     }
@@ -450,6 +438,18 @@ pub async fn change_pins(
     let detail = if current.is_some() { "both PINs; current PINs given" } else { "both PINs (provisional)" };
     audit::commit_with(tx, &actor.did("user_pin_change", &row.user_id, detail), now).await?;
     Ok(token)
+}
+
+/// Commits `tx` (the lock counts of a refused 暗証番号変更) with its audit record.
+async fn refused_pin_change(
+    tx: db::Tx,
+    actor: Actor<'_>,
+    user_id: &str,
+    reason: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let detail = format!("current pins: {reason}");
+    audit::commit_with(tx, &actor.event("user_pin_change", user_id, Outcome::Failure, &detail), now).await
 }
 
 /// ログオフ: ends the session on the server. Logging off twice is harmless.

@@ -3,7 +3,7 @@
 
 use crate::model::{NoticeEntry, NoticePage};
 use crate::ssr::access::auth::AdminSession;
-use crate::ssr::admin::audit::PAGE_SIZE;
+use crate::ssr::admin::audit::{paged, PAGE_SIZE};
 use crate::ssr::{db, internal, AppState};
 
 /// 通知履歴 of the administrator's own corporation (never another's: the corporation comes from
@@ -16,12 +16,10 @@ pub async fn page_for(
     let total = db::notices::count_for_corporation(&state.db, admin.corporation_id)
         .await
         .map_err(|e| internal("notice count", e))?;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    let page = page.clamp(1, pages);
-    let rows =
-        db::notices::page_for_corporation(&state.db, admin.corporation_id, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-            .await
-            .map_err(|e| internal("notice page", e))?;
+    let (page, pages, offset) = paged(total, page);
+    let rows = db::notices::page_for_corporation(&state.db, admin.corporation_id, PAGE_SIZE, offset)
+        .await
+        .map_err(|e| internal("notice page", e))?;
     let entries = rows
         .into_iter()
         .map(|r| NoticeEntry { at: r.created_at, recipient: r.recipient, subject: r.subject, state: r.state })
