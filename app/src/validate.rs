@@ -115,6 +115,15 @@ pub fn user_name(value: &str) -> Result<(), Problem> {
     Ok(())
 }
 
+/// Whether two e-mail addresses name one mailbox: the local part as given (it may be case
+/// sensitive), the domain in any case. Addresses are stored as given.
+pub fn same_address(a: &str, b: &str) -> bool {
+    match (a.rsplit_once('@'), b.rsplit_once('@')) {
+        (Some((la, da)), Some((lb, db))) => la == lb && da.eq_ignore_ascii_case(db),
+        _ => a == b,
+    }
+}
+
 /// E-mail address (optional): one `@` with text on both sides, a dot in the domain, no spaces.
 pub fn email(value: &str) -> Result<(), Problem> {
     if value.is_empty() {
@@ -338,6 +347,9 @@ mod tests {
         assert_eq!(user_name(&"名".repeat(31)), Err(Problem::Length));
         assert_eq!(user_name("a\tb"), Err(Problem::Format));
         assert_eq!(email(""), Ok(()));
+        assert!(same_address("Taro@Example.JP", "Taro@example.jp"), "the domain in any case");
+        assert!(!same_address("Taro@example.jp", "taro@example.jp"), "the local part as given");
+        assert!(same_address("", "") && !same_address("", "a@example.jp"));
         assert_eq!(email("taro@example.co.jp"), Ok(()));
         for bad in
             ["taro", "@example.com", "taro@", "taro@example", "ta ro@example.com", "a@b@c.com", "a@.com"]

@@ -334,7 +334,8 @@ pub async fn change(
     if fields.name != before.name {
         changed.push(Changed::Name);
     }
-    if fields.email != before.email.as_deref() {
+    if !validate::same_address(fields.email.unwrap_or_default(), before.email.as_deref().unwrap_or_default())
+    {
         changed.push(Changed::Email);
     }
     if fields.logon_method != before.logon_method {
@@ -446,7 +447,7 @@ async fn tell_changes(
     };
     certs::tell(tx, &state.pki, acting.corp.id, Some(before.id), &said, false, now).await?;
     let old = before.email.as_deref().unwrap_or_default();
-    if fields.email != before.email.as_deref() && !old.is_empty() {
+    if changed.contains(&Changed::Email) && !old.is_empty() {
         let about = crate::ssr::outbox::texts::About {
             corporation_id: acting.corp.id,
             corporation_name: &acting.corp.name,
@@ -529,7 +530,7 @@ pub async fn change_admin_email(
     let acting = Acting::of(state, admin, client_addr).await?;
     confirm(state, &acting, admin_confirm_pin, "admin_email_change", "", now).await?;
     let old = acting.corp.admin_email.clone();
-    if old == email {
+    if validate::same_address(&old, email) {
         return Ok(());
     }
     let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
