@@ -202,10 +202,14 @@ settings! {
     audit_checkpoint_secs: u32, env "BIZDIRECT_AUDIT_CHECKPOINT_SECS", value_name "SECS", default 600;
 
     /// Mail server for the notices (電子メール通知): smtp://HOST[:PORT] (STARTTLS required unless
-    /// HOST is loopback) or smtps://HOST[:PORT]. Without it each notice is written as an .eml
-    /// file into <data-dir>/mail/
+    /// HOST is loopback; add ?tls=required to require it there too) or smtps://HOST[:PORT].
+    /// Without it each notice is written as an .eml file into <data-dir>/mail/
     smtp_url: String, env "BIZDIRECT_SMTP_URL", value_name "URL",
         default_by_rule "none, notices go to <data-dir>/mail/";
+
+    /// PEM file of the CA certificates that sign the mail server's TLS certificate, trusted
+    /// beside the system's roots (for a relay with a certificate of the bank's own CA)
+    smtp_ca: PathBuf, env "BIZDIRECT_SMTP_CA", value_name "FILE";
 
     /// User name for the mail server (with --smtp-password-env)
     smtp_user: String, env "BIZDIRECT_SMTP_USER", value_name "NAME";
@@ -507,6 +511,7 @@ pub struct Config {
     pub audit_checkpoint_stdout: bool,
     /// The notices' mail server (`None`: `.eml` files in `<data-dir>/mail/`).
     pub smtp_url: Option<String>,
+    pub smtp_ca: Option<PathBuf>,
     pub smtp_user: Option<String>,
     pub smtp_password_env: Option<String>,
     pub mail_from: String,
@@ -596,6 +601,7 @@ impl Options {
             audit_checkpoint_secs: s.audit_checkpoint_secs,
             audit_checkpoint_stdout: s.audit_checkpoint_stdout,
             smtp_url: s.smtp_url,
+            smtp_ca: s.smtp_ca,
             smtp_user: s.smtp_user,
             smtp_password_env: s.smtp_password_env,
             mail_from: s.mail_from,
@@ -725,7 +731,11 @@ impl Config {
             )),
             None => None,
         };
-        Transport::smtp(&SmtpConfig { url: url.clone(), user: self.smtp_user.clone(), password })
+        let ca_pem = match &self.smtp_ca {
+            Some(file) => Some(std::fs::read(file).with_context(|| format!("smtp_ca {}", file.display()))?),
+            None => None,
+        };
+        Transport::smtp(&SmtpConfig { url: url.clone(), user: self.smtp_user.clone(), password, ca_pem })
             .map_err(anyhow::Error::msg)
     }
 }

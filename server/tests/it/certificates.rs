@@ -235,7 +235,8 @@ async fn a_crl_kept_in_memory_is_not_used_once_another_crl_took_its_place() {
     let not_after = app::ssr::db::certificates::revoke_serial(&mut tx, &rolled_back, 4, now)
         .await
         .expect("revoke")
-        .expect("issued");
+        .expect("issued")
+        .not_after;
     let newly = app::ssr::pki::ca::Revoked {
         serial: rolled_back,
         at: ::time::OffsetDateTime::from_unix_timestamp(now).expect("time"),

@@ -21,26 +21,22 @@ pub(crate) struct SmtpSink {
 
 impl SmtpSink {
     pub(crate) fn start(dir: &Path, port: u16) -> Self {
+        Self::start_with(dir, port, "aiosmtpd.handlers.Mailbox")
+    }
+
+    /// aiosmtpd with the handler `class` (a dotted path importable from `dir`), given the maildir.
+    pub(crate) fn start_with(dir: &Path, port: u16, class: &str) -> Self {
+        std::fs::create_dir_all(dir).expect("dir");
         let maildir = dir.join("maildir");
-        let child = Command::new("/usr/bin/python3")
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
-            .arg(&maildir)
-            .spawn()
-            .expect("python3-aiosmtpd (scripts/setup.sh installs it)");
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(20), "aiosmtpd did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let listen = format!("127.0.0.1:{port}");
+        let args = ["-m", "aiosmtpd", "-n", "-l", &listen, "-c", class].map(std::ffi::OsStr::new);
+        let child = spawn_smtp(dir, port, &[&args[..], &[maildir.as_os_str()]].concat());
         Self { child, port, maildir }
+    }
+
+    /// How many messages were delivered so far.
+    pub(crate) fn count(&self) -> usize {
+        std::fs::read_dir(self.maildir.join("new")).map_or(0, Iterator::count)
     }
 
     /// Every message delivered so far, as raw text.
@@ -65,8 +61,29 @@ pub(crate) fn free_port() -> u16 {
 }
 
 fn smtp(port: u16) -> Transport {
-    Transport::smtp(&SmtpConfig { url: format!("smtp://127.0.0.1:{port}"), user: None, password: None })
-        .expect("transport")
+    Transport::smtp(&SmtpConfig {
+        url: format!("smtp://127.0.0.1:{port}"),
+        user: None,
+        password: None,
+        ca_pem: None,
+    })
+    .expect("transport")
+}
+
+/// Starts `python3 script args…` (with aiosmtpd importable and `dir` on the module path) and
+/// waits until it listens on `port`.
+fn spawn_smtp(dir: &Path, port: u16, args: &[&std::ffi::OsStr]) -> Child {
+    let child = Command::new("/usr/bin/python3")
+        .args(args)
+        .env("PYTHONPATH", dir)
+        .spawn()
+        .expect("python3-aiosmtpd (scripts/setup.sh installs it)");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(20), "aiosmtpd did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
 }
 
 async fn notices(app: &TestApp) -> Vec<NoticeRow> {
@@ -102,6 +119,57 @@ fn decoded(raw: &str) -> String {
         body.to_owned()
     };
     format!("{head}\n\n{text}")
+}
+
+/// A header's value, RFC 2047 encoded words (`=?utf-8?b?…?=`) decoded, folded lines joined.
+fn header(raw: &str, name: &str) -> String {
+    use base64::Engine as _;
+    let head = raw.split_once("\r\n\r\n").or_else(|| raw.split_once("\n\n")).expect("head").0;
+    let prefix = format!("{name}: ");
+    let mut lines = head.lines().skip_while(|l| !l.starts_with(&prefix));
+    let first = lines.next().expect("header").trim_start_matches(&prefix);
+    let folded = lines.take_while(|l| l.starts_with([' ', '\t']));
+    let mut bytes = Vec::new();
+    for word in std::iter::once(first).chain(folded).flat_map(str::split_whitespace) {
+        let encoded = word.len() > 12
+            && word.get(..10).is_some_and(|p| p.eq_ignore_ascii_case("=?utf-8?b?"))
+            && word.ends_with("?=");
+        if encoded {
+            let text = &word[10..word.len() - 2];
+            bytes.extend(base64::engine::general_purpose::STANDARD.decode(text).expect("base64"));
+        } else {
+            if !bytes.is_empty() {
+                bytes.push(b' ');
+            }
+            bytes.extend(word.as_bytes());
+        }
+    }
+    String::from_utf8(bytes).expect("utf-8")
+}
+
+/// Delivers every waiting notice to aiosmtpd and reads each back from the maildir: to its row's
+/// recipient, under its Message-ID, with its subject and text, and no PIN anywhere. (Delivered as
+/// of a year ahead: the reminder tests write their rows at the scan times they simulate.)
+async fn assert_mailed(app: &TestApp) {
+    let dir = tempfile::tempdir().expect("dir");
+    let sink = SmtpSink::start(dir.path(), free_port());
+    let transport = smtp(sink.port);
+    let ahead = app::ssr::now() + 365 * 86_400;
+    while deliver_one(&app.state, &transport, ahead).await.expect("deliver") {}
+    let rows = notices(app).await;
+    let messages = sink.messages();
+    assert_eq!(messages.len(), rows.len(), "one message per notice");
+    for row in &rows {
+        assert_eq!(row.state, "sent", "{row:?}");
+        let raw = messages.iter().find(|m| m.contains(&row.message_id)).expect("the row's message");
+        assert_eq!(header(raw, "To"), row.recipient);
+        assert_eq!(header(raw, "Subject"), row.subject);
+        let text = decoded(raw);
+        assert!(row.body.lines().all(|line| text.contains(line)), "{text}");
+        for secret in SECRETS {
+            assert!(!raw.contains(secret) && !text.contains(secret), "{secret} in {text}");
+        }
+    }
 }
 
 const SECRETS: [&str; 4] = [demo::USER_PIN, demo::USER_CONFIRM_PIN, demo::ADMIN_PIN, demo::ADMIN_CONFIRM_PIN];
@@ -267,6 +335,90 @@ async fn two_senders_never_send_one_notice_twice() {
     assert_eq!(sink.messages().len(), 4, "each notice once");
 }
 
+/// The serving server on the data folder `d`, its notices to the mail server on `smtp_port`.
+fn serve(d: &str, smtp_port: u16) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["--data-dir", d, "--smtp-url", &format!("smtp://127.0.0.1:{smtp_port}")])
+        .args([
+            "--addr",
+            &format!("127.0.0.1:{}", free_port()),
+            "--cert-addr",
+            &format!("127.0.0.1:{}", free_port()),
+        ])
+        .envs(crate::support::database_env(&["--data-dir", d]))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve")
+}
+
+/// `kill -9` in the middle of a full outbox's delivery: after the restart every notice is
+/// delivered; the only one that can arrive twice is the one in flight at the kill (accepted by
+/// the mail server, not yet marked: sent again with its Message-ID when its lease ends). Prints
+/// the figures docs/RELIABILITY.md quotes.
+#[tokio::test]
+async fn a_full_outbox_killed_mid_delivery_loses_nothing() {
+    use app::ssr::outbox::{enqueue, sender::LEASE_SECS, Notice};
+    const N: usize = 200;
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    let d = data.to_str().expect("path");
+    let opened = crate::support::open(&data, app::ssr::Settings::default()).await.expect("open");
+    let mut tx = app::ssr::db::begin_write(&opened.state.db).await.expect("begin");
+    for i in 0..N {
+        let notice = Notice {
+            corporation_id: None,
+            kind: "test",
+            recipient: format!("n{i}@example.jp"),
+            subject: format!("notice {i}"),
+            body: "body".to_owned(),
+        };
+        enqueue(&mut tx, &opened.state.settings, &notice, app::ssr::now()).await.expect("enqueue");
+    }
+    tx.commit().await.expect("commit");
+    let sink = SmtpSink::start(dir.path(), free_port());
+    let started = Instant::now();
+    let mut first = serve(d, sink.port);
+    while sink.count() < N / 4 {
+        assert!(started.elapsed() < Duration::from_secs(60), "the sender did not deliver");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    first.kill().expect("kill -9");
+    first.wait().expect("reaped");
+    let at_kill = sink.count();
+    let mut second = serve(d, sink.port);
+    while sink.count() < N - 1 {
+        assert!(started.elapsed() < Duration::from_secs(120), "not delivered after the restart");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    second.kill().expect("kill");
+    second.wait().expect("reaped");
+    // The row in flight at the kill, if any, is claimed again once its lease has ended.
+    let transport = smtp(sink.port);
+    let later = app::ssr::now() + LEASE_SECS + 1;
+    let mut in_flight = 0;
+    while deliver_one(&opened.state, &transport, later).await.expect("deliver") {
+        in_flight += 1;
+    }
+    let messages = sink.messages();
+    let mut ids: Vec<&str> =
+        messages.iter().filter_map(|m| m.lines().find(|l| l.starts_with("Message-ID: "))).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let twice = messages.len() - ids.len();
+    println!(
+        "outbox kill -9: {N} notices, killed with {at_kill} delivered, restarted: {} distinct delivered, \
+         {in_flight} claimed again after its lease, {twice} delivered twice, {:.1} s in all",
+        ids.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(ids.len(), N, "every notice delivered");
+    assert!(twice <= 1 && in_flight <= 1, "at most the one in flight twice");
+    let rows = app::ssr::db::notices::list(&opened.state.db, false, 1000).await.expect("rows");
+    assert!(rows.iter().all(|r| r.state == "sent"), "every row marked sent");
+}
+
 /// `kill -9` of the server with notices waiting (the mail server down): after a restart, with the
 /// mail server back, every notice is delivered, once; `server notices list` shows it sent.
 #[test]
@@ -298,21 +450,7 @@ fn a_notice_waiting_at_kill_9_is_delivered_after_the_restart() {
     ]);
     run(&["cert", "issue-admin", "--contract-id", contract, "--data-dir", d]);
     let smtp_port = free_port();
-    let serve = || {
-        Command::new(env!("CARGO_BIN_EXE_server"))
-            .args(["--data-dir", d, "--smtp-url", &format!("smtp://127.0.0.1:{smtp_port}")])
-            .args([
-                "--addr",
-                &format!("127.0.0.1:{}", free_port()),
-                "--cert-addr",
-                &format!("127.0.0.1:{}", free_port()),
-            ])
-            .envs(crate::support::database_env(&["--data-dir", d]))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("serve")
-    };
+    let serve = || serve(d, smtp_port);
     let attempts = || -> String { run(&["notices", "list", "--data-dir", d]) };
     let mut first = serve();
     let started = Instant::now();
@@ -369,6 +507,7 @@ async fn an_acquisition_tells_the_user_and_the_administrator() {
         acquired.iter().all(|r| !r.body.contains("English") && !r.subject.contains("fetched")),
         "people whose language is Japanese get Japanese only"
     );
+    assert_mailed(&app).await;
 }
 
 fn kinds_to(rows: &[NoticeRow]) -> Vec<(String, String)> {
@@ -406,6 +545,7 @@ async fn locks_are_told_to_the_holder_the_administrator_and_the_bank() {
     assert_eq!(told, expected.map(|(k, r)| (k.to_owned(), r.to_owned())), "one notice each, once");
     let rows = notices(&app).await;
     assert!(rows[3].body.contains("server corp unlock --contract-id 10000000001"), "{}", rows[3].body);
+    assert_mailed(&app).await;
 }
 
 /// Changes a holder must know about: the PIN change, the administrator's reset, a new address
@@ -447,6 +587,12 @@ async fn changes_a_holder_must_know_about_are_told() {
     assert_eq!(got.status, StatusCode::OK, "{}", got.body);
     let form = with(with(change_form("test01"), "accident", "on"), "name", "テスト01");
     assert_eq!(app.call("save_user", &form, Some(&admin)).await.status, StatusCode::OK);
+    // The bank revokes test02's certificate by serial (`server cert revoke --serial`).
+    crate::certificates::reissue(&app, &admin, "test02", "0").await;
+    let got = crate::certificates::acquire(&app, "test02", &crate::certificates::csr()).await;
+    let serial = crate::certificates::json_str(&got.body, "serial").to_owned();
+    let revoked = app::ssr::operator::certificates::revoke_by_serial(&app.state, &serial, 5, app::ssr::now());
+    assert!(revoked.await.expect("revoke"));
 
     let rows = notices(&app).await;
     let told: Vec<(String, String)> = kinds_to(&rows)
@@ -460,6 +606,8 @@ async fn changes_a_holder_must_know_about_are_told() {
         ("user_changed", "test01@example.jp"),
         ("certificate_revoked", "test01@example.jp"),
         ("certificate_revoked", demo::ADMIN_EMAIL),
+        ("certificate_revoked", "test02@example.jp"),
+        ("certificate_revoked", demo::ADMIN_EMAIL),
     ];
     assert_eq!(told, expected.map(|(k, r)| (k.to_owned(), r.to_owned())));
     let reset =
@@ -471,8 +619,15 @@ async fn changes_a_holder_must_know_about_are_told() {
         reset.body
     );
     assert!(!reset.body.contains("Reset1234"), "never the PIN");
-    let revoked = rows.iter().find(|r| r.kind == "certificate_revoked").expect("revoked");
-    assert!(revoked.body.contains("keyCompromise"), "{}", revoked.body);
+    let revoked: Vec<_> = rows.iter().filter(|r| r.kind == "certificate_revoked").collect();
+    assert!(revoked[0].body.contains("keyCompromise"), "{}", revoked[0].body);
+    assert!(
+        revoked[2].body.contains("cessationOfOperation")
+            && revoked[2].body.contains(&serial.to_ascii_uppercase()),
+        "{}",
+        revoked[2].body
+    );
+    assert_mailed(&app).await;
 }
 
 /// 電子証明書有効期限のお知らせ: at 30 and 10 days before the end, to the holder and the
@@ -530,6 +685,7 @@ async fn expiry_reminders_go_once_per_certificate_and_mark() {
     assert_eq!(scan_reminders(&app.state, acquire_by - 6 * day).await.expect("window"), 1);
     let told = kinds_to(&notices(&app).await);
     assert_eq!(told[0], ("acquisition_window_closing".to_owned(), "jiro@example.jp".to_owned()));
+    assert_mailed(&app).await;
 }
 
 /// 通知履歴: the administrator sees the notices to its own corporation's people, newest first.
@@ -579,6 +735,7 @@ async fn the_administrator_changes_its_own_address() {
     let expected = [("admin_email_changed", "kanri@example.jp"), ("admin_email_changed", demo::ADMIN_EMAIL)];
     assert_eq!(told, expected.map(|(k, r)| (k.to_owned(), r.to_owned())));
     assert!(app.audit_actions().await.iter().any(|(a, o, _)| a == "admin_email_change" && o == "success"));
+    assert_mailed(&app).await;
 }
 
 /// An address the mail server refuses for good (550) is marked failed at once and never tried
@@ -602,23 +759,10 @@ async fn a_permanent_smtp_refusal_fails_the_notice_for_good() {
          \x20       return '250 OK'\n",
     )
     .expect("handler");
-    let port = free_port();
-    let maildir = dir.path().join("maildir");
-    let mut child = Command::new("/usr/bin/python3")
-        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "refusing.Refusing"])
-        .arg(&maildir)
-        .env("PYTHONPATH", dir.path())
-        .spawn()
-        .expect("aiosmtpd");
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(20), "aiosmtpd did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let transport = smtp(port);
+    let sink = SmtpSink::start_with(dir.path(), free_port(), "refusing.Refusing");
+    let transport = smtp(sink.port);
     while deliver_one(&app.state, &transport, app::ssr::now()).await.expect("deliver") {}
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(sink);
     let rows = notices(&app).await;
     assert_eq!(
         (rows[0].recipient.as_str(), rows[0].state.as_str(), rows[0].attempts),
@@ -672,4 +816,143 @@ async fn the_language_of_the_last_logon_is_the_notices_language() {
         rows[0].body
     );
     assert!(!rows[1].body.contains("English") && !rows[1].subject.contains("PINs"), "{}", rows[1].body);
+    assert_mailed(&app).await;
+}
+
+/// Header injection cannot reach a header: a recipient with CR/LF is no address (failed for good),
+/// and CR/LF in a subject stays inside the encoded Subject.
+#[tokio::test]
+async fn cr_lf_never_reaches_a_header() {
+    let app = TestApp::new().await;
+    let mut tx = app::ssr::db::begin_write(&app.state.db).await.expect("begin");
+    for (recipient, subject) in [
+        ("a@example.jp\r\nBcc: evil@example.com", "ok"),
+        ("b@example.jp", "件名\r\nBcc: evil@example.com"),
+        ("c@example.jp", "subject\r\nBcc: evil@example.com"),
+    ] {
+        let notice = app::ssr::outbox::Notice {
+            corporation_id: None,
+            kind: "test",
+            recipient: recipient.to_owned(),
+            subject: subject.to_owned(),
+            body: "body\r\n.\r\nBcc: evil@example.com".to_owned(),
+        };
+        app::ssr::outbox::enqueue(&mut tx, &app.state.settings, &notice, app::ssr::now())
+            .await
+            .expect("enqueue");
+    }
+    tx.commit().await.expect("commit");
+    let dir = tempfile::tempdir().expect("dir");
+    let transport = Transport::Files(dir.path().join("mail"));
+    while deliver_one(&app.state, &transport, app::ssr::now()).await.expect("deliver") {}
+    let rows = notices(&app).await;
+    assert_eq!(rows.iter().map(|r| r.state.as_str()).collect::<Vec<_>>(), ["failed", "sent", "sent"]);
+    for file in std::fs::read_dir(dir.path().join("mail")).expect("mail").flatten() {
+        let eml = std::fs::read_to_string(file.path()).expect("eml");
+        let head = eml.split("\r\n\r\n").next().expect("head");
+        assert!(!head.lines().any(|l| l.to_ascii_lowercase().starts_with("bcc:")), "{eml}");
+    }
+}
+
+/// A relay of the bank's own that demands STARTTLS and a password (aiosmtpd with a certificate of
+/// a private CA, AUTH only after TLS): with `?tls=required` and that CA trusted, the notice goes
+/// over TLS with the password; a wrong password fails it for good (535); a relay that offers no
+/// STARTTLS gets nothing (kept for a retry), and an untrusted certificate neither.
+#[tokio::test]
+async fn starttls_and_a_password_towards_a_relay_that_demands_them() {
+    let app = TestApp::new().await;
+    let admin = app.demo_admin_cookie().await;
+    for (user, email) in [("test01", "a@example.jp"), ("test02", "b@example.jp"), ("test03", "c@example.jp")]
+    {
+        reissue_with_address(&app, &admin, user, email).await;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let ca_key = rcgen::KeyPair::generate().expect("key");
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca.distinguished_name.push(rcgen::DnType::CommonName, "Bank mail CA");
+    let ca_pem = ca.self_signed(&ca_key).expect("CA").pem();
+    let issuer = rcgen::Issuer::new(ca, ca_key);
+    let key = rcgen::KeyPair::generate().expect("key");
+    let relay = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .expect("params")
+        .signed_by(&key, &issuer)
+        .expect("relay certificate");
+    std::fs::write(dir.path().join("relay.crt"), relay.pem()).expect("cert");
+    std::fs::write(dir.path().join("relay.key"), key.serialize_pem()).expect("key");
+    std::fs::write(
+        dir.path().join("relay.py"),
+        "import ssl, sys, time\n\
+         from aiosmtpd.controller import Controller\n\
+         from aiosmtpd.handlers import Mailbox\n\
+         from aiosmtpd.smtp import AuthResult, LoginPassword\n\
+         port, maildir, cert, key = sys.argv[1:]\n\
+         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)\n\
+         context.load_cert_chain(cert, key)\n\
+         def check(server, session, envelope, mechanism, data):\n\
+         \x20   right = LoginPassword(b'notices', b'relay-secret')\n\
+         \x20   return AuthResult(success=session.ssl is not None and data == right, handled=False)\n\
+         Controller(Mailbox(maildir), hostname='127.0.0.1', port=int(port), tls_context=context,\n\
+         \x20   require_starttls=True, authenticator=check, auth_require_tls=True).start()\n\
+         while True:\n\
+         \x20   time.sleep(3600)\n",
+    )
+    .expect("relay");
+    let port = free_port();
+    let maildir = dir.path().join("maildir");
+    let args = [
+        dir.path().join("relay.py").into_os_string(),
+        port.to_string().into(),
+        maildir.clone().into_os_string(),
+        dir.path().join("relay.crt").into_os_string(),
+        dir.path().join("relay.key").into_os_string(),
+    ];
+    let mut relay =
+        spawn_smtp(dir.path(), port, &args.iter().map(std::ffi::OsString::as_os_str).collect::<Vec<_>>());
+    let transport = |password: &str, ca: Option<&str>| {
+        Transport::smtp(&SmtpConfig {
+            url: format!("smtp://127.0.0.1:{port}?tls=required"),
+            user: Some("notices".to_owned()),
+            password: Some(app::ssr::secret::Pin::new(password.to_owned())),
+            ca_pem: ca.map(|pem| pem.as_bytes().to_vec()),
+        })
+        .expect("transport")
+    };
+    let now = app::ssr::now();
+    // The relay's certificate is not trusted without its CA: nothing sent, kept for a retry.
+    assert!(deliver_one(&app.state, &transport("relay-secret", None), now).await.expect("tried"));
+    // A wrong password: refused for good.
+    assert!(deliver_one(&app.state, &transport("wrong", Some(&ca_pem)), now).await.expect("tried"));
+    // The right one, over TLS.
+    assert!(deliver_one(&app.state, &transport("relay-secret", Some(&ca_pem)), now).await.expect("tried"));
+    let _ = relay.kill();
+    let _ = relay.wait();
+    let rows = notices(&app).await;
+    assert_eq!(
+        rows.iter().map(|r| r.state.as_str()).collect::<Vec<_>>(),
+        ["pending", "failed", "sent"],
+        "{rows:?}"
+    );
+    assert!(rows[0].last_error.to_lowercase().contains("certificate"), "{}", rows[0].last_error);
+    assert!(rows[1].last_error.contains("535"), "{}", rows[1].last_error);
+    let delivered: Vec<_> = std::fs::read_dir(maildir.join("new")).expect("maildir").flatten().collect();
+    assert_eq!(delivered.len(), 1);
+    let message = std::fs::read_to_string(delivered[0].path()).expect("message");
+    assert!(message.contains("To: c@example.jp") && message.contains(&rows[2].message_id), "{message}");
+
+    // A relay without STARTTLS: with TLS required nothing goes in clear, the notice waits.
+    let plain = SmtpSink::start(&dir.path().join("plain"), free_port());
+    let retry = now + 3600;
+    let required = Transport::smtp(&SmtpConfig {
+        url: format!("smtp://127.0.0.1:{}?tls=required", plain.port),
+        user: None,
+        password: None,
+        ca_pem: None,
+    })
+    .expect("transport");
+    assert!(deliver_one(&app.state, &required, retry).await.expect("tried"));
+    assert!(plain.messages().is_empty(), "nothing in clear");
+    let rows = notices(&app).await;
+    assert_eq!((rows[0].state.as_str(), rows[0].attempts), ("pending", 2), "{rows:?}");
+    assert!(rows[0].last_error.contains("STARTTLS"), "{}", rows[0].last_error);
 }

@@ -112,17 +112,24 @@ pub async fn revoke_live(
     Ok(before)
 }
 
-/// Revokes one certificate by serial (bank operator). `None` when no issued one has that serial;
-/// otherwise its `not_after`.
+/// A certificate revoked by serial: whose it was, and its `notAfter`.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct RevokedBySerial {
+    pub corporation_id: i64,
+    pub user_pk: Option<i64>,
+    pub not_after: Option<i64>,
+}
+
+/// Revokes one certificate by serial (bank operator). `None` when no issued one has that serial.
 pub async fn revoke_serial(
     tx: &mut Tx,
     serial: &[u8],
     reason: u8,
     now: i64,
-) -> Result<Option<Option<i64>>, sqlx::Error> {
-    sqlx::query_scalar(
+) -> Result<Option<RevokedBySerial>, sqlx::Error> {
+    sqlx::query_as(
         "UPDATE certificates SET state = 'revoked', revoked_at = $1, revocation_reason = $2 \
-         WHERE serial = $3 AND state = 'issued' RETURNING not_after",
+         WHERE serial = $3 AND state = 'issued' RETURNING corporation_id, user_pk, not_after",
     )
     .bind(now)
     .bind(i64::from(reason))

@@ -8,8 +8,8 @@
 //! marked (at least once, never lost).
 //!
 //! Transports: SMTP (lettre; STARTTLS required towards any host but loopback, or implicit TLS
-//! with `smtps://`) or, without a mail server, `.eml` files in a folder (the bytes SMTP would
-//! carry).
+//! with `smtps://`; see [`smtp_tls`]) or, without a mail server, `.eml` files in a folder (the
+//! bytes SMTP would carry).
 
 use crate::ssr::db::{self, notices::NoticeRow};
 use crate::ssr::AppState;
@@ -32,32 +32,77 @@ pub enum Transport {
     Files(PathBuf),
 }
 
-/// How to reach the mail server (`--smtp-url`, `--smtp-user`, the password from the environment).
+/// How to reach the mail server (`--smtp-url`, `--smtp-user`, the password from the environment,
+/// `--smtp-ca`).
 pub struct SmtpConfig {
     pub url: String,
     pub user: Option<String>,
     pub password: Option<crate::ssr::secret::Pin>,
+    /// PEM certificates trusted for the mail server's TLS beside the system's roots (a bank's
+    /// internal relay signed by its own CA).
+    pub ca_pem: Option<Vec<u8>>,
+}
+
+/// How the connection to the mail server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// TLS from the first byte (`smtps://`).
+    Wrapper,
+    /// STARTTLS, and no mail (nor password) without it.
+    Required,
+    /// Plain: only towards a loopback relay (`smtp://localhost`), unless `?tls=required`.
+    Plain,
+}
+
+/// The protection a `--smtp-url` asks for: `smtps://` is TLS from the first byte; `smtp://`
+/// requires STARTTLS unless the host is loopback, where `?tls=required` still requires it.
+pub fn smtp_tls(url: &url::Url) -> Result<SmtpTls, String> {
+    let host = url.host_str().ok_or_else(|| format!("smtp_url {url} names no host"))?;
+    let loopback = host == "localhost"
+        || host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    let mut required = false;
+    for (key, value) in url.query_pairs() {
+        match (key.as_ref(), value.as_ref()) {
+            ("tls", "required") => required = true,
+            _ => return Err(format!("smtp_url: unknown parameter {key}={value} (only tls=required)")),
+        }
+    }
+    match url.scheme() {
+        "smtps" => Ok(SmtpTls::Wrapper),
+        "smtp" if loopback && !required => Ok(SmtpTls::Plain),
+        "smtp" => Ok(SmtpTls::Required),
+        other => Err(format!("smtp_url: scheme {other} (use smtp:// or smtps://)")),
+    }
 }
 
 impl Transport {
-    /// SMTP from `smtp://host[:port]` (STARTTLS required unless the host is loopback) or
-    /// `smtps://host[:port]` (TLS from the first byte).
+    /// SMTP as [`smtp_tls`] says, on the URL's port (25 or 465 without one), with the
+    /// credentials if any (lettre sends them only over TLS unless the relay is loopback).
     pub fn smtp(config: &SmtpConfig) -> Result<Self, String> {
+        use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
         let url = url::Url::parse(&config.url).map_err(|e| format!("smtp_url {}: {e}", config.url))?;
-        let host = url.host_str().ok_or_else(|| format!("smtp_url {} names no host", config.url))?.to_owned();
-        let loopback = host == "localhost"
-            || host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
-        let mut builder = match (url.scheme(), loopback) {
-            ("smtps", _) => AsyncSmtpTransport::<Tokio1Executor>::relay(&host).map_err(|e| e.to_string())?,
-            ("smtp", false) => {
-                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&host).map_err(|e| e.to_string())?
+        let mode = smtp_tls(&url)?;
+        let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']).to_owned();
+        let parameters = || -> Result<TlsParameters, String> {
+            let mut builder = TlsParameters::builder(host.clone());
+            if let Some(pem) = &config.ca_pem {
+                if !String::from_utf8_lossy(pem).contains("-----BEGIN CERTIFICATE-----") {
+                    return Err("smtp_ca holds no PEM certificate".to_owned());
+                }
+                let certs = Certificate::from_pem(pem).map_err(|e| format!("smtp_ca: {e}"))?;
+                builder = builder.add_root_certificate(certs);
             }
-            ("smtp", true) => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host),
-            (other, _) => return Err(format!("smtp_url: scheme {other} (use smtp:// or smtps://)")),
+            builder.build_rustls().map_err(|e| format!("smtp tls: {e}"))
         };
-        if let Some(port) = url.port() {
-            builder = builder.port(port);
-        }
+        let tls = match mode {
+            SmtpTls::Wrapper => Tls::Wrapper(parameters()?),
+            SmtpTls::Required => Tls::Required(parameters()?),
+            SmtpTls::Plain => Tls::None,
+        };
+        let default_port = if mode == SmtpTls::Wrapper { 465 } else { 25 };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host)
+            .port(url.port().unwrap_or(default_port))
+            .tls(tls);
         if let (Some(user), Some(password)) = (&config.user, &config.password) {
             builder = builder.credentials(Credentials::new(user.clone(), password.expose().to_owned()));
         }
@@ -154,5 +199,31 @@ pub async fn run(state: AppState, transport: Transport, idle: Duration) {
                 tokio::time::sleep(idle).await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{smtp_tls, SmtpTls};
+
+    fn tls(url: &str) -> Result<SmtpTls, String> {
+        smtp_tls(&url::Url::parse(url).expect("url"))
+    }
+
+    #[test]
+    fn starttls_is_required_towards_anything_but_loopback() {
+        assert_eq!(tls("smtp://mail.bank.example:587"), Ok(SmtpTls::Required));
+        assert_eq!(tls("smtp://192.0.2.25"), Ok(SmtpTls::Required));
+        assert_eq!(tls("smtp://[2001:db8::25]:25"), Ok(SmtpTls::Required));
+        assert_eq!(tls("smtp://127.0.0.1:25"), Ok(SmtpTls::Plain));
+        assert_eq!(tls("smtp://127.0.0.2"), Ok(SmtpTls::Plain), "all of 127/8");
+        assert_eq!(tls("smtp://localhost"), Ok(SmtpTls::Plain));
+        assert_eq!(tls("smtp://[::1]:2525"), Ok(SmtpTls::Plain));
+        assert_eq!(tls("smtp://127.0.0.1:25?tls=required"), Ok(SmtpTls::Required));
+        assert_eq!(tls("smtps://mail.bank.example"), Ok(SmtpTls::Wrapper));
+        assert_eq!(tls("smtps://127.0.0.1"), Ok(SmtpTls::Wrapper));
+        assert!(tls("smtp://mail.bank.example?tls=none").is_err(), "no way to turn TLS off");
+        assert!(tls("http://mail.bank.example").is_err());
+        assert!(tls("smtp://localhost.evil.example").is_ok_and(|t| t == SmtpTls::Required));
     }
 }

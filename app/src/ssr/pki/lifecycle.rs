@@ -74,29 +74,34 @@ pub async fn revoke_live(
     audit::write(tx, &actor.did("certificate_revoke", target, &detail), now).await?;
     if let Some(serial) = old.serial {
         if reason_code != reason::SUPERSEDED {
-            // 電子証明書失効のお知らせ (a 再発行's replacement is told by its issuance notice).
-            let lines = format!(
-                "電子証明書（シリアル番号 {0}）を失効しました。理由: {1}",
-                hex::encode_upper(&serial),
-                reason::name(i64::from(reason_code))
-            );
-            let lines_en = format!(
-                "The certificate with serial number {0} has been revoked. Reason: {1}",
-                hex::encode_upper(&serial),
-                reason::name(i64::from(reason_code))
-            );
-            let said = texts::Said {
-                kind: "certificate_revoked",
-                subject: ("電子証明書失効のお知らせ", "Certificate revoked"),
-                lines: (&lines, &lines_en),
-            };
-            tell(tx, pki, holder.corporation_id, holder.user_pk, &said, true, now).await?;
+            // A 再発行's replacement is told by its issuance notice.
+            tell_revoked(tx, pki, holder, &serial, reason_code, now).await?;
         }
         db::sessions::delete_for_certificate(tx, &serial).await.map_err(|e| internal("end sessions", e))?;
         let newly = Revoked { serial, at: odt(now), reason: reason_code, not_after: old.not_after };
         refresh_crl(tx, pki, Some(newly), now).await?;
     }
     Ok(true)
+}
+
+/// 電子証明書失効のお知らせ to the holder and the administrator.
+async fn tell_revoked(
+    tx: &mut Tx,
+    pki: &Pki,
+    holder: Holder<'_>,
+    serial: &[u8],
+    reason_code: u8,
+    now: i64,
+) -> Result<(), AppError> {
+    let (serial, why) = (hex::encode_upper(serial), reason::name(i64::from(reason_code)));
+    let lines = format!("電子証明書（シリアル番号 {serial}）を失効しました。理由: {why}");
+    let lines_en = format!("The certificate with serial number {serial} has been revoked. Reason: {why}");
+    let said = texts::Said {
+        kind: "certificate_revoked",
+        subject: ("電子証明書失効のお知らせ", "Certificate revoked"),
+        lines: (&lines, &lines_en),
+    };
+    tell(tx, pki, holder.corporation_id, holder.user_pk, &said, true, now).await
 }
 
 /// Writes the security notice `said` about the holder (`user_pk` `None`: the administrator) in
@@ -119,8 +124,9 @@ pub async fn tell(
     Ok(())
 }
 
-/// Revokes the issued certificate with this serial, whoever holds it, in `tx`: its sessions end
-/// and the CRL is re-signed. Returns `false` when no issued certificate has that serial.
+/// Revokes the issued certificate with this serial, whoever holds it, in `tx`: its sessions end,
+/// the CRL is re-signed and its holder and the administrator are told. Returns `false` when no
+/// issued certificate has that serial.
 pub async fn revoke_serial(
     tx: &mut Tx,
     pki: &Pki,
@@ -128,12 +134,15 @@ pub async fn revoke_serial(
     reason_code: u8,
     now: i64,
 ) -> Result<bool, AppError> {
-    let Some(not_after) = db::certificates::revoke_serial(tx, serial, reason_code, now)
+    let Some(revoked) = db::certificates::revoke_serial(tx, serial, reason_code, now)
         .await
         .map_err(|e| internal("revoke", e))?
     else {
         return Ok(false);
     };
+    let holder = Holder { corporation_id: revoked.corporation_id, name: "", user_pk: revoked.user_pk };
+    tell_revoked(tx, pki, holder, serial, reason_code, now).await?;
+    let not_after = revoked.not_after;
     db::sessions::delete_for_certificate(tx, serial).await.map_err(|e| internal("end sessions", e))?;
     let newly = Revoked { serial: serial.to_vec(), at: odt(now), reason: reason_code, not_after };
     refresh_crl(tx, pki, Some(newly), now).await?;
