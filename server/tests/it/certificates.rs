@@ -484,3 +484,21 @@ pub(crate) async fn lint_ca_user_and_crl(app: &TestApp, user: &str) {
         assert!(out.status.success() && report.trim().is_empty(), "{linter} {name}:\n{report}");
     }
 }
+
+/// Without revocations the CRL is re-signed once a day (the hourly check re-signs it at 23 hours):
+/// a CRL older than a day means its re-signing fails, the operators' alert.
+#[tokio::test]
+async fn the_crl_is_re_signed_once_a_day() {
+    use app::ssr::pki::crl::{ensure_fresh_crl, CRL_RESIGN_AFTER_SECS};
+    let app = TestApp::new().await;
+    let crl = || async {
+        let row =
+            app::ssr::db::certificates::crl(&app.state.db).await.expect("crl").expect("signed at start");
+        (row.number, row.this_update)
+    };
+    let (number, signed) = crl().await;
+    ensure_fresh_crl(&app.state.pki, signed + CRL_RESIGN_AFTER_SECS - 1).await.expect("check");
+    assert_eq!(crl().await, (number, signed), "younger than 23 hours: kept");
+    ensure_fresh_crl(&app.state.pki, signed + CRL_RESIGN_AFTER_SECS).await.expect("check");
+    assert_eq!(crl().await, (number + 1, signed + CRL_RESIGN_AFTER_SECS), "23 hours old: re-signed");
+}

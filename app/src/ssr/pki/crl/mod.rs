@@ -33,9 +33,12 @@ impl TlsCrl {
     }
 }
 
-/// A CRL is valid this long, and re-signed when less than [`CRL_REFRESH_BEFORE_SECS`] remain.
+/// A CRL is valid this long, and re-signed (besides every revocation) once it is
+/// [`CRL_RESIGN_AFTER_SECS`] old: the hourly check keeps every CRL younger than a day, so a CRL
+/// older than that means its re-signing fails (the operators' alert), long before relying
+/// parties' copies run out at nextUpdate.
 pub const CRL_VALIDITY_SECS: i64 = 7 * 86_400;
-pub const CRL_REFRESH_BEFORE_SECS: i64 = 86_400;
+pub const CRL_RESIGN_AFTER_SECS: i64 = 23 * 3600;
 
 /// Re-signs the CRL, inside `tx`, with every revoked certificate that had not expired when the
 /// current CRL was signed.
@@ -127,10 +130,11 @@ impl CrlCache {
     }
 }
 
-/// Signs a CRL if there is none or it expires within a day (at start and periodically).
+/// Signs a CRL if there is none or the current one is [`CRL_RESIGN_AFTER_SECS`] old (at start and
+/// every hour).
 pub async fn ensure_fresh_crl(pki: &Pki, now: i64) -> Result<(), AppError> {
     let current = db::certificates::crl(&pki.db).await.map_err(|e| internal("crl", e))?;
-    if current.is_some_and(|c| c.next_update - now > CRL_REFRESH_BEFORE_SECS) {
+    if current.is_some_and(|c| now - c.this_update < CRL_RESIGN_AFTER_SECS) {
         return Ok(());
     }
     let mut tx = db::begin_write(&pki.db).await.map_err(|e| internal("begin", e))?;
