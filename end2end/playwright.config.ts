@@ -46,7 +46,7 @@ export default defineConfig({
     { name: "no-js", use: { ...chromium, javaScriptEnabled: false } },
   ],
   webServer: process.env.NO_WEBSERVER ? undefined : {
-    command: `${serverBin} --demo --data-dir ${dataDir} --addr 127.0.0.1:${port}`,
+    command: `${serverBin} --demo --data-dir ${dataDir} --addr 127.0.0.1:${port} --ops-addr 127.0.0.1:0`,
     cwd: "..", // the repository root: the site is served from target/site
     url: `${baseURL}/`,
     ignoreHTTPSErrors: true,

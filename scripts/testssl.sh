@@ -25,7 +25,7 @@ s = [socket.socket() for _ in range(2)]
 for x in s: x.bind(("127.0.0.1", 0))
 print(*(x.getsockname()[1] for x in s))')
 "$server_bin" --data-dir "$work/data" --site-root "$work/site" \
-  --addr "127.0.0.1:$id_port" --cert-addr "127.0.0.1:$cert_port" >"$work/server.log" 2>&1 &
+  --addr "127.0.0.1:$id_port" --cert-addr "127.0.0.1:$cert_port" --ops-addr 127.0.0.1:0 >"$work/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 150); do
   grep -q "certificate logon" "$work/server.log" && break

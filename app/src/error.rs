@@ -206,6 +206,32 @@ impl AppError {
 }
 
 impl AppError {
+    /// The error's code, as the operators' metrics name it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::LogonFailed => "logon_failed",
+            AppError::Invalid(_) => "invalid",
+            AppError::Conflict => "conflict",
+            AppError::NoOpenIssuance => "no_open_issuance",
+            AppError::AcquisitionExpired => "acquisition_expired",
+            AppError::LimitReached { .. } => "limit_reached",
+            AppError::Locked { contract: false } => "locked",
+            AppError::Locked { contract: true } => "contract_locked",
+            AppError::TooManyAttempts => "too_many_attempts",
+            AppError::CertificateRefused(_) => "certificate_refused",
+            AppError::UseCertificateLogon => "use_certificate_logon",
+            AppError::PinChangeRequired => "pin_change_required",
+            AppError::RenewalNotOpen => "renewal_not_open",
+            AppError::BadRequest => "bad_request",
+            AppError::Internal => "internal",
+            AppError::InPage => "in_page",
+            AppError::Communication => "communication",
+        }
+    }
+
     /// One refused field.
     pub fn field(field: Field, problem: Problem) -> Self {
         AppError::Invalid(vec![FieldError { field, problem }])

@@ -51,6 +51,7 @@ impl Server {
             .arg("--data-dir")
             .arg(data)
             .args(["--addr", &format!("127.0.0.1:{port}"), "--cert-addr", &format!("127.0.0.1:{cert_port}")])
+            .args(["--ops-addr", "127.0.0.1:0"])
             // Throttling is not what is measured: every client shares the loopback address.
             .args(["--attempts-per-minute-per-address", "100000000"])
             .args(["--attempts-per-minute-per-account", "100000000"])

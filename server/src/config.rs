@@ -129,6 +129,11 @@ settings! {
     cert_addr: SocketAddr, env "BIZDIRECT_CERT_ADDR", value_name "IP:PORT",
         default_by_rule "the port after --addr's";
 
+    /// Address of the operations listener (plain HTTP: /healthz, /readyz, /metrics; nothing of
+    /// the product). Keep it on loopback or a management network
+    ops_addr: SocketAddr, env "BIZDIRECT_OPS_ADDR", value_name "IP:PORT",
+        default SocketAddr::from(([127, 0, 0, 1], 9464));
+
     /// Base URL under which the certificate-logon listener is reached
     cert_public_url: String, env "BIZDIRECT_CERT_PUBLIC_URL", value_name "URL",
         default_by_rule "public URL's host with the port of --cert-addr";
@@ -490,6 +495,7 @@ pub struct Config {
     pub public_url: String,
     pub cert_addr: SocketAddr,
     pub cert_public_url: String,
+    pub ops_addr: SocketAddr,
     pub lockout_after: u32,
     pub attempts_per_minute_per_address: u32,
     pub attempts_per_minute_per_account: u32,
@@ -580,6 +586,7 @@ impl Options {
             public_url,
             cert_addr,
             cert_public_url,
+            ops_addr: s.ops_addr,
             lockout_after: s.lockout_after,
             attempts_per_minute_per_address: s.attempts_per_minute_per_address,
             attempts_per_minute_per_account: s.attempts_per_minute_per_account,
@@ -633,6 +640,9 @@ impl Options {
         }
         if config.cert_addr == config.addr {
             bail!("cert_addr must differ from addr: certificate logon has its own listener");
+        }
+        if config.ops_addr.port() != 0 && [config.addr, config.cert_addr].contains(&config.ops_addr) {
+            bail!("ops_addr must differ from addr and cert_addr: the operations listener is plain HTTP");
         }
         if !(1..=20).contains(&config.lockout_after) {
             bail!("lockout_after must be between 1 and 20");

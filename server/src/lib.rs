@@ -5,6 +5,7 @@ pub mod backup;
 pub mod checkpoints;
 pub mod config;
 pub mod lang;
+pub mod ops;
 pub mod publish;
 pub mod router;
 pub mod security;

@@ -294,6 +294,7 @@ async fn cert_list(config: &Config, contract_id: &str) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    let metrics = server::ops::install_recorder()?;
     let opened = start::open_config(&config).await?;
     if opened.ca_created {
         tracing::info!(
@@ -365,8 +366,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             }
         }
     });
-    // Keep the CRLs fresh: re-sign the CA's well before nextUpdate even when nothing is
-    // revoked, and the HTTPS issuer's (empty, valid for a week) every hour.
+    // Keep the CRLs fresh: re-sign the CA's once a day even when nothing is revoked, and the
+    // HTTPS issuer's (empty, valid for a week) every hour.
     let crl_state = opened.state.clone();
     let tls_issuer = material.issuer.clone();
     tokio::spawn(async move {
@@ -381,6 +382,17 @@ async fn serve(config: Config) -> anyhow::Result<()> {
                     tracing::error!("re-signing the HTTPS issuer's CRL: {e:#}");
                 }
             }
+        }
+    });
+    // The operations listener: plain HTTP, its own port (loopback by default).
+    let ops = tokio::net::TcpListener::bind(config.ops_addr)
+        .await
+        .with_context(|| format!("operations listener on {}", config.ops_addr))?;
+    tracing::info!("operations (/healthz, /readyz, /metrics) on http://{}", ops.local_addr()?);
+    let ops_router = server::ops::router(opened.state.clone(), metrics);
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(ops, ops_router).await {
+            tracing::error!("operations listener: {e}");
         }
     });
     let (handle, cert_handle) = (axum_server::Handle::new(), axum_server::Handle::new());

@@ -33,6 +33,7 @@ fn route_list() -> Vec<AxumRouteListing> {
 
 fn routes(state: AppState, options: LeptosOptions, ocsp: bool) -> Router {
     let leptos_routes = route_list();
+    let listener = if ocsp { "id" } else { "certificate" };
     let origins = crate::security::Origins {
         ours: std::sync::Arc::new(vec![state.settings.public_url.clone(), state.settings.cert_url.clone()]),
         ocsp_from_anywhere: ocsp,
@@ -78,6 +79,7 @@ fn routes(state: AppState, options: LeptosOptions, ocsp: bool) -> Router {
         .layer(middleware::from_fn(crate::lang::remember_lang))
         .layer(middleware::from_fn_with_state(origins, crate::security::admit))
         .layer(middleware::from_fn(crate::security::headers))
+        .layer(middleware::from_fn(move |request, next| crate::ops::track(listener, request, next)))
         .with_state(options)
 }
 

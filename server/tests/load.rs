@@ -48,7 +48,7 @@ impl Server {
     fn start(data: &Path, port: u16, cert_port: u16) -> Self {
         let child = server()
             .args(["--data-dir", data.to_str().expect("path"), "--addr", &format!("127.0.0.1:{port}")])
-            .args(["--cert-addr", &format!("127.0.0.1:{cert_port}")])
+            .args(["--cert-addr", &format!("127.0.0.1:{cert_port}"), "--ops-addr", "127.0.0.1:0"])
             // Throttling is not under test here: 200 clients share one address.
             .args([
                 "--attempts-per-minute-per-address",

@@ -38,6 +38,8 @@ pub enum Priority {
 pub struct Pool {
     name: &'static str,
     jobs: mpsc::Sender<Job>,
+    /// Jobs queued and not yet taken by a thread (the operators' queue-depth gauge).
+    waiting: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Pool {
@@ -46,8 +48,9 @@ impl Pool {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
+        let waiting = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         for i in 0..cores {
-            let queue = queue.clone();
+            let (queue, taken) = (queue.clone(), waiting.clone());
             let spawned = std::thread::Builder::new().name(format!("{name}-{i}")).spawn(move || {
                 if priority == Priority::Background {
                     lower_priority(name);
@@ -59,7 +62,10 @@ impl Pool {
                         Err(_) => return,
                     };
                     match job {
-                        Ok(job) => job(),
+                        Ok(job) => {
+                            taken.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+                            job();
+                        }
                         Err(_) => return, // the pool was dropped
                     }
                 }
@@ -68,7 +74,12 @@ impl Pool {
                 tracing::error!("cannot start a {name} thread: {e}");
             }
         }
-        Self { name, jobs }
+        Self { name, jobs, waiting }
+    }
+
+    /// How many jobs wait for a thread now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Runs `work` on one of the pool's threads; its result.
@@ -86,7 +97,11 @@ impl Pool {
     /// Queues `job` for one of the pool's threads, which hands its outcome on itself (an
     /// acquisition's job passes the signed certificate straight to the group commit).
     pub fn spawn(&self, job: impl FnOnce() + Send + 'static) -> Result<(), Stopped> {
-        self.jobs.send(Box::new(job)).map_err(|_| Stopped(self.name))
+        self.waiting.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.jobs.send(Box::new(job)).map_err(|_| {
+            self.waiting.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+            Stopped(self.name)
+        })
     }
 }
 

@@ -16,7 +16,8 @@
 //!
 //! Beneath them all, used by any room: [`secret`] (types whose `Debug` prints `***`), [`cpu`]
 //! (thread pools for CPU-heavy work), [`pin`] (Argon2id on its pool), [`throttle`] (attempt
-//! buckets in memory), [`Settings`], [`now`] and [`internal`].
+//! buckets in memory), [`telemetry`] (what the operators' metrics count), [`Settings`], [`now`]
+//! and [`internal`].
 //!
 //! Server functions in `crate::api` authorise through `access` and then make one call into a room.
 //! The benchmark harness has an entry of its own, `bench`, only with the feature `bench`.
@@ -36,6 +37,7 @@ pub mod pki;
 pub mod secret;
 pub mod settings;
 pub mod state;
+pub mod telemetry;
 pub mod throttle;
 
 pub use db::{open as open_database, Location as Database};
@@ -63,7 +65,7 @@ mod tests {
     /// beneath them all.
     const ROOMS: [&str; 9] =
         ["operator", "admin", "holder", "access", "state", "pki", "outbox", "audit", "db"];
-    const BENEATH: [&str; 5] = ["secret", "cpu", "pin", "throttle", "settings"];
+    const BENEATH: [&str; 6] = ["secret", "cpu", "pin", "throttle", "settings", "telemetry"];
 
     /// The room (or module beneath the rooms) a file of `src/ssr/` belongs to.
     fn room_of(relative: &Path) -> String {

@@ -42,6 +42,11 @@ impl PinHasher {
         Self { pool: cpu::Pool::new("pin-hash", cpu::Priority::Background) }
     }
 
+    /// How many hashings wait for a thread now.
+    pub fn waiting(&self) -> usize {
+        self.pool.waiting()
+    }
+
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> Result<T, PinError> + Send + 'static,

@@ -405,6 +405,8 @@ fn the_serving_server_writes_checkpoints_as_the_log_grows() {
                 &format!("127.0.0.1:{}", free()),
                 "--cert-addr",
                 &format!("127.0.0.1:{}", free()),
+                "--ops-addr",
+                "127.0.0.1:0",
             ])
             .envs(crate::support::database_env(&["--data-dir", d]))
             .stdout(log.try_clone().expect("log"))

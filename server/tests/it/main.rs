@@ -15,6 +15,7 @@ mod hsm;
 mod instances;
 mod notices;
 mod ocsp;
+mod ops;
 mod own_certificate;
 mod reliability;
 mod security;

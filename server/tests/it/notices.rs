@@ -344,6 +344,8 @@ fn serve(d: &str, smtp_port: u16) -> Child {
             &format!("127.0.0.1:{}", free_port()),
             "--cert-addr",
             &format!("127.0.0.1:{}", free_port()),
+            "--ops-addr",
+            "127.0.0.1:0",
         ])
         .envs(crate::support::database_env(&["--data-dir", d]))
         .stdout(std::process::Stdio::null())

@@ -78,6 +78,8 @@ fn the_operators_certificate_is_presented_and_replaced_on_sighup() {
                 &format!("127.0.0.1:{}", ports[0]),
                 "--cert-addr",
                 &format!("127.0.0.1:{}", ports[1]),
+                "--ops-addr",
+                "127.0.0.1:0",
             ])
             .args(["--tls-cert", own.join("server.pem").to_str().expect("path")])
             .args(["--tls-key", own.join("server.key").to_str().expect("path")])

@@ -56,6 +56,8 @@ fn the_default_certificate_comes_from_a_name_constrained_issuer_that_is_not_the_
                 &format!("127.0.0.1:{}", ports[0]),
                 "--cert-addr",
                 &format!("127.0.0.1:{}", ports[1]),
+                "--ops-addr",
+                "127.0.0.1:0",
             ])
             .stdout(log.try_clone().expect("log"))
             .stderr(log)

@@ -14,7 +14,7 @@ use crate::ssr::audit::{self, Actor, Outcome};
 use crate::ssr::db;
 use crate::ssr::pki::{judge, CertOwner};
 use crate::ssr::secret::{Pin, SessionToken};
-use crate::ssr::{internal, AppState};
+use crate::ssr::{internal, telemetry, AppState};
 use crate::validate;
 
 /// How the audit log names whoever typed `contract_id` (and `user_id`, for a user): as typed
@@ -100,7 +100,9 @@ pub async fn admin_logon(
     };
     let name = typed_actor(state, contract_id, None, corp.is_some(), false);
     let actor = Actor { name: &name, corporation_id: corp.as_ref().map(|c| c.id), client_addr };
-    audit::commit_attempt(tx, actor, "admin_logon", outcome, "method=id_pin", now).await
+    let result = audit::commit_attempt(tx, actor, "admin_logon", outcome, "method=id_pin", now).await;
+    telemetry::logon("id_pin", "admin", &result);
+    result
 }
 
 /// Who is calling, decided at every request. On the certificate listener the presented
@@ -257,7 +259,9 @@ pub async fn certificate_logon(
         now,
     )
     .await?;
-    outcome.map_err(|(answer, _)| answer)
+    let result = outcome.map_err(|(answer, _)| answer);
+    telemetry::logon("certificate", if user.is_some() { "user" } else { "admin" }, &result);
+    result
 }
 
 /// 利用者ログオン (ID・暗証番号方式). Returns the token and where to go next (the PIN change
@@ -311,7 +315,9 @@ pub async fn user_logon(
         };
     let name = typed_actor(state, contract_id, Some(user_id), corp.is_some(), user.is_some());
     let actor = Actor { name: &name, corporation_id: corp.as_ref().map(|c| c.id), client_addr };
-    audit::commit_attempt(tx, actor, "user_logon", outcome, "method=id_pin", now).await
+    let result = audit::commit_attempt(tx, actor, "user_logon", outcome, "method=id_pin", now).await;
+    telemetry::logon("id_pin", "user", &result);
+    result
 }
 
 /// What 暗証番号変更 sends: both new PINs, each twice (利用者暗証番号, again, 利用者確認暗証番号,

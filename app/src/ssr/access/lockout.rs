@@ -69,6 +69,7 @@ pub async fn wrong_pins(
     }
     if locked && !was {
         lock_notices(tx, state, who, now).await?;
+        crate::ssr::telemetry::locked(matches!(who, Holder::Admin(_)));
     }
     Ok(match (locked && !was, who) {
         (true, Holder::Admin(_)) => {

@@ -117,6 +117,7 @@ impl Call {
 
     /// Sets the HTTP status of `err` on the response (except for plain form posts) and returns it.
     pub fn fail(&self, err: AppError) -> AppError {
+        crate::ssr::telemetry::server_fn_error(&err);
         if !self.is_plain_form_post() {
             if let (Some(res), Ok(status)) =
                 (use_context::<ResponseOptions>(), StatusCode::from_u16(err.status()))

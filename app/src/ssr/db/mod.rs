@@ -20,6 +20,7 @@ pub mod check;
 pub mod corporations;
 pub mod notices;
 pub mod ocsp;
+pub mod ops;
 pub mod sessions;
 pub mod users;
 

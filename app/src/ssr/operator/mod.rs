@@ -14,6 +14,7 @@ pub mod certificates;
 pub mod check;
 pub mod checkpoints;
 pub mod corporations;
+pub mod ops;
 
 pub use crate::ssr::pki::reason;
 

@@ -169,6 +169,7 @@ pub async fn deliver_one(state: &AppState, transport: &Transport, now: i64) -> R
     match outcome {
         Ok(()) => {
             tracing::info!(notice = row.id, kind = %row.kind, "notice delivered");
+            crate::ssr::telemetry::notice_delivered();
             db::notices::sent(&state.db, row.id, crate::ssr::now()).await?;
         }
         Err(Failure::Transient(error)) => {
@@ -179,10 +180,12 @@ pub async fn deliver_one(state: &AppState, transport: &Transport, now: i64) -> R
                 "notice not delivered, again in {delay} s: {error}"
             );
             db::notices::failed(&state.db, row.id, &error, Some(crate::ssr::now() + delay)).await?;
+            crate::ssr::telemetry::notice_failed(false);
         }
         Err(Failure::Permanent(error)) => {
             tracing::error!(notice = row.id, "notice failed for good: {error}");
             db::notices::failed(&state.db, row.id, &error, None).await?;
+            crate::ssr::telemetry::notice_failed(true);
         }
     }
     Ok(true)

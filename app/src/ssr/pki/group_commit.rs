@@ -29,9 +29,9 @@ use crate::error::AppError;
 use crate::model::AcquiredCertificate;
 use crate::ssr::audit::{self, Event, Outcome};
 use crate::ssr::db::{self, certificates::CertRow, certificates::Completed};
-use crate::ssr::internal;
 use crate::ssr::outbox::{self, Notice};
 use crate::ssr::Settings;
+use crate::ssr::{internal, telemetry};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use tokio::sync::{mpsc, oneshot};
@@ -122,7 +122,11 @@ async fn writer(pool: db::Pool, settings: Arc<Settings>, mut jobs: mpsc::Unbound
             continue;
         }
         let answers = match run_batch(&pool, &settings, &issuances).await {
-            Ok(answers) => answers,
+            Ok(answers) => {
+                telemetry::group_commit(issuances.len());
+                telemetry::certificates_issued("acquisition", answers.iter().filter(|a| a.is_ok()).count());
+                answers
+            }
             Err(e) => {
                 tracing::error!("group commit of {} issuance(s) failed, none happened: {e}", issuances.len());
                 issuances.iter().map(|_| Err(AppError::Internal)).collect()

@@ -290,6 +290,7 @@ pub async fn renew(
         now,
     )
     .await?;
+    crate::ssr::telemetry::certificates_issued("renewal", 1);
     Ok(issued.acquired(&pki.ca))
 }
 

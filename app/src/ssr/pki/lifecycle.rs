@@ -9,8 +9,8 @@ use crate::error::AppError;
 use crate::model::{CertState, CertificateStatus};
 use crate::ssr::audit::{self, Actor};
 use crate::ssr::db::{self, certificates::CertRow, Tx};
-use crate::ssr::internal;
 use crate::ssr::outbox::{self, texts};
+use crate::ssr::{internal, telemetry};
 
 /// Warn from this long before expiry ("expiring within 30 days").
 const EXPIRING_SOON_SECS: i64 = 30 * 86_400;
@@ -72,6 +72,7 @@ pub async fn revoke_live(
         if serial.is_empty() { "-" } else { &serial }
     );
     audit::write(tx, &actor.did("certificate_revoke", target, &detail), now).await?;
+    telemetry::revoked(reason::name(i64::from(reason_code)));
     if let Some(serial) = old.serial {
         if reason_code != reason::SUPERSEDED {
             // A 再発行's replacement is told by its issuance notice.
@@ -140,6 +141,7 @@ pub async fn revoke_serial(
     else {
         return Ok(false);
     };
+    telemetry::revoked(reason::name(i64::from(reason_code)));
     let holder = Holder { corporation_id: revoked.corporation_id, name: "", user_pk: revoked.user_pk };
     tell_revoked(tx, pki, holder, serial, reason_code, now).await?;
     let not_after = revoked.not_after;
@@ -184,7 +186,9 @@ pub async fn reissue(
     let notice = outbox::issuance_opened(&about, &pki.settings.public_url, acquire_by);
     outbox::enqueue(tx, &pki.settings, &notice, now).await.map_err(|e| internal("notice", e))?;
     let detail = format!("acquire_by={acquire_by}");
-    audit::write(tx, &actor.did("certificate_issue", target, &detail), now).await
+    audit::write(tx, &actor.did("certificate_issue", target, &detail), now).await?;
+    telemetry::issuance_opened();
+    Ok(())
 }
 
 /// How the administrator appears as a certificate holder in the audit log.

@@ -342,6 +342,13 @@ impl CertificateAuthority {
         &self.identity
     }
 
+    /// Signs a fixed message with the CA key (file or token): whether the key signs now (the
+    /// operations listener's readiness).
+    pub fn sign_probe(&self) -> Result<(), CaError> {
+        self.issuer.key().sign(b"bizdirect readiness probe")?;
+        Ok(())
+    }
+
     /// Signs an OCSP `ResponseData` (DER) with the CA key: ECDSA with SHA-256, DER-encoded.
     pub fn sign_ocsp_response(&self, tbs_response_data: &[u8]) -> Result<Vec<u8>, CaError> {
         Ok(self.issuer.key().sign(tbs_response_data)?)

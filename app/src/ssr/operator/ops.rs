@@ -1,0 +1,142 @@
+//! The operations listener's answers that come from the domain: readiness (the database takes a
+//! write transaction, the CA key signs) and the metrics read at each scrape (certificates by
+//! state, the certificates that end within 30 days and the earliest `notAfter` per corporation,
+//! the CRL, the notice outbox, the queues of the PIN and signing pools), as Prometheus text.
+
+use crate::ssr::{db, AppState};
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// How long each readiness check may take before it counts as failed.
+pub const READY_DEADLINE: Duration = Duration::from_secs(3);
+
+/// "Expiring" in the metrics: within this many seconds.
+const EXPIRING_SECS: i64 = 30 * 86_400;
+
+/// Whether the server can do its work now: `Err` names each part that cannot (`database: …`,
+/// `ca_key: …`).
+pub async fn ready(state: &AppState) -> Result<(), Vec<String>> {
+    let database = async {
+        let tx = db::begin_write(&state.db).await?;
+        tx.commit().await
+    };
+    let ca = state.pki.ca.clone();
+    let signs = state.pki.signing.run(move || ca.sign_probe());
+    let (database, signs) = tokio::join!(
+        tokio::time::timeout(READY_DEADLINE, database),
+        tokio::time::timeout(READY_DEADLINE, signs)
+    );
+    let mut failing = Vec::new();
+    match database {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => failing.push(format!("database: {e}")),
+        Err(_) => failing.push(format!("database: no write transaction within {READY_DEADLINE:?}")),
+    }
+    match signs {
+        Ok(Ok(Ok(()))) => {}
+        Ok(Ok(Err(e))) => failing.push(format!("ca_key: {e}")),
+        Ok(Err(e)) => failing.push(format!("ca_key: {e}")),
+        Err(_) => failing.push(format!("ca_key: no signature within {READY_DEADLINE:?}")),
+    }
+    if failing.is_empty() {
+        Ok(())
+    } else {
+        Err(failing)
+    }
+}
+
+/// One gauge family in Prometheus text: its help, type and samples (`labels`, value).
+fn family(out: &mut String, name: &str, help: &str, samples: impl IntoIterator<Item = (String, i64)>) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+    for (labels, value) in samples {
+        let _ = writeln!(out, "{name}{labels} {value}");
+    }
+}
+
+/// A label value escaped as the text format wants (backslash, quote, newline).
+fn label(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+/// The metrics read from the database and the pools at `now`, in Prometheus text format.
+pub async fn snapshot(state: &AppState, now: i64) -> Result<String, sqlx::Error> {
+    let mut out = String::new();
+    let by_state = db::ops::certificates_by_state(&state.db, now).await?;
+    family(
+        &mut out,
+        "bizdirect_certificates",
+        "Certificates and issuances by state (issued: valid now; expired: issued and past notAfter).",
+        ["awaiting", "issued", "expired", "revoked"].map(|s| {
+            (
+                format!("{{state=\"{s}\"}}"),
+                by_state.iter().find(|(state, _)| state == s).map_or(0, |(_, n)| *n),
+            )
+        }),
+    );
+    let expiring = db::ops::expiring_by_corporation(&state.db, now, now + EXPIRING_SECS).await?;
+    family(
+        &mut out,
+        "bizdirect_certificates_expiring_30d",
+        "Valid certificates of the corporation that end within 30 days.",
+        expiring
+            .iter()
+            .map(|(contract, _, soon)| (format!("{{corporation=\"{}\"}}", label(contract)), *soon)),
+    );
+    family(
+        &mut out,
+        "bizdirect_certificate_earliest_not_after_seconds",
+        "The earliest notAfter (unix seconds) among the corporation's valid certificates.",
+        expiring
+            .iter()
+            .map(|(contract, first, _)| (format!("{{corporation=\"{}\"}}", label(contract)), *first)),
+    );
+    if let Some(crl) = db::certificates::crl(&state.db).await? {
+        family(
+            &mut out,
+            "bizdirect_crl_number",
+            "The current CRL's cRLNumber.",
+            [(String::new(), crl.number)],
+        );
+        family(
+            &mut out,
+            "bizdirect_crl_age_seconds",
+            "Seconds since the current CRL's thisUpdate.",
+            [(String::new(), now - crl.this_update)],
+        );
+        family(
+            &mut out,
+            "bizdirect_crl_next_update_seconds",
+            "The current CRL's nextUpdate (unix seconds).",
+            [(String::new(), crl.next_update)],
+        );
+    }
+    let (notices, oldest_pending) = db::ops::notices_by_state(&state.db).await?;
+    family(
+        &mut out,
+        "bizdirect_notices",
+        "Notices (電子メール通知) in the outbox by state.",
+        ["pending", "sent", "failed"].map(|s| {
+            (
+                format!("{{state=\"{s}\"}}"),
+                notices.iter().find(|(state, _)| state == s).map_or(0, |(_, n)| *n),
+            )
+        }),
+    );
+    family(
+        &mut out,
+        "bizdirect_notice_oldest_pending_age_seconds",
+        "Seconds since the oldest pending notice was written (0: none pending).",
+        [(String::new(), oldest_pending.map_or(0, |at| now - at))],
+    );
+    let depth = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    family(
+        &mut out,
+        "bizdirect_pool_queue_depth",
+        "Jobs waiting for a thread of the CPU pools (PIN hashing, signing).",
+        [
+            ("{pool=\"pin_hash\"}".to_owned(), depth(state.pins.waiting())),
+            ("{pool=\"signing\"}".to_owned(), depth(state.pki.signing.waiting())),
+        ],
+    );
+    Ok(out)
+}

@@ -1,0 +1,149 @@
+//! The operations listener of the real binary: `/healthz`, `/readyz`, and `/metrics` scraped
+//! before and after logons, a 再発行, an acquisition and a 事故登録 over HTTPS — each counter moved
+//! by exactly what happened — and the text accepted by `promtool check metrics` (Debian's
+//! `prometheus` package).
+
+#[path = "../../../bench/src/client.rs"]
+mod client;
+
+use crate::notices::free_port;
+use crate::support::{change_form, with};
+use app::ssr::operator::corporations::demo;
+use std::collections::BTreeMap;
+use std::io::{Read as _, Write as _};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// `GET path` on the operations listener: (status, body).
+fn get(port: u16, path: &str) -> (u16, String) {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("ops listener");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").expect("request");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("answer");
+    let (head, body) = answer.split_once("\r\n\r\n").expect("head");
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("status");
+    (status, body.to_owned())
+}
+
+/// Every sample of a scrape: `name{labels}` → value.
+fn samples(text: &str) -> BTreeMap<String, f64> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|l| l.rsplit_once(' '))
+        .map(|(series, value)| (series.to_owned(), value.parse().expect("value")))
+        .collect()
+}
+
+/// `promtool check metrics` on `text`: its findings (empty when it has none).
+fn promtool(text: &str) -> String {
+    let mut child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool (Debian's prometheus; scripts/setup.sh installs it)");
+    child.stdin.take().expect("stdin").write_all(text.as_bytes()).expect("write");
+    let out = child.wait_with_output().expect("promtool");
+    let findings = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "promtool check metrics failed: {findings}");
+    findings
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_exactly_what_happened_and_promtool_accepts_them() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    let d = data.to_str().expect("path");
+    let (port, ops_port) = (free_port(), free_port());
+    let mut server = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["--demo", "--data-dir", d, "--addr", &format!("127.0.0.1:{port}")])
+        .args([
+            "--cert-addr",
+            &format!("127.0.0.1:{}", free_port()),
+            "--ops-addr",
+            &format!("127.0.0.1:{ops_port}"),
+        ])
+        .envs(crate::support::database_env(&["--data-dir", d]))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(60), "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(get(ops_port, "/healthz"), (200, "ok\n".to_owned()));
+    assert_eq!(get(ops_port, "/readyz"), (200, "ready\n".to_owned()));
+    assert_eq!(get(ops_port, "/").0, 404, "nothing of the product on the operations listener");
+    let (status, before) = get(ops_port, "/metrics");
+    assert_eq!(status, 200);
+    let before = samples(&before);
+
+    let issuer = std::fs::read_to_string(data.join("tls/issuer.crt")).expect("tls/issuer.crt");
+    let client =
+        client::Client::new(&issuer, std::net::SocketAddr::from(([127, 0, 0, 1], port))).expect("client");
+    let mut c = client.connect().await.expect("connect");
+    let wrong = [("contract_id", demo::CONTRACT_ID), ("pin", "Wrong1234")];
+    assert_eq!(c.call("admin_logon", &wrong, None).await.expect("logon").status, 401);
+    let right = [("contract_id", demo::CONTRACT_ID), ("pin", demo::ADMIN_PIN)];
+    let admin = c.call("admin_logon", &right, None).await.expect("logon").cookie.expect("admin session");
+    let user = [("contract_id", demo::CONTRACT_ID), ("user_id", "test05"), ("user_pin", demo::USER_PIN)];
+    assert_eq!(c.call("user_logon", &user, None).await.expect("logon").status, 200);
+    let detail = c.call("get_user", &[("user", "test01")], Some(&admin)).await.expect("get_user");
+    let version = client::json_field(&detail.body, "cert_version").unwrap_or_else(|| "0".into());
+    let reissue = client::reissue_form("test01", "テスト01", &version, demo::ADMIN_CONFIRM_PIN);
+    let saved = c.call("save_user", &reissue, Some(&admin)).await.expect("reissue");
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let csr = rcgen::CertificateParams::default().serialize_request(&key).expect("csr").pem().expect("pem");
+    let acquire = [
+        ("contract_id", demo::CONTRACT_ID),
+        ("user_id", "test01"),
+        ("user_pin", demo::USER_PIN),
+        ("user_confirm_pin", demo::USER_CONFIRM_PIN),
+        ("csr", csr.as_str()),
+    ];
+    let acquired = c.call("acquire_certificate", &acquire, None).await.expect("acquire");
+    assert_eq!(acquired.status, 200, "{}", acquired.body);
+    let accident = with(change_form("test01"), "accident", "on");
+    let saved = c.call("save_user", &accident, Some(&admin)).await.expect("事故登録");
+    assert_eq!(saved.status, 200, "{}", saved.body);
+
+    let (_, text) = get(ops_port, "/metrics");
+    let _ = server.kill();
+    let _ = server.wait();
+    let after = samples(&text);
+    let moved =
+        |series: &str| after.get(series).copied().unwrap_or(0.0) - before.get(series).copied().unwrap_or(0.0);
+    for (series, by) in [
+        (r#"bizdirect_logons_total{method="id_pin",role="admin",outcome="logon_failed"}"#, 1.0),
+        (r#"bizdirect_logons_total{method="id_pin",role="admin",outcome="success"}"#, 1.0),
+        (r#"bizdirect_logons_total{method="id_pin",role="user",outcome="success"}"#, 1.0),
+        (r#"bizdirect_server_fn_errors_total{code="logon_failed"}"#, 1.0),
+        ("bizdirect_issuances_total", 1.0),
+        (r#"bizdirect_certificates_issued_total{kind="acquisition"}"#, 1.0),
+        (r#"bizdirect_revocations_total{reason="keyCompromise"}"#, 1.0),
+        (r#"bizdirect_http_requests_total{listener="id",route="/api/admin_logon",status="401"}"#, 1.0),
+        (r#"bizdirect_http_requests_total{listener="id",route="/api/admin_logon",status="200"}"#, 1.0),
+        (
+            r#"bizdirect_http_requests_total{listener="id",route="/api/acquire_certificate",status="200"}"#,
+            1.0,
+        ),
+        (r#"bizdirect_http_request_duration_seconds_count{listener="id",route="/api/save_user"}"#, 2.0),
+        ("bizdirect_group_commit_batch_size_count", 1.0),
+    ] {
+        assert!(
+            (moved(series) - by).abs() < f64::EPSILON,
+            "{series} moved by {}, not {by}:\n{text}",
+            moved(series)
+        );
+    }
+    assert!(moved(r#"bizdirect_certificates{state="revoked"}"#) >= 1.0, "{text}");
+    assert!(after.keys().all(|series| !series.contains("test0")), "no person in a label:\n{text}");
+    assert!(after.contains_key(r#"bizdirect_pool_queue_depth{pool="pin_hash"}"#));
+    assert!(after.get("bizdirect_crl_number").is_some_and(|n| *n >= 2.0), "re-signed at the revocation");
+    let findings = promtool(&text);
+    assert!(findings.trim().is_empty(), "promtool: {findings}");
+}
