@@ -2,7 +2,7 @@
 # Idempotent installer for everything bizdirect needs to build, run and test.
 # Usage: scripts/setup.sh [run|test|bench|all]
 #   run   – wasm32 target, cargo-leptos, wasm-bindgen-cli, wasm-opt (release build)
-#   test  – the above minus wasm-opt, plus Debian chromium/openssl/postgresql/softhsm2/testssl.sh/jq/python3-aiosmtpd/prometheus and end2end npm packages
+#   test  – the above minus wasm-opt, plus Debian chromium/openssl/postgresql/softhsm2/testssl.sh/jq/python3-aiosmtpd/prometheus/systemd and end2end npm packages
 #   bench – run's tools plus Debian's h2load (nghttp2-client), for bench/run.sh
 # Each step is skipped when the pinned version is already present.
 set -euo pipefail
@@ -66,6 +66,8 @@ apt_packages() {
   command -v jq >/dev/null 2>&1 || missing+=(jq)
   # a real SMTP server for the notice tests (python3 -m aiosmtpd, writing a maildir)
   dpkg -s python3-aiosmtpd >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+  # systemd-analyze checks deploy/bizdirect.service (scripts/check-systemd.sh); nothing is started
+  command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
   # promtool checks the operations listener's /metrics text (server/tests/it/ops.rs)
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
   # the integration suite's second run: a throwaway PostgreSQL cluster (scripts/test.sh), unless

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every test: rustfmt, clippy (server/ssr and browser/wasm32),
 # unit and integration tests (the integration suite on SQLite and again on PostgreSQL), testssl.sh
-# against both TLS listeners, then the Playwright suite in Debian's Chromium over HTTPS.
+# against both TLS listeners, systemd-analyze on deploy/bizdirect.service, then the Playwright
+# suite in Debian's Chromium over HTTPS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
@@ -25,6 +26,8 @@ stop_test_postgres
 unset BIZDIRECT_TEST_POSTGRES_URL
 step "TLS configuration of both listeners (testssl.sh; no finding rated HIGH or CRITICAL)"
 scripts/testssl.sh "$CARGO_TARGET_DIR/debug/server"
+step "systemd unit (systemd-analyze verify)"
+scripts/check-systemd.sh "$CARGO_TARGET_DIR/debug/server"
 step "build the site, split into lazily loaded modules as scripts/run.sh does (cargo leptos build --split)"
 cargo leptos build --split
 step "end-to-end (Playwright, Chromium)"

@@ -111,7 +111,8 @@ settings! {
     demo: bool, env "BIZDIRECT_DEMO", value_name "DEMO", default false;
 
     /// Folder with the built site (pkg/*.wasm, *.js, *.css)
-    site_root: PathBuf, env "BIZDIRECT_SITE_ROOT", value_name "DIR", default PathBuf::from("target/site");
+    site_root: PathBuf, env "BIZDIRECT_SITE_ROOT", value_name "DIR",
+        default_by_rule "site/ beside the binary's folder when there is one (an install: bin/server, site/), else target/site";
 
     /// Minutes without a request after which a session ends
     session_idle_minutes: u32, env "BIZDIRECT_SESSION_IDLE_MINUTES", value_name "MIN", default 10;
@@ -128,6 +129,10 @@ settings! {
     /// certificate)
     cert_addr: SocketAddr, env "BIZDIRECT_CERT_ADDR", value_name "IP:PORT",
         default_by_rule "the port after --addr's";
+
+    /// Log lines as `text` (for a terminal) or `json` (one object per line, for a log shipper):
+    /// one line per request with its request id, route, status, latency and corporation
+    log_format: String, env "BIZDIRECT_LOG_FORMAT", value_name "text|json", default "text".to_owned();
 
     /// Address of the operations listener (plain HTTP: /healthz, /readyz, /metrics; nothing of
     /// the product). Keep it on loopback or a management network
@@ -496,6 +501,7 @@ pub struct Config {
     pub cert_addr: SocketAddr,
     pub cert_public_url: String,
     pub ops_addr: SocketAddr,
+    pub log_format: LogFormat,
     pub lockout_after: u32,
     pub attempts_per_minute_per_address: u32,
     pub attempts_per_minute_per_account: u32,
@@ -523,6 +529,13 @@ pub struct Config {
     pub mail_from: String,
     pub operator_email: Option<String>,
     pub expiry_notice_days: Vec<i64>,
+}
+
+/// How log lines are written (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// The operator's HTTPS certificate chain and its key (`--tls-cert`, `--tls-key`).
@@ -580,13 +593,18 @@ impl Options {
             data_dir: s.data_dir,
             addr,
             demo: s.demo,
-            site_root: s.site_root,
+            site_root: s.site_root.unwrap_or_else(default_site_root),
             session_idle_minutes: s.session_idle_minutes,
             session_max_minutes: s.session_max_minutes,
             public_url,
             cert_addr,
             cert_public_url,
             ops_addr: s.ops_addr,
+            log_format: match s.log_format.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                other => bail!("log_format {other:?}: text or json"),
+            },
             lockout_after: s.lockout_after,
             attempts_per_minute_per_address: s.attempts_per_minute_per_address,
             attempts_per_minute_per_account: s.attempts_per_minute_per_account,
@@ -748,6 +766,16 @@ impl Config {
         Transport::smtp(&SmtpConfig { url: url.clone(), user: self.smtp_user.clone(), password, ca_pem })
             .map_err(anyhow::Error::msg)
     }
+}
+
+/// An install's site (`<install>/bin/server` serves `<install>/site`, which travels with it), or
+/// the build's `target/site` when the binary is not in an install.
+fn default_site_root() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.join("site")))
+        .filter(|site| site.join("pkg").is_dir())
+        .unwrap_or_else(|| PathBuf::from("target/site"))
 }
 
 /// `https://host[:port][/…]` with the port replaced (or added).

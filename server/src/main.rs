@@ -9,7 +9,8 @@ use app::ssr::pki::ca::tls_issuer::NewIssuer;
 use app::ssr::secret::Pin;
 use clap::Parser;
 use server::config::{
-    AuditCommand, CaCommand, CertCommand, Cli, Command, Config, CorpCommand, NoticesCommand, TlsFiles,
+    AuditCommand, CaCommand, CertCommand, Cli, Command, Config, CorpCommand, LogFormat, NoticesCommand,
+    TlsFiles,
 };
 use server::start;
 use std::net::SocketAddr;
@@ -19,13 +20,14 @@ use std::time::Duration;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,leptos_axum=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let config = match cli.options.resolve() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_logging(config.log_format);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -33,7 +35,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli.command, config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -42,9 +44,22 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = cli.options.resolve()?;
-    match cli.command.unwrap_or(Command::Serve) {
+/// Log lines on stderr, as text or as one JSON object per line (`--log-format`); `RUST_LOG`
+/// chooses what is logged.
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,leptos_axum=warn".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => {
+            logs.json().flatten_event(true).with_current_span(false).with_span_list(false).init();
+        }
+    }
+}
+
+async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
+    match command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Corp(CorpCommand::List) => corp_list(&config).await,
         Command::Ca(CaCommand::EncryptKey) => {
@@ -336,6 +351,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         Some(hash) => format!("{}.{hash}.wasm", options.output_name),
         None => format!("{}.wasm", options.output_name),
     };
+    tracing::info!("serving the site from {}", std::path::absolute(&config.site_root)?.display());
     let wasm = config.site_root.join(options.site_pkg_dir.as_ref()).join(wasm_name);
     if !wasm.exists() {
         tracing::warn!(

@@ -97,17 +97,47 @@ async fn scrape(state: AppState, metrics: PrometheusHandle) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()
 }
 
-/// Middleware of the product's routers: counts each request by listener, route (the matched
-/// pattern, never the path itself: bounded cardinality, no ID in a label) and status, and
-/// records its latency.
-pub async fn track(listener: &'static str, request: Request, next: Next) -> Response {
+/// The response header that carries a request's id (also the one a load balancer may send).
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Middleware of the product's routers: gives the request an id (the load balancer's
+/// `X-Request-Id` when it is 1–64 letters, digits and dashes, else 16 random bytes in hex),
+/// returned as `X-Request-Id`; logs one line when the answer leaves (id, listener, method, route,
+/// status, latency, the calling corporation once a session named it); counts it by listener,
+/// route (the matched pattern, never the path itself: bounded cardinality, no ID in a label) and
+/// status, and records its latency. Never a query string, a header value or a body in the log.
+pub async fn track(listener: &'static str, mut request: Request, next: Next) -> Response {
     let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
+    let id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| (1..=64).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .map_or_else(|| hex::encode(rand::random::<[u8; 16]>()), str::to_owned);
+    let note = app::ssr::access::request::RequestNote::default();
+    request.extensions_mut().insert(note.clone());
+    let method = request.method().clone();
     let started = Instant::now();
-    let response = next.run(request).await;
-    let status = response.status().as_str().to_owned();
+    let mut response = next.run(request).await;
+    let elapsed = started.elapsed();
+    let status = response.status();
+    if let Ok(value) = http::HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    tracing::info!(
+        target: "bizdirect::request",
+        request_id = %id,
+        listener,
+        method = %method,
+        route = %route,
+        status = status.as_u16(),
+        latency_ms = elapsed.as_secs_f64() * 1000.0,
+        corporation_id = note.corporation(),
+        "request"
+    );
     metrics::histogram!("bizdirect_http_request_duration_seconds", "listener" => listener, "route" => route.clone())
-        .record(started.elapsed().as_secs_f64());
-    metrics::counter!("bizdirect_http_requests_total", "listener" => listener, "route" => route, "status" => status)
+        .record(elapsed.as_secs_f64());
+    metrics::counter!("bizdirect_http_requests_total", "listener" => listener, "route" => route, "status" => status.as_str().to_owned())
         .increment(1);
     response
 }

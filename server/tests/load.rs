@@ -28,6 +28,9 @@ const CONFIRM_PIN: &str = "Confirm1234";
 const USER_PIN: &str = "User1234";
 const USER_CONFIRM_PIN: &str = "UserConf1234";
 
+/// The server's log, in its data folder.
+const LOG: &str = "server.log.jsonl";
+
 fn server() -> Command {
     Command::new(env!("CARGO_BIN_EXE_server"))
 }
@@ -56,8 +59,12 @@ impl Server {
                 "--attempts-per-minute-per-account",
                 "100000000",
             ])
+            // One JSON object per log line, kept beside the data (searched for secrets).
+            .args(["--log-format", "json"])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(
+                std::fs::OpenOptions::new().create(true).append(true).open(data.join(LOG)).expect("log file"),
+            )
             .spawn()
             .expect("start server");
         let started = Instant::now();
@@ -129,6 +136,8 @@ impl Client {
 struct Acknowledged {
     counts: BTreeMap<&'static str, i64>,
     serials: BTreeSet<String>,
+    /// The session tokens the server handed out.
+    tokens: BTreeSet<String>,
 }
 
 /// Creates the 4 corporations (CLI); their users are made through the server ([`create_users`]).
@@ -224,6 +233,9 @@ async fn client_loop(
                 {
                     if r.status == 200 {
                         ok("admin_logon");
+                        if let Some((_, token)) = r.cookie.as_deref().and_then(|c| c.split_once('=')) {
+                            ack.lock().expect("ack").tokens.insert(token.to_owned());
+                        }
                         admin_cookie = r.cookie.map(|c| (corp, c));
                     }
                 }
@@ -236,8 +248,11 @@ async fn client_loop(
                         None,
                     )
                     .await;
-                if r.is_ok_and(|r| r.status == 200) {
+                if let Some(r) = r.ok().filter(|r| r.status == 200) {
                     ok("user_logon");
+                    if let Some((_, token)) = r.cookie.as_deref().and_then(|c| c.split_once('=')) {
+                        ack.lock().expect("ack").tokens.insert(token.to_owned());
+                    }
                 }
             }
             2 => {
@@ -357,6 +372,46 @@ async fn storm_then_check_passes_and_the_audit_matches_what_clients_were_told() 
     let (passed, output) = check(dir.path());
     println!("storm: {}", output.trim());
     assert!(passed, "{output}");
+    no_secret_in_the_log(dir.path(), &ack.tokens);
+}
+
+/// The JSON log of the storm: one object per log line, one `request` line per request with its id,
+/// and none of the secrets in play anywhere — the PINs, every session token handed out, PIN
+/// hashes, the CA's and the HTTPS issuer's private keys.
+fn no_secret_in_the_log(data: &Path, tokens: &BTreeSet<String>) {
+    let log = std::fs::read_to_string(data.join(LOG)).expect("log");
+    let mut requests = 0;
+    // (leptos prints a notice of its own at start, not through the log)
+    for line in log.lines().filter(|l| l.starts_with('{')) {
+        let object: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        if object["message"] == "request" {
+            requests += 1;
+            assert!(object["request_id"].as_str().is_some_and(|id| id.len() == 32), "{line}");
+            assert!(
+                object["route"].is_string() && object["status"].is_u64() && object["latency_ms"].is_f64()
+            );
+        }
+    }
+    let key_lines = |file: &str| -> Vec<String> {
+        let pem = std::fs::read_to_string(data.join(file)).expect("key");
+        pem.lines().filter(|l| !l.starts_with("-----") && l.len() >= 16).map(str::to_owned).collect()
+    };
+    let mut secrets: Vec<String> =
+        [ADMIN_PIN, CONFIRM_PIN, USER_PIN, USER_CONFIRM_PIN, "$argon2id$"].map(str::to_owned).to_vec();
+    secrets.extend(tokens.iter().cloned());
+    secrets.extend(key_lines("ca/ca.key"));
+    secrets.extend(key_lines("tls/issuer.key"));
+    secrets.extend(key_lines("tls/server.key"));
+    for secret in &secrets {
+        assert!(!log.contains(secret.as_str()), "a secret in the log: {secret}");
+    }
+    println!(
+        "storm: log of {} lines ({requests} requests), {} secrets searched ({} session tokens), none found",
+        log.lines().count(),
+        secrets.len(),
+        tokens.len()
+    );
+    assert!(requests > 100 && tokens.len() > 10, "the log and the tokens cover the storm");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

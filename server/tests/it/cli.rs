@@ -431,3 +431,54 @@ fn the_serving_server_writes_checkpoints_as_the_log_grows() {
         run(&["audit", "verify", "--data-dir", d, "--checkpoints", file.to_str().expect("path")], &[]);
     assert_eq!(code, 0, "{out}{err}");
 }
+
+/// A release travels as one folder: a binary at `<install>/bin/server` serves `<install>/site`
+/// without being told (not the `target/site` every build rewrites); `--site-root` still wins.
+#[test]
+fn an_installed_binary_serves_the_site_beside_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let install = dir.path().join("install");
+    std::fs::create_dir_all(install.join("bin")).expect("bin");
+    std::fs::create_dir_all(install.join("site/pkg")).expect("site");
+    std::fs::copy(env!("CARGO_BIN_EXE_server"), install.join("bin/server")).expect("copy");
+    let served = |extra: &[&str]| {
+        let data = tempfile::tempdir().expect("data");
+        let d = data.path().to_str().expect("path");
+        let free =
+            || std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+        let mut child = Command::new(install.join("bin/server"))
+            .args(["--data-dir", d, "--ops-addr", "127.0.0.1:0"])
+            .args([
+                "--addr",
+                &format!("127.0.0.1:{}", free()),
+                "--cert-addr",
+                &format!("127.0.0.1:{}", free()),
+            ])
+            .args(extra)
+            .envs(crate::support::database_env(&["--data-dir", d]))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start");
+        let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+        let mut line = String::new();
+        let found = loop {
+            line.clear();
+            if std::io::BufRead::read_line(&mut stderr, &mut line).expect("log") == 0 {
+                break String::new();
+            }
+            if let Some((_, site)) = line.split_once("serving the site from ") {
+                break site.trim().to_owned();
+            }
+        };
+        let _ = child.kill();
+        let _ = child.wait();
+        found
+    };
+    assert_eq!(served(&[]), install.join("site").to_str().expect("path"));
+    let elsewhere = dir.path().join("elsewhere");
+    assert_eq!(
+        served(&["--site-root", elsewhere.to_str().expect("path")]),
+        elsewhere.to_str().expect("path")
+    );
+}

@@ -140,6 +140,7 @@ pub async fn require_admin(call: &Call, now: i64) -> Result<AdminSession, AppErr
     let tls = call.parts.extensions.get::<TlsClient>();
     match authenticate(&call.state, call.session_token().as_ref(), tls, now).await? {
         (LiveSession { principal: Principal::Admin { corporation_id }, .. }, certificate) => {
+            call.note_corporation(corporation_id);
             Ok(AdminSession { corporation_id, certificate })
         }
         _ => Err(AppError::Unauthenticated),
@@ -159,6 +160,7 @@ pub async fn require_user(call: &Call, now: i64, pin_change: bool) -> Result<Use
     else {
         return Err(AppError::Unauthenticated);
     };
+    call.note_corporation(corporation_id);
     let user = db::users::find_by_pk(&call.state.db, user_pk)
         .await
         .map_err(|e| internal("user", e))?

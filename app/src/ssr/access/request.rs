@@ -38,6 +38,20 @@ pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
 }
 
 /// Everything a server function needs about its request.
+/// What a request learns about itself for its log line: the server's request middleware puts one
+/// into the request's extensions and logs it with the answer; an authenticated caller's
+/// corporation is noted here.
+#[derive(Clone, Default, Debug)]
+pub struct RequestNote(std::sync::Arc<std::sync::atomic::AtomicI64>);
+
+impl RequestNote {
+    /// The calling corporation's id, once a session named it.
+    pub fn corporation(&self) -> Option<i64> {
+        let id = self.0.load(std::sync::atomic::Ordering::Relaxed);
+        (id != 0).then_some(id)
+    }
+}
+
 pub struct Call {
     pub state: AppState,
     pub parts: Parts,
@@ -96,6 +110,13 @@ impl Call {
             CERT_SESSION_COOKIE
         } else {
             SESSION_COOKIE
+        }
+    }
+
+    /// Notes the authenticated caller's corporation for the request's log line.
+    pub fn note_corporation(&self, corporation_id: i64) {
+        if let Some(note) = self.parts.extensions.get::<RequestNote>() {
+            note.0.store(corporation_id, std::sync::atomic::Ordering::Relaxed);
         }
     }
 
