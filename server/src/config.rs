@@ -395,6 +395,21 @@ pub enum AuditCommand {
     },
     /// Sign a checkpoint of the log now, append it to --audit-checkpoint-file and print it
     Checkpoint,
+    /// Write the audit log as JSON lines on standard output, each record with its chain hashes,
+    /// for a SIEM (docs/OPERATIONS.md): every record, or those after --since-seq
+    Export {
+        /// Only the records after this sequence number (the last one a collector has)
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        since_seq: i64,
+        /// The output format (JSON lines)
+        #[arg(long, value_name = "FORMAT", default_value = "jsonl", value_parser = ["jsonl"])]
+        format: String,
+    },
+    /// Check an export's hash chain (from its first record's prev_hash); exit 0 only if intact
+    VerifyExport {
+        /// The file `server audit export` wrote
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

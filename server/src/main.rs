@@ -168,6 +168,25 @@ async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
             eprintln!("{} listed; {pending} pending delivery", rows.len());
             Ok(())
         }
+        Command::Audit(AuditCommand::Export { since_seq, format: _ }) => {
+            let opened = start::open_config(&config).await?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let written = operator::audit_export::export(&opened.state, since_seq, &mut out).await?;
+            eprintln!("{written} audit records exported (after seq {since_seq})");
+            Ok(())
+        }
+        Command::Audit(AuditCommand::VerifyExport { file }) => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("{}", file.display()))?;
+            let check = operator::audit_export::verify_export(&text).map_err(anyhow::Error::msg)?;
+            if let Some(broken) = check.broken {
+                anyhow::bail!("the export's chain breaks at record {}: {}", broken.seq, broken.reason);
+            }
+            println!(
+                "{} records, seq {}..{}, chain intact from prev_hash {}",
+                check.records, check.first, check.last, check.first_prev_hash
+            );
+            Ok(())
+        }
         Command::Audit(AuditCommand::Checkpoint) => {
             let opened = start::open_config(&config).await?;
             let cp = server::checkpoints::write(&opened, &config).await?;

@@ -233,19 +233,25 @@ pub struct ChainBreak {
 
 /// Re-computes the whole chain. `Ok(None)` means intact.
 pub async fn verify_chain(pool: &Pool) -> Result<Option<ChainBreak>, sqlx::Error> {
-    let rows = db::audit::all(pool).await?;
-    let mut prev = vec![0u8; 32];
-    for (expected_seq, row) in (1..).zip(rows) {
+    Ok(verify_rows(1, &[0u8; 32], &db::audit::all(pool).await?))
+}
+
+/// Checks consecutive records from sequence number `first`, the first chained to `prev` (the
+/// hash of the record before it; 32 zero bytes before the first record of all): the same
+/// computation for the database and for an export read back. `None` means intact.
+pub fn verify_rows(first: i64, prev: &[u8], rows: &[AuditRow]) -> Option<ChainBreak> {
+    let mut prev = prev.to_vec();
+    for (expected_seq, row) in (first..).zip(rows) {
         if row.seq != expected_seq {
-            return Ok(Some(ChainBreak { seq: row.seq, reason: "sequence gap" }));
+            return Some(ChainBreak { seq: row.seq, reason: "sequence gap" });
         }
         if row.prev_hash != prev {
-            return Ok(Some(ChainBreak { seq: row.seq, reason: "previous hash mismatch" }));
+            return Some(ChainBreak { seq: row.seq, reason: "previous hash mismatch" });
         }
-        if chain_hash(&prev, &row) != row.hash {
-            return Ok(Some(ChainBreak { seq: row.seq, reason: "record altered" }));
+        if chain_hash(&prev, row) != row.hash {
+            return Some(ChainBreak { seq: row.seq, reason: "record altered" });
         }
-        prev = row.hash;
+        prev.clone_from(&row.hash);
     }
-    Ok(None)
+    None
 }

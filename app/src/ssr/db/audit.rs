@@ -62,6 +62,18 @@ pub async fn all(pool: &Pool) -> Result<Vec<AuditRow>, sqlx::Error> {
     .await
 }
 
+/// Up to `limit` records after `seq`, in order (the export's pages).
+pub async fn after(pool: &Pool, seq: i64, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT seq, at, actor, corporation_id, action, target, outcome, detail, client_addr, prev_hash, hash \
+         FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+    )
+    .bind(seq)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
 /// One page of a corporation's records, newest first.
 pub async fn page_for_corporation(
     pool: &Pool,

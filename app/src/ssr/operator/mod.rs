@@ -9,6 +9,7 @@
 //! Never: runs behind a web session — these are command-line actions of the bank, audited as
 //! `bank`.
 
+pub mod audit_export;
 pub mod backup;
 pub mod certificates;
 pub mod check;
