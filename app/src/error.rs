@@ -168,6 +168,10 @@ pub enum AppError {
     /// Nothing ran. HTTP 400.
     #[error("bad request")]
     BadRequest,
+    /// The database cannot be reached or cannot write now (connection lost, storage full);
+    /// nothing changed and the same request may succeed later. HTTP 503.
+    #[error("service unavailable")]
+    Unavailable,
     /// Something on the server failed; details are in the server log only. HTTP 500.
     #[error("internal error")]
     Internal,
@@ -201,6 +205,7 @@ impl AppError {
             | AppError::RenewalNotOpen => 409,
             AppError::AcquisitionExpired => 410,
             AppError::Internal | AppError::Communication | AppError::InPage => 500,
+            AppError::Unavailable => 503,
         }
     }
 }
@@ -227,6 +232,7 @@ impl AppError {
             AppError::RenewalNotOpen => "renewal_not_open",
             AppError::BadRequest => "bad_request",
             AppError::Internal => "internal",
+            AppError::Unavailable => "unavailable",
             AppError::InPage => "in_page",
             AppError::Communication => "communication",
         }

@@ -14,6 +14,7 @@ mod https;
 mod issuance;
 mod list;
 mod revocation;
+mod scrape;
 mod spray;
 
 use clap::{Parser, Subcommand};
@@ -83,6 +84,13 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         runs: usize,
     },
+    /// P8: the metrics scrape's database part at many corporations
+    Scrape {
+        #[arg(long, default_value_t = 10_000)]
+        corporations: usize,
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+    },
     /// P5 (server half): the user list server function for a corporation of many users
     List {
         #[arg(long, default_value_t = 10_000)]
@@ -114,7 +122,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
             https::round_trips(32, 20, Some(p1), false).await?;
             https::logon_storm(16, 15).await?;
             list::list(10_000, 20).await?;
-            spray::spray(200_000, 20).await
+            spray::spray(200_000, 20).await?;
+            scrape::scrape(10_000, 20).await
         }
         Command::Issuance { count, tasks, rounds, preload } => {
             issuance::issuance(count, tasks, rounds, preload).await.map(drop)
@@ -126,5 +135,6 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::LogonStorm { clients, seconds } => https::logon_storm(clients, seconds).await,
         Command::List { users, runs } => list::list(users, runs).await,
         Command::ThrottleSpray { keys, runs } => spray::spray(keys, runs).await,
+        Command::Scrape { corporations, runs } => scrape::scrape(corporations, runs).await,
     }
 }

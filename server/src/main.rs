@@ -424,7 +424,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("operations listener on {}", config.ops_addr))?;
     tracing::info!("operations (/healthz, /readyz, /metrics) on http://{}", ops.local_addr()?);
-    let ops_router = server::ops::router(opened.state.clone(), metrics);
+    let ops_router = server::ops::router(opened.state.clone(), metrics, config.data_dir.clone());
     tokio::spawn(async move {
         if let Err(e) = axum::serve(ops, ops_router).await {
             tracing::error!("operations listener: {e}");

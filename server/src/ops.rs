@@ -3,7 +3,8 @@
 //!
 //! - `GET /healthz`: 200 while the process serves.
 //! - `GET /readyz`: 200 when the database takes a write transaction and the CA key signs, each
-//!   within [`app::ssr::operator::ops::READY_DEADLINE`]; otherwise 503 naming each failing part.
+//!   within [`app::ssr::operator::ops::READY_DEADLINE`], and the data folder has
+//!   [`app::ssr::operator::ops::MIN_FREE_BYTES`] free; otherwise 503 naming each failing part.
 //! - `GET /metrics`: Prometheus text: what the process counted (the `metrics` facade, recorded by
 //!   `metrics-exporter-prometheus`) followed by what the database holds now
 //!   (`ssr::operator::ops::snapshot`).
@@ -65,17 +66,17 @@ pub fn install_recorder() -> anyhow::Result<PrometheusHandle> {
     Ok(handle)
 }
 
-/// The operations router.
-pub fn router(state: AppState, metrics: PrometheusHandle) -> Router {
+/// The operations router; readiness also watches the free space of `data_dir`.
+pub fn router(state: AppState, metrics: PrometheusHandle, data_dir: std::path::PathBuf) -> Router {
     let ready_state = state.clone();
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
-        .route("/readyz", get(move || ready(ready_state.clone())))
+        .route("/readyz", get(move || ready(ready_state.clone(), data_dir.clone())))
         .route("/metrics", get(move || scrape(state.clone(), metrics.clone())))
 }
 
-async fn ready(state: AppState) -> Response {
-    match app::ssr::operator::ops::ready(&state).await {
+async fn ready(state: AppState, data_dir: std::path::PathBuf) -> Response {
+    match app::ssr::operator::ops::ready(&state, &data_dir).await {
         Ok(()) => "ready\n".into_response(),
         Err(failing) => {
             tracing::warn!("not ready: {}", failing.join("; "));

@@ -39,7 +39,7 @@ impl Prechecked {
 }
 
 /// A failure of the benchmark's setup: logged, and the opaque internal error.
-fn failed(e: impl std::fmt::Display) -> AppError {
+fn failed(e: impl std::fmt::Display + 'static) -> AppError {
     crate::ssr::internal("bench", e)
 }
 
@@ -212,4 +212,16 @@ pub async fn signed_issuance(
 ) -> Result<Issuance, AppError> {
     let signing = issuance::signing(&state.pki, &holder.0, csr_pem, "bench", now());
     state.pki.signing.run(signing).await.map_err(failed)?
+}
+
+/// `corporations` corporations, each with one valid certificate (ending 1–400 days from now) and
+/// `revoked_each` revoked ones: the database of the metrics scrape's benchmark.
+pub async fn corporations_with_certificates(
+    state: &AppState,
+    corporations: usize,
+    revoked_each: usize,
+) -> Result<(), AppError> {
+    db::bench::corporations_with_certificates(&state.db, corporations, revoked_each, now())
+        .await
+        .map_err(failed)
 }

@@ -51,8 +51,14 @@ pub fn now() -> i64 {
     i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
 }
 
-/// Logs an unexpected failure and turns it into the opaque [`crate::error::AppError::Internal`].
-pub fn internal(context: &str, err: impl std::fmt::Display) -> crate::error::AppError {
+/// Logs an unexpected failure and turns it into the opaque [`crate::error::AppError::Internal`],
+/// or, when the database cannot be reached or cannot write now ([`db::unavailable`]), into
+/// [`crate::error::AppError::Unavailable`] (HTTP 503: nothing changed, try again later).
+pub fn internal(context: &str, err: impl std::fmt::Display + 'static) -> crate::error::AppError {
+    if (&err as &dyn std::any::Any).downcast_ref::<sqlx::Error>().is_some_and(db::unavailable) {
+        tracing::error!("{context}: the database is unavailable: {err}");
+        return crate::error::AppError::Unavailable;
+    }
     tracing::error!("{context}: {err}");
     crate::error::AppError::Internal
 }

@@ -147,3 +147,255 @@ async fn metrics_count_exactly_what_happened_and_promtool_accepts_them() {
     let findings = promtool(&text);
     assert!(findings.trim().is_empty(), "promtool: {findings}");
 }
+
+/// The serving server on `data` (SQLite in the data folder), its ports; its log appended to `log`.
+fn serve_on(data: &std::path::Path, port: u16, ops_port: u16, log: &std::path::Path) -> std::process::Child {
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("log");
+    let child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["--demo", "--data-dir", data.to_str().expect("path"), "--addr", &format!("127.0.0.1:{port}")])
+        .args([
+            "--cert-addr",
+            &format!("127.0.0.1:{}", free_port()),
+            "--ops-addr",
+            &format!("127.0.0.1:{ops_port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("serve");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(60), "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+/// SIGTERM, and the exit (the database closed cleanly).
+fn stop(mut child: std::process::Child) {
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    assert!(child.wait().expect("exit").success());
+}
+
+/// A size-limited tmpfs the test mounts itself (root), unmounted when dropped.
+struct SmallDisk(tempfile::TempDir);
+
+impl SmallDisk {
+    fn mount(megabytes: u32) -> Self {
+        let dir = tempfile::tempdir().expect("dir");
+        let size = format!("size={megabytes}m");
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &size, "tmpfs", dir.path().to_str().expect("path")])
+            .status()
+            .expect("mount");
+        assert!(mounted.success(), "mounting a tmpfs needs root (CAP_SYS_ADMIN)");
+        Self(dir)
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.0.path()).status();
+    }
+}
+
+/// A full disk under the data folder: every write is refused with 503 (nothing half-written),
+/// `/readyz` says why, and once space is freed writes succeed again without a restart; `server
+/// check` passes afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_refuses_writes_with_503_and_recovers_without_a_restart() {
+    let disk = SmallDisk::mount(48);
+    let data = disk.0.path().join("data");
+    let logs = tempfile::tempdir().expect("log dir");
+    let log = logs.path().join("server.log");
+    let (port, ops_port) = (free_port(), free_port());
+    // First start seeds the demo; a clean stop folds the write-ahead log into the database.
+    stop(serve_on(&data, port, ops_port, &log));
+    let server = serve_on(&data, port, ops_port, &log);
+    assert_eq!(get(ops_port, "/readyz").0, 200);
+
+    let filler = disk.0.path().join("filler");
+    let mut file = std::fs::File::create(&filler).expect("filler");
+    let chunk = vec![0u8; 1 << 20];
+    while file.write_all(&chunk).is_ok() {}
+    let _ = file.sync_all();
+    drop(file);
+    let (status, why) = get(ops_port, "/readyz");
+    assert_eq!(status, 503, "{why}");
+    assert!(why.contains("storage:") && why.contains(data.to_str().expect("path")), "{why}");
+
+    let issuer = std::fs::read_to_string(data.join("tls/issuer.crt")).expect("tls/issuer.crt");
+    let client =
+        client::Client::new(&issuer, std::net::SocketAddr::from(([127, 0, 0, 1], port))).expect("client");
+    let logon = [("contract_id", demo::CONTRACT_ID), ("pin", demo::ADMIN_PIN)];
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let mut c = client.connect().await.expect("connect");
+        let answer = c.call("admin_logon", &logon, None).await.expect("answer");
+        statuses.push(answer.status);
+        if answer.status == 503 {
+            assert!(answer.body.contains("Unavailable"), "{}", answer.body);
+            break;
+        }
+    }
+    assert_eq!(statuses.last(), Some(&503), "a write on a full disk is refused with 503: {statuses:?}");
+    println!("full disk: logons answered {statuses:?}; /readyz: {}", why.trim().replace('\n', "; "));
+    assert!(!statuses.contains(&500), "never an internal error: {statuses:?}");
+
+    std::fs::remove_file(&filler).expect("free the space");
+    assert_eq!(get(ops_port, "/readyz"), (200, "ready\n".to_owned()));
+    let mut c = client.connect().await.expect("connect");
+    let answer = c.call("admin_logon", &logon, None).await.expect("answer");
+    let printed = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(answer.status, 200, "writes again without a restart: {}\n{printed}", answer.body);
+    assert!(answer.cookie.is_some());
+    stop(server);
+    let check = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["check", "--data-dir", data.to_str().expect("path")])
+        .output()
+        .expect("check");
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+    drop(disk);
+}
+
+/// A throwaway PostgreSQL cluster of this test's own (Debian's postgresql; as root the cluster
+/// belongs to the `postgres` user), trusting local connections on a loopback port.
+struct Cluster {
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl Cluster {
+    fn pg(tool: &str) -> Command {
+        let bindir = std::fs::read_dir("/usr/lib/postgresql")
+            .expect("postgresql (scripts/setup.sh installs it)")
+            .flatten()
+            .map(|e| e.path().join("bin"))
+            .max()
+            .expect("a PostgreSQL version");
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(bindir.join(tool));
+        command
+    }
+
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("dir");
+        assert!(Command::new("chown")
+            .args(["postgres:", dir.path().to_str().expect("path")])
+            .status()
+            .expect("chown")
+            .success());
+        let cluster = Self { dir, port: free_port() };
+        let data = cluster.dir.path().join("data");
+        let made = Self::pg("initdb")
+            .args([
+                "-D",
+                data.to_str().expect("path"),
+                "-U",
+                "bizdirect",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ])
+            .output()
+            .expect("initdb");
+        assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+        cluster.start();
+        cluster
+    }
+
+    fn start(&self) {
+        let options =
+            format!("-c listen_addresses=127.0.0.1 -p {} -k {}", self.port, self.dir.path().display());
+        let data = self.dir.path().join("data");
+        let log = self.dir.path().join("postgres.log");
+        let started = Self::pg("pg_ctl")
+            .args([
+                "-D",
+                data.to_str().expect("path"),
+                "-l",
+                log.to_str().expect("path"),
+                "-w",
+                "-o",
+                &options,
+                "start",
+            ])
+            .output()
+            .expect("pg_ctl start");
+        assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+    }
+
+    fn stop(&self) {
+        let data = self.dir.path().join("data");
+        let _ = Self::pg("pg_ctl")
+            .args(["-D", data.to_str().expect("path"), "-m", "immediate", "-w", "stop"])
+            .output();
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// PostgreSQL stopped under the running server: `/readyz` says 503 naming the database and a
+/// request gets a clear 503 (after the pool's 5 s wait for a connection, not a hang); PostgreSQL
+/// back: ready again and serving, with no restart of bizdirect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_follows_a_postgresql_outage_and_requests_get_503_meanwhile() {
+    let cluster = Cluster::new();
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    let (port, ops_port) = (free_port(), free_port());
+    let database = format!("postgres://bizdirect@127.0.0.1:{}/postgres", cluster.port);
+    let mut server = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["--demo", "--data-dir", data.to_str().expect("path"), "--database", &database])
+        .args(["--addr", &format!("127.0.0.1:{port}"), "--cert-addr", &format!("127.0.0.1:{}", free_port())])
+        .args(["--ops-addr", &format!("127.0.0.1:{ops_port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(60), "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(get(ops_port, "/readyz").0, 200);
+    let issuer = std::fs::read_to_string(data.join("tls/issuer.crt")).expect("tls/issuer.crt");
+    let client =
+        client::Client::new(&issuer, std::net::SocketAddr::from(([127, 0, 0, 1], port))).expect("client");
+    let logon = [("contract_id", demo::CONTRACT_ID), ("pin", demo::ADMIN_PIN)];
+
+    cluster.stop();
+    let (status, why) = get(ops_port, "/readyz");
+    assert_eq!(status, 503, "{why}");
+    assert!(why.contains("database:"), "{why}");
+    let asked = Instant::now();
+    let answer =
+        client.connect().await.expect("connect").call("admin_logon", &logon, None).await.expect("answer");
+    let waited = asked.elapsed();
+    assert_eq!(answer.status, 503, "{}", answer.body);
+    assert!(answer.body.contains("Unavailable"), "{}", answer.body);
+    assert!(waited < Duration::from_secs(30), "answered, not hung: {waited:?}");
+
+    cluster.start();
+    let back = Instant::now();
+    while get(ops_port, "/readyz").0 != 200 {
+        assert!(back.elapsed() < Duration::from_secs(60), "not ready again after PostgreSQL came back");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let answer =
+        client.connect().await.expect("connect").call("admin_logon", &logon, None).await.expect("answer");
+    assert_eq!(answer.status, 200, "serving again without a restart: {}", answer.body);
+    println!(
+        "PostgreSQL outage: /readyz 503 at once, a logon answered 503 after {:.1} s, ready again {:.1} s after PostgreSQL restarted",
+        waited.as_secs_f64(),
+        back.elapsed().as_secs_f64()
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+}

@@ -149,6 +149,7 @@ pub async fn open(location: &Location) -> Result<Pool, sqlx::Error> {
                         Ok(())
                     })
                 })
+                .before_acquire(|conn, _| Box::pin(leaves_no_transaction(conn)))
                 .connect(&url)
                 .await?;
             sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
@@ -157,7 +158,9 @@ pub async fn open(location: &Location) -> Result<Pool, sqlx::Error> {
         Location::Postgres(url) => {
             let pool = AnyPoolOptions::new()
                 .max_connections(8)
-                .acquire_timeout(Duration::from_secs(30))
+                // A request waits at most this long for a connection while PostgreSQL is away,
+                // then gets 503 (`unavailable`).
+                .acquire_timeout(Duration::from_secs(5))
                 .connect(url)
                 .await?;
             let commit: String = sqlx::query_scalar("SHOW synchronous_commit").fetch_one(&pool).await?;
@@ -171,6 +174,40 @@ pub async fn open(location: &Location) -> Result<Pool, sqlx::Error> {
             Ok(pool)
         }
     }
+}
+
+/// Whether `e` says the database cannot be reached or cannot write now — the connection refused
+/// or lost, no connection within the pool's timeout, the storage full or failing (SQLite's
+/// `SQLITE_FULL` / `SQLITE_IOERR`, PostgreSQL's classes 08, 53 and 57P) — rather than a fault of
+/// ours: the request is answered 503 and may succeed later.
+pub fn unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            if code.len() == 5 {
+                // PostgreSQL's SQLSTATE: connection exception, insufficient resources, operator
+                // intervention (the server shutting down).
+                code.starts_with("08") || code.starts_with("53") || code.starts_with("57P")
+            } else {
+                // SQLite's extended result code (at most 4 digits): its low byte is the primary one.
+                code.parse::<i64>().is_ok_and(|extended| matches!(extended & 0xff, 10 | 13))
+            }
+        }),
+        _ => false,
+    }
+}
+
+/// Whether a pooled connection may be handed out: not while it still counts an open transaction.
+/// A COMMIT that fails with a full disk makes SQLite roll the transaction back by itself; the
+/// driver then counts it open for good (its own ROLLBACK fails), and every `BEGIN` on that
+/// connection would fail. A transaction merely dropped has its rollback queued to the
+/// connection: the ping waits for it. A connection still counting a transaction is closed.
+async fn leaves_no_transaction(conn: &mut sqlx::AnyConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection as _;
+    if conn.is_in_transaction() {
+        conn.ping().await?;
+    }
+    Ok(!conn.is_in_transaction())
 }
 
 /// `sqlite://…?mode=rwc` for a file path (made absolute, percent-encoded).

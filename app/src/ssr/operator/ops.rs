@@ -1,5 +1,5 @@
 //! The operations listener's answers that come from the domain: readiness (the database takes a
-//! write transaction, the CA key signs) and the metrics read at each scrape (certificates by
+//! write transaction, the CA key signs, the data folder has room) and the metrics read at each scrape (certificates by
 //! state, the certificates that end within 30 days and the earliest `notAfter` per corporation,
 //! the CRL, the notice outbox, the queues of the PIN and signing pools), as Prometheus text.
 
@@ -10,12 +10,16 @@ use std::time::Duration;
 /// How long each readiness check may take before it counts as failed.
 pub const READY_DEADLINE: Duration = Duration::from_secs(3);
 
+/// Readiness wants at least this much free space in the data folder: room for the write-ahead log
+/// of a burst of writes, the CRL and the notices' files.
+pub const MIN_FREE_BYTES: u64 = 16 * 1024 * 1024;
+
 /// "Expiring" in the metrics: within this many seconds.
 const EXPIRING_SECS: i64 = 30 * 86_400;
 
 /// Whether the server can do its work now: `Err` names each part that cannot (`database: …`,
-/// `ca_key: …`).
-pub async fn ready(state: &AppState) -> Result<(), Vec<String>> {
+/// `ca_key: …`, `storage: …`).
+pub async fn ready(state: &AppState, data_dir: &std::path::Path) -> Result<(), Vec<String>> {
     let database = async {
         let tx = db::begin_write(&state.db).await?;
         tx.commit().await
@@ -37,6 +41,20 @@ pub async fn ready(state: &AppState) -> Result<(), Vec<String>> {
         Ok(Ok(Err(e))) => failing.push(format!("ca_key: {e}")),
         Ok(Err(e)) => failing.push(format!("ca_key: {e}")),
         Err(_) => failing.push(format!("ca_key: no signature within {READY_DEADLINE:?}")),
+    }
+    match rustix::fs::statvfs(data_dir) {
+        Ok(fs) => {
+            let free = fs.f_bavail.saturating_mul(fs.f_frsize);
+            if free < MIN_FREE_BYTES {
+                failing.push(format!(
+                    "storage: {} KiB free in {} (at least {} MiB wanted)",
+                    free / 1024,
+                    data_dir.display(),
+                    MIN_FREE_BYTES / 1024 / 1024
+                ));
+            }
+        }
+        Err(e) => failing.push(format!("storage: {}: {e}", data_dir.display())),
     }
     if failing.is_empty() {
         Ok(())

@@ -128,8 +128,9 @@ async fn writer(pool: db::Pool, settings: Arc<Settings>, mut jobs: mpsc::Unbound
                 answers
             }
             Err(e) => {
+                let answer = if db::unavailable(&e) { AppError::Unavailable } else { AppError::Internal };
                 tracing::error!("group commit of {} issuance(s) failed, none happened: {e}", issuances.len());
-                issuances.iter().map(|_| Err(AppError::Internal)).collect()
+                issuances.iter().map(|_| Err(answer.clone())).collect()
             }
         };
         for ((reply, answer), issuance) in replies.into_iter().zip(answers).zip(issuances) {
