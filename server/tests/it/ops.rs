@@ -56,24 +56,13 @@ async fn metrics_count_exactly_what_happened_and_promtool_accepts_them() {
     let data = dir.path().join("data");
     let d = data.to_str().expect("path");
     let (port, ops_port) = (free_port(), free_port());
-    let mut server = Command::new(env!("CARGO_BIN_EXE_server"))
-        .args(["--demo", "--data-dir", d, "--addr", &format!("127.0.0.1:{port}")])
-        .args([
-            "--cert-addr",
-            &format!("127.0.0.1:{}", free_port()),
-            "--ops-addr",
-            &format!("127.0.0.1:{ops_port}"),
-        ])
-        .envs(crate::support::database_env(&["--data-dir", d]))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve");
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(60), "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut server = serve_on(
+        &data,
+        (port, ops_port),
+        &[],
+        crate::support::database_env(&["--data-dir", d]),
+        Stdio::null(),
+    );
     assert_eq!(get(ops_port, "/healthz"), (200, "ok\n".to_owned()));
     assert_eq!(get(ops_port, "/readyz"), (200, "ready\n".to_owned()));
     assert_eq!(get(ops_port, "/").0, 404, "nothing of the product on the operations listener");
@@ -81,9 +70,7 @@ async fn metrics_count_exactly_what_happened_and_promtool_accepts_them() {
     assert_eq!(status, 200);
     let before = samples(&before);
 
-    let issuer = std::fs::read_to_string(data.join("tls/issuer.crt")).expect("tls/issuer.crt");
-    let client =
-        client::Client::new(&issuer, std::net::SocketAddr::from(([127, 0, 0, 1], port))).expect("client");
+    let client = client_of(&data, port);
     let mut c = client.connect().await.expect("connect");
     let wrong = [("contract_id", demo::CONTRACT_ID), ("pin", "Wrong1234")];
     assert_eq!(c.call("admin_logon", &wrong, None).await.expect("logon").status, 401);
@@ -148,9 +135,15 @@ async fn metrics_count_exactly_what_happened_and_promtool_accepts_them() {
     assert!(findings.trim().is_empty(), "promtool: {findings}");
 }
 
-/// The serving server on `data` (SQLite in the data folder), its ports; its log appended to `log`.
-fn serve_on(data: &std::path::Path, port: u16, ops_port: u16, log: &std::path::Path) -> std::process::Child {
-    let log = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("log");
+/// The serving server (`--demo`) on `data` with `extra` arguments and environment, its log to
+/// `log`; returns once it listens on `port`.
+fn serve_on(
+    data: &std::path::Path,
+    (port, ops_port): (u16, u16),
+    extra: &[&str],
+    envs: Vec<(&'static str, String)>,
+    log: Stdio,
+) -> std::process::Child {
     let child = Command::new(env!("CARGO_BIN_EXE_server"))
         .args(["--demo", "--data-dir", data.to_str().expect("path"), "--addr", &format!("127.0.0.1:{port}")])
         .args([
@@ -159,6 +152,8 @@ fn serve_on(data: &std::path::Path, port: u16, ops_port: u16, log: &std::path::P
             "--ops-addr",
             &format!("127.0.0.1:{ops_port}"),
         ])
+        .args(extra)
+        .envs(envs)
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
@@ -169,6 +164,12 @@ fn serve_on(data: &std::path::Path, port: u16, ops_port: u16, log: &std::path::P
         std::thread::sleep(Duration::from_millis(50));
     }
     child
+}
+
+/// An HTTPS client of the server on `data`, trusting its HTTPS certificate's issuer.
+fn client_of(data: &std::path::Path, port: u16) -> client::Client {
+    let issuer = std::fs::read_to_string(data.join("tls/issuer.crt")).expect("tls/issuer.crt");
+    client::Client::new(&issuer, std::net::SocketAddr::from(([127, 0, 0, 1], port))).expect("client")
 }
 
 /// SIGTERM, and the exit (the database closed cleanly).
@@ -211,8 +212,10 @@ async fn a_full_disk_refuses_writes_with_503_and_recovers_without_a_restart() {
     let log = logs.path().join("server.log");
     let (port, ops_port) = (free_port(), free_port());
     // First start seeds the demo; a clean stop folds the write-ahead log into the database.
-    stop(serve_on(&data, port, ops_port, &log));
-    let server = serve_on(&data, port, ops_port, &log);
+    let log_to =
+        || Stdio::from(std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log"));
+    stop(serve_on(&data, (port, ops_port), &[], Vec::new(), log_to()));
+    let server = serve_on(&data, (port, ops_port), &[], Vec::new(), log_to());
     assert_eq!(get(ops_port, "/readyz").0, 200);
 
     let filler = disk.0.path().join("filler");
@@ -225,9 +228,7 @@ async fn a_full_disk_refuses_writes_with_503_and_recovers_without_a_restart() {
     assert_eq!(status, 503, "{why}");
     assert!(why.contains("storage:") && why.contains(data.to_str().expect("path")), "{why}");
 
-    let issuer = std::fs::read_to_string(data.join("tls/issuer.crt")).expect("tls/issuer.crt");
-    let client =
-        client::Client::new(&issuer, std::net::SocketAddr::from(([127, 0, 0, 1], port))).expect("client");
+    let client = client_of(&data, port);
     let logon = [("contract_id", demo::CONTRACT_ID), ("pin", demo::ADMIN_PIN)];
     let mut statuses = Vec::new();
     for _ in 0..5 {
@@ -351,23 +352,9 @@ async fn readyz_follows_a_postgresql_outage_and_requests_get_503_meanwhile() {
     let data = dir.path().join("data");
     let (port, ops_port) = (free_port(), free_port());
     let database = format!("postgres://bizdirect@127.0.0.1:{}/postgres", cluster.port);
-    let mut server = Command::new(env!("CARGO_BIN_EXE_server"))
-        .args(["--demo", "--data-dir", data.to_str().expect("path"), "--database", &database])
-        .args(["--addr", &format!("127.0.0.1:{port}"), "--cert-addr", &format!("127.0.0.1:{}", free_port())])
-        .args(["--ops-addr", &format!("127.0.0.1:{ops_port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve");
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(60), "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut server = serve_on(&data, (port, ops_port), &["--database", &database], Vec::new(), Stdio::null());
     assert_eq!(get(ops_port, "/readyz").0, 200);
-    let issuer = std::fs::read_to_string(data.join("tls/issuer.crt")).expect("tls/issuer.crt");
-    let client =
-        client::Client::new(&issuer, std::net::SocketAddr::from(([127, 0, 0, 1], port))).expect("client");
+    let client = client_of(&data, port);
     let logon = [("contract_id", demo::CONTRACT_ID), ("pin", demo::ADMIN_PIN)];
 
     cluster.stop();
