@@ -77,7 +77,8 @@ pub fn smtp_tls(url: &url::Url) -> Result<SmtpTls, String> {
 
 impl Transport {
     /// SMTP as [`smtp_tls`] says, on the URL's port (25 or 465 without one), with the
-    /// credentials if any (lettre sends them only over TLS unless the relay is loopback).
+    /// credentials if any: over TLS to any relay but a loopback one, whose connection never
+    /// leaves the machine.
     pub fn smtp(config: &SmtpConfig) -> Result<Self, String> {
         use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
         let url = url::Url::parse(&config.url).map_err(|e| format!("smtp_url {}: {e}", config.url))?;
