@@ -27,6 +27,9 @@ const ADMIN_PIN: &str = "Admin1234";
 const CONFIRM_PIN: &str = "Confirm1234";
 const USER_PIN: &str = "User1234";
 const USER_CONFIRM_PIN: &str = "UserConf1234";
+/// The PINs the storm's 暗証番号変更 sets for a moment (searched for in the log too).
+const TEMP_PIN: &str = "Temp5678x";
+const TEMP_CONFIRM_PIN: &str = "TempConf5678";
 
 /// The server's log, in its data folder.
 const LOG: &str = "server.log.jsonl";
@@ -195,6 +198,37 @@ async fn create_users(client: &Client) {
     }
 }
 
+/// 暗証番号変更 by the first user of each corporation: to the temporary PINs and back (the current
+/// PINs given each time), so that the storm's log holds PIN changes too. Returns the session
+/// tokens handed out on the way.
+async fn change_pins_there_and_back(client: &Client) -> Vec<String> {
+    let mut tokens = Vec::new();
+    for contract in CORPORATIONS {
+        let logon = [("contract_id", contract), ("user_id", "u0"), ("user_pin", USER_PIN)];
+        let mut cookie =
+            client.call("user_logon", &logon, None).await.expect("logon").cookie.expect("cookie");
+        for ((pin, confirm), (current, current_confirm)) in [
+            ((TEMP_PIN, TEMP_CONFIRM_PIN), (USER_PIN, USER_CONFIRM_PIN)),
+            ((USER_PIN, USER_CONFIRM_PIN), (TEMP_PIN, TEMP_CONFIRM_PIN)),
+        ] {
+            let form = [
+                ("user_pin", pin),
+                ("user_pin_again", pin),
+                ("user_confirm_pin", confirm),
+                ("user_confirm_pin_again", confirm),
+                ("current_user_pin", current),
+                ("current_user_confirm_pin", current_confirm),
+            ];
+            let changed = client.call("change_pins", &form, Some(&cookie)).await.expect("change_pins");
+            assert_eq!(changed.status, 200, "{}", changed.body);
+            tokens.push(cookie);
+            cookie = changed.cookie.expect("the rotated session");
+        }
+        tokens.push(cookie);
+    }
+    tokens.into_iter().filter_map(|c| c.split_once('=').map(|(_, token)| token.to_owned())).collect()
+}
+
 /// CSRs made once (the server only uses their public keys).
 fn csrs() -> Vec<String> {
     (0..16)
@@ -349,6 +383,7 @@ async fn storm_then_check_passes_and_the_audit_matches_what_clients_were_told() 
     let _server = Server::start(dir.path(), port, cert_port);
     let client = client_of(dir.path(), port);
     create_users(&client).await;
+    let changing = change_pins_there_and_back(&client).await;
     let start_seq = max_seq(dir.path()).await;
     let csrs = Arc::new(csrs());
     let ack = Arc::new(Mutex::new(Acknowledged::default()));
@@ -372,12 +407,15 @@ async fn storm_then_check_passes_and_the_audit_matches_what_clients_were_told() 
     let (passed, output) = check(dir.path());
     println!("storm: {}", output.trim());
     assert!(passed, "{output}");
-    no_secret_in_the_log(dir.path(), &ack.tokens);
+    let mut tokens = ack.tokens.clone();
+    tokens.extend(changing);
+    no_secret_in_the_log(dir.path(), &tokens);
 }
 
-/// The JSON log of the storm: one object per log line, one `request` line per request with its id,
-/// and none of the secrets in play anywhere — the PINs, every session token handed out, PIN
-/// hashes, the CA's and the HTTPS issuer's private keys.
+/// The JSON log of the storm (with its users' registration and 暗証番号変更 before it): one object
+/// per log line, one `request` line per request with its id, and none of the secrets in play
+/// anywhere — every PIN set or typed, every session token handed out, PIN hashes, the CA's and the
+/// HTTPS issuer's private keys.
 fn no_secret_in_the_log(data: &Path, tokens: &BTreeSet<String>) {
     let log = std::fs::read_to_string(data.join(LOG)).expect("log");
     let mut requests = 0;
@@ -397,7 +435,9 @@ fn no_secret_in_the_log(data: &Path, tokens: &BTreeSet<String>) {
         pem.lines().filter(|l| !l.starts_with("-----") && l.len() >= 16).map(str::to_owned).collect()
     };
     let mut secrets: Vec<String> =
-        [ADMIN_PIN, CONFIRM_PIN, USER_PIN, USER_CONFIRM_PIN, "$argon2id$"].map(str::to_owned).to_vec();
+        [ADMIN_PIN, CONFIRM_PIN, USER_PIN, USER_CONFIRM_PIN, TEMP_PIN, TEMP_CONFIRM_PIN, "$argon2id$"]
+            .map(str::to_owned)
+            .to_vec();
     secrets.extend(tokens.iter().cloned());
     secrets.extend(key_lines("ca/ca.key"));
     secrets.extend(key_lines("tls/issuer.key"));
