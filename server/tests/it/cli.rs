@@ -444,15 +444,13 @@ fn an_installed_binary_serves_the_site_beside_it() {
     let served = |extra: &[&str]| {
         let data = tempfile::tempdir().expect("data");
         let d = data.path().to_str().expect("path");
-        let free =
-            || std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
         let mut child = Command::new(install.join("bin/server"))
             .args(["--data-dir", d, "--ops-addr", "127.0.0.1:0"])
             .args([
                 "--addr",
-                &format!("127.0.0.1:{}", free()),
+                &format!("127.0.0.1:{}", crate::support::free_port()),
                 "--cert-addr",
-                &format!("127.0.0.1:{}", free()),
+                &format!("127.0.0.1:{}", crate::support::free_port()),
             ])
             .args(extra)
             .envs(crate::support::database_env(&["--data-dir", d]))

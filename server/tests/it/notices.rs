@@ -2,7 +2,7 @@
 //! SMTP — Debian's aiosmtpd, writing a maildir — or as .eml files, with retries, never lost and
 //! never twice.
 
-use crate::support::{change_form, with, TestApp};
+use crate::support::{change_form, free_port, until_listening, with, TestApp};
 use app::ssr::db::notices::NoticeRow;
 use app::ssr::operator::corporations::demo;
 use app::ssr::outbox::sender::{deliver_one, SmtpConfig, Transport};
@@ -56,10 +56,6 @@ impl Drop for SmtpSink {
     }
 }
 
-pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
-
 fn smtp(port: u16) -> Transport {
     Transport::smtp(&SmtpConfig {
         url: format!("smtp://127.0.0.1:{port}"),
@@ -78,11 +74,7 @@ fn spawn_smtp(dir: &Path, port: u16, args: &[&std::ffi::OsStr]) -> Child {
         .env("PYTHONPATH", dir)
         .spawn()
         .expect("python3-aiosmtpd (scripts/setup.sh installs it)");
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(20), "aiosmtpd did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    until_listening(port, 20, "aiosmtpd");
     child
 }
 
@@ -456,8 +448,8 @@ fn a_notice_waiting_at_kill_9_is_delivered_after_the_restart() {
     let attempts = || -> String { run(&["notices", "list", "--data-dir", d]) };
     let mut first = serve();
     let started = Instant::now();
-    // Tried and failed, its error recorded: no longer claimed (a row killed while claimed waits
-    // for its 120 s lease, which `a_full_outbox_killed_mid_delivery_loses_nothing` covers).
+    // Killed once the attempt failed and its error is recorded, so the row is not claimed: a row
+    // killed while claimed waits out its 120 s lease (`a_full_outbox_killed_mid_delivery_loses_nothing`).
     let tried = || attempts().lines().any(|l| l.contains("\t1 attempt(s)\t") && !l.ends_with('\t'));
     while !tried() {
         assert!(started.elapsed() < Duration::from_secs(60), "the sender did not try");

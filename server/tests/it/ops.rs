@@ -6,8 +6,7 @@
 #[path = "../../../bench/src/client.rs"]
 mod client;
 
-use crate::notices::free_port;
-use crate::support::{change_form, with};
+use crate::support::{change_form, free_port, until_listening, with};
 use app::ssr::operator::corporations::demo;
 use std::collections::BTreeMap;
 use std::io::{Read as _, Write as _};
@@ -158,11 +157,7 @@ fn serve_on(
         .stderr(log)
         .spawn()
         .expect("serve");
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(60), "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    until_listening(port, 60, "the server");
     child
 }
 

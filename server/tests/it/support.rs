@@ -440,3 +440,17 @@ impl TestApp {
         reply.body
     }
 }
+
+/// A free loopback port (bound, then released for the process about to listen on it).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+/// Returns once something listens on loopback `port`; fails naming `what` after `seconds`.
+pub fn until_listening(port: u16, seconds: u64, what: &str) {
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < std::time::Duration::from_secs(seconds), "{what} did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
