@@ -34,6 +34,9 @@ pub enum Field {
     /// The radio button of the 利用者情報選択 table.
     #[serde(rename = "user")]
     Selection,
+    /// ワンタイムパスワード: the second factor's current code.
+    #[serde(rename = "otp")]
+    Code,
 }
 
 impl Field {
@@ -57,6 +60,7 @@ impl Field {
             Field::FilePasswordAgain => "file_password_again",
             Field::Csr => "csr",
             Field::Selection => "user",
+            Field::Code => "otp",
         }
     }
 }
@@ -299,6 +303,7 @@ mod tests {
             Field::FilePasswordAgain,
             Field::Csr,
             Field::Selection,
+            Field::Code,
         ];
         for field in all {
             let wire = serde_json::to_string(&field).expect("json");

@@ -33,7 +33,9 @@ use leptos_router::{
     components::{Route, Router, Routes},
     path, Lazy, SsrMode,
 };
-use pages::{AdminLogonPage, EnvironmentPage, NotFoundPage, TopPage, UserLogonPage};
+use pages::{
+    AdminLogonPage, EnvironmentPage, LogonCodePage, NotFoundPage, OtpRegisterPage, TopPage, UserLogonPage,
+};
 use screens::{
     Acquire, AdminAcquire, AdminEmail, AdminStatus, Audit, CertLogon, FileSettings, Notices, PinChange,
     UserDelete, UserEdit, UserNew, UserStatus, Users,
@@ -230,6 +232,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/user/status") view={Lazy::<UserStatus>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/user/pins") view={Lazy::<PinChange>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/cert/logon") view={Lazy::<CertLogon>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/logon/code") view=LogonCodePage/>
+                <Route path=path!("/otp/register") view=OtpRegisterPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

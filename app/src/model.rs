@@ -19,6 +19,8 @@ pub struct CorporationStatus {
     pub users_expiring: Vec<String>,
     /// The administrator's e-mail address for the notices ('' when none).
     pub admin_email: String,
+    /// ワンタイムパスワード registered; `None`: the contract does not use second factors.
+    pub second_factor: Option<bool>,
 }
 
 /// What a 利用者情報変更 changed, in the order the outcome message names them. The code is what the
@@ -36,10 +38,12 @@ pub enum Changed {
     Accident,
     Unlocked,
     Reissued,
+    /// The user's ワンタイムパスワード registration removed.
+    SecondFactor,
 }
 
 impl Changed {
-    pub const ALL: [Changed; 10] = [
+    pub const ALL: [Changed; 11] = [
         Changed::Name,
         Changed::Email,
         Changed::LogonMethod,
@@ -50,6 +54,7 @@ impl Changed {
         Changed::Accident,
         Changed::Unlocked,
         Changed::Reissued,
+        Changed::SecondFactor,
     ];
 
     pub fn code(self) -> &'static str {
@@ -64,6 +69,7 @@ impl Changed {
             Changed::Accident => "accident",
             Changed::Unlocked => "unlocked",
             Changed::Reissued => "reissued",
+            Changed::SecondFactor => "second_factor_removed",
         }
     }
 
@@ -200,6 +206,8 @@ pub struct UserDetail {
     pub cert_serial: Option<String>,
     /// Valid until (issued) or acquire by (awaiting), unix seconds.
     pub cert_until: Option<i64>,
+    /// A ワンタイムパスワード is registered (the administrator can remove it).
+    pub second_factor: bool,
 }
 
 /// What 電子証明書取得 returns: the new certificate and the CA chain (PEM). No private key: it
@@ -250,6 +258,8 @@ pub struct UserOverview {
     pub certificate: CertificateStatus,
     /// Logged on by certificate (renewal needs the current certificate).
     pub by_certificate: bool,
+    /// ワンタイムパスワード registered; `None`: the contract does not use second factors.
+    pub second_factor: Option<bool>,
 }
 
 /// The certificate part of a status screen (user or administrator).
@@ -304,4 +314,21 @@ pub struct AuditPage {
     pub page: i64,
     pub pages: i64,
     pub total: i64,
+}
+
+/// ワンタイムパスワード利用登録: the pending secret, as the QR code of its `otpauth://` URI (SVG
+/// drawn by the server) and as text to type in. The one wire DTO that carries a secret: the
+/// person must copy it into their authenticator app, and it is sent only to that person's own
+/// logon, before the registration is confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OtpRegistration {
+    /// Already registered: nothing else is sent.
+    pub registered: bool,
+    /// The logon waits for this registration (the contract requires it).
+    pub required: bool,
+    /// How the app names the account: `契約法人ID` or `契約法人ID/利用者ID`.
+    pub account: String,
+    /// Base32 in groups of four.
+    pub secret: String,
+    pub qr_svg: String,
 }

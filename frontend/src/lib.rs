@@ -10,7 +10,8 @@ pub fn hydrate() {
         let Some(body) = leptos::prelude::document().body() else {
             return;
         };
-        leptos::mount::hydrate_from_async(body, app::App).await.forget();
+        // Boxed: the route table's future is larger than one to keep on the stack.
+        Box::pin(leptos::mount::hydrate_from_async(body, app::App)).await.forget();
         app::mark_hydrated();
     });
 }

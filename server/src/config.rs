@@ -472,6 +472,24 @@ pub enum CorpCommand {
         #[arg(long, value_parser = app::ssr::operator::corporations::ADMIN_LOGON_METHODS)]
         method: String,
     },
+    /// Set whether the contract uses a second factor (ワンタイムパスワード) at logon and on the
+    /// administrator's changes: off, optional (whoever registered one) or required (everyone;
+    /// a person without one registers it at the next logon)
+    SetSecondFactor {
+        /// 契約法人ID
+        #[arg(long)]
+        contract_id: String,
+        /// off, optional or required
+        #[arg(long, value_parser = app::ssr::operator::corporations::SECOND_FACTOR_POLICIES)]
+        policy: String,
+    },
+    /// Remove the administrator's second factor (a lost phone) and end their sessions; they
+    /// register a new one at the next logon if the contract requires it
+    ResetSecondFactor {
+        /// 契約法人ID
+        #[arg(long)]
+        contract_id: String,
+    },
     /// Set how many users a corporation may register
     SetMaxUsers {
         /// 契約法人ID

@@ -214,6 +214,23 @@ async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
             println!("契約法人ID {contract_id}: 管理者のログオン方式を {method} にしました (administrator logon method set)");
             Ok(())
         }
+        Command::Corp(CorpCommand::SetSecondFactor { contract_id, policy }) => {
+            let opened = start::open_config(&config).await?;
+            corporations::set_second_factor(&opened.state, &contract_id, &policy, app::ssr::now()).await?;
+            println!("契約法人ID {contract_id}: ワンタイムパスワードを {policy} にしました (second factor policy set)");
+            Ok(())
+        }
+        Command::Corp(CorpCommand::ResetSecondFactor { contract_id }) => {
+            let opened = start::open_config(&config).await?;
+            if corporations::reset_second_factor(&opened.state, &contract_id, app::ssr::now()).await? {
+                println!(
+                    "契約法人ID {contract_id}: 管理者のワンタイムパスワードの登録を解除しました (administrator's second factor removed; sessions ended)"
+                );
+            } else {
+                println!("契約法人ID {contract_id}: 管理者のワンタイムパスワードは登録されていません (none was registered)");
+            }
+            Ok(())
+        }
         Command::Corp(CorpCommand::SetEmail { contract_id, email }) => {
             let opened = start::open_config(&config).await?;
             corporations::set_admin_email(&opened.state, &contract_id, &email, app::ssr::now()).await?;

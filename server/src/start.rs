@@ -13,6 +13,7 @@ use app::ssr::pki::ca::key::AuditSigner;
 use app::ssr::pki::ca::tls_issuer::{self, NewIssuer, TlsIssuer};
 use app::ssr::pki::ca::CertificateAuthority;
 use app::ssr::pki::pkcs11::{TokenConfig, TokenKey};
+use app::ssr::seal::Sealer;
 use app::ssr::secret::{CaKeyPassphrase, PrivateKeyPem, TokenPin};
 use app::ssr::{AppState, Database, Settings};
 use std::path::{Path, PathBuf};
@@ -154,6 +155,26 @@ pub async fn open_with(
     let secret = app::ssr::pki::ca::key::load_or_create_secret(&id_key, IdKey::LEN)
         .with_context(|| format!("audit key {}", id_key.display()))?;
     state.audit_ids = Arc::new(IdKey::new(secret));
+    // The TOTP secrets' key: outside the database (and its backups). Never made anew while
+    // secrets sealed under a lost one are stored.
+    let otp_key = data_dir.join("secrets").join("otp.key");
+    if !otp_key.exists() {
+        let stored =
+            app::ssr::operator::check::sealed_secrets(&state).await.context("second-factor secrets")?;
+        if stored > 0 {
+            anyhow::bail!(
+                "{}: missing, while the database holds {stored} one-time password secrets sealed under it; \
+                 put the key file back (it is not in backups, so keep a copy of it beside them)",
+                otp_key.display()
+            );
+        }
+    }
+    let secret = app::ssr::pki::ca::key::load_or_create_secret(&otp_key, Sealer::LEN)
+        .with_context(|| format!("second-factor key {}", otp_key.display()))?;
+    state.sealer = Arc::new(
+        Sealer::new(&secret)
+            .with_context(|| format!("{}: not a key of {} bytes", otp_key.display(), Sealer::LEN))?,
+    );
     let audit_dir = data_dir.join("audit");
     let audit_signer =
         tokio::task::spawn_blocking(move || AuditSigner::open(&audit_dir, audit_token.as_ref()))

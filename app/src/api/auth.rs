@@ -14,11 +14,12 @@ pub async fn admin_logon(contract_id: String, pin: String) -> Result<(), AppErro
         return Err(call.fail(AppError::Forbidden));
     }
     let (pin, lang) = (Pin::new(pin), call.lang());
-    let token = auth::admin_logon(&call.state, contract_id.trim(), &pin, &call.client_addr, lang, now())
-        .await
-        .map_err(|e| call.fail(e))?;
+    let (token, next) =
+        auth::admin_logon(&call.state, contract_id.trim(), &pin, &call.client_addr, lang, now())
+            .await
+            .map_err(|e| call.fail(e))?;
     call.set_session_cookie(&token);
-    leptos_axum::redirect("/admin/status");
+    leptos_axum::redirect(next);
     Ok(())
 }
 

@@ -7,5 +7,6 @@ pub mod audit;
 pub mod auth;
 pub mod certificates;
 pub mod notices;
+pub mod second_factor;
 pub mod user;
 pub mod users;

@@ -9,6 +9,14 @@ use crate::model::{UserDetail, UserList};
 use crate::validate::UserForm;
 use leptos::prelude::*;
 
+/// Whether the administrator's changes ask for a ワンタイムパスワード beside 契約法人確認暗証番号.
+#[server(prefix = "/api", endpoint = "admin_code_required")]
+pub async fn admin_code_required() -> Result<bool, AppError> {
+    use crate::ssr::{access::request::Call, admin::users};
+    let (call, admin) = Call::admin().await?;
+    users::code_required(&call.state, &admin).await.map_err(|e| call.fail(e))
+}
+
 /// `/admin/users` with the outcome message's parameters.
 #[cfg(feature = "ssr")]
 fn back_to_list(query: &str) {
@@ -59,7 +67,9 @@ pub async fn save_user(
     issue_certificate: Option<String>,
     key_compromise: Option<String>,
     cert_version: Option<i64>,
+    remove_second_factor: Option<String>,
     admin_confirm_pin: String,
+    otp: Option<String>,
 ) -> Result<(), AppError> {
     use crate::ssr::{access::request::Call, admin::users, now, secret::Pin};
     let (call, admin) = Call::admin().await?;
@@ -88,7 +98,9 @@ pub async fn save_user(
         issue_certificate: issue_certificate.is_some(),
         key_compromise: key_compromise.is_some(),
         cert_version: cert_version.unwrap_or(0),
+        remove_second_factor: remove_second_factor.is_some(),
         admin_confirm_pin: Pin::new(admin_confirm_pin),
+        admin_code: otp.unwrap_or_default().trim().to_owned(),
     };
     let (state, addr) = (&call.state, call.client_addr.as_str());
     match user {
@@ -114,10 +126,15 @@ pub async fn save_user(
 
 /// 登録抹消 [OK].
 #[server(prefix = "/api", endpoint = "delete_user")]
-pub async fn delete_user(user: String, admin_confirm_pin: String) -> Result<(), AppError> {
+pub async fn delete_user(
+    user: String,
+    admin_confirm_pin: String,
+    otp: Option<String>,
+) -> Result<(), AppError> {
     use crate::ssr::{access::request::Call, admin::users, now};
     let (call, admin) = Call::admin().await?;
-    users::delete(&call.state, &admin, &user, &admin_confirm_pin, &call.client_addr, now())
+    let confirm = (admin_confirm_pin.as_str(), otp.as_deref().unwrap_or_default().trim());
+    users::delete(&call.state, &admin, &user, confirm, &call.client_addr, now())
         .await
         .map_err(|e| call.fail(e))?;
     back_to_list(&format!("done=deleted&user={user}"));
@@ -131,11 +148,13 @@ pub async fn change_file_settings(
     file_approve: Option<String>,
     file_send: Option<String>,
     admin_confirm_pin: String,
+    otp: Option<String>,
 ) -> Result<(), AppError> {
     use crate::ssr::{access::request::Call, admin::users, now};
     let (call, admin) = Call::admin().await?;
     let steps = [file_register.is_some(), file_approve.is_some(), file_send.is_some()];
-    users::change_file_settings(&call.state, &admin, steps, &admin_confirm_pin, &call.client_addr, now())
+    let confirm = (admin_confirm_pin.as_str(), otp.as_deref().unwrap_or_default().trim());
+    users::change_file_settings(&call.state, &admin, steps, confirm, &call.client_addr, now())
         .await
         .map_err(|e| call.fail(e))?;
     back_to_list("done=file_settings");
@@ -144,10 +163,15 @@ pub async fn change_file_settings(
 
 /// 管理者メールアドレス変更 [OK]: back to 契約法人ステータス.
 #[server(prefix = "/api", endpoint = "change_admin_email")]
-pub async fn change_admin_email(email: String, admin_confirm_pin: String) -> Result<(), AppError> {
+pub async fn change_admin_email(
+    email: String,
+    admin_confirm_pin: String,
+    otp: Option<String>,
+) -> Result<(), AppError> {
     use crate::ssr::{access::request::Call, admin::users, now};
     let (call, admin) = Call::admin().await?;
-    users::change_admin_email(&call.state, &admin, &email, &admin_confirm_pin, &call.client_addr, now())
+    let confirm = (admin_confirm_pin.as_str(), otp.as_deref().unwrap_or_default().trim());
+    users::change_admin_email(&call.state, &admin, &email, confirm, &call.client_addr, now())
         .await
         .map_err(|e| call.fail(e))?;
     leptos_axum::redirect("/admin/status?done=email");

@@ -3,7 +3,7 @@
 
 use crate::api::auth::admin_status;
 use crate::api::users::ChangeAdminEmail;
-use crate::components::{form_message, AdminScreen, PinField, TextField};
+use crate::components::{form_message, AdminCodeField, AdminScreen, PinField, TextField};
 use crate::error::{AppError, Field};
 use crate::i18n::texts;
 use crate::model::CorporationStatus;
@@ -25,6 +25,7 @@ pub fn AdminEmailPage() -> impl IntoView {
                 <TextField field=Field::Email label=t.email_label shown=shown value=s.admin_email maxlength=254
                     autocomplete="email" input_type="email"/>
                 <PinField field=Field::AdminConfirmPin label=t.admin_confirm_pin shown=shown admin=true maxlength=64 autocomplete="off"/>
+                <AdminCodeField shown=shown/>
                 <div class="actions">
                     <button type="submit" class="primary" disabled=move || action.pending().get()>{t.ok}</button>
                     <a class="button secondary" href="/admin/status">{t.cancel}</a>

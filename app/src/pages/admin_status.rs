@@ -2,7 +2,7 @@
 //! administrator's own certificate, notices about users' certificates, and the top menu.
 
 use crate::api::auth::admin_status;
-use crate::components::{file_names, AdminScreen, CertificateNotices, CertificateRows};
+use crate::components::{file_names, AdminScreen, CertificateNotices, CertificateRows, SecondFactorRow};
 use crate::i18n::{lang, texts};
 use crate::model::CorporationStatus;
 use crate::time_fmt::date_time;
@@ -14,8 +14,11 @@ pub fn AdminStatusPage() -> impl IntoView {
     let data = Resource::new(|| (), |()| admin_status());
     let query = leptos_router::hooks::use_query_map();
     let render = move |s: CorporationStatus| {
-        let done = (query.read_untracked().get("done").as_deref() == Some("email"))
-            .then(|| view! { <p class="done" role="status">{t.done_email}</p> });
+        let done = match query.read_untracked().get("done").as_deref() {
+            Some("email") => Some(view! { <p class="done" role="status">{t.done_email}</p> }),
+            Some("otp") => Some(view! { <p class="done" role="status">{t.otp.done}</p> }),
+            _ => None,
+        };
         let holder = file_names(&s.contract_id, None);
         let notice = |text: &str, users: &[String], id: &'static str| {
             (!users.is_empty())
@@ -38,6 +41,7 @@ pub fn AdminStatusPage() -> impl IntoView {
                     {s.previous_logon_at.map_or_else(|| t.first_logon.to_owned(), |at| date_time(at, lang()))}
                 </dd>
                 <CertificateRows status=s.certificate.clone()/>
+                <SecondFactorRow registered=s.second_factor/>
             </dl>
             <section aria-labelledby="notices-title">
                 <h2 id="notices-title">{t.notices}</h2>

@@ -1,7 +1,7 @@
 //! 外部ファイル送信権限設定 change: which of 登録 / 承認 / 送信 the corporation uses.
 
 use crate::api::users::{list_users, ChangeFileSettings};
-use crate::components::{form_message, AdminScreen, CheckField, PinField};
+use crate::components::{form_message, AdminCodeField, AdminScreen, CheckField, PinField};
 use crate::error::{AppError, Field};
 use crate::i18n::texts;
 use crate::model::{UserList, FILE_PERMISSIONS};
@@ -29,6 +29,7 @@ pub fn FileSettingsPage() -> impl IntoView {
                     }).collect_view()}
                 </fieldset>
                 <PinField field=Field::AdminConfirmPin label=t.admin_confirm_pin shown=shown admin=true maxlength=64 autocomplete="off"/>
+                <AdminCodeField shown=shown/>
                 <div class="actions">
                     <button type="submit" class="primary" disabled=move || action.pending().get()>{t.ok}</button>
                     <a class="button secondary" href="/admin/users">{t.cancel}</a>

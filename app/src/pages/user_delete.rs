@@ -1,7 +1,7 @@
 //! Screen 8, 登録抹消: confirm with the 契約法人確認暗証番号.
 
 use crate::api::users::{get_user, DeleteUser};
-use crate::components::{form_message, AdminScreen, PinField};
+use crate::components::{form_message, AdminCodeField, AdminScreen, PinField};
 use crate::error::{AppError, Field};
 use crate::i18n::texts;
 use crate::model::UserDetail;
@@ -30,6 +30,7 @@ pub fn UserDeletePage() -> impl IntoView {
                 <div role="alert">{move || form_message(shown).get().map(|m| view! { <p class="error" id="form-error">{m}</p> })}</div>
                 <input type="hidden" name="user" value=u.user_id.clone()/>
                 <PinField field=Field::AdminConfirmPin label=t.admin_confirm_pin shown=shown admin=true maxlength=64 autocomplete="off"/>
+                <AdminCodeField shown=shown/>
                 <div class="actions">
                     <button type="submit" class="primary" disabled=move || action.pending().get()>{t.ok}</button>
                     <a class="button secondary" href="/admin/users">{t.cancel}</a>

@@ -3,7 +3,7 @@
 
 use crate::api::auth::admin_status;
 use crate::api::users::{get_user, SaveUser};
-use crate::components::{form_message, AdminScreen, CheckField, PinField, Shown, TextField};
+use crate::components::{form_message, AdminCodeField, AdminScreen, CheckField, PinField, Shown, TextField};
 use crate::error::{AppError, Field};
 use crate::i18n::{texts, Texts};
 use crate::model::{UserDetail, FILE_PERMISSIONS, ONLINE_PERMISSIONS};
@@ -111,6 +111,7 @@ pub fn confirm_and_buttons(t: &'static Texts, shown: Shown, pending: Signal<bool
         <div class="confirm">
             <PinField field=Field::AdminConfirmPin label=t.admin_confirm_pin shown=shown admin=true maxlength=64
                 autocomplete="off"/>
+            <AdminCodeField shown=shown/>
         </div>
         <div class="actions">
             <button type="submit" class="primary" disabled=move || pending.get()>
@@ -198,6 +199,9 @@ pub fn UserEditPage() -> impl IntoView {
                     } else {
                         view! { <p class="hint">{t.not_suspended}</p> }.into_any()
                     }}
+                    {u.second_factor.then(|| view! {
+                        <CheckField name="remove_second_factor" label=t.otp.remove checked=false/>
+                    })}
                 </fieldset>
                 {cert_section(t, Some(&u))}
                 {confirm_and_buttons(t, shown, action.pending().into())}

@@ -2,7 +2,7 @@
 //! and expiry, and the renewal notice 「電子証明書更新のお知らせ」 with [更新].
 
 use crate::api::user::user_status;
-use crate::components::{file_names, AdminScreen, CertificateNotices, CertificateRows};
+use crate::components::{file_names, AdminScreen, CertificateNotices, CertificateRows, SecondFactorRow};
 use crate::i18n::{lang, texts};
 use crate::model::UserOverview;
 use crate::time_fmt::date_time;
@@ -16,8 +16,11 @@ pub fn UserStatusPage() -> impl IntoView {
     let query = use_query_map();
     let render = move |s: UserOverview| {
         let holder = file_names(&s.contract_id, Some(&s.user_id));
-        let done = (query.read_untracked().get("done").as_deref() == Some("pins"))
-            .then(|| view! { <p class="done" role="status">{t.done_pins}</p> });
+        let done = match query.read_untracked().get("done").as_deref() {
+            Some("pins") => Some(view! { <p class="done" role="status">{t.done_pins}</p> }),
+            Some("otp") => Some(view! { <p class="done" role="status">{t.otp.done}</p> }),
+            _ => None,
+        };
         view! {
             {done}
             <dl class="status">
@@ -32,6 +35,7 @@ pub fn UserStatusPage() -> impl IntoView {
                     {s.previous_logon_at.map_or_else(|| t.first_logon.to_owned(), |at| date_time(at, lang()))}
                 </dd>
                 <CertificateRows status=s.certificate.clone()/>
+                <SecondFactorRow registered=s.second_factor/>
             </dl>
             <section aria-labelledby="notices-title">
                 <h2 id="notices-title">{t.notices}</h2>

@@ -16,8 +16,9 @@
 //!
 //! Beneath them all, used by any room: [`secret`] (types whose `Debug` prints `***`), [`cpu`]
 //! (thread pools for CPU-heavy work), [`pin`] (Argon2id on its pool), [`throttle`] (attempt
-//! buckets in memory), [`telemetry`] (what the operators' metrics count), [`Settings`], [`now`]
-//! and [`internal`].
+//! buckets in memory), [`telemetry`] (what the operators' metrics count), [`seal`] (secrets
+//! sealed under the server's key), [`otp`] (RFC 6238 codes, the `otpauth://` URI and its QR
+//! code), [`Settings`], [`now`] and [`internal`].
 //!
 //! Server functions in `crate::api` authorise through `access` and then make one call into a room.
 //! The benchmark harness has an entry of its own, `bench`, only with the feature `bench`.
@@ -31,9 +32,11 @@ pub mod cpu;
 pub mod db;
 pub mod holder;
 pub mod operator;
+pub mod otp;
 pub mod outbox;
 pub mod pin;
 pub mod pki;
+pub mod seal;
 pub mod secret;
 pub mod settings;
 pub mod state;
@@ -71,7 +74,7 @@ mod tests {
     /// beneath them all.
     const ROOMS: [&str; 9] =
         ["operator", "admin", "holder", "access", "state", "pki", "outbox", "audit", "db"];
-    const BENEATH: [&str; 6] = ["secret", "cpu", "pin", "throttle", "settings", "telemetry"];
+    const BENEATH: [&str; 8] = ["secret", "cpu", "pin", "throttle", "settings", "telemetry", "seal", "otp"];
 
     /// The room (or module beneath the rooms) a file of `src/ssr/` belongs to.
     fn room_of(relative: &Path) -> String {

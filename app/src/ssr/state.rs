@@ -5,6 +5,7 @@ use super::audit::IdKey;
 use super::db::Pool;
 use super::pin::PinHasher;
 use super::pki::{ca::CertificateAuthority, Pki};
+use super::seal::Sealer;
 use super::throttle::Throttle;
 use super::Settings;
 use std::sync::Arc;
@@ -21,6 +22,8 @@ pub struct AppState {
     /// Names unknown typed IDs in the audit log ([`IdKey::unknown`]); the server loads it from
     /// `<data-dir>/audit/id.key`.
     pub audit_ids: Arc<IdKey>,
+    /// Seals the TOTP secrets; the server loads its key from `<data-dir>/secrets/otp.key`.
+    pub sealer: Arc<Sealer>,
 }
 
 impl AppState {
@@ -33,6 +36,7 @@ impl AppState {
             settings,
             throttle: Arc::default(),
             audit_ids: Arc::new(IdKey::random()),
+            sealer: Arc::new(Sealer::random()),
         }
     }
 }

@@ -141,7 +141,8 @@ async fn sessions_end_after_idle_timeout_and_absolute_lifetime() {
         now,
     )
     .await
-    .expect("logon");
+    .expect("logon")
+    .0;
     let check = |token: SessionToken, at: i64| {
         let state = app.state.clone();
         async move { auth::authenticate(&state, Some(&token), None, at).await.is_ok() }
@@ -160,7 +161,8 @@ async fn sessions_end_after_idle_timeout_and_absolute_lifetime() {
         now,
     )
     .await
-    .expect("logon");
+    .expect("logon")
+    .0;
     let mut at = now;
     while at + 500 < now + 3600 {
         at += 500;

@@ -270,6 +270,37 @@ fn set_the_administrators_logon_method() {
     assert!(err.contains("登録されていません"), "{err}");
 }
 
+#[test]
+fn set_the_second_factor_policy_and_reset_the_administrators() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().to_str().expect("path");
+    let (code, out, err) =
+        run(&["corp", "create", "--name", "丁社", "--contract-id", "20000000004", "--data-dir", d], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let set = |id: &str, policy: &str| {
+        run(&["corp", "set-second-factor", "--contract-id", id, "--policy", policy, "--data-dir", d], &[])
+    };
+    for policy in ["required", "optional", "off"] {
+        let (code, out, err) = set("20000000004", policy);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains(policy), "{out}");
+    }
+    let (code, _, err) = set("20000000004", "sometimes");
+    assert_ne!(code, 0);
+    assert!(err.contains("required"), "the policies are named: {err}");
+    let (code, _, err) = set("99", "required");
+    assert_ne!(code, 0);
+    assert!(err.contains("登録されていません"), "{err}");
+    let reset = |id: &str| run(&["corp", "reset-second-factor", "--contract-id", id, "--data-dir", d], &[]);
+    let (code, out, err) = reset("20000000004");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("登録されていません (none was registered)"), "{out}");
+    let (code, _, err) = reset("99");
+    assert_ne!(code, 0);
+    assert!(err.contains("登録されていません"), "{err}");
+    assert!(dir.path().join("secrets").join("otp.key").exists(), "the key is made at the first start");
+}
+
 /// Rewrites the whole audit log from `rows` through the product's own chaining: a valid chain,
 /// as someone with write access to the database could make it.
 async fn rewrite_chain(db: &app::ssr::db::Pool, rows: &[app::ssr::db::audit::AuditRow]) {

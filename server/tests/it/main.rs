@@ -18,6 +18,7 @@ mod ocsp;
 mod ops;
 mod own_certificate;
 mod reliability;
+mod second_factor;
 mod security;
 mod tls;
 mod tls_issuer;

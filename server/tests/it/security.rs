@@ -316,6 +316,8 @@ async fn tenant_isolation_matrix_over_every_server_function() {
         ("page", "1"),
         ("register", "on"),
         ("cert_version", "0"),
+        ("otp", "123456"),
+        ("remove_second_factor", "on"),
     ]);
     // Functions anyone may call: they take credentials, not a session, and refuse wrong ones.
     let public = [
@@ -353,8 +355,15 @@ async fn tenant_isolation_matrix_over_every_server_function() {
                 || (who == "other certificate"
                     && ["user_status", "change_pins", "renew_certificate"].contains(&name))
                 || (who == "other administrator"
-                    && ["admin_status", "list_users", "audit_log", "notice_history", "change_file_settings"]
-                        .contains(&name));
+                    && [
+                        "admin_status",
+                        "list_users",
+                        "audit_log",
+                        "notice_history",
+                        "change_file_settings",
+                        "admin_code_required",
+                    ]
+                    .contains(&name));
             // The demo user (test05) may see itself, nothing of the others; everyone else sees
             // nothing of the demo corporation.
             let foreign: &[&str] = if who == "user" {

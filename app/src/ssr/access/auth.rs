@@ -6,7 +6,8 @@
 
 use super::lockout::{self, Holder, PinKind};
 use super::request::{Call, TlsClient};
-use super::session::{self, LiveSession, Principal};
+use super::second_factor::{next_page, stage_after_pin};
+use super::session::{self, LiveSession, Principal, Stage};
 use crate::error::{AppError, CertProblem, Field, FieldError, Problem};
 use crate::i18n::Lang;
 use crate::model::CertificateHolder;
@@ -56,7 +57,8 @@ pub struct UserSession {
     pub logged_on_at: i64,
 }
 
-/// 管理者ログオン (ID・暗証番号方式). Returns the new session's token.
+/// 管理者ログオン (ID・暗証番号方式). Returns the new logon's token and where it goes on (its
+/// second factor, or 契約法人ステータス).
 pub async fn admin_logon(
     state: &AppState,
     contract_id: &str,
@@ -64,7 +66,7 @@ pub async fn admin_logon(
     client_addr: &str,
     lang: Lang,
     now: i64,
-) -> Result<SessionToken, AppError> {
+) -> Result<(SessionToken, &'static str), AppError> {
     let errors = validate::admin_logon(contract_id, pin.expose());
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
@@ -79,6 +81,10 @@ pub async fn admin_logon(
         .verify(corp.as_ref().map(|c| &c.admin_pin_hash.0), pin)
         .await
         .map_err(|e| internal("pin verify", e))?;
+    let step = match &corp {
+        Some(c) if pin_ok => stage_after_pin(state, c, None).await?,
+        _ => Stage::Full,
+    };
 
     let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
     let who = corp.as_ref().map(|c| Holder::Admin(c.id));
@@ -92,24 +98,59 @@ pub async fn admin_logon(
             db::corporations::record_admin_logon(&mut tx, c.id, now, lang.code())
                 .await
                 .map_err(|e| internal("record logon", e))?;
-            Ok(session::open(&mut tx, &Principal::Admin { corporation_id: c.id }, None, client_addr, now)
-                .await?)
+            let principal = Principal::Admin { corporation_id: c.id };
+            let token = session::open(&mut tx, &principal, None, client_addr, step, now).await?;
+            Ok((token, next_page(step, "/admin/status")))
         }
         (Ok(()), None) => return Err(AppError::Internal),
         (Err(refusal), _) => Err(refusal),
     };
     let name = typed_actor(state, contract_id, None, corp.is_some(), false);
     let actor = Actor { name: &name, corporation_id: corp.as_ref().map(|c| c.id), client_addr };
-    let result = audit::commit_attempt(tx, actor, "admin_logon", outcome, "method=id_pin", now).await;
+    let result =
+        audit::commit_attempt(tx, actor, "admin_logon", outcome, logon_detail("id_pin", step), now).await;
     telemetry::logon("id_pin", "admin", &result);
     result
 }
 
-/// Who is calling, decided at every request. On the certificate listener the presented
-/// certificate is judged first (so a reissued certificate gets its clear message even though its
-/// sessions already ended); a certificate session must come with exactly its certificate, and an
-/// ID session is refused there. On the ID listener a certificate session is refused.
+/// The audit detail of a logon's PIN step: its method, and the second factor it goes on to.
+fn logon_detail(method: &str, step: Stage) -> &'static str {
+    match (method, step) {
+        ("id_pin", Stage::Full) => "method=id_pin",
+        ("id_pin", Stage::Code) => "method=id_pin; second factor asked",
+        ("id_pin", Stage::Enrol) => "method=id_pin; second factor to be registered",
+        (_, Stage::Full) => "method=certificate",
+        (_, Stage::Code) => "method=certificate; second factor asked",
+        (_, Stage::Enrol) => "method=certificate; second factor to be registered",
+    }
+}
+
+/// Who is calling, decided at every request: a session (a logon waiting at its second factor
+/// is none). On the certificate listener the presented certificate is judged first (so a
+/// reissued certificate gets its clear message even though its sessions already ended); a
+/// certificate session must come with exactly its certificate, and an ID session is refused
+/// there. On the ID listener a certificate session is refused.
 pub async fn authenticate(
+    state: &AppState,
+    token: Option<&SessionToken>,
+    tls: Option<&TlsClient>,
+    now: i64,
+) -> Result<(LiveSession, Option<CertOwner>), AppError> {
+    let (live, owner) = resume_any_stage(state, token, tls, now).await?;
+    if live.stage != Stage::Full {
+        return Err(AppError::Unauthenticated);
+    }
+    Ok((live, owner))
+}
+
+/// The caller's logon at whatever stage it is (the second factor's pages), checked as
+/// [`authenticate`] checks a session.
+pub async fn any_stage(call: &Call, now: i64) -> Result<(LiveSession, Option<CertOwner>), AppError> {
+    let tls = call.parts.extensions.get::<TlsClient>();
+    resume_any_stage(&call.state, call.session_token().as_ref(), tls, now).await
+}
+
+async fn resume_any_stage(
     state: &AppState,
     token: Option<&SessionToken>,
     tls: Option<&TlsClient>,
@@ -216,6 +257,8 @@ pub async fn certificate_logon(
         None => &corp.admin_pin_hash.0,
     };
     let pin_ok = state.pins.verify(Some(hash), pin).await.map_err(|e| internal("pin verify", e))?;
+    let step =
+        if pin_ok { stage_after_pin(state, &corp, user.as_ref().map(|u| u.id)).await? } else { Stage::Full };
     let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
     let who = match &user {
         Some(u) => Holder::User(corp.id, u.id),
@@ -235,18 +278,19 @@ pub async fn certificate_logon(
                 Principal::Admin { corporation_id: corp.id }
             };
             let token =
-                session::open(&mut tx, &principal, Some(&owner.serial), &call.client_addr, now).await?;
+                session::open(&mut tx, &principal, Some(&owner.serial), &call.client_addr, step, now).await?;
             let next = match &user {
                 Some(u) if u.pins_provisional => "/user/pins",
                 Some(_) => "/user/status",
                 None => "/admin/status",
             };
-            Ok((token, next))
+            Ok((token, next_page(step, next)))
         }
         Err(refusal) => Err(refusal),
     };
     let detail = format!(
-        "method=certificate serial={}{}",
+        "{} serial={}{}",
+        logon_detail("certificate", step),
         hex::encode(&owner.serial),
         outcome.as_ref().err().map(|(_, reason)| format!(" {reason}")).unwrap_or_default()
     );
@@ -297,6 +341,12 @@ pub async fn user_logon(
         .verify(user.as_ref().map(|u| &u.pin_hash.0), pin)
         .await
         .map_err(|e| internal("pin verify", e))?;
+    let step = match (&corp, &user) {
+        (Some(c), Some(u)) if pin_ok && u.logon_method != "certificate" => {
+            stage_after_pin(state, c, Some(u.id)).await?
+        }
+        _ => Stage::Full,
+    };
     let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
     let who = corp.as_ref().zip(user.as_ref()).map(|(c, u)| Holder::User(c.id, u.id));
     let outcome =
@@ -309,15 +359,16 @@ pub async fn user_logon(
                     .await
                     .map_err(|e| internal("record logon", e))?;
                 let principal = Principal::User { corporation_id: c.id, user_pk: u.id };
-                let token = session::open(&mut tx, &principal, None, client_addr, now).await?;
-                Ok((token, if u.pins_provisional { "/user/pins" } else { "/user/status" }))
+                let token = session::open(&mut tx, &principal, None, client_addr, step, now).await?;
+                Ok((token, next_page(step, if u.pins_provisional { "/user/pins" } else { "/user/status" })))
             }
             (Ok(()), _, _) => return Err(AppError::Internal),
             (Err(refusal), _, _) => Err(refusal),
         };
     let name = typed_actor(state, contract_id, Some(user_id), corp.is_some(), user.is_some());
     let actor = Actor { name: &name, corporation_id: corp.as_ref().map(|c| c.id), client_addr };
-    let result = audit::commit_attempt(tx, actor, "user_logon", outcome, "method=id_pin", now).await;
+    let result =
+        audit::commit_attempt(tx, actor, "user_logon", outcome, logon_detail("id_pin", step), now).await;
     telemetry::logon("id_pin", "user", &result);
     result
 }

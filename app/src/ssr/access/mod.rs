@@ -14,6 +14,7 @@
 pub mod auth;
 pub mod lockout;
 pub mod request;
+pub mod second_factor;
 pub mod session;
 
 use crate::error::AppError;

@@ -27,7 +27,9 @@ pub async fn admin_status(
             .map(|u| u.user_id.clone())
             .collect()
     };
+    let second_factor = crate::ssr::access::second_factor::registered(state, &corp, None).await?;
     Ok(CorporationStatus {
+        second_factor,
         users_awaiting: users_in(CertState::AwaitingAcquisition),
         users_expiring: users_in(CertState::ExpiringSoon),
         certificate: lifecycle::status(&state.db, corp.id, None, now).await?,

@@ -5,10 +5,11 @@
 //! one transaction together with its audit record. Every lookup is scoped to the administrator's
 //! corporation, so another corporation's user IDs are "not found".
 
-use crate::error::{AppError, Field, Problem};
+use crate::error::{AppError, Field, FieldError, Problem};
 use crate::model::{Changed, FileSettings, LogonMethod, UserDetail, UserList, UserSummary};
 use crate::ssr::access::auth::AdminSession;
 use crate::ssr::access::lockout::{self, PinKind};
+use crate::ssr::access::second_factor;
 use crate::ssr::access::throttle_attempt;
 use crate::ssr::audit::{self, Actor, Outcome};
 use crate::ssr::db::{self, corporations::CorporationRow, users::NewUser, users::UserFields};
@@ -41,7 +42,11 @@ pub struct UserInput {
     pub key_compromise: bool,
     /// The live certificate id the administrator saw (see `UserDetail::cert_version`).
     pub cert_version: i64,
+    /// 「ワンタイムパスワードの登録を解除する。」 (変更).
+    pub remove_second_factor: bool,
     pub admin_confirm_pin: Pin,
+    /// The administrator's ワンタイムパスワード, when they have one.
+    pub admin_code: String,
 }
 
 impl UserInput {
@@ -107,19 +112,29 @@ impl<'a> Acting<'a> {
     }
 }
 
-/// Checks the 契約法人確認暗証番号 (first that one was typed at all). A wrong one is audited (in its own transaction, since the
-/// change itself does not happen) and answered as a field error.
+/// Checks the 契約法人確認暗証番号 and, when the administrator has a second factor, the
+/// ワンタイムパスワード typed beside it (first that they were typed at all). A wrong one is audited
+/// (in its own transaction, since the change itself does not happen), counted toward the lock,
+/// and answered as a field error.
 async fn confirm(
     state: &AppState,
     acting: &Acting<'_>,
-    pin: &str,
+    (pin, code): (&str, &str),
     action: &str,
     target: &str,
     now: i64,
 ) -> Result<(), AppError> {
     let corp = &acting.corp;
+    let factor = second_factor::active(state, corp, None).await?;
+    let mut errors = Vec::new();
     if let Err(problem) = validate::logon_pin(pin) {
-        return Err(AppError::field(Field::AdminConfirmPin, problem));
+        errors.push(FieldError { field: Field::AdminConfirmPin, problem });
+    }
+    if let Some(problem) = factor.as_ref().and_then(|_| second_factor::shape_problem(code)) {
+        errors.push(FieldError { field: Field::Code, problem });
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
     }
     // Throttled as the administrator's logon is, on the same account: guesses of the
     // confirmation PIN cost what guesses of the logon PIN cost.
@@ -130,28 +145,35 @@ async fn confirm(
         .await
         .map_err(|e| internal("confirm pin", e))?;
     let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
-    let (answer, reason) = match lockout::check(
-        &mut tx,
-        state,
-        Some(lockout::Holder::Admin(corp.id)),
-        &[(PinKind::Confirm, ok)],
-        now,
-    )
-    .await?
-    {
-        Ok(()) => {
-            tx.commit().await.map_err(db_err("commit"))?;
-            return Ok(());
-        }
-        Err(refusal) => refusal,
-    };
-    let detail = format!("confirmation pin: {reason}");
+    // The code is tried only with the right PIN: a wrong PIN uses up no code.
+    let mut typed = vec![(PinKind::Confirm, ok)];
+    if let (true, Some(factor)) = (ok, &factor) {
+        typed.push((PinKind::Code, second_factor::accept(&mut tx, factor, code, now).await?));
+    }
+    let (answer, reason) =
+        match lockout::check(&mut tx, state, Some(lockout::Holder::Admin(corp.id)), &typed, now).await? {
+            Ok(()) => {
+                tx.commit().await.map_err(db_err("commit"))?;
+                return Ok(());
+            }
+            Err(refusal) => refusal,
+        };
+    let what = if ok { "one-time password" } else { "confirmation pin" };
+    let detail = format!("{what}: {reason}");
     audit::write(&mut tx, &acting.actor().event(action, target, Outcome::Failure, &detail), now).await?;
     tx.commit().await.map_err(db_err("commit"))?;
     Err(match answer {
-        AppError::LogonFailed => AppError::field(Field::AdminConfirmPin, Problem::Wrong),
+        AppError::LogonFailed => {
+            AppError::field(if ok { Field::Code } else { Field::AdminConfirmPin }, Problem::Wrong)
+        }
         locked => locked,
     })
+}
+
+/// Whether the administrator's changes ask for a ワンタイムパスワード beside 契約法人確認暗証番号.
+pub async fn code_required(state: &AppState, admin: &AdminSession) -> Result<bool, AppError> {
+    let corp = corporation(state, admin).await?;
+    Ok(second_factor::active(state, &corp, None).await?.is_some())
 }
 
 fn summary(u: &db::users::ListedUser, now: i64) -> UserSummary {
@@ -193,7 +215,12 @@ pub async fn get(state: &AppState, admin: &AdminSession, user_id: &str) -> Resul
         .await
         .map_err(db_err("certificates"))?;
     let cert = certs::state_of(live.as_ref(), crate::ssr::now());
+    let second_factor = db::second_factor::find(&state.db, admin.corporation_id, Some(u.id))
+        .await
+        .map_err(db_err("second factor"))?
+        .is_some_and(|f| f.confirmed_at.is_some());
     Ok(UserDetail {
+        second_factor,
         cert_version: live.as_ref().map_or(0, |c| c.id),
         cert_serial: live.as_ref().and_then(|c| c.serial.as_deref()).map(hex::encode),
         cert_until: live.as_ref().map(|c| {
@@ -231,7 +258,15 @@ pub async fn register(
     let user_id = input.user_id.clone().unwrap_or_default();
     let acting = Acting::of(state, admin, client_addr).await?;
     let corp = &acting.corp;
-    confirm(state, &acting, input.admin_confirm_pin.expose(), "user_create", &user_id, now).await?;
+    confirm(
+        state,
+        &acting,
+        (input.admin_confirm_pin.expose(), &input.admin_code),
+        "user_create",
+        &user_id,
+        now,
+    )
+    .await?;
     // Both at once, on two of the PIN pool's threads.
     let (pin_hash, confirm_hash) =
         tokio::join!(state.pins.hash(&input.pin), state.pins.hash(&input.confirm_pin));
@@ -300,7 +335,15 @@ pub async fn change(
         .await
         .map_err(db_err("find user"))?
         .ok_or(AppError::NotFound)?;
-    confirm(state, &acting, input.admin_confirm_pin.expose(), "user_change", user_id, now).await?;
+    confirm(
+        state,
+        &acting,
+        (input.admin_confirm_pin.expose(), &input.admin_code),
+        "user_change",
+        user_id,
+        now,
+    )
+    .await?;
 
     // The two PINs must differ also when only one of them is reset.
     let new_pin = (!input.pin.expose().is_empty()).then(|| input.pin.clone());
@@ -363,6 +406,14 @@ pub async fn change(
     if input.issue_certificate {
         changed.push(Changed::Reissued);
     }
+    let remove_second_factor = input.remove_second_factor
+        && db::second_factor::find(&state.db, acting.corp.id, Some(before.id))
+            .await
+            .map_err(db_err("second factor"))?
+            .is_some();
+    if remove_second_factor {
+        changed.push(Changed::SecondFactor);
+    }
     if changed.is_empty() {
         return Ok(changed);
     }
@@ -374,12 +425,20 @@ pub async fn change(
             .await
             .map_err(db_err("reset pins"))?;
     }
-    // A reset PIN, 事故登録 or another logon method ends every session of the user at once: a
-    // session opened with the old credentials never outlives them.
+    if remove_second_factor {
+        db::second_factor::remove(&mut tx, acting.corp.id, Some(before.id))
+            .await
+            .map_err(db_err("second factor"))?;
+        let said = second_factor::removed_notice();
+        certs::tell(&mut tx, &state.pki, acting.corp.id, Some(before.id), &said, false, now).await?;
+    }
+    // A reset PIN, 事故登録, another logon method or a removed second factor ends every session
+    // of the user at once: a session opened with the old credentials never outlives them.
     let ends_sessions = pin_hash.is_some()
         || confirm_hash.is_some()
         || (fields.accident && !before.accident)
-        || fields.logon_method != before.logon_method;
+        || fields.logon_method != before.logon_method
+        || remove_second_factor;
     if ends_sessions {
         db::sessions::delete_others(&mut tx, acting.corp.id, Some(before.id), &[])
             .await
@@ -467,7 +526,7 @@ pub async fn delete(
     state: &AppState,
     admin: &AdminSession,
     user_id: &str,
-    admin_confirm_pin: &str,
+    admin_confirm: (&str, &str),
     client_addr: &str,
     now: i64,
 ) -> Result<(), AppError> {
@@ -476,7 +535,7 @@ pub async fn delete(
         .await
         .map_err(db_err("find user"))?
         .ok_or(AppError::NotFound)?;
-    confirm(state, &acting, admin_confirm_pin, "user_delete", user_id, now).await?;
+    confirm(state, &acting, admin_confirm, "user_delete", user_id, now).await?;
     let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
     db::users::mark_deleted(&mut tx, user.id, now).await.map_err(db_err("delete user"))?;
     audit::write(&mut tx, &acting.actor().did("user_delete", user_id, ""), now).await?;
@@ -491,12 +550,12 @@ pub async fn change_file_settings(
     state: &AppState,
     admin: &AdminSession,
     steps: [bool; 3],
-    admin_confirm_pin: &str,
+    admin_confirm: (&str, &str),
     client_addr: &str,
     now: i64,
 ) -> Result<(), AppError> {
     let acting = Acting::of(state, admin, client_addr).await?;
-    confirm(state, &acting, admin_confirm_pin, "file_settings_change", "", now).await?;
+    confirm(state, &acting, admin_confirm, "file_settings_change", "", now).await?;
     let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
     db::corporations::set_file_settings(&mut tx, acting.corp.id, steps)
         .await
@@ -512,7 +571,7 @@ pub async fn change_admin_email(
     state: &AppState,
     admin: &AdminSession,
     email: &str,
-    admin_confirm_pin: &str,
+    admin_confirm: (&str, &str),
     client_addr: &str,
     now: i64,
 ) -> Result<(), AppError> {
@@ -521,14 +580,14 @@ pub async fn change_admin_email(
     if let Err(problem) = validate::email(email) {
         errors.push(crate::error::FieldError { field: Field::Email, problem });
     }
-    if let Err(problem) = validate::logon_pin(admin_confirm_pin) {
+    if let Err(problem) = validate::logon_pin(admin_confirm.0) {
         errors.push(crate::error::FieldError { field: Field::AdminConfirmPin, problem });
     }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
     let acting = Acting::of(state, admin, client_addr).await?;
-    confirm(state, &acting, admin_confirm_pin, "admin_email_change", "", now).await?;
+    confirm(state, &acting, admin_confirm, "admin_email_change", "", now).await?;
     let old = acting.corp.admin_email.clone();
     if validate::same_address(&old, email) {
         return Ok(());

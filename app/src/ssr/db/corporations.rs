@@ -29,13 +29,15 @@ pub struct CorporationRow {
     pub admin_email: String,
     /// The language the administrator last logged on in (`ja`, `en`).
     pub admin_lang: String,
+    /// The contract's second-factor policy: `off`, `optional` or `required`.
+    pub second_factor: String,
 }
 
 /// The columns of [`CorporationRow`].
 const CORPORATION_COLUMNS: &str =
     "id, contract_id, name, admin_pin_hash, admin_confirm_pin_hash, suspended_at, \
      previous_logon_at, max_users, file_register_enabled, file_approve_enabled, file_send_enabled, \
-     admin_logon_method, admin_email, admin_lang";
+     admin_logon_method, admin_email, admin_lang, second_factor";
 
 /// Column wrapper so that a hash read from the database is a [`PinHash`] at once.
 #[derive(Debug)]
@@ -129,6 +131,7 @@ fn admin_failures(kind: PinKind) -> &'static str {
     match kind {
         PinKind::Logon => "admin_failed_logons",
         PinKind::Confirm => "admin_failed_confirms",
+        PinKind::Code => "admin_failed_codes",
     }
 }
 
@@ -182,7 +185,7 @@ pub async fn is_suspended(tx: &mut Tx, id: i64) -> Result<bool, sqlx::Error> {
 /// Bank operator: clears 契約法人利用中止 and the failure count. Returns whether it was suspended.
 pub async fn unsuspend(tx: &mut Tx, contract_id: &str) -> Result<Option<bool>, sqlx::Error> {
     let was: Option<Flag> = sqlx::query_scalar(
-        "UPDATE corporations SET suspended_at = NULL, admin_failed_logons = 0, admin_failed_confirms = 0 \
+        "UPDATE corporations SET suspended_at = NULL, admin_failed_logons = 0, admin_failed_confirms = 0, admin_failed_codes = 0 \
          WHERE contract_id = $1 \
          RETURNING TRUE",
     )

@@ -21,6 +21,7 @@ pub mod corporations;
 pub mod notices;
 pub mod ocsp;
 pub mod ops;
+pub mod second_factor;
 pub mod sessions;
 pub mod users;
 
@@ -30,14 +31,15 @@ use sqlx::{Any, Executor, Transaction, TypeInfo as _, ValueRef as _};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The connection pool of either backend.
-/// Which of a person's two PINs was typed: each has its own count of consecutive wrong entries.
+/// Which of a person's credentials was typed: each has its own count of consecutive wrong entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PinKind {
     /// 契約法人暗証番号 / 利用者暗証番号 (logon).
     Logon,
     /// 契約法人確認暗証番号 / 利用者確認暗証番号 (confirmation).
     Confirm,
+    /// ワンタイムパスワード (the second factor's code).
+    Code,
 }
 
 pub type Pool = sqlx::AnyPool;

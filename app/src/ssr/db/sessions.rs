@@ -12,7 +12,13 @@ pub struct SessionRow {
     pub last_seen_at: i64,
     /// Serial of the certificate a certificate-logon session is bound to.
     pub cert_serial: Option<Vec<u8>>,
+    /// `full` (a session), or a logon waiting for its second factor: `code` (asked) or `enrol`
+    /// (to be registered first).
+    pub stage: String,
 }
+
+/// How long a logon may wait at its second factor before it must start again.
+pub const SECOND_STEP_SECS: i64 = 300;
 
 pub struct NewSession<'a> {
     pub token_hash: &'a [u8],
@@ -21,13 +27,14 @@ pub struct NewSession<'a> {
     pub user_pk: Option<i64>,
     pub client_addr: &'a str,
     pub cert_serial: Option<&'a [u8]>,
+    pub stage: &'a str,
 }
 
 /// Inserts a session that began at `created_at` (its logon), last seen `now`.
 pub async fn insert(tx: &mut Tx, s: &NewSession<'_>, created_at: i64, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO sessions (token_hash, role, corporation_id, user_pk, created_at, last_seen_at, client_addr, \
-         cert_serial) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         cert_serial, stage) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(s.token_hash)
     .bind(s.role)
@@ -37,13 +44,15 @@ pub async fn insert(tx: &mut Tx, s: &NewSession<'_>, created_at: i64, now: i64) 
     .bind(now)
     .bind(s.client_addr)
     .bind(s.cert_serial)
+    .bind(s.stage)
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 /// The session with this token hash if it is still alive at `now`; refreshes its idle clock.
-/// Expired sessions are deleted on the way.
+/// Expired sessions are deleted on the way; a logon waits at its second factor
+/// [`SECOND_STEP_SECS`] at most.
 pub async fn touch_live(
     pool: &Pool,
     token_hash: &[u8],
@@ -54,12 +63,14 @@ pub async fn touch_live(
     let row: Option<SessionRow> = sqlx::query_as(
         "UPDATE sessions SET last_seen_at = $1 \
          WHERE token_hash = $2 AND last_seen_at + $3 > $1 AND created_at + $4 > $1 \
-         RETURNING role, corporation_id, user_pk, created_at, last_seen_at, cert_serial",
+         AND (stage = 'full' OR created_at + $5 > $1) \
+         RETURNING role, corporation_id, user_pk, created_at, last_seen_at, cert_serial, stage",
     )
     .bind(now)
     .bind(token_hash)
     .bind(idle_secs)
     .bind(max_secs)
+    .bind(SECOND_STEP_SECS)
     .fetch_optional(pool)
     .await?;
     if row.is_none() {

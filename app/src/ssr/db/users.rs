@@ -223,6 +223,7 @@ fn failures(kind: PinKind) -> &'static str {
     match kind {
         PinKind::Logon => "failed_logons",
         PinKind::Confirm => "failed_confirms",
+        PinKind::Code => "failed_codes",
     }
 }
 
@@ -360,7 +361,8 @@ pub async fn update(tx: &mut Tx, id: i64, f: &UserFields<'_>, unlock: bool) -> R
          perm_scheduled_cancel = $10, perm_payments = $11, file_register = $12, file_approve = $13, file_send = $14, \
          suspended = CASE WHEN $15 THEN FALSE ELSE suspended END, \
          failed_logons = CASE WHEN $16 THEN 0 ELSE failed_logons END, \
-         failed_confirms = CASE WHEN $16 THEN 0 ELSE failed_confirms END \
+         failed_confirms = CASE WHEN $16 THEN 0 ELSE failed_confirms END, \
+         failed_codes = CASE WHEN $16 THEN 0 ELSE failed_codes END \
          WHERE id = $17",
     )
     .bind(f.name)

@@ -16,7 +16,9 @@ pub async fn user_status(state: &AppState, user: &UserSession, now: i64) -> Resu
         .await
         .map_err(|e| internal("user", e))?
         .ok_or(AppError::Unauthenticated)?;
+    let second_factor = crate::ssr::access::second_factor::registered(state, &corp, Some(row.id)).await?;
     Ok(UserOverview {
+        second_factor,
         corporation_name: corp.name,
         contract_id: corp.contract_id,
         user_id: row.user_id,

@@ -6,7 +6,8 @@
 //!   had not expired when it was signed;
 //! - every issued certificate verifies against the CA and carries the serial on record;
 //! - the audit chain is intact;
-//! - no issuance and no certificate exists without its audit record.
+//! - no issuance and no certificate exists without its audit record;
+//! - every stored TOTP secret opens under this server's key, for its own holder.
 
 use crate::ssr::{audit, db, AppState};
 use std::collections::HashSet;
@@ -30,6 +31,12 @@ pub struct Checked {
 
 fn violation(invariant: &'static str, detail: impl Into<String>) -> Violation {
     Violation { invariant, detail: detail.into() }
+}
+
+/// How many TOTP secrets are stored (sealed): a server that finds no key file must not make a
+/// new key while there are any, or they could never be opened again.
+pub async fn sealed_secrets(state: &AppState) -> Result<usize, sqlx::Error> {
+    Ok(db::second_factor::all_sealed(&state.db).await?.len())
 }
 
 /// Runs every check; an empty list means all hold.
@@ -130,6 +137,12 @@ pub async fn run(state: &AppState, now: i64) -> Result<(Checked, Vec<Violation>)
     for (id, corp, opened_at, acquire_by) in db::check::issuances(pool).await? {
         if !opened.contains(&(Some(corp), opened_at, format!("acquire_by={acquire_by}"))) {
             found.push(violation("no issuance without its audit record", format!("certificate row {id}")));
+        }
+    }
+    for (corp, user, sealed) in db::second_factor::all_sealed(pool).await? {
+        let holder = crate::ssr::access::second_factor::sealed_for(corp, user);
+        if state.sealer.open(&holder, &sealed).is_err() {
+            found.push(violation("second-factor secrets open under the server's key", holder));
         }
     }
     let (certificates, audit_records) = db::check::counts(pool).await?;

@@ -31,6 +31,10 @@ pub enum CorporationError {
     AdminLogonMethod(String),
     #[error("メールアドレス {0:?}: 正しい形式で指定してください (not an e-mail address)")]
     Email(String),
+    #[error("ワンタイムパスワード {0:?}: off, optional または required を指定してください (use off, optional or required)")]
+    SecondFactorPolicy(String),
+    #[error("{0}")]
+    App(#[from] crate::error::AppError),
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
     #[error("PIN hashing: {0}")]
@@ -242,6 +246,51 @@ pub async fn set_admin_logon(
     let updated = db::corporations::set_admin_logon_method(&mut tx, contract_id, method).await?;
     let detail = format!("method={method}");
     commit_setting(tx, updated, contract_id, "corporation_admin_logon", &detail, now).await
+}
+
+/// The contract's second-factor policies: `off` (never asked), `optional` (asked of whoever
+/// registered one), `required` (everyone; a person without one registers it at logon).
+pub const SECOND_FACTOR_POLICIES: [&str; 3] = ["off", "optional", "required"];
+
+/// Sets the contract's second-factor policy (bank operator), audited as
+/// `corporation_second_factor`.
+pub async fn set_second_factor(
+    state: &AppState,
+    contract_id: &str,
+    policy: &str,
+    now: i64,
+) -> Result<(), CorporationError> {
+    if !SECOND_FACTOR_POLICIES.contains(&policy) {
+        return Err(CorporationError::SecondFactorPolicy(policy.to_owned()));
+    }
+    let mut tx = db::begin_write(&state.db).await?;
+    let updated = db::second_factor::set_policy(&mut tx, contract_id, policy).await?;
+    let detail = format!("policy={policy}");
+    commit_setting(tx, updated, contract_id, "corporation_second_factor", &detail, now).await
+}
+
+/// Removes the administrator's second factor (bank operator, after checking who asks) and ends
+/// the administrator's sessions, audited as `corporation_second_factor_reset`; the administrator
+/// is told. Returns whether one was registered.
+pub async fn reset_second_factor(
+    state: &AppState,
+    contract_id: &str,
+    now: i64,
+) -> Result<bool, CorporationError> {
+    let corp = db::corporations::find_by_contract_id(&state.db, contract_id).await?;
+    let mut tx = db::begin_write(&state.db).await?;
+    let Some(corp) = corp else {
+        return commit_setting(tx, false, contract_id, "", "", now).await.map(|()| false);
+    };
+    let removed = db::second_factor::remove(&mut tx, corp.id, None).await?;
+    db::sessions::delete_others(&mut tx, corp.id, None, &[]).await?;
+    if removed {
+        let said = crate::ssr::access::second_factor::removed_notice();
+        crate::ssr::pki::lifecycle::tell(&mut tx, &state.pki, corp.id, None, &said, false, now).await?;
+    }
+    let detail = if removed { "removed; sessions ended" } else { "none registered; sessions ended" };
+    commit_setting(tx, true, contract_id, "corporation_second_factor_reset", detail, now).await?;
+    Ok(removed)
 }
 
 /// Sets (or, empty, removes) the administrator's e-mail address, audited as
