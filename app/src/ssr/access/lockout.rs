@@ -71,14 +71,24 @@ pub async fn wrong_pins(
         lock_notices(tx, state, who, now).await?;
         crate::ssr::telemetry::locked(matches!(who, Holder::Admin(_)));
     }
-    Ok(match (locked && !was, who) {
-        (true, Holder::Admin(_)) => {
+    // The audit names what was wrong: a PIN, or only the one-time password.
+    let pin_wrong = typed.iter().any(|&(kind, ok)| !ok && kind != PinKind::Code);
+    Ok(match (locked && !was, who, pin_wrong) {
+        (true, Holder::Admin(_), true) => {
             (AppError::Locked { contract: true }, "wrong pin; contract suspended (契約法人利用中止)")
         }
-        (true, Holder::User(..)) => {
+        (true, Holder::Admin(_), false) => (
+            AppError::Locked { contract: true },
+            "wrong one-time password; contract suspended (契約法人利用中止)",
+        ),
+        (true, Holder::User(..), true) => {
             (AppError::Locked { contract: false }, "wrong pin; user suspended (利用停止)")
         }
-        (false, _) => (AppError::LogonFailed, "wrong pin"),
+        (true, Holder::User(..), false) => {
+            (AppError::Locked { contract: false }, "wrong one-time password; user suspended (利用停止)")
+        }
+        (false, _, true) => (AppError::LogonFailed, "wrong pin"),
+        (false, _, false) => (AppError::LogonFailed, "wrong one-time password"),
     })
 }
 

@@ -234,20 +234,7 @@ pub async fn logon_code(call: &Call, code: &str, now: i64) -> Result<(SessionTok
     let outcome =
         match lockout::check(&mut tx, state, Some(caller.holder()), &[(PinKind::Code, right)], now).await? {
             Ok(()) => Ok((caller.open_session(&mut tx, &call.client_addr, now).await?, caller.first_page())),
-            // The lock's reasons speak of PINs: here it was the code.
-            Err((answer, reason)) => Err((
-                answer,
-                match reason {
-                    "wrong pin" => "second_factor=totp; wrong code",
-                    "wrong pin; user suspended (利用停止)" => {
-                        "second_factor=totp; wrong code; user suspended (利用停止)"
-                    }
-                    "wrong pin; contract suspended (契約法人利用中止)" => {
-                        "second_factor=totp; wrong code; contract suspended (契約法人利用中止)"
-                    }
-                    other => other,
-                },
-            )),
+            Err(refusal) => Err(refusal),
         };
     let action = if caller.user.is_some() { "user_logon" } else { "admin_logon" };
     let actor = Actor { name: &name, corporation_id: Some(caller.corp.id), client_addr: &call.client_addr };

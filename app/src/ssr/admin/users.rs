@@ -158,8 +158,8 @@ async fn confirm(
             }
             Err(refusal) => refusal,
         };
-    let what = if ok { "one-time password" } else { "confirmation pin" };
-    let detail = format!("{what}: {reason}");
+    // The reason names the credential that was wrong; the PIN's keeps its established wording.
+    let detail = if ok { reason.to_owned() } else { format!("confirmation pin: {reason}") };
     audit::write(&mut tx, &acting.actor().event(action, target, Outcome::Failure, &detail), now).await?;
     tx.commit().await.map_err(db_err("commit"))?;
     Err(match answer {
