@@ -84,8 +84,7 @@ pub async fn registered(
     if corp.second_factor == "off" {
         return Ok(None);
     }
-    let row = db::second_factor::find(&state.db, corp.id, user_pk).await.map_err(db_err("totp"))?;
-    Ok(Some(row.is_some_and(|r| r.confirmed_at.is_some())))
+    Ok(Some(db::second_factor::confirmed(&state.db, corp.id, user_pk).await.map_err(db_err("totp"))?))
 }
 
 /// How a logon whose PINs were right goes on: straight to a session, to the code, or to the
@@ -95,10 +94,11 @@ pub async fn stage_after_pin(
     corp: &CorporationRow,
     user_pk: Option<i64>,
 ) -> Result<Stage, AppError> {
-    if active(state, corp, user_pk).await?.is_some() {
-        return Ok(Stage::Code);
-    }
-    Ok(if corp.second_factor == "required" { Stage::Enrol } else { Stage::Full })
+    Ok(match registered(state, corp, user_pk).await? {
+        Some(true) => Stage::Code,
+        Some(false) if corp.second_factor == "required" => Stage::Enrol,
+        _ => Stage::Full,
+    })
 }
 
 /// Where a logon at `stage` continues: the code, the registration, or (a session) the screens.

@@ -173,7 +173,7 @@ async fn confirm(
 /// Whether the administrator's changes ask for a ワンタイムパスワード beside 契約法人確認暗証番号.
 pub async fn code_required(state: &AppState, admin: &AdminSession) -> Result<bool, AppError> {
     let corp = corporation(state, admin).await?;
-    Ok(second_factor::active(state, &corp, None).await?.is_some())
+    Ok(second_factor::registered(state, &corp, None).await? == Some(true))
 }
 
 fn summary(u: &db::users::ListedUser, now: i64) -> UserSummary {
@@ -215,10 +215,9 @@ pub async fn get(state: &AppState, admin: &AdminSession, user_id: &str) -> Resul
         .await
         .map_err(db_err("certificates"))?;
     let cert = certs::state_of(live.as_ref(), crate::ssr::now());
-    let second_factor = db::second_factor::find(&state.db, admin.corporation_id, Some(u.id))
+    let second_factor = db::second_factor::confirmed(&state.db, admin.corporation_id, Some(u.id))
         .await
-        .map_err(db_err("second factor"))?
-        .is_some_and(|f| f.confirmed_at.is_some());
+        .map_err(db_err("second factor"))?;
     Ok(UserDetail {
         second_factor,
         cert_version: live.as_ref().map_or(0, |c| c.id),

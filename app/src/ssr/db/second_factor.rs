@@ -33,6 +33,18 @@ pub async fn find(
     .await
 }
 
+/// Whether the person has a confirmed TOTP secret (a registration that was completed).
+pub async fn confirmed(pool: &Pool, corporation_id: i64, user_pk: Option<i64>) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM totp_secrets WHERE {HOLDER} AND confirmed_at IS NOT NULL"
+    ))
+    .bind(corporation_id)
+    .bind(user_pk)
+    .fetch_one(pool)
+    .await?;
+    Ok(n > 0)
+}
+
 /// A new pending secret for the person, replacing a pending one; returns `false` (and changes
 /// nothing) when a confirmed one is there.
 pub async fn put_pending(
