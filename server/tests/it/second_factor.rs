@@ -31,6 +31,12 @@ async fn admin_logon(app: &TestApp) -> Reply {
     app.call("admin_logon", &[("contract_id", demo::CONTRACT_ID), ("pin", demo::ADMIN_PIN)], None).await
 }
 
+/// The demo user test05's ID logon.
+async fn user_logon(app: &TestApp) -> Reply {
+    let form = [("contract_id", demo::CONTRACT_ID), ("user_id", "test05"), ("user_pin", demo::USER_PIN)];
+    app.call("user_logon", &form, None).await
+}
+
 /// Registers a TOTP from a session (policy optional) and returns its secret.
 async fn register_from_session(app: &TestApp, cookie: &str) -> Vec<u8> {
     let shown = app.call("otp_secret", &[], Some(cookie)).await;
@@ -123,17 +129,10 @@ async fn wrong_codes_lock_like_wrong_pins_and_off_asks_nothing() {
     let app = TestApp::with_settings(Settings { lockout_threshold: 3, ..Settings::default() }).await;
     set_policy(&app, "optional").await;
     // A user (ID logon) registers from their session: optional asks nothing of those without one.
-    let logon = || {
-        app.call(
-            "user_logon",
-            &[("contract_id", demo::CONTRACT_ID), ("user_id", "test05"), ("user_pin", demo::USER_PIN)],
-            None,
-        )
-    };
-    let first = logon().await;
+    let first = user_logon(&app).await;
     assert_eq!(first.location(), Some("/user/status"), "optional, none registered: straight in");
     let secret = register_from_session(&app, &first.session_cookie().expect("cookie")).await;
-    let waiting = logon().await;
+    let waiting = user_logon(&app).await;
     assert_eq!(waiting.location(), Some("/logon/code"));
     let waiting = waiting.session_cookie().expect("cookie");
     let wrong = |n: i64| {
@@ -232,15 +231,7 @@ async fn the_administrators_changes_need_a_current_code_beside_the_confirmation_
 async fn removal_by_the_administrator_and_by_the_bank_ends_the_sessions() {
     let app = TestApp::new().await;
     set_policy(&app, "optional").await;
-    let user = app
-        .call(
-            "user_logon",
-            &[("contract_id", demo::CONTRACT_ID), ("user_id", "test05"), ("user_pin", demo::USER_PIN)],
-            None,
-        )
-        .await
-        .session_cookie()
-        .expect("user");
+    let user = user_logon(&app).await.session_cookie().expect("user");
     register_from_session(&app, &user).await;
     let admin = admin_logon(&app).await.session_cookie().expect("admin");
     let detail = app.call("get_user", &[("user", "test05")], Some(&admin)).await;
