@@ -37,6 +37,10 @@ pub enum Field {
     /// ワンタイムパスワード: the second factor's current code.
     #[serde(rename = "otp")]
     Code,
+    /// The name its owner gives a パスキー.
+    PasskeyName,
+    /// A パスキー's answer (the browser's credential or assertion).
+    Passkey,
 }
 
 impl Field {
@@ -61,6 +65,8 @@ impl Field {
             Field::Csr => "csr",
             Field::Selection => "user",
             Field::Code => "otp",
+            Field::PasskeyName => "passkey_name",
+            Field::Passkey => "passkey",
         }
     }
 }
@@ -304,6 +310,8 @@ mod tests {
             Field::Csr,
             Field::Selection,
             Field::Code,
+            Field::PasskeyName,
+            Field::Passkey,
         ];
         for field in all {
             let wire = serde_json::to_string(&field).expect("json");

@@ -19,6 +19,7 @@ pub mod error;
 pub mod i18n;
 pub mod model;
 pub mod pages;
+pub mod passkey;
 pub mod screens;
 pub mod time_fmt;
 pub mod validate;
@@ -34,7 +35,8 @@ use leptos_router::{
     path, Lazy, SsrMode,
 };
 use pages::{
-    AdminLogonPage, EnvironmentPage, LogonCodePage, NotFoundPage, OtpRegisterPage, TopPage, UserLogonPage,
+    AdminLogonPage, EnvironmentPage, LogonCodePage, NotFoundPage, OtpRegisterPage, PasskeysPage, TopPage,
+    UserLogonPage,
 };
 use screens::{
     Acquire, AdminAcquire, AdminEmail, AdminStatus, Audit, CertLogon, FileSettings, Notices, PinChange,
@@ -232,7 +234,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/user/status") view={Lazy::<UserStatus>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/user/pins") view={Lazy::<PinChange>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/cert/logon") view={Lazy::<CertLogon>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/logon/code") view=LogonCodePage/>
+                <Route path=path!("/logon/code") view=LogonCodePage ssr=SsrMode::Async/>
+                <Route path=path!("/passkeys") view=PasskeysPage ssr=SsrMode::Async/>
                 <Route path=path!("/otp/register") view=OtpRegisterPage ssr=SsrMode::Async/>
             </Routes>
         </Router>

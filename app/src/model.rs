@@ -332,3 +332,36 @@ pub struct OtpRegistration {
     pub secret: String,
     pub qr_svg: String,
 }
+
+/// One registered パスキー as パスキー登録 lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyEntry {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// パスキー登録: the person's passkeys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyList {
+    /// Passkeys work on this server (its public host is a name, not an IP address).
+    pub available: bool,
+    /// The logon waits for a registration (the contract requires a second factor).
+    pub required: bool,
+    pub passkeys: Vec<PasskeyEntry>,
+}
+
+/// What the logon's second step offers the person: their registered kinds of second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogonFactors {
+    pub totp: bool,
+    pub passkey: bool,
+}
+
+impl LogonFactors {
+    /// Whether any second factor is registered.
+    pub fn any(self) -> bool {
+        self.totp || self.passkey
+    }
+}

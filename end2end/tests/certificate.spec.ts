@@ -3,16 +3,17 @@
 // browser context logs on with that certificate → the administrator reissues again → the old
 // certificate's next request is refused → the new acquisition works. Then the administrator's
 // own certificate (issued by the bank's CLI) and its PIN-only logon. And ID logon for users.
-import { expect, test, type APIRequestContext, type Browser, type BrowserType, type Page, type TestInfo } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Browser, type Page, type TestInfo } from "@playwright/test";
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { DEMO, inspect, jsEnabled, logonAsDemoAdmin, settled, watchErrors } from "./support";
+import {
+  certificateBrowser, certificateContext, DEMO, FILE_PASSWORD, inspect, jsEnabled, logonAsDemoAdmin, settled, watchErrors,
+} from "./support";
 
 const CERT_ORIGIN = process.env.E2E_CERT_ORIGIN!;
 const USER = { pin: "Pass1234", confirmPin: "Conf5678" };
-const FILE_PASSWORD = "correct-horse-9";
 /** Server functions called directly (as the page would): same-origin, JSON answers. */
 const API_HEADERS = { accept: "application/json", origin: new URL(process.env.E2E_BASE_URL!).origin };
 
@@ -120,28 +121,6 @@ function recordBodies(page: Page): Buffer[] {
     }
   });
   return bodies;
-}
-
-/**
- * The browser for contexts that hold a client certificate: the project's Chromium, speaking
- * HTTP/1.1 only. Playwright 1.65 presents client certificates through a proxy of its own, and
- * when one of its HTTP/2 connections to the server fails (one still opening while a context
- * closes), it can abort the whole test worker (SIGABRT, Node's "Assertion failed:
- * is_write_in_progress()"): microsoft/playwright#41105. Its HTTP/1.1 error path has no such race.
- * The server's HTTP/2 is exercised by every other spec.
- */
-async function certificateBrowser(browserType: BrowserType, testInfo: TestInfo) {
-  const base = testInfo.project.use.launchOptions ?? {};
-  return browserType.launch({ ...base, args: [...(base.args ?? []), "--disable-http2"] });
-}
-
-async function certificateContext(browser: Browser, p12: string) {
-  return browser.newContext({
-    ignoreHTTPSErrors: true,
-    locale: "ja-JP",
-    timezoneId: "Asia/Tokyo",
-    clientCertificates: [{ origin: CERT_ORIGIN, pfxPath: p12, passphrase: FILE_PASSWORD }],
-  });
 }
 
 test.describe("certificates made in the page", () => {

@@ -7,7 +7,9 @@ import { expect, test, type Page, type TestInfo } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import { createHmac, randomInt } from "node:crypto";
 import { resolve } from "node:path";
-import { AdminLogonPage, inspect, settled, watchErrors } from "./support";
+import {
+  acquireAdminFile, AdminLogonPage, logoff, certificateBrowser, certificateContext, inspect, jsEnabled, settled, watchErrors,
+} from "./support";
 
 const PINS = { admin: "Totp1234", confirm: "Totp5678" };
 const WRONG_CODE = "ワンタイムパスワードが正しくありません。認証アプリに表示されている新しい値を入力してください。";
@@ -166,11 +168,6 @@ async function logonWithPin(page: Page, testInfo: TestInfo, contractId: string) 
   const logon = new AdminLogonPage(page);
   await logon.open(testInfo);
   await logon.logon(contractId, PINS.admin);
-}
-
-async function logoff(page: Page) {
-  await page.getByRole("button", { name: "ログオフ" }).click();
-  await expect(page).toHaveURL(/\/$/);
 }
 
 /** Logs on under `required` without a factor and registers one; returns the app holding it. */
@@ -362,5 +359,35 @@ test("the bank's reset ends the administrator's sessions; the next logon registe
   await expect(page).toHaveURL(/\/admin\/status\?done=otp$/);
   await expect(page.getByRole("status").filter({ hasText: "ワンタイムパスワードを登録しました。" })).toBeVisible();
   await expect(page.locator("#second-factor")).toHaveText("登録済み");
+  expect(errors).toEqual([]);
+});
+
+test("the certificate logon asks for the code after the certificate and the PIN", async ({ page, playwright }, testInfo) => {
+  test.skip(!jsEnabled(testInfo), "the certificate's key is made by the page's WASM");
+  const errors = watchErrors(page);
+  const contractId = newCorporation("required");
+  const { app } = await logonAndRegister(page, testInfo, contractId);
+  expect(serverCli(["cert", "issue-admin", "--contract-id", contractId])).toContain("管理者の電子証明書を発行しました");
+  const p12 = await acquireAdminFile(page, testInfo, contractId, PINS);
+  const browser = await certificateBrowser(playwright.chromium, testInfo);
+  try {
+    const holder = await (await certificateContext(browser, p12)).newPage();
+    const certOrigin = process.env.E2E_CERT_ORIGIN!;
+    await holder.goto(`${certOrigin}/cert/logon`);
+    await settled(holder, testInfo);
+    await holder.getByLabel("契約法人暗証番号", { exact: true }).fill(PINS.admin);
+    await holder.getByRole("button", { name: "ログオン", exact: true }).click();
+    await expect(holder).toHaveURL(new RegExp(`^${certOrigin}/logon/code$`));
+    const code = new LogonCodePage(holder);
+    await expect(code.heading()).toBeVisible();
+    await settled(holder, testInfo);
+    await code.verify(app.wrong());
+    await expect(codeError(holder)).toHaveText(WRONG_CODE);
+    await code.verify(await app.next());
+    await expect(holder).toHaveURL(new RegExp(`^${certOrigin}/admin/status$`));
+    await expect(holder.locator("#certificate-state")).toHaveText("利用中");
+  } finally {
+    await browser.close();
+  }
   expect(errors).toEqual([]);
 });

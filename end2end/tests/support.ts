@@ -1,5 +1,8 @@
 // Shared helpers and page objects for the specs.
-import { expect, type Page, type TestInfo } from "@playwright/test";
+import { expect, type Browser, type BrowserType, type Page, type TestInfo } from "@playwright/test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 
 export const DEMO = {
@@ -66,6 +69,12 @@ export async function logonAsDemoAdmin(page: Page, testInfo: TestInfo) {
   await settled(page, testInfo);
 }
 
+/** ログオフ, back on the top page. */
+export async function logoff(page: Page) {
+  await page.getByRole("button", { name: "ログオフ" }).click();
+  await expect(page).toHaveURL(/\/$/);
+}
+
 /** Types `text` into the PIN field labelled `label` with its software keyboard. */
 export async function typeWithSoftKeyboard(page: Page, label: string, text: string) {
   const field = page.locator(".field").filter({ has: page.getByLabel(label, { exact: true }) });
@@ -83,4 +92,54 @@ export async function typeWithSoftKeyboard(page: Page, label: string, text: stri
   }
   await keyboard.getByRole("button", { name: "閉じる" }).click();
   await expect(keyboard).toBeHidden();
+}
+
+/** The password the specs protect certificate files with. */
+export const FILE_PASSWORD = "correct-horse-9";
+
+/**
+ * The browser for contexts that hold a client certificate: the project's Chromium, speaking
+ * HTTP/1.1 only. Playwright 1.65 presents client certificates through a proxy of its own, and
+ * when one of its HTTP/2 connections to the server fails (one still opening while a context
+ * closes), it can abort the whole test worker (SIGABRT, Node's "Assertion failed:
+ * is_write_in_progress()"): microsoft/playwright#41105. Its HTTP/1.1 error path has no such race.
+ * The server's HTTP/2 is exercised by every other spec.
+ */
+export async function certificateBrowser(browserType: BrowserType, testInfo: TestInfo) {
+  const base = testInfo.project.use.launchOptions ?? {};
+  return browserType.launch({ ...base, args: [...(base.args ?? []), "--disable-http2"] });
+}
+
+/** A context presenting the certificate of `p12` (protected by FILE_PASSWORD) to `certOrigin`. */
+export async function certificateContext(browser: Browser, p12: string, certOrigin = process.env.E2E_CERT_ORIGIN!) {
+  return browser.newContext({
+    ignoreHTTPSErrors: true,
+    locale: "ja-JP",
+    timezoneId: "Asia/Tokyo",
+    clientCertificates: [{ origin: certOrigin, pfxPath: p12, passphrase: FILE_PASSWORD }],
+  });
+}
+
+/**
+ * 電子証明書取得 of an administrator whose certificate the bank issued (`server cert issue-admin`),
+ * in the page (the key made by its WASM), the file saved; returns its path.
+ */
+export async function acquireAdminFile(page: Page, testInfo: TestInfo, contractId: string, pins: { admin: string; confirm: string }) {
+  await page.goto("/admin/acquire");
+  await settled(page, testInfo);
+  await page.getByLabel("契約法人ID", { exact: true }).fill(contractId);
+  await page.getByLabel("契約法人暗証番号", { exact: true }).fill(pins.admin);
+  await page.getByLabel("契約法人確認暗証番号", { exact: true }).fill(pins.confirm);
+  await page.getByRole("button", { name: "次へ" }).click();
+  await page.getByLabel("証明書ファイルのパスワード", { exact: true }).fill(FILE_PASSWORD);
+  await page.getByLabel("証明書ファイルのパスワード（再入力）", { exact: true }).fill(FILE_PASSWORD);
+  await page.getByLabel(/^標準/).check();
+  await page.getByRole("button", { name: "取得", exact: true }).click();
+  await expect(page.locator("#acquired")).toBeVisible();
+  const download = page.waitForEvent("download");
+  await page.getByRole("button", { name: "証明書ファイルを保存" }).click();
+  const file = await download;
+  const path = join(mkdtempSync(join(tmpdir(), "bizdirect-p12-")), file.suggestedFilename());
+  await file.saveAs(path);
+  return path;
 }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod certificates;
 pub mod notices;
+pub mod passkeys;
 pub mod second_factor;
 pub mod user;
 pub mod users;

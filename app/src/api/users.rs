@@ -9,12 +9,13 @@ use crate::model::{UserDetail, UserList};
 use crate::validate::UserForm;
 use leptos::prelude::*;
 
-/// Whether the administrator's changes ask for a ワンタイムパスワード beside 契約法人確認暗証番号.
-#[server(prefix = "/api", endpoint = "admin_code_required")]
-pub async fn admin_code_required() -> Result<bool, AppError> {
+/// The administrator's second factors: what their changes ask for beside 契約法人確認暗証番号 (a
+/// ワンタイムパスワード, or a パスキー's assertion).
+#[server(prefix = "/api", endpoint = "admin_factors")]
+pub async fn admin_factors() -> Result<crate::model::LogonFactors, AppError> {
     use crate::ssr::{access::request::Call, admin::users};
     let (call, admin) = Call::admin().await?;
-    users::code_required(&call.state, &admin).await.map_err(|e| call.fail(e))
+    users::admin_factors(&call.state, &admin).await.map_err(|e| call.fail(e))
 }
 
 /// `/admin/users` with the outcome message's parameters.
@@ -70,6 +71,7 @@ pub async fn save_user(
     remove_second_factor: Option<String>,
     admin_confirm_pin: String,
     otp: Option<String>,
+    passkey: Option<String>,
 ) -> Result<(), AppError> {
     use crate::ssr::{access::request::Call, admin::users, now, secret::Pin};
     let (call, admin) = Call::admin().await?;
@@ -101,6 +103,7 @@ pub async fn save_user(
         remove_second_factor: remove_second_factor.is_some(),
         admin_confirm_pin: Pin::new(admin_confirm_pin),
         admin_code: otp.unwrap_or_default().trim().to_owned(),
+        admin_passkey: passkey.unwrap_or_default(),
     };
     let (state, addr) = (&call.state, call.client_addr.as_str());
     match user {
@@ -130,10 +133,15 @@ pub async fn delete_user(
     user: String,
     admin_confirm_pin: String,
     otp: Option<String>,
+    passkey: Option<String>,
 ) -> Result<(), AppError> {
     use crate::ssr::{access::request::Call, admin::users, now};
     let (call, admin) = Call::admin().await?;
-    let confirm = (admin_confirm_pin.as_str(), otp.as_deref().unwrap_or_default().trim());
+    let confirm = users::AdminProof {
+        pin: &admin_confirm_pin,
+        code: otp.as_deref().unwrap_or_default().trim(),
+        passkey: passkey.as_deref().unwrap_or_default(),
+    };
     users::delete(&call.state, &admin, &user, confirm, &call.client_addr, now())
         .await
         .map_err(|e| call.fail(e))?;
@@ -149,11 +157,16 @@ pub async fn change_file_settings(
     file_send: Option<String>,
     admin_confirm_pin: String,
     otp: Option<String>,
+    passkey: Option<String>,
 ) -> Result<(), AppError> {
     use crate::ssr::{access::request::Call, admin::users, now};
     let (call, admin) = Call::admin().await?;
     let steps = [file_register.is_some(), file_approve.is_some(), file_send.is_some()];
-    let confirm = (admin_confirm_pin.as_str(), otp.as_deref().unwrap_or_default().trim());
+    let confirm = users::AdminProof {
+        pin: &admin_confirm_pin,
+        code: otp.as_deref().unwrap_or_default().trim(),
+        passkey: passkey.as_deref().unwrap_or_default(),
+    };
     users::change_file_settings(&call.state, &admin, steps, confirm, &call.client_addr, now())
         .await
         .map_err(|e| call.fail(e))?;
@@ -167,10 +180,15 @@ pub async fn change_admin_email(
     email: String,
     admin_confirm_pin: String,
     otp: Option<String>,
+    passkey: Option<String>,
 ) -> Result<(), AppError> {
     use crate::ssr::{access::request::Call, admin::users, now};
     let (call, admin) = Call::admin().await?;
-    let confirm = (admin_confirm_pin.as_str(), otp.as_deref().unwrap_or_default().trim());
+    let confirm = users::AdminProof {
+        pin: &admin_confirm_pin,
+        code: otp.as_deref().unwrap_or_default().trim(),
+        passkey: passkey.as_deref().unwrap_or_default(),
+    };
     users::change_admin_email(&call.state, &admin, &email, confirm, &call.client_addr, now())
         .await
         .map_err(|e| call.fail(e))?;

@@ -1,9 +1,10 @@
-//! The second factor's pieces: the code field, the administrator's code beside
+//! The second factor's pieces: the code field, the administrator's code or passkey beside
 //! 契約法人確認暗証番号 (only when they have one), and the status screens' row.
 
 use super::fields::{field_message, Shown};
 use crate::error::Field;
 use crate::i18n::texts;
+use crate::passkey::Ceremony;
 use leptos::prelude::*;
 
 /// ワンタイムパスワード: six digits, labelled, with its hint and error tied to it.
@@ -32,17 +33,88 @@ pub fn CodeField(shown: Shown) -> impl IntoView {
     }
 }
 
-/// The administrator's ワンタイムパスワード on a change's form, shown only when the administrator
-/// has a second factor (the server asks for it then).
+/// The administrator's second factor on a change's form, shown only when they have one (the
+/// server asks for it then): the ワンタイムパスワード, and the パスキー's [パスキーで確認].
 #[component]
 pub fn AdminCodeField(shown: Shown) -> impl IntoView {
-    let needed = Resource::new(|| (), |()| crate::api::users::admin_code_required());
+    let factors = Resource::new(|| (), |()| crate::api::users::admin_factors());
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                matches!(needed.await, Ok(true)).then(|| view! { <CodeField shown=shown/> })
+                factors.await.ok().map(|f| view! {
+                    {f.passkey.then(|| view! { <PasskeyConfirm shown=shown/> })}
+                    {f.totp.then(|| view! { <CodeField shown=shown/> })}
+                })
             })}
         </Suspense>
+    }
+}
+
+/// A signal that turns true once the page has hydrated (never on the server, nor without
+/// JavaScript): what needs JavaScript is enabled by it.
+pub fn hydrated() -> RwSignal<bool> {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move || hydrated.set(true));
+    hydrated
+}
+
+/// [パスキーで確認] on a change's form: the passkey's assertion goes into the form's hidden
+/// `passkey` field, sent with [OK]. A refused submission clears it (its challenge is used up).
+#[component]
+fn PasskeyConfirm(shown: Shown) -> impl IntoView {
+    let t = texts();
+    let name = Field::Passkey.name();
+    let answer = RwSignal::new(String::new());
+    let failed = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let ready = hydrated();
+    let message = field_message(shown, Field::Passkey);
+    Effect::new(move || {
+        if shown.get().is_some() {
+            answer.set(String::new());
+        }
+    });
+    let confirm = move |_| {
+        busy.set(true);
+        failed.set(false);
+        leptos::task::spawn_local(async move {
+            let got = match crate::api::passkeys::passkey_challenge().await {
+                Ok(options) => crate::passkey::run(Ceremony::Get, &options).await,
+                Err(_) => None,
+            };
+            match got {
+                Some(json) => answer.set(json),
+                None => failed.set(true),
+            }
+            busy.set(false);
+        });
+    };
+    let status = move || {
+        if !ready.get() {
+            t.passkey.needs_js
+        } else if !answer.get().is_empty() {
+            t.passkey.confirmed
+        } else if failed.get() {
+            t.passkey.cancelled
+        } else {
+            ""
+        }
+    };
+    view! {
+        <div class="field">
+            <input type="hidden" name=name prop:value=move || answer.get()/>
+            <button
+                type="button"
+                id="passkey-confirm"
+                on:click=confirm
+                disabled=move || !ready.get() || busy.get()
+                aria-describedby=format!("{name}-status {name}-error")
+            >
+                {t.passkey.confirm_button}
+            </button>
+            <span class="hint" id=format!("{name}-status") role="status">{status}</span>
+            <span class="field-error" id=format!("{name}-error")>{message}</span>
+        </div>
     }
 }
 
@@ -54,9 +126,10 @@ pub fn SecondFactorRow(registered: Option<bool>) -> impl IntoView {
     registered.map(|done| {
         view! {
             <dt>{t.otp.status_label}</dt>
-            <dd id="second-factor">
-                {if done { t.otp.status_registered } else { t.otp.status_none }}
+            <dd>
+                <span id="second-factor">{if done { t.otp.status_registered } else { t.otp.status_none }}</span>
                 {(!done).then(|| view! { " " <a href="/otp/register" id="otp-register-link">{t.otp.link}</a> })}
+                " " <a href="/passkeys" id="passkeys-link">{t.passkey.status_link}</a>
             </dd>
         }
     })

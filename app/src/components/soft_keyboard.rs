@@ -41,8 +41,7 @@ pub fn SoftKeyboard(
     id: &'static str,
 ) -> impl IntoView {
     let t = texts();
-    let hydrated = RwSignal::new(false);
-    Effect::new(move || hydrated.set(true));
+    let hydrated = super::hydrated();
     let open = RwSignal::new(false);
     let upper = RwSignal::new(false);
     let rows = RwSignal::new(Vec::<Vec<char>>::new());

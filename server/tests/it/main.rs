@@ -17,6 +17,7 @@ mod notices;
 mod ocsp;
 mod ops;
 mod own_certificate;
+mod passkeys;
 mod reliability;
 mod second_factor;
 mod security;

@@ -60,7 +60,7 @@ async fn required_policy_registers_at_logon_and_asks_the_code_at_every_logon_aft
     assert_eq!(pending.status, StatusCode::OK, "{}", pending.body);
     assert_eq!(pending.location(), Some("/otp/register"));
     let pending = pending.session_cookie().expect("cookie of the waiting logon");
-    for screen in ["admin_status", "list_users", "admin_code_required"] {
+    for screen in ["admin_status", "list_users", "admin_factors"] {
         assert_eq!(
             app.call(screen, &[], Some(&pending)).await.status,
             StatusCode::UNAUTHORIZED,
@@ -170,10 +170,10 @@ async fn the_administrators_changes_need_a_current_code_beside_the_confirmation_
     let app = TestApp::new().await;
     set_policy(&app, "optional").await;
     let admin = admin_logon(&app).await.session_cookie().expect("cookie");
-    let before = app.call("admin_code_required", &[], Some(&admin)).await;
-    assert_eq!(before.body, "false");
+    let before = app.call("admin_factors", &[], Some(&admin)).await;
+    assert_eq!(before.body, r#"{"totp":false,"passkey":false}"#);
     let secret = register_from_session(&app, &admin).await;
-    assert_eq!(app.call("admin_code_required", &[], Some(&admin)).await.body, "true");
+    assert_eq!(app.call("admin_factors", &[], Some(&admin)).await.body, r#"{"totp":true,"passkey":false}"#);
 
     let file = [("file_register", "on"), ("admin_confirm_pin", demo::ADMIN_CONFIRM_PIN)];
     refused_field(&app.call("change_file_settings", &file, Some(&admin)).await, "required");

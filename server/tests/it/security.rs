@@ -318,6 +318,9 @@ async fn tenant_isolation_matrix_over_every_server_function() {
         ("cert_version", "0"),
         ("otp", "123456"),
         ("remove_second_factor", "on"),
+        ("passkey", "{}"),
+        ("passkey_name", "x"),
+        ("id", "1"),
     ]);
     // Functions anyone may call: they take credentials, not a session, and refuse wrong ones.
     let public = [
@@ -361,7 +364,7 @@ async fn tenant_isolation_matrix_over_every_server_function() {
                         "audit_log",
                         "notice_history",
                         "change_file_settings",
-                        "admin_code_required",
+                        "admin_factors",
                     ]
                     .contains(&name));
             // The demo user (test05) may see itself, nothing of the others; everyone else sees

@@ -13,6 +13,7 @@
 
 pub mod auth;
 pub mod lockout;
+pub mod passkeys;
 pub mod request;
 pub mod second_factor;
 pub mod session;

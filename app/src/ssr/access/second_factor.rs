@@ -1,5 +1,6 @@
 //! The second factor: ワンタイムパスワード (TOTP, RFC 6238) at logon and on the administrator's
-//! changes.
+//! changes, and what it shares with パスキー ([`super::passkeys`]): the policy, the logon's
+//! stages, and the end of a registration.
 //!
 //! The contract's policy (`off`, `optional`, `required`, set by the bank operator) decides
 //! whether it is used at all. After the right PIN (and certificate) a person with a registered
@@ -16,6 +17,7 @@ use super::lockout::{self, Holder, PinKind};
 use super::request::Call;
 use super::session::{self, LiveSession, Principal, Stage};
 use crate::error::{AppError, Field, Problem};
+use crate::model::LogonFactors;
 use crate::ssr::audit::{self, Actor, Outcome};
 use crate::ssr::db::{self, corporations::CorporationRow, users::UserRow};
 use crate::ssr::outbox::texts::Said;
@@ -84,7 +86,16 @@ pub async fn registered(
     if corp.second_factor == "off" {
         return Ok(None);
     }
-    Ok(Some(db::second_factor::confirmed(&state.db, corp.id, user_pk).await.map_err(db_err("totp"))?))
+    Ok(Some(factors(state, corp.id, user_pk).await?.any()))
+}
+
+/// Which second factors the person registered (whatever the contract's policy).
+pub async fn factors(
+    state: &AppState,
+    corporation_id: i64,
+    user_pk: Option<i64>,
+) -> Result<LogonFactors, AppError> {
+    db::second_factor::registered(&state.db, corporation_id, user_pk).await.map_err(db_err("second factor"))
 }
 
 /// How a logon whose PINs were right goes on: straight to a session, to the code, or to the
@@ -140,15 +151,15 @@ fn check_shape(typed: &str) -> Result<(), AppError> {
 }
 
 /// The caller's logon (at any stage), its corporation, and its user row (users).
-struct Caller {
-    live: LiveSession,
+pub(super) struct Caller {
+    pub(super) live: LiveSession,
     token_hash: Vec<u8>,
-    corp: CorporationRow,
-    user: Option<UserRow>,
+    pub(super) corp: CorporationRow,
+    pub(super) user: Option<UserRow>,
 }
 
 impl Caller {
-    async fn of(call: &Call, now: i64) -> Result<Self, AppError> {
+    pub(super) async fn of(call: &Call, now: i64) -> Result<Self, AppError> {
         let token = call.session_token().ok_or(AppError::Unauthenticated)?;
         let (live, _) = super::auth::any_stage(call, now).await?;
         let state = &call.state;
@@ -173,11 +184,11 @@ impl Caller {
         Ok(Self { token_hash: session::token_hash(&token), live, corp, user })
     }
 
-    fn user_pk(&self) -> Option<i64> {
+    pub(super) fn user_pk(&self) -> Option<i64> {
         self.user.as_ref().map(|u| u.id)
     }
 
-    fn holder(&self) -> Holder {
+    pub(super) fn holder(&self) -> Holder {
         match &self.user {
             Some(u) => Holder::User(self.corp.id, u.id),
             None => Holder::Admin(self.corp.id),
@@ -185,14 +196,14 @@ impl Caller {
     }
 
     /// How the audit log and the authenticator app name the person.
-    fn name(&self) -> String {
+    pub(super) fn name(&self) -> String {
         match &self.user {
             Some(u) => format!("user:{}/{}", self.corp.contract_id, u.user_id),
             None => format!("admin:{}", self.corp.contract_id),
         }
     }
 
-    fn account(&self) -> String {
+    pub(super) fn account(&self) -> String {
         match &self.user {
             Some(u) => format!("{}/{}", self.corp.contract_id, u.user_id),
             None => self.corp.contract_id.clone(),
@@ -200,7 +211,7 @@ impl Caller {
     }
 
     /// The screens a session of this person opens on.
-    fn first_page(&self) -> &'static str {
+    pub(super) fn first_page(&self) -> &'static str {
         match &self.user {
             Some(u) if u.pins_provisional => "/user/pins",
             Some(_) => "/user/status",
@@ -209,7 +220,12 @@ impl Caller {
     }
 
     /// The logon's session replacing its waiting row inside `tx`: bound to the same certificate.
-    async fn open_session(&self, tx: &mut db::Tx, addr: &str, now: i64) -> Result<SessionToken, AppError> {
+    pub(super) async fn open_session(
+        &self,
+        tx: &mut db::Tx,
+        addr: &str,
+        now: i64,
+    ) -> Result<SessionToken, AppError> {
         db::sessions::delete(tx, &self.token_hash).await.map_err(db_err("session"))?;
         session::open(tx, &self.live.principal, self.live.cert_serial.as_deref(), addr, Stage::Full, now)
             .await
@@ -246,6 +262,17 @@ pub async fn logon_code(call: &Call, code: &str, now: i64) -> Result<(SessionTok
     })
 }
 
+/// The second factors a logon at [`Stage::Code`] can answer with (passkeys only where the
+/// server can use them).
+pub async fn logon_factors(call: &Call, now: i64) -> Result<LogonFactors, AppError> {
+    let caller = Caller::of(call, now).await?;
+    if caller.live.stage != Stage::Code {
+        return Err(AppError::Unauthenticated);
+    }
+    let factors = factors(&call.state, caller.corp.id, caller.user_pk()).await?;
+    Ok(LogonFactors { passkey: factors.passkey && super::passkeys::available(&call.state), ..factors })
+}
+
 /// What ワンタイムパスワード利用登録 shows: the secret (as text and as the QR code of its
 /// `otpauth://` URI) — once registered, nothing but that.
 pub struct Registration {
@@ -259,7 +286,7 @@ pub struct Registration {
 
 /// Whether the caller may register a second factor: a logon at [`Stage::Enrol`], or a session
 /// of a contract that uses second factors (a user with final PINs).
-fn may_register(caller: &Caller) -> Result<(), AppError> {
+pub(super) fn may_register(caller: &Caller) -> Result<(), AppError> {
     match caller.live.stage {
         Stage::Code => Err(AppError::Unauthenticated),
         Stage::Full if caller.corp.second_factor == "off" => Err(AppError::Forbidden),
@@ -353,10 +380,6 @@ pub async fn register(
         .await?;
         return Err(AppError::field(Field::Code, Problem::Wrong));
     }
-    // Locked, 事故登録 or deleted since the page was shown: nothing is registered.
-    if let Err((answer, _)) = lockout::check(&mut tx, state, Some(caller.holder()), &[], now).await? {
-        return Err(answer);
-    }
     let said = Said {
         kind: "second_factor_registered",
         subject: ("ワンタイムパスワード利用登録のお知らせ", "One-time passwords registered"),
@@ -365,15 +388,40 @@ pub async fn register(
             "A one-time password app was registered for your logon. If this was not you, tell your administrator (administrators: your bank).",
         ),
     };
-    crate::ssr::pki::lifecycle::tell(&mut tx, &state.pki, corp_id, user_pk, &said, false, now).await?;
-    let opened = match (caller.live.stage, &caller.user) {
-        (Stage::Enrol, _) => {
-            (Some(caller.open_session(&mut tx, &call.client_addr, now).await?), caller.first_page())
+    Ok(match completed(call, &caller, tx, &said, "method=totp", now).await? {
+        Some((token, first)) => (Some(token), first),
+        None if caller.user.is_some() => (None, "/user/status?done=otp"),
+        None => (None, "/admin/status?done=otp"),
+    })
+}
+
+/// A registration (ワンタイムパスワード or パスキー) whose proof was right, finished inside `tx`: unless
+/// the person was locked, put under 事故登録 or deleted since the page was shown, they are told
+/// by notice, the audit records `detail`, and a logon at [`Stage::Enrol`] becomes a session:
+/// its token and first screen are returned.
+pub(super) async fn completed(
+    call: &Call,
+    caller: &Caller,
+    mut tx: db::Tx,
+    said: &Said<'_>,
+    detail: &str,
+    now: i64,
+) -> Result<Option<(SessionToken, &'static str)>, AppError> {
+    let state = &call.state;
+    if let Err((answer, _)) = lockout::check(&mut tx, state, Some(caller.holder()), &[], now).await? {
+        return Err(answer);
+    }
+    let (corp_id, user_pk) = (caller.corp.id, caller.user_pk());
+    crate::ssr::pki::lifecycle::tell(&mut tx, &state.pki, corp_id, user_pk, said, false, now).await?;
+    let opened = match caller.live.stage {
+        Stage::Enrol => {
+            Some((caller.open_session(&mut tx, &call.client_addr, now).await?, caller.first_page()))
         }
-        (_, Some(_)) => (None, "/user/status?done=otp"),
-        (_, None) => (None, "/admin/status?done=otp"),
+        _ => None,
     };
-    audit::commit_with(tx, &actor.did("second_factor_register", "", "method=totp"), now).await?;
+    let name = caller.name();
+    let actor = Actor { name: &name, corporation_id: Some(corp_id), client_addr: &call.client_addr };
+    audit::commit_with(tx, &actor.did("second_factor_register", "", detail), now).await?;
     Ok(opened)
 }
 

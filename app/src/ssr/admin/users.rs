@@ -6,11 +6,11 @@
 //! corporation, so another corporation's user IDs are "not found".
 
 use crate::error::{AppError, Field, FieldError, Problem};
-use crate::model::{Changed, FileSettings, LogonMethod, UserDetail, UserList, UserSummary};
+use crate::model::{Changed, FileSettings, LogonFactors, LogonMethod, UserDetail, UserList, UserSummary};
 use crate::ssr::access::auth::AdminSession;
 use crate::ssr::access::lockout::{self, PinKind};
-use crate::ssr::access::second_factor;
 use crate::ssr::access::throttle_attempt;
+use crate::ssr::access::{passkeys, second_factor};
 use crate::ssr::audit::{self, Actor, Outcome};
 use crate::ssr::db::{self, corporations::CorporationRow, users::NewUser, users::UserFields};
 use crate::ssr::pki::lifecycle::{self as certs, Holder};
@@ -47,6 +47,8 @@ pub struct UserInput {
     pub admin_confirm_pin: Pin,
     /// The administrator's ワンタイムパスワード, when they have one.
     pub admin_code: String,
+    /// The passkey's assertion (JSON) given in place of the code.
+    pub admin_passkey: String,
 }
 
 impl UserInput {
@@ -112,26 +114,43 @@ impl<'a> Acting<'a> {
     }
 }
 
+/// What the administrator gives to confirm a change: 契約法人確認暗証番号 and, when they have a
+/// second factor, its ワンタイムパスワード or a パスキー's assertion (the browser's JSON).
+#[derive(Clone, Copy)]
+pub struct AdminProof<'a> {
+    pub pin: &'a str,
+    pub code: &'a str,
+    pub passkey: &'a str,
+}
+
 /// Checks the 契約法人確認暗証番号 and, when the administrator has a second factor, the
-/// ワンタイムパスワード typed beside it (first that they were typed at all). A wrong one is audited
-/// (in its own transaction, since the change itself does not happen), counted toward the lock,
-/// and answered as a field error.
+/// ワンタイムパスワード typed beside it or the passkey's assertion (first that one was given at
+/// all). A wrong one is audited (in its own transaction, since the change itself does not
+/// happen), counted toward the lock, and answered as a field error.
 async fn confirm(
     state: &AppState,
     acting: &Acting<'_>,
-    (pin, code): (&str, &str),
+    proof: AdminProof<'_>,
     action: &str,
     target: &str,
     now: i64,
 ) -> Result<(), AppError> {
     let corp = &acting.corp;
-    let factor = second_factor::active(state, corp, None).await?;
+    let factors = admin_factors_of(state, corp).await?;
+    let has_factor = factors.any();
+    let by_passkey = factors.passkey && !proof.passkey.is_empty();
     let mut errors = Vec::new();
-    if let Err(problem) = validate::logon_pin(pin) {
+    if let Err(problem) = validate::logon_pin(proof.pin) {
         errors.push(FieldError { field: Field::AdminConfirmPin, problem });
     }
-    if let Some(problem) = factor.as_ref().and_then(|_| second_factor::shape_problem(code)) {
-        errors.push(FieldError { field: Field::Code, problem });
+    if has_factor && !by_passkey {
+        // The code when there is one; otherwise the passkey was not used.
+        let missing = if factors.totp {
+            second_factor::shape_problem(proof.code).map(|problem| (Field::Code, problem))
+        } else {
+            Some((Field::Passkey, Problem::Required))
+        };
+        errors.extend(missing.map(|(field, problem)| FieldError { field, problem }));
     }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
@@ -141,14 +160,24 @@ async fn confirm(
     throttle_attempt(state, acting.client_addr, &corp.contract_id, now)?;
     let ok = state
         .pins
-        .verify(Some(&corp.admin_confirm_pin_hash.0), &Pin::new(pin.to_owned()))
+        .verify(Some(&corp.admin_confirm_pin_hash.0), &Pin::new(proof.pin.to_owned()))
         .await
         .map_err(|e| internal("confirm pin", e))?;
+    let totp = if has_factor && !by_passkey { second_factor::active(state, corp, None).await? } else { None };
     let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
-    // The code is tried only with the right PIN: a wrong PIN uses up no code.
+    // The second factor is tried only with the right PIN: a wrong PIN uses up no code.
     let mut typed = vec![(PinKind::Confirm, ok)];
-    if let (true, Some(factor)) = (ok, &factor) {
-        typed.push((PinKind::Code, second_factor::accept(&mut tx, factor, code, now).await?));
+    if ok && by_passkey {
+        typed.push((
+            PinKind::Code,
+            passkeys::accept(&mut tx, state, (corp.id, None), proof.passkey, now).await?,
+        ));
+    } else if ok && has_factor {
+        let right = match &totp {
+            Some(factor) => second_factor::accept(&mut tx, factor, proof.code, now).await?,
+            None => false,
+        };
+        typed.push((PinKind::Code, right));
     }
     let (answer, reason) =
         match lockout::check(&mut tx, state, Some(lockout::Holder::Admin(corp.id)), &typed, now).await? {
@@ -159,21 +188,38 @@ async fn confirm(
             Err(refusal) => refusal,
         };
     // The reason names the credential that was wrong; the PIN's keeps its established wording.
-    let detail = if ok { reason.to_owned() } else { format!("confirmation pin: {reason}") };
+    let detail = match (ok, by_passkey) {
+        (false, _) => format!("confirmation pin: {reason}"),
+        (true, true) => format!("passkey: {reason}"),
+        (true, false) => reason.to_owned(),
+    };
     audit::write(&mut tx, &acting.actor().event(action, target, Outcome::Failure, &detail), now).await?;
     tx.commit().await.map_err(db_err("commit"))?;
     Err(match answer {
-        AppError::LogonFailed => {
-            AppError::field(if ok { Field::Code } else { Field::AdminConfirmPin }, Problem::Wrong)
-        }
+        AppError::LogonFailed => AppError::field(
+            match (ok, by_passkey) {
+                (false, _) => Field::AdminConfirmPin,
+                (true, true) => Field::Passkey,
+                (true, false) => Field::Code,
+            },
+            Problem::Wrong,
+        ),
         locked => locked,
     })
 }
 
-/// Whether the administrator's changes ask for a ワンタイムパスワード beside 契約法人確認暗証番号.
-pub async fn code_required(state: &AppState, admin: &AdminSession) -> Result<bool, AppError> {
-    let corp = corporation(state, admin).await?;
-    Ok(second_factor::registered(state, &corp, None).await? == Some(true))
+/// The administrator's second factors, when the contract uses them: what their changes ask for
+/// beside 契約法人確認暗証番号.
+pub async fn admin_factors(state: &AppState, admin: &AdminSession) -> Result<LogonFactors, AppError> {
+    admin_factors_of(state, &corporation(state, admin).await?).await
+}
+
+async fn admin_factors_of(state: &AppState, corp: &CorporationRow) -> Result<LogonFactors, AppError> {
+    if corp.second_factor == "off" {
+        return Ok(LogonFactors { totp: false, passkey: false });
+    }
+    let factors = second_factor::factors(state, corp.id, None).await?;
+    Ok(LogonFactors { passkey: factors.passkey && passkeys::available(state), ..factors })
 }
 
 fn summary(u: &db::users::ListedUser, now: i64) -> UserSummary {
@@ -215,9 +261,7 @@ pub async fn get(state: &AppState, admin: &AdminSession, user_id: &str) -> Resul
         .await
         .map_err(db_err("certificates"))?;
     let cert = certs::state_of(live.as_ref(), crate::ssr::now());
-    let second_factor = db::second_factor::confirmed(&state.db, admin.corporation_id, Some(u.id))
-        .await
-        .map_err(db_err("second factor"))?;
+    let second_factor = second_factor::factors(state, admin.corporation_id, Some(u.id)).await?.any();
     Ok(UserDetail {
         second_factor,
         cert_version: live.as_ref().map_or(0, |c| c.id),
@@ -260,7 +304,11 @@ pub async fn register(
     confirm(
         state,
         &acting,
-        (input.admin_confirm_pin.expose(), &input.admin_code),
+        AdminProof {
+            pin: input.admin_confirm_pin.expose(),
+            code: &input.admin_code,
+            passkey: &input.admin_passkey,
+        },
         "user_create",
         &user_id,
         now,
@@ -337,7 +385,11 @@ pub async fn change(
     confirm(
         state,
         &acting,
-        (input.admin_confirm_pin.expose(), &input.admin_code),
+        AdminProof {
+            pin: input.admin_confirm_pin.expose(),
+            code: &input.admin_code,
+            passkey: &input.admin_passkey,
+        },
         "user_change",
         user_id,
         now,
@@ -406,10 +458,7 @@ pub async fn change(
         changed.push(Changed::Reissued);
     }
     let remove_second_factor = input.remove_second_factor
-        && db::second_factor::find(&state.db, acting.corp.id, Some(before.id))
-            .await
-            .map_err(db_err("second factor"))?
-            .is_some();
+        && second_factor::factors(state, acting.corp.id, Some(before.id)).await?.any();
     if remove_second_factor {
         changed.push(Changed::SecondFactor);
     }
@@ -525,7 +574,7 @@ pub async fn delete(
     state: &AppState,
     admin: &AdminSession,
     user_id: &str,
-    admin_confirm: (&str, &str),
+    admin_confirm: AdminProof<'_>,
     client_addr: &str,
     now: i64,
 ) -> Result<(), AppError> {
@@ -549,7 +598,7 @@ pub async fn change_file_settings(
     state: &AppState,
     admin: &AdminSession,
     steps: [bool; 3],
-    admin_confirm: (&str, &str),
+    admin_confirm: AdminProof<'_>,
     client_addr: &str,
     now: i64,
 ) -> Result<(), AppError> {
@@ -570,7 +619,7 @@ pub async fn change_admin_email(
     state: &AppState,
     admin: &AdminSession,
     email: &str,
-    admin_confirm: (&str, &str),
+    admin_confirm: AdminProof<'_>,
     client_addr: &str,
     now: i64,
 ) -> Result<(), AppError> {
@@ -579,7 +628,7 @@ pub async fn change_admin_email(
     if let Err(problem) = validate::email(email) {
         errors.push(crate::error::FieldError { field: Field::Email, problem });
     }
-    if let Err(problem) = validate::logon_pin(admin_confirm.0) {
+    if let Err(problem) = validate::logon_pin(admin_confirm.pin) {
         errors.push(crate::error::FieldError { field: Field::AdminConfirmPin, problem });
     }
     if !errors.is_empty() {

@@ -21,6 +21,7 @@ pub mod corporations;
 pub mod notices;
 pub mod ocsp;
 pub mod ops;
+pub mod passkeys;
 pub mod second_factor;
 pub mod sessions;
 pub mod users;

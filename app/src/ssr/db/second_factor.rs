@@ -1,7 +1,8 @@
-//! Table `totp_secrets` (one sealed TOTP secret per person, pending until its first code) and
-//! the contract's second-factor policy (`corporations.second_factor`).
+//! Table `totp_secrets` (one sealed TOTP secret per person, pending until its first code), which
+//! second factors a person registered, and the contract's second-factor policy (`corporations.second_factor`).
 
 use super::{Pool, Tx};
+use crate::model::LogonFactors;
 
 /// A person's TOTP secret as stored: sealed (see `crate::ssr::seal`).
 #[derive(Debug, sqlx::FromRow)]
@@ -33,16 +34,21 @@ pub async fn find(
     .await
 }
 
-/// Whether the person has a confirmed TOTP secret (a registration that was completed).
-pub async fn confirmed(pool: &Pool, corporation_id: i64, user_pk: Option<i64>) -> Result<bool, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM totp_secrets WHERE {HOLDER} AND confirmed_at IS NOT NULL"
+/// Which second factors the person registered: a confirmed TOTP secret, and passkeys.
+pub async fn registered(
+    pool: &Pool,
+    corporation_id: i64,
+    user_pk: Option<i64>,
+) -> Result<LogonFactors, sqlx::Error> {
+    let (totp, passkeys): (i64, i64) = sqlx::query_as(&format!(
+        "SELECT (SELECT COUNT(*) FROM totp_secrets WHERE {HOLDER} AND confirmed_at IS NOT NULL), \
+                (SELECT COUNT(*) FROM passkeys WHERE {HOLDER})"
     ))
     .bind(corporation_id)
     .bind(user_pk)
     .fetch_one(pool)
     .await?;
-    Ok(n > 0)
+    Ok(LogonFactors { totp: totp > 0, passkey: passkeys > 0 })
 }
 
 /// A new pending secret for the person, replacing a pending one; returns `false` (and changes
@@ -96,14 +102,16 @@ pub async fn accept_step(
     Ok(done.rows_affected() == 1)
 }
 
-/// Removes the person's secret (confirmed or pending); returns whether one was there.
+/// Removes the person's second factors: the TOTP secret (confirmed or pending) and every passkey.
+/// Returns whether there was any.
 pub async fn remove(tx: &mut Tx, corporation_id: i64, user_pk: Option<i64>) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(&format!("DELETE FROM totp_secrets WHERE {HOLDER}"))
         .bind(corporation_id)
         .bind(user_pk)
         .execute(&mut **tx)
         .await?;
-    Ok(done.rows_affected() > 0)
+    let passkeys = super::passkeys::remove_all(tx, corporation_id, user_pk).await?;
+    Ok(done.rows_affected() > 0 || passkeys > 0)
 }
 
 /// Every sealed secret with its holder (corporation id, user row id): what `server check` opens.
