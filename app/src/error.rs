@@ -41,6 +41,11 @@ pub enum Field {
     PasskeyName,
     /// A パスキー's answer (the browser's credential or assertion).
     Passkey,
+    /// 操作履歴照会's 期間: the first day and the last.
+    #[serde(rename = "from")]
+    PeriodFrom,
+    #[serde(rename = "to")]
+    PeriodTo,
 }
 
 impl Field {
@@ -67,6 +72,8 @@ impl Field {
             Field::Code => "otp",
             Field::PasskeyName => "passkey_name",
             Field::Passkey => "passkey",
+            Field::PeriodFrom => "from",
+            Field::PeriodTo => "to",
         }
     }
 }
@@ -100,6 +107,8 @@ pub enum Problem {
     Wrong,
     /// A new PIN equal to the provisional one it replaces.
     SameAsOld,
+    /// The end of a period before its start.
+    BeforeStart,
 }
 
 /// Why a presented client certificate does not log anyone on.
@@ -312,6 +321,8 @@ mod tests {
             Field::Code,
             Field::PasskeyName,
             Field::Passkey,
+            Field::PeriodFrom,
+            Field::PeriodTo,
         ];
         for field in all {
             let wire = serde_json::to_string(&field).expect("json");

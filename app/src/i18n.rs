@@ -336,6 +336,39 @@ pub struct Texts {
     /// ワンタイムパスワード: the second factor's screens and fields.
     pub otp: OtpTexts,
     pub passkey: PasskeyTexts,
+    pub logons: LogonTexts,
+    pub audit_search: AuditSearchTexts,
+}
+
+/// The words of 操作履歴照会's search.
+pub struct AuditSearchTexts {
+    pub title: &'static str,
+    pub from: &'static str,
+    pub to: &'static str,
+    pub date_hint: &'static str,
+    pub person: &'static str,
+    pub person_hint: &'static str,
+    pub kind: &'static str,
+    pub outcome: &'static str,
+    pub all: &'static str,
+    pub search: &'static str,
+    pub clear: &'static str,
+    pub err_date: &'static str,
+    pub err_before_start: &'static str,
+}
+
+/// The words of ログオン履歴 (the status screens).
+pub struct LogonTexts {
+    pub title: &'static str,
+    pub caption: &'static str,
+    pub columns: [&'static str; 3],
+    pub id_pin: &'static str,
+    pub certificate: &'static str,
+    pub with_totp: &'static str,
+    pub with_passkey: &'static str,
+    /// `{count}`: failed logon attempts since the logon before this session's.
+    pub failed: &'static str,
+    pub none: &'static str,
 }
 
 /// The words of パスキー (WebAuthn).
@@ -465,6 +498,8 @@ impl Texts {
             Field::Code => self.otp.label,
             Field::PasskeyName => self.passkey.name_label,
             Field::Passkey => self.passkey.label,
+            Field::PeriodFrom => self.audit_search.from,
+            Field::PeriodTo => self.audit_search.to,
         }
     }
 
@@ -479,6 +514,8 @@ impl Texts {
             (Field::UserId, Problem::Format) => self.err_alnum,
             (Field::UserName | Field::Email | Field::PasskeyName, Problem::Format) => self.err_format,
             (Field::Code, Problem::Format) => self.otp.err_format,
+            (Field::PeriodFrom | Field::PeriodTo, Problem::Format) => self.audit_search.err_date,
+            (_, Problem::BeforeStart) => self.audit_search.err_before_start,
             (Field::Code, Problem::Wrong) => self.otp.err_wrong,
             (Field::Passkey, Problem::Wrong) => self.passkey.err_wrong,
             (Field::Passkey, Problem::Taken) => self.passkey.err_taken,
@@ -633,6 +670,19 @@ pub static JA: Texts = Texts {
         ("certificate_issue", "電子証明書発行"),
         ("certificate_acquire", "電子証明書取得"),
         ("certificate_revoke", "電子証明書失効"),
+        ("certificate_renew", "電子証明書更新"),
+        ("crl_sign", "失効リスト署名"),
+        ("user_logon", "利用者ログオン"),
+        ("user_logoff", "ログオフ（利用者）"),
+        ("user_pin_change", "暗証番号変更"),
+        ("admin_email_change", "管理者メールアドレス変更"),
+        ("second_factor_register", "二要素認証の登録"),
+        ("passkey_remove", "パスキー削除"),
+        ("corporation_unlock", "契約法人利用中止の解除（銀行）"),
+        ("corporation_admin_logon", "管理者ログオン方式の設定（銀行）"),
+        ("corporation_admin_email", "管理者メールアドレスの設定（銀行）"),
+        ("corporation_second_factor", "二要素認証の設定（銀行）"),
+        ("corporation_second_factor_reset", "管理者の二要素認証の解除（銀行）"),
     ],
     audit_success: "成功",
     audit_failure: "失敗",
@@ -831,6 +881,32 @@ pub static JA: Texts = Texts {
         err_required: "[パスキーで確認]を押して、パスキーで確認してください。",
         status_link: "パスキー登録",
     },
+    logons: LogonTexts {
+        title: "ログオン履歴",
+        caption: "直近3回のログオン",
+        columns: ["日時", "方式", "接続元"],
+        id_pin: "ID・暗証番号方式",
+        certificate: "電子証明書方式",
+        with_totp: "＋ワンタイムパスワード",
+        with_passkey: "＋パスキー",
+        failed: "前回のログオン以降に失敗したログオン：{count}回",
+        none: "ログオンの記録はありません。",
+    },
+    audit_search: AuditSearchTexts {
+        title: "検索条件",
+        from: "期間（開始日）",
+        to: "期間（終了日）",
+        date_hint: "例：2026-12-04",
+        person: "利用者ID",
+        person_hint: "その利用者の操作と、その利用者に対する操作",
+        kind: "操作",
+        outcome: "結果",
+        all: "すべて",
+        search: "検索",
+        clear: "条件をクリア",
+        err_date: "{field}は日付（例：2026-12-04）で入力してください。",
+        err_before_start: "期間（終了日）には期間（開始日）以降の日付を入力してください。",
+    },
 };
 
 pub static EN: Texts = Texts {
@@ -970,6 +1046,19 @@ pub static EN: Texts = Texts {
         ("certificate_issue", "Certificate issued"),
         ("certificate_acquire", "Certificate acquired"),
         ("certificate_revoke", "Certificate revoked"),
+        ("certificate_renew", "Certificate renewed"),
+        ("crl_sign", "Revocation list signed"),
+        ("user_logon", "User logon"),
+        ("user_logoff", "Logoff (user)"),
+        ("user_pin_change", "PIN change"),
+        ("admin_email_change", "Administrator e-mail changed"),
+        ("second_factor_register", "Second factor registered"),
+        ("passkey_remove", "Passkey removed"),
+        ("corporation_unlock", "Contract unlocked (bank)"),
+        ("corporation_admin_logon", "Administrator logon method set (bank)"),
+        ("corporation_admin_email", "Administrator e-mail set (bank)"),
+        ("corporation_second_factor", "Second-factor policy set (bank)"),
+        ("corporation_second_factor_reset", "Administrator's second factor removed (bank)"),
     ],
     audit_success: "success",
     audit_failure: "failure",
@@ -1167,6 +1256,32 @@ pub static EN: Texts = Texts {
         err_taken: "This passkey is registered already.",
         err_required: "Press [Confirm with passkey] and confirm with your passkey.",
         status_link: "Passkeys",
+    },
+    logons: LogonTexts {
+        title: "Logon history",
+        caption: "Last three logons",
+        columns: ["Time", "Method", "From"],
+        id_pin: "ID and PIN",
+        certificate: "Certificate",
+        with_totp: " + one-time password",
+        with_passkey: " + passkey",
+        failed: "Failed logons since the previous logon: {count}",
+        none: "No logon is recorded.",
+    },
+    audit_search: AuditSearchTexts {
+        title: "Search",
+        from: "From (date)",
+        to: "To (date)",
+        date_hint: "e.g. 2026-12-04",
+        person: "User ID",
+        person_hint: "what the user did, and what was done to the user",
+        kind: "Operation",
+        outcome: "Result",
+        all: "All",
+        search: "Search",
+        clear: "Clear the search",
+        err_date: "Enter {field} as a date (e.g. 2026-12-04).",
+        err_before_start: "The end of the period must not be before its start.",
     },
 };
 

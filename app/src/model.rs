@@ -21,6 +21,26 @@ pub struct CorporationStatus {
     pub admin_email: String,
     /// ワンタイムパスワード registered; `None`: the contract does not use second factors.
     pub second_factor: Option<bool>,
+    pub logons: LogonHistory,
+}
+
+/// ログオン履歴 of a status screen: the person's last three logons, and the logon attempts that
+/// failed since the one before this session's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogonHistory {
+    pub recent: Vec<LogonRecord>,
+    pub failed: i64,
+}
+
+/// One logon that opened a session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogonRecord {
+    pub at: i64,
+    /// By certificate (電子証明書方式) rather than ID and PIN.
+    pub by_certificate: bool,
+    /// The second factor answered: `totp`, `passkey`, or none.
+    pub second_factor: Option<String>,
+    pub client_addr: String,
 }
 
 /// What a 利用者情報変更 changed, in the order the outcome message names them. The code is what the
@@ -260,6 +280,7 @@ pub struct UserOverview {
     pub by_certificate: bool,
     /// ワンタイムパスワード registered; `None`: the contract does not use second factors.
     pub second_factor: Option<bool>,
+    pub logons: LogonHistory,
 }
 
 /// The certificate part of a status screen (user or administrator).
@@ -314,6 +335,52 @@ pub struct AuditPage {
     pub page: i64,
     pub pages: i64,
     pub total: i64,
+    /// What is wrong with the search (then nothing is found): shown under its fields.
+    pub problems: Vec<crate::error::FieldError>,
+}
+
+/// 操作履歴照会's search, as its GET form and the page's query carry it (every part optional:
+/// empty is "all").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    /// 期間: the first and the last day, `YYYY-MM-DD` (Japan time).
+    pub from: String,
+    pub to: String,
+    /// 利用者ID: records the user made or that were made on them.
+    pub person: String,
+    /// 操作: one action code.
+    pub kind: String,
+    /// 結果: `success` or `failure`.
+    pub outcome: String,
+}
+
+impl AuditFilter {
+    /// The filter's part of a URL query (`from=…&to=…`), empty parts left out.
+    pub fn query(&self) -> String {
+        [
+            ("from", &self.from),
+            ("to", &self.to),
+            ("person", &self.person),
+            ("kind", &self.kind),
+            ("outcome", &self.outcome),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+}
+
+/// Percent-encoding of a query value (RFC 3986 unreserved characters kept).
+pub fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// ワンタイムパスワード利用登録: the pending secret, as the QR code of its `otpauth://` URI (SVG

@@ -37,6 +37,11 @@ test("logon → 契約法人ステータス → menu → ログオフ", async ({
   await expect(page.getByRole("heading", { level: 1, name: "契約法人ステータス" })).toBeVisible();
   await expect(page.locator("#corporation-name")).toHaveText(DEMO.corporation);
   await expect(page.locator("#previous-logon")).not.toBeEmpty();
+  // ログオン履歴: this logon first, with its method and address.
+  const newest = page.locator("#logon-history tbody tr").first();
+  await expect(newest.locator("td").nth(1)).toHaveText("ID・暗証番号方式");
+  await expect(newest.locator("td").nth(2)).toHaveText("127.0.0.1");
+  await expect(page.locator("#failed-logons")).toContainText("前回のログオン以降に失敗したログオン：");
   await settled(page, testInfo);
   await inspect(page, testInfo, "05-status");
 
@@ -142,5 +147,24 @@ test("操作履歴照会 lists this corporation's operations, newest first", asy
   await expect(first.getByRole("cell", { name: "成功" })).toBeVisible();
   await settled(page, testInfo);
   await inspect(page, testInfo, "13-audit");
+
+  // The search is a GET form: the filters become the page's query and stay on it.
+  await page.getByLabel("操作", { exact: true }).selectOption({ label: "管理者ログオン" });
+  await page.getByLabel("結果", { exact: true }).selectOption({ label: "成功" });
+  await page.getByRole("button", { name: "検索", exact: true }).click();
+  await expect(page).toHaveURL(/\/admin\/audit\?.*kind=admin_logon.*outcome=success|\/admin\/audit\?.*outcome=success.*kind=admin_logon/);
+  await settled(page, testInfo);
+  await expect(page.getByLabel("操作", { exact: true })).toHaveValue("admin_logon");
+  const rows = page.locator("table.audit tbody tr");
+  await expect(rows.first().locator("td").nth(2)).toHaveText("管理者ログオン");
+  for (const row of await rows.all()) await expect(row.locator("td").nth(4)).toHaveText("成功");
+  await inspect(page, testInfo, "14-audit-search");
+  // A date that is none is a message under its field, and nothing is listed.
+  await page.goto("/admin/audit?to=2026-02-30");
+  await settled(page, testInfo);
+  await expect(page.locator("#to-error")).toHaveText("期間（終了日）は日付（例：2026-12-04）で入力してください。");
+  await expect(page.getByRole("cell", { name: "操作履歴はありません。" })).toBeVisible();
+  await page.locator("#audit-search-clear").click();
+  await expect(page).toHaveURL(/\/admin\/audit$/);
   expect(errors).toEqual([]);
 });

@@ -69,9 +69,13 @@ pub fn Pager(
     total: i64,
     page: i64,
     pages: i64,
+    /// The page's own query (its search), kept by the links to other pages.
+    #[prop(optional, into)]
+    query: String,
     children: Children,
 ) -> impl IntoView {
     let t = crate::i18n::texts();
+    let more = if query.is_empty() { String::new() } else { format!("&{query}") };
     let summary = t
         .audit_summary
         .replace("{total}", &total.to_string())
@@ -81,8 +85,8 @@ pub fn Pager(
         <p class="hint" id=id>{summary}</p>
         {children()}
         <nav class="pager" aria-label=t.audit_pages>
-            {(page > 1).then(|| view! { <a href=format!("{path}?page={}", page - 1) rel="prev">{t.audit_newer}</a> })}
-            {(page < pages).then(|| view! { <a href=format!("{path}?page={}", page + 1) rel="next">{t.audit_older}</a> })}
+            {(page > 1).then(|| view! { <a href=format!("{path}?page={}{more}", page - 1) rel="prev">{t.audit_newer}</a> })}
+            {(page < pages).then(|| view! { <a href=format!("{path}?page={}{more}", page + 1) rel="next">{t.audit_older}</a> })}
         </nav>
         <p><a href="/admin/status">{t.back_to_status}</a></p>
     }

@@ -3,8 +3,10 @@
 
 use super::fields::{field_message, Shown};
 use crate::error::Field;
-use crate::i18n::texts;
+use crate::i18n::{lang, texts};
+use crate::model::{LogonHistory, LogonRecord};
 use crate::passkey::Ceremony;
+use crate::time_fmt::date_time;
 use leptos::prelude::*;
 
 /// ワンタイムパスワード: six digits, labelled, with its hint and error tied to it.
@@ -133,4 +135,49 @@ pub fn SecondFactorRow(registered: Option<bool>) -> impl IntoView {
             </dd>
         }
     })
+}
+
+/// ログオン履歴 of a status screen: the last three logons (time, method, address) and the failed
+/// attempts since the previous logon.
+#[component]
+pub fn LogonHistoryTable(history: LogonHistory) -> impl IntoView {
+    let t = texts();
+    let method = move |r: &LogonRecord| {
+        let first = if r.by_certificate { t.logons.certificate } else { t.logons.id_pin };
+        let second = match r.second_factor.as_deref() {
+            Some("totp") => t.logons.with_totp,
+            Some("passkey") => t.logons.with_passkey,
+            _ => "",
+        };
+        format!("{first}{second}")
+    };
+    view! {
+        <section aria-labelledby="logons-title">
+            <h2 id="logons-title">{t.logons.title}</h2>
+            {if history.recent.is_empty() {
+                view! { <p>{t.logons.none}</p> }.into_any()
+            } else {
+                view! {
+                    <table class="grid logons" id="logon-history">
+                        <caption class="visually-hidden">{t.logons.caption}</caption>
+                        <thead>
+                            <tr>{t.logons.columns.iter().map(|c| view! { <th scope="col">{*c}</th> }).collect_view()}</tr>
+                        </thead>
+                        <tbody>
+                            {history.recent.iter().map(|r| view! {
+                                <tr>
+                                    <td class="nowrap">{date_time(r.at, lang())}</td>
+                                    <td>{method(r)}</td>
+                                    <td>{r.client_addr.clone()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+            <p id="failed-logons" class=(history.failed > 0).then_some("notice")>
+                {t.logons.failed.replace("{count}", &history.failed.to_string())}
+            </p>
+        </section>
+    }
 }

@@ -2,7 +2,9 @@
 //! administrator's own certificate, notices about users' certificates, and the top menu.
 
 use crate::api::auth::admin_status;
-use crate::components::{file_names, AdminScreen, CertificateNotices, CertificateRows, SecondFactorRow};
+use crate::components::{
+    file_names, AdminScreen, CertificateNotices, CertificateRows, LogonHistoryTable, SecondFactorRow,
+};
 use crate::i18n::{lang, texts};
 use crate::model::CorporationStatus;
 use crate::time_fmt::date_time;
@@ -49,6 +51,7 @@ pub fn AdminStatusPage() -> impl IntoView {
                     acquire_path="/admin/acquire"/>
                 {if none { view! { <p>{t.no_notices}</p> }.into_any() } else { view! { <ul>{user_notices}</ul> }.into_any() }}
             </section>
+            <LogonHistoryTable history=s.logons/>
         }
     };
     view! { <AdminScreen title=t.corp_status_title data=data render=render/> }

@@ -2,7 +2,9 @@
 //! and expiry, and the renewal notice 「電子証明書更新のお知らせ」 with [更新].
 
 use crate::api::user::user_status;
-use crate::components::{file_names, AdminScreen, CertificateNotices, CertificateRows, SecondFactorRow};
+use crate::components::{
+    file_names, AdminScreen, CertificateNotices, CertificateRows, LogonHistoryTable, SecondFactorRow,
+};
 use crate::i18n::{lang, texts};
 use crate::model::UserOverview;
 use crate::time_fmt::date_time;
@@ -44,6 +46,7 @@ pub fn UserStatusPage() -> impl IntoView {
                 <CertificateNotices status=s.certificate by_certificate=s.by_certificate holder=holder
                     acquire_path="/user/acquire"/>
             </section>
+            <LogonHistoryTable history=s.logons/>
             <p><a href="/user/pins" id="pin-change-link">{t.pin_change_title}</a></p>
         }
     };

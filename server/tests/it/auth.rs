@@ -222,3 +222,112 @@ async fn audit_screen_shows_own_records_newest_first_and_nothing_of_others() {
     assert!(beyond.body.contains(r#""page":1,"pages":1"#), "clamped: {}", beyond.body);
     assert_eq!(app.call("audit_log", &[("page", "1")], None).await.status, StatusCode::UNAUTHORIZED);
 }
+
+/// ログオン履歴: the last three logons that opened a session, newest first, with their method and
+/// address, and the attempts that failed since the logon before the newest.
+#[tokio::test]
+async fn status_screens_show_the_last_three_logons_and_the_failures_since_the_previous_one() {
+    let app = TestApp::new().await;
+    let wrong = || async {
+        let reply =
+            app.call("admin_logon", &[("contract_id", demo::CONTRACT_ID), ("pin", "Wrong1234")], None).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+    };
+    let _ = app.demo_admin_cookie().await;
+    wrong().await;
+    let _ = app.demo_admin_cookie().await;
+    wrong().await;
+    wrong().await;
+    let _ = app.demo_admin_cookie().await;
+    let newest = app.demo_admin_cookie().await;
+    let status: serde_json::Value =
+        serde_json::from_str(&app.call("admin_status", &[], Some(&newest)).await.body).expect("json");
+    let history = &status["logons"];
+    let recent = history["recent"].as_array().expect("recent");
+    assert_eq!(recent.len(), 3, "{history}");
+    assert!(recent.windows(2).all(|w| w[0]["at"].as_i64() >= w[1]["at"].as_i64()), "newest first: {history}");
+    assert!(recent.iter().all(|r| r["by_certificate"] == false && r["second_factor"].is_null()), "{history}");
+    // (The in-process router has no peer address; a served request's is shown, see the e2e spec.)
+    assert!(recent.iter().all(|r| r["client_addr"].is_string()), "{history}");
+    // The two wrong PINs came after the fourth-newest logon, before the third-newest: the
+    // failures since the previous logon (the second-newest) are none.
+    assert_eq!(history["failed"], 0, "{history}");
+
+    wrong().await;
+    let after = app.demo_admin_cookie().await;
+    let status: serde_json::Value =
+        serde_json::from_str(&app.call("admin_status", &[], Some(&after)).await.body).expect("json");
+    assert_eq!(status["logons"]["failed"], 1, "the wrong PIN before this logon: {}", status["logons"]);
+
+    // A user's screen shows the user's own logons only.
+    let user = app
+        .call(
+            "user_logon",
+            &[("contract_id", demo::CONTRACT_ID), ("user_id", "test05"), ("user_pin", demo::USER_PIN)],
+            None,
+        )
+        .await
+        .session_cookie()
+        .expect("user");
+    let mine: serde_json::Value =
+        serde_json::from_str(&app.call("user_status", &[], Some(&user)).await.body).expect("json");
+    assert_eq!(mine["logons"]["recent"].as_array().map(Vec::len), Some(1), "{}", mine["logons"]);
+    assert_eq!(mine["logons"]["failed"], 0);
+}
+
+/// 操作履歴照会's search: by period (Japan time, the last day included), by user (what they did
+/// and what was done to them), by operation and by outcome; a bad date is a field message.
+#[tokio::test]
+async fn the_audit_search_filters_by_period_user_operation_and_outcome() {
+    let app = TestApp::new().await;
+    app.call("admin_logon", &[("contract_id", demo::CONTRACT_ID), ("pin", "Wrong9999")], None).await;
+    let cookie = app.demo_admin_cookie().await;
+    let user = [("contract_id", demo::CONTRACT_ID), ("user_id", "test05"), ("user_pin", demo::USER_PIN)];
+    app.call("user_logon", &user, None).await;
+    let search = |form: Vec<(&'static str, String)>| {
+        let cookie = cookie.clone();
+        let app = &app;
+        async move {
+            let mut form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            form.push(("page", "1"));
+            let reply = app.call("audit_log", &form, Some(&cookie)).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+            serde_json::from_str::<serde_json::Value>(&reply.body).expect("json")
+        }
+    };
+    let entries = |page: &serde_json::Value| page["entries"].as_array().cloned().unwrap_or_default();
+    let all = search(vec![]).await;
+    let total = all["total"].as_i64().expect("total");
+    assert!(total >= 4, "{all}");
+
+    // Outcome: only the wrong PIN failed.
+    let failed = search(vec![("outcome", "failure".into())]).await;
+    assert_eq!(failed["total"], 1, "{failed}");
+    assert_eq!(entries(&failed)[0]["action"], "admin_logon");
+    // Operation.
+    let logons = search(vec![("kind", "user_logon".into())]).await;
+    assert_eq!(logons["total"], 1, "{logons}");
+    // User: test05's own logon, and the administrator's registration of test05.
+    let theirs = search(vec![("person", "test05".into())]).await;
+    let found = entries(&theirs);
+    let actions: Vec<&str> = found.iter().filter_map(|e| e["action"].as_str()).collect();
+    assert!(actions.contains(&"user_logon") && actions.contains(&"user_create"), "{actions:?}");
+    assert!(entries(&theirs)
+        .iter()
+        .all(|e| e["actor"] == "user:10000000001/test05" || e["target"] == "test05"));
+    // Period: today (Japan time) holds everything; the day before holds nothing.
+    let today = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+9)).date();
+    let day = |d: time::Date| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day());
+    let yesterday = today.previous_day().expect("a day");
+    let in_period = search(vec![("from", day(today)), ("to", day(today))]).await;
+    assert_eq!(in_period["total"], total, "{in_period}");
+    let before = search(vec![("to", day(yesterday))]).await;
+    assert_eq!(before["total"], 0, "{before}");
+    // Bad dates are messages under their fields, and nothing is found.
+    let bad = search(vec![("from", "2026-13-01".into()), ("to", "x".into())]).await;
+    assert_eq!(bad["total"], 0);
+    let problems = bad["problems"].to_string();
+    assert!(problems.contains(r#""field":"from""#) && problems.contains(r#""field":"to""#), "{problems}");
+    let reversed = search(vec![("from", day(today)), ("to", day(yesterday))]).await;
+    assert!(reversed["problems"].to_string().contains("before_start"), "{reversed}");
+}

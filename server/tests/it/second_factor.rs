@@ -115,7 +115,7 @@ async fn required_policy_registers_at_logon_and_asks_the_code_at_every_logon_aft
         ("second_factor_register", "success", "method=totp"),
         ("admin_logon", "success", "method=id_pin; second factor asked"),
         ("admin_logon", "failure", "wrong one-time password"),
-        ("admin_logon", "success", "second_factor=totp"),
+        ("admin_logon", "success", "method=id_pin; second_factor=totp"),
     ] {
         assert!(
             actions.iter().any(|(a, o, d)| a == expected.0 && o == expected.1 && d.starts_with(expected.2)),

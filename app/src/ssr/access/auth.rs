@@ -10,7 +10,7 @@ use super::second_factor::{next_page, stage_after_pin};
 use super::session::{self, LiveSession, Principal, Stage};
 use crate::error::{AppError, CertProblem, Field, FieldError, Problem};
 use crate::i18n::Lang;
-use crate::model::CertificateHolder;
+use crate::model::{CertificateHolder, LogonHistory, LogonRecord};
 use crate::ssr::audit::{self, Actor, Outcome};
 use crate::ssr::db;
 use crate::ssr::pki::{judge, CertOwner};
@@ -555,4 +555,34 @@ pub async fn logoff(
         .await?;
     }
     tx.commit().await.map_err(|e| internal("commit", e))
+}
+
+/// ログオン履歴 of a status screen for the person the audit log names `actor`: their last three
+/// logons that opened a session, and the attempts that failed since the one before the newest
+/// (so that the failures before this session's logon show on it).
+pub async fn logon_history(
+    state: &AppState,
+    corporation_id: i64,
+    actor: &str,
+) -> Result<LogonHistory, AppError> {
+    let rows = db::audit::logons_of(&state.db, corporation_id, actor, 3)
+        .await
+        .map_err(|e| internal("logon history", e))?;
+    let since = rows.get(1).map_or(0, |r| r.0);
+    let failed = db::audit::failed_logons_after(&state.db, corporation_id, actor, since)
+        .await
+        .map_err(|e| internal("logon history", e))?;
+    let recent = rows
+        .into_iter()
+        .map(|(_, at, detail, client_addr)| LogonRecord {
+            at,
+            by_certificate: detail.split("; ").any(|p| p == "method=certificate"),
+            second_factor: detail
+                .split("; ")
+                .find_map(|p| p.strip_prefix("second_factor="))
+                .map(str::to_owned),
+            client_addr,
+        })
+        .collect();
+    Ok(LogonHistory { recent, failed })
 }

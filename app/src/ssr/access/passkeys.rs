@@ -315,7 +315,7 @@ pub async fn logon(
     let who = caller.name();
     let action = if caller.user.is_some() { "user_logon" } else { "admin_logon" };
     let actor = Actor { name: &who, corporation_id: Some(caller.corp.id), client_addr: &call.client_addr };
-    let result = audit::commit_attempt(tx, actor, action, outcome, "second_factor=passkey", now).await;
+    let result = audit::commit_attempt(tx, actor, action, outcome, caller.logon_detail("passkey"), now).await;
     crate::ssr::telemetry::logon("passkey", if caller.user.is_some() { "user" } else { "admin" }, &result);
     result.map_err(|e| match e {
         AppError::LogonFailed => AppError::field(Field::Passkey, Problem::Wrong),

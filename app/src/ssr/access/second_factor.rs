@@ -210,6 +210,16 @@ impl Caller {
         }
     }
 
+    /// The audit detail of the logon's second step by `factor`: with the first step's method.
+    pub(super) fn logon_detail(&self, factor: &str) -> &'static str {
+        match (self.live.cert_serial.is_some(), factor) {
+            (false, "totp") => "method=id_pin; second_factor=totp",
+            (true, "totp") => "method=certificate; second_factor=totp",
+            (false, _) => "method=id_pin; second_factor=passkey",
+            (true, _) => "method=certificate; second_factor=passkey",
+        }
+    }
+
     /// The screens a session of this person opens on.
     pub(super) fn first_page(&self) -> &'static str {
         match &self.user {
@@ -254,7 +264,7 @@ pub async fn logon_code(call: &Call, code: &str, now: i64) -> Result<(SessionTok
         };
     let action = if caller.user.is_some() { "user_logon" } else { "admin_logon" };
     let actor = Actor { name: &name, corporation_id: Some(caller.corp.id), client_addr: &call.client_addr };
-    let result = audit::commit_attempt(tx, actor, action, outcome, "second_factor=totp", now).await;
+    let result = audit::commit_attempt(tx, actor, action, outcome, caller.logon_detail("totp"), now).await;
     crate::ssr::telemetry::logon("totp", if caller.user.is_some() { "user" } else { "admin" }, &result);
     result.map_err(|e| match e {
         AppError::LogonFailed => AppError::field(Field::Code, Problem::Wrong),

@@ -1,7 +1,10 @@
 //! 操作履歴照会: the administrator's own corporation's audit records, newest first, a page at a
-//! time.
+//! time, searched by period, user, operation and outcome.
 
+use crate::error::{AppError, Field, FieldError, Problem};
+use crate::model::{AuditEntry, AuditFilter, AuditPage};
 use crate::ssr::access::auth::AdminSession;
+use crate::ssr::db::audit::Search;
 use crate::ssr::{db, internal, AppState};
 
 /// Records per page of 操作履歴照会 (and 通知履歴).
@@ -15,23 +18,75 @@ pub fn paged(total: i64, page: i64) -> (i64, i64, i64) {
     (page, pages, (page - 1) * PAGE_SIZE)
 }
 
-/// 操作履歴照会: the administrator's own corporation's records, newest first.
+/// The first second of `text` (`YYYY-MM-DD`) in Japan time, `None` if it is no such date.
+fn day_start(text: &str) -> Option<i64> {
+    let mut parts = text.splitn(3, '-');
+    let year: i32 = parts.next()?.parse().ok()?;
+    let month: u8 = parts.next()?.parse().ok()?;
+    let day: u8 = parts.next()?.parse().ok()?;
+    let date = time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()?;
+    Some(date.midnight().assume_offset(time::macros::offset!(+9)).unix_timestamp())
+}
+
+/// 操作履歴照会's search checked and put in the table's terms: dates as dates (the last day
+/// included), a user by the names the log gives them, only the outcomes there are.
+pub fn search_of(contract_id: &str, filter: &AuditFilter) -> Result<Search, AppError> {
+    let date = |text: &str, field: Field| -> Result<Option<i64>, FieldError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        day_start(text).map(Some).ok_or(FieldError { field, problem: Problem::Format })
+    };
+    let from = date(&filter.from, Field::PeriodFrom);
+    let until = date(&filter.to, Field::PeriodTo).map(|d| d.map(|d| d + 86_400));
+    let mut errors: Vec<FieldError> = [from, until].into_iter().filter_map(Result::err).collect();
+    if let (Ok(Some(from)), Ok(Some(until))) = (&from, &until) {
+        if until <= from {
+            errors.push(FieldError { field: Field::PeriodTo, problem: Problem::BeforeStart });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let text = |t: &str| Some(t.trim().to_owned()).filter(|t| !t.is_empty());
+    Ok(Search {
+        from: from.unwrap_or_default(),
+        until: until.unwrap_or_default(),
+        person: text(&filter.person).map(|u| (format!("user:{contract_id}/{u}"), u)),
+        action: text(&filter.kind),
+        outcome: text(&filter.outcome).filter(|o| o == "success" || o == "failure"),
+    })
+}
+
+/// 操作履歴照会: the administrator's own corporation's records that `filter` finds, newest first.
 pub async fn page_for(
     state: &AppState,
     admin: &AdminSession,
     page: i64,
-) -> Result<crate::model::AuditPage, crate::error::AppError> {
-    let total = db::audit::count_for_corporation(&state.db, admin.corporation_id)
+    filter: &AuditFilter,
+) -> Result<AuditPage, AppError> {
+    let corp = db::corporations::find_by_id(&state.db, admin.corporation_id)
         .await
-        .map_err(|e| internal("audit count", e))?;
+        .map_err(|e| internal("corporation", e))?
+        .ok_or(AppError::Unauthenticated)?;
+    let search = match search_of(&corp.contract_id, filter) {
+        Ok(search) => search,
+        Err(AppError::Invalid(problems)) => {
+            return Ok(AuditPage { entries: Vec::new(), page: 1, pages: 1, total: 0, problems })
+        }
+        Err(e) => return Err(e),
+    };
+    let total =
+        db::audit::count_search(&state.db, corp.id, &search).await.map_err(|e| internal("audit count", e))?;
     let (page, pages, offset) = paged(total, page);
-    let rows = db::audit::page_for_corporation(&state.db, admin.corporation_id, PAGE_SIZE, offset)
+    let rows = db::audit::page_search(&state.db, corp.id, &search, PAGE_SIZE, offset)
         .await
         .map_err(|e| internal("audit page", e))?;
-    Ok(crate::model::AuditPage {
+    Ok(AuditPage {
         entries: rows
             .into_iter()
-            .map(|r| crate::model::AuditEntry {
+            .map(|r| AuditEntry {
                 seq: r.seq,
                 at: r.at,
                 actor: r.actor,
@@ -45,5 +100,6 @@ pub async fn page_for(
         page,
         pages,
         total,
+        problems: Vec::new(),
     })
 }

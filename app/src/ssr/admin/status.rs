@@ -28,7 +28,11 @@ pub async fn admin_status(
             .collect()
     };
     let second_factor = crate::ssr::access::second_factor::registered(state, &corp, None).await?;
+    let logons =
+        crate::ssr::access::auth::logon_history(state, corp.id, &format!("admin:{}", corp.contract_id))
+            .await?;
     Ok(CorporationStatus {
+        logons,
         second_factor,
         users_awaiting: users_in(CertState::AwaitingAcquisition),
         users_expiring: users_in(CertState::ExpiringSoon),

@@ -75,23 +75,6 @@ pub async fn after(pool: &Pool, seq: i64, limit: i64) -> Result<Vec<AuditRow>, s
 }
 
 /// One page of a corporation's records, newest first.
-pub async fn page_for_corporation(
-    pool: &Pool,
-    corporation_id: i64,
-    limit: i64,
-    offset: i64,
-) -> Result<Vec<AuditRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT seq, at, actor, corporation_id, action, target, outcome, detail, client_addr, prev_hash, hash \
-         FROM audit_log WHERE corporation_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3",
-    )
-    .bind(corporation_id)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(pool)
-    .await
-}
-
 /// `(seq, hash)` of the newest record, if any (outside a write: a checkpoint's reading).
 pub async fn head(pool: &Pool) -> Result<Option<(i64, Vec<u8>)>, sqlx::Error> {
     sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(pool).await
@@ -107,9 +90,99 @@ pub async fn count(pool: &Pool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(pool).await
 }
 
-pub async fn count_for_corporation(pool: &Pool, corporation_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE corporation_id = $1")
+/// The logon records of one person (`actor` as the audit log names them) that opened a session:
+/// the newest `limit`, as `(seq, at, detail, client_addr)`. A logon's PIN step that went on to a
+/// second factor opened none (its detail says so); the second factor's record did.
+pub async fn logons_of(
+    pool: &Pool,
+    corporation_id: i64,
+    actor: &str,
+    limit: i64,
+) -> Result<Vec<(i64, i64, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT seq, at, detail, client_addr FROM audit_log \
+         WHERE corporation_id = $1 AND actor = $2 AND action IN ('admin_logon', 'user_logon') \
+         AND outcome = 'success' AND detail NOT LIKE '%second factor%' \
+         ORDER BY seq DESC LIMIT $3",
+    )
+    .bind(corporation_id)
+    .bind(actor)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// How many of the person's logon attempts failed after record `after_seq`.
+pub async fn failed_logons_after(
+    pool: &Pool,
+    corporation_id: i64,
+    actor: &str,
+    after_seq: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log \
+         WHERE corporation_id = $1 AND actor = $2 AND action IN ('admin_logon', 'user_logon') \
+         AND outcome = 'failure' AND seq > $3",
+    )
+    .bind(corporation_id)
+    .bind(actor)
+    .bind(after_seq)
+    .fetch_one(pool)
+    .await
+}
+
+/// 操作履歴照会's search in terms of the table; `None` is "any".
+#[derive(Debug, Default)]
+pub struct Search {
+    /// `at` from (inclusive) and until (exclusive), unix seconds.
+    pub from: Option<i64>,
+    pub until: Option<i64>,
+    /// A user's records: made by them (`actor`) or on them (`target`).
+    pub person: Option<(String, String)>,
+    pub action: Option<String>,
+    pub outcome: Option<String>,
+}
+
+const SEARCH: &str = "corporation_id = $1 AND ($2 IS NULL OR at >= $2) AND ($3 IS NULL OR at < $3) \
+     AND ($4 IS NULL OR actor = $4 OR target = $5) AND ($6 IS NULL OR action = $6) AND ($7 IS NULL OR outcome = $7)";
+
+/// How many of the corporation's records `search` finds.
+pub async fn count_search(pool: &Pool, corporation_id: i64, search: &Search) -> Result<i64, sqlx::Error> {
+    let (actor, target) = search.person.clone().unzip();
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM audit_log WHERE {SEARCH}"))
         .bind(corporation_id)
+        .bind(search.from)
+        .bind(search.until)
+        .bind(actor)
+        .bind(target)
+        .bind(search.action.as_deref())
+        .bind(search.outcome.as_deref())
         .fetch_one(pool)
         .await
+}
+
+/// The corporation's records `search` finds, newest first, `limit` of them from `offset`.
+pub async fn page_search(
+    pool: &Pool,
+    corporation_id: i64,
+    search: &Search,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<AuditRow>, sqlx::Error> {
+    let (actor, target) = search.person.clone().unzip();
+    sqlx::query_as(&format!(
+        "SELECT seq, at, actor, corporation_id, action, target, outcome, detail, client_addr, prev_hash, hash \
+         FROM audit_log WHERE {SEARCH} ORDER BY seq DESC LIMIT $8 OFFSET $9"
+    ))
+    .bind(corporation_id)
+    .bind(search.from)
+    .bind(search.until)
+    .bind(actor)
+    .bind(target)
+    .bind(search.action.as_deref())
+    .bind(search.outcome.as_deref())
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await
 }

@@ -17,7 +17,10 @@ pub async fn user_status(state: &AppState, user: &UserSession, now: i64) -> Resu
         .map_err(|e| internal("user", e))?
         .ok_or(AppError::Unauthenticated)?;
     let second_factor = crate::ssr::access::second_factor::registered(state, &corp, Some(row.id)).await?;
+    let actor = format!("user:{}/{}", corp.contract_id, row.user_id);
+    let logons = crate::ssr::access::auth::logon_history(state, corp.id, &actor).await?;
     Ok(UserOverview {
+        logons,
         second_factor,
         corporation_name: corp.name,
         contract_id: corp.contract_id,

@@ -73,7 +73,8 @@ fn problem_text(p: crate::error::Problem) -> &'static str {
         | Problem::SameAsOtherPin
         | Problem::SameAsOld
         | Problem::Taken
-        | Problem::Wrong => "正しくありません (invalid)",
+        | Problem::Wrong
+        | Problem::BeforeStart => "正しくありません (invalid)",
     }
 }
 
