@@ -342,6 +342,7 @@ pub struct AuditPage {
 /// 操作履歴照会's search, as its GET form and the page's query carry it (every part optional:
 /// empty is "all").
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AuditFilter {
     /// 期間: the first and the last day, `YYYY-MM-DD` (Japan time).
     pub from: String,

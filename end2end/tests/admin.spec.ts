@@ -1,5 +1,6 @@
 // The walking skeleton end to end: top page, 管理者ログオン, 契約法人ステータス, menu, ログオフ,
 // wrong PINs, the English switch — each run with JavaScript on (project js) and off (no-js).
+import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
 import { AdminLogonPage, DEMO, inspect, jsEnabled, settled, watchErrors } from "./support";
 
@@ -159,6 +160,19 @@ test("操作履歴照会 lists this corporation's operations, newest first", asy
   await expect(rows.first().locator("td").nth(2)).toHaveText("管理者ログオン");
   for (const row of await rows.all()) await expect(row.locator("td").nth(4)).toHaveText("成功");
   await inspect(page, testInfo, "14-audit-search");
+  // Saved as CSV with the same search: UTF-8 with a BOM, a header, the rows the screen lists.
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: "CSVファイルで保存" }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(new RegExp(`^audit-${DEMO.contractId}-\\d{8}\\.csv$`));
+  const text = readFileSync(await file.path(), "utf8");
+  expect(text.startsWith("\ufeff")).toBe(true);
+  const lines = text.slice(1).split("\r\n").filter((l) => l.length > 0);
+  expect(lines[0].split(",")).toEqual(
+    ["連番", "日時", "操作者", "操作", "操作コード", "対象", "結果", "内容", "接続元", "直前の記録のハッシュ", "ハッシュ"],
+  );
+  expect(lines.length - 1).toBe(await rows.count());
+  for (const line of lines.slice(1)) expect(line).toContain(",管理者ログオン,admin_logon,,成功,");
   // A date that is none is a message under its field, and nothing is listed.
   await page.goto("/admin/audit?to=2026-02-30");
   await settled(page, testInfo);

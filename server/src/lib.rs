@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod checkpoints;
 pub mod config;
+pub mod export;
 pub mod lang;
 pub mod ops;
 pub mod publish;

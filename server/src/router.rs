@@ -40,11 +40,19 @@ fn routes(state: AppState, options: LeptosOptions, ocsp: bool) -> Router {
     };
     let context_state = state.clone();
     let (crl_state, ca_state, tls_crl_state) = (state.clone(), state.clone(), state.clone());
+    let audit_state = state.clone();
     let mut router = Router::new()
         // Published for relying parties: no session, no cookies.
         .route(CRL_PATH, get(move || crate::publish::crl(crl_state.clone())))
         .route(CA_CERT_PATH, get(move || std::future::ready(crate::publish::ca_cert(&ca_state))))
-        .route(TLS_CRL_PATH, get(move || std::future::ready(crate::publish::tls_crl(&tls_crl_state))));
+        .route(TLS_CRL_PATH, get(move || std::future::ready(crate::publish::tls_crl(&tls_crl_state))))
+        // The administrator's CSV files (a session, as for every screen).
+        .route(
+            crate::export::AUDIT_CSV_PATH,
+            get(move |axum::extract::Query(filter), request| {
+                crate::export::audit_csv(audit_state.clone(), filter, request)
+            }),
+        );
     if ocsp {
         let (post_state, get_state) = (state.clone(), state);
         router = router

@@ -119,6 +119,7 @@ pub fn AuditPage() -> impl IntoView {
         let shown: Shown = Signal::stored(refused);
         view! {
             <SearchForm filter=searched.clone() shown=shown/>
+            <p><a href=format!("/admin/audit.csv?{}", searched.query()) id="audit-export" download rel="external">{t.audit_export}</a></p>
             <Pager path="/admin/audit" id="audit-summary" total=p.total page=p.page pages=p.pages query=searched.query()>
             <div class="table-scroll">
                 <table class="grid audit">

@@ -8,6 +8,7 @@ mod backup;
 mod ca_at_rest;
 mod certificates;
 mod cli;
+mod exports;
 mod fuzz_args;
 mod fuzz_csr;
 mod group_commit;

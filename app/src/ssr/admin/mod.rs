@@ -1,6 +1,6 @@
 //! The administrator's screens behind a logon: 契約法人ステータス ([`status`]),
 //! 利用者情報登録/変更/登録抹消 and 外部ファイル送信権限設定 ([`users`]), 操作履歴照会
-//! ([`audit`]).
+//! ([`audit`]), and the CSV files of these screens ([`csv`]).
 //!
 //! Every use case takes the [`AdminSession`](crate::ssr::access::auth::AdminSession) the server
 //! function got from `access`, and reads or changes only that corporation's rows. A change
@@ -10,6 +10,7 @@
 //! Never: authenticates (that is `access`), signs (that is `pki`), or serves the bank operator.
 
 pub mod audit;
+pub mod csv;
 pub mod notices;
 pub mod status;
 pub mod users;

@@ -1,0 +1,89 @@
+//! The administrator's CSV files: UTF-8 with a BOM, RFC 4180, the screen's search applied, only
+//! the caller's corporation, the audit log's chain hashes, and the download itself audited.
+
+use crate::support::TestApp;
+use app::ssr::operator::corporations::demo;
+use http::{header, StatusCode};
+
+/// A CSV file's rows (RFC 4180; the cells here hold no line breaks), after its BOM.
+fn rows(body: &str) -> Vec<Vec<String>> {
+    let text = body.strip_prefix('\u{feff}').expect("a UTF-8 byte order mark first");
+    assert!(text.ends_with("\r\n"), "CRLF line ends");
+    text.split("\r\n")
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let mut cells = Vec::new();
+            let (mut cell, mut quoted, mut chars) = (String::new(), false, line.chars().peekable());
+            while let Some(c) = chars.next() {
+                match (c, quoted) {
+                    ('"', true) if chars.peek() == Some(&'"') => {
+                        cell.push('"');
+                        chars.next();
+                    }
+                    ('"', _) => quoted = !quoted,
+                    (',', false) => cells.push(std::mem::take(&mut cell)),
+                    (c, _) => cell.push(c),
+                }
+            }
+            cells.push(cell);
+            cells
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_audit_log_exports_with_its_chain_hashes_and_the_search_applied() {
+    let app = TestApp::new().await;
+    app.call("admin_logon", &[("contract_id", demo::CONTRACT_ID), ("pin", "Wrong9999")], None).await;
+    let cookie = app.demo_admin_cookie().await;
+
+    let all = app.get("/admin/audit.csv", Some(&cookie)).await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+    assert_eq!(all.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    let disposition = all.headers[header::CONTENT_DISPOSITION].to_str().expect("ascii");
+    assert!(disposition.starts_with("attachment; filename=\"audit-10000000001-"), "{disposition}");
+    let table = rows(&all.body);
+    assert_eq!(table[0][0], "連番");
+    assert_eq!(table[0].len(), 11);
+    let records = &table[1..];
+    assert!(records.iter().all(|r| r.len() == 11), "every row has every column");
+    // Chain order, and each row's hashes are the log's own: the file shows the chain.
+    let stored: Vec<(i64, Vec<u8>, Vec<u8>)> =
+        sqlx::query_as("SELECT seq, prev_hash, hash FROM audit_log WHERE corporation_id = 1 ORDER BY seq")
+            .fetch_all(&app.state.db)
+            .await
+            .expect("log");
+    assert!(stored.len() >= records.len() && !records.is_empty());
+    for row in records {
+        let seq: i64 = row[0].parse().expect("seq");
+        let (_, prev, hash) = stored.iter().find(|(s, _, _)| *s == seq).expect("a record of the log");
+        assert_eq!(row[9], hex::encode(prev), "row {seq}");
+        assert_eq!(row[10], hex::encode(hash), "row {seq}");
+    }
+    let seqs: Vec<i64> = records.iter().map(|r| r[0].parse().expect("seq")).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "oldest first: {seqs:?}");
+    assert!(records.iter().any(|r| r[3] == "管理者ログオン" && r[4] == "admin_logon" && r[6] == "失敗"));
+
+    // The search of the screen, and the download recorded.
+    let failed = rows(&app.get("/admin/audit.csv?outcome=failure", Some(&cookie)).await.body);
+    assert_eq!(failed.len(), 2, "the header and the one wrong PIN: {failed:?}");
+    let actions = app.audit_actions().await;
+    assert!(actions
+        .iter()
+        .any(|(a, o, d)| a == "audit_export" && o == "success" && d.contains("outcome=failure")));
+    // In English when the reader reads English.
+    let english = app.get("/admin/audit.csv?lang=en", Some(&cookie)).await;
+    assert_eq!(rows(&english.body)[0][1], "Time");
+
+    // Another corporation's administrator gets their own records only; no session, the logon page.
+    let other = app.other_admin_cookie().await;
+    let theirs = app.get("/admin/audit.csv", Some(&other)).await;
+    assert!(!theirs.body.contains(demo::CONTRACT_ID) && !theirs.body.contains("test01"), "{}", theirs.body);
+    let none = app.get("/admin/audit.csv", None).await;
+    assert_eq!(none.status, StatusCode::SEE_OTHER);
+    assert_eq!(none.location(), Some("/admin/logon"));
+    // A bad search changes nothing and says why.
+    let bad = app.get("/admin/audit.csv?from=2026-02-30", Some(&cookie)).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("期間（開始日）"), "{}", bad.body);
+}
