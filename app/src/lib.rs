@@ -13,6 +13,7 @@
 #![recursion_limit = "256"] // leptos view types of whole screens nest deeply
 
 pub mod api;
+pub mod audit_detail;
 pub mod components;
 pub mod enrolment;
 pub mod error;

@@ -158,6 +158,9 @@ test("操作履歴照会 lists this corporation's operations, newest first", asy
   await expect(page.getByLabel("操作", { exact: true })).toHaveValue("admin_logon");
   const rows = page.locator("table.audit tbody tr");
   await expect(rows.first().locator("td").nth(2)).toHaveText("管理者ログオン");
+  // Who and what in words; the raw record is what the CSV file keeps.
+  await expect(rows.first().locator("td").nth(1)).toHaveText("管理者");
+  await expect(rows.first().locator("td").nth(5)).toHaveText("ログオン方式：ID・暗証番号方式");
   for (const row of await rows.all()) await expect(row.locator("td").nth(4)).toHaveText("成功");
   await inspect(page, testInfo, "14-audit-search");
   // Saved as CSV with the same search: UTF-8 with a BOM, a header, the rows the screen lists.

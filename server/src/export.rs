@@ -1,4 +1,4 @@
-//! The administrator's CSV files as downloads: GET routes, so that a plain link saves the file
+//! The administrator's CSV files (操作履歴照会, 利用者情報選択) as downloads: GET routes, so that a plain link saves the file
 //! with or without JavaScript. Each checks the session exactly as the server functions do (the
 //! certificate binding included); without one the browser goes to the logon page. The domain
 //! (`app::ssr::admin`) makes the bytes; this module turns them into HTTP responses.
@@ -15,6 +15,8 @@ use std::net::SocketAddr;
 
 /// 操作履歴照会 [CSVファイルで保存]: `/admin/audit.csv` with the screen's search as its query.
 pub const AUDIT_CSV_PATH: &str = "/admin/audit.csv";
+/// 利用者情報選択 [CSVファイルで保存].
+pub const USERS_CSV_PATH: &str = "/admin/users.csv";
 
 /// The request as the domain takes it: state, request parts and the client's address.
 fn call_of(state: AppState, request: Request) -> Call {
@@ -60,6 +62,20 @@ pub async fn audit_csv(state: AppState, filter: AuditFilter, request: Request) -
         Err(e) => return refusal(&call, e),
     };
     match admin::audit::export(&call.state, &admin, &filter, (call.lang(), &call.client_addr), now).await {
+        Ok(file) => csv(&file.file_name, file.bytes),
+        Err(e) => refusal(&call, e),
+    }
+}
+
+/// `GET /admin/users.csv`.
+pub async fn users_csv(state: AppState, request: Request) -> Response {
+    let call = call_of(state, request);
+    let now = app::ssr::now();
+    let admin = match auth::require_admin(&call, now).await {
+        Ok(admin) => admin,
+        Err(e) => return refusal(&call, e),
+    };
+    match admin::users::export(&call.state, &admin, (call.lang(), &call.client_addr), now).await {
         Ok(file) => csv(&file.file_name, file.bytes),
         Err(e) => refusal(&call, e),
     }

@@ -40,7 +40,7 @@ fn routes(state: AppState, options: LeptosOptions, ocsp: bool) -> Router {
     };
     let context_state = state.clone();
     let (crl_state, ca_state, tls_crl_state) = (state.clone(), state.clone(), state.clone());
-    let audit_state = state.clone();
+    let (audit_state, users_state) = (state.clone(), state.clone());
     let mut router = Router::new()
         // Published for relying parties: no session, no cookies.
         .route(CRL_PATH, get(move || crate::publish::crl(crl_state.clone())))
@@ -52,6 +52,10 @@ fn routes(state: AppState, options: LeptosOptions, ocsp: bool) -> Router {
             get(move |axum::extract::Query(filter), request| {
                 crate::export::audit_csv(audit_state.clone(), filter, request)
             }),
+        )
+        .route(
+            crate::export::USERS_CSV_PATH,
+            get(move |request| crate::export::users_csv(users_state.clone(), request)),
         );
     if ocsp {
         let (post_state, get_state) = (state.clone(), state);

@@ -3,6 +3,7 @@
 //! the links to other pages, and it works without JavaScript.
 
 use crate::api::audit::audit_log;
+use crate::audit_detail::{actor, readable};
 use crate::components::{field_message, AdminScreen, Pager, Shown};
 use crate::error::{AppError, Field};
 use crate::i18n::{lang, texts};
@@ -134,11 +135,11 @@ pub fn AuditPage() -> impl IntoView {
                         {p.entries.into_iter().map(|e| view! {
                             <tr>
                                 <td class="nowrap">{date_time(e.at, lang())}</td>
-                                <td>{e.actor}</td>
+                                <td>{actor(lang(), &e.actor)}</td>
                                 <td>{action_name(&e.action)}</td>
                                 <td>{e.target}</td>
                                 <td>{if e.success { t.audit_success } else { t.audit_failure }}</td>
-                                <td class="detail">{e.detail}</td>
+                                <td class="detail">{readable(lang(), &e.detail)}</td>
                                 <td>{e.client_addr}</td>
                             </tr>
                         }).collect_view()}

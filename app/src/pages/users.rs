@@ -158,6 +158,7 @@ pub fn UsersPage() -> impl IntoView {
                 <h2 id="select-h">{t.users_select_title}</h2>
                 <p>{t.select_intro}</p>
                 <p class="hint">{count}</p>
+                <p><a href="/admin/users.csv" id="users-export" download rel="external">{t.users_export}</a></p>
                 <form method="get" action="/admin/users/edit" on:submit=check_selection>
                     <div role="alert">
                         {move || (selection_error.get() || message().is_some_and(|(ok, _)| !ok))

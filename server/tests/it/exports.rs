@@ -87,3 +87,51 @@ async fn the_audit_log_exports_with_its_chain_hashes_and_the_search_applied() {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("期間（開始日）"), "{}", bad.body);
 }
+
+#[tokio::test]
+async fn the_user_list_exports_every_column_as_shown_with_formulas_neutralised() {
+    let app = TestApp::new().await;
+    let cookie = app.demo_admin_cookie().await;
+    // A name that a spreadsheet would run as a formula.
+    let form = crate::support::with(
+        crate::support::new_user_form("csv01"),
+        "name",
+        "=HYPERLINK(\"http://x\",\"y\")",
+    );
+    let made = app.call("save_user", &form, Some(&cookie)).await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+
+    let file = app.get("/admin/users.csv", Some(&cookie)).await;
+    assert_eq!(file.status, StatusCode::OK, "{}", file.body);
+    assert!(file.headers[header::CONTENT_DISPOSITION]
+        .to_str()
+        .expect("ascii")
+        .contains("users-10000000001-"));
+    let table = rows(&file.body);
+    assert_eq!(table[0][..4], ["利用者ID", "利用者名", "電子証明書", "電子証明書の状態"]);
+    assert_eq!(table[0].len(), 15, "{:?}", table[0]);
+    let listed = app.list_json(&cookie).await;
+    let users: serde_json::Value = serde_json::from_str(&listed).expect("json");
+    let users = users["users"].as_array().expect("users");
+    assert_eq!(table.len() - 1, users.len(), "one row per user of the screen");
+    for (row, user) in table[1..].iter().zip(users) {
+        assert_eq!(row[0], user["user_id"].as_str().expect("id"));
+        let flags = [
+            &user["suspended"],
+            &user["accident"],
+            &user["collection_blocked"],
+            &user["collection_cum_blocked"],
+        ];
+        for (cell, flag) in row[4..8].iter().zip(flags) {
+            assert_eq!(cell, if flag == true { "○" } else { "-" }, "{row:?}");
+        }
+        for (cell, on) in row[8..].iter().zip(user["online"].as_array().expect("online")) {
+            assert_eq!(cell, if on == true { "○" } else { "-" }, "{row:?}");
+        }
+    }
+    let injected = table.iter().find(|r| r[0] == "csv01").expect("the new user");
+    assert_eq!(injected[1], "'=HYPERLINK(\"http://x\",\"y\")", "the formula is text");
+    assert!(app.audit_actions().await.iter().any(|(a, o, _)| a == "users_export" && o == "success"));
+    let other = app.other_admin_cookie().await;
+    assert!(!app.get("/admin/users.csv", Some(&other)).await.body.contains("test01"));
+}

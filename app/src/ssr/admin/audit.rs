@@ -105,12 +105,6 @@ pub async fn page_for(
     })
 }
 
-/// A CSV file of 操作履歴照会: its name, and its bytes.
-pub struct Export {
-    pub file_name: String,
-    pub bytes: Vec<u8>,
-}
-
 /// 操作履歴照会 [CSVファイルで保存]: every record `filter` finds, oldest first (chain order), each
 /// with its raw detail and its chain hashes, so that an auditor can check the chain from the file.
 /// The export is itself audited.
@@ -120,7 +114,7 @@ pub async fn export(
     filter: &AuditFilter,
     (lang, client_addr): (crate::i18n::Lang, &str),
     now: i64,
-) -> Result<Export, AppError> {
+) -> Result<csv::File, AppError> {
     let corp = db::corporations::find_by_id(&state.db, admin.corporation_id)
         .await
         .map_err(|e| internal("corporation", e))?
@@ -162,5 +156,5 @@ pub async fn export(
     let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
     crate::ssr::audit::write(&mut tx, &actor.did("audit_export", "", detail.trim_end()), now).await?;
     tx.commit().await.map_err(|e| internal("commit", e))?;
-    Ok(Export { file_name: format!("audit-{}-{}.csv", corp.contract_id, csv::file_date(now)), bytes })
+    Ok(csv::File { file_name: format!("audit-{}-{}.csv", corp.contract_id, csv::file_date(now)), bytes })
 }

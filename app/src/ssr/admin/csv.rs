@@ -3,16 +3,25 @@
 //! line break, quotes doubled) — and no cell read as a formula: one that begins with `=`, `+`,
 //! `-`, `@`, a tab or a carriage return gets a leading `'`, as OWASP's CSV injection advice says.
 
+/// A CSV file for download: its name, and its bytes.
+pub struct File {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A flag as the screens show it: ○ or -.
+pub fn mark(on: bool) -> String {
+    (if on { "○" } else { "-" }).to_owned()
+}
+
 /// The byte order mark that tells Excel the file is UTF-8.
 const BOM: &str = "\u{feff}";
 
-/// One cell, neutralised and quoted as needed.
+/// One cell, neutralised and quoted as needed. The screens' lone `-` (no, not set) is no formula
+/// and stays as it is.
 pub fn cell(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
+    let formula = value.starts_with(['=', '+', '-', '@', '\t', '\r']) && value != "-";
+    let value = if formula { format!("'{value}") } else { value.to_owned() };
     if value.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {
@@ -65,6 +74,10 @@ mod tests {
         assert_eq!(cell("line\nbreak"), "\"line\nbreak\"");
         assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(cell("1-2"), "1-2", "only a leading sign is a formula");
+        assert_eq!(cell("-"), "-", "the screens' mark");
+        assert_eq!(cell("-1"), "'-1");
+        assert_eq!(cell("-"), "-", "the screens' mark");
+        assert_eq!(cell("-1"), "'-1");
     }
 
     #[test]
