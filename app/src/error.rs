@@ -46,6 +46,8 @@ pub enum Field {
     PeriodFrom,
     #[serde(rename = "to")]
     PeriodTo,
+    /// 電子証明書一覧's "ending within N days".
+    Within,
 }
 
 impl Field {
@@ -74,6 +76,7 @@ impl Field {
             Field::Passkey => "passkey",
             Field::PeriodFrom => "from",
             Field::PeriodTo => "to",
+            Field::Within => "within",
         }
     }
 }
@@ -323,6 +326,7 @@ mod tests {
             Field::Passkey,
             Field::PeriodFrom,
             Field::PeriodTo,
+            Field::Within,
         ];
         for field in all {
             let wire = serde_json::to_string(&field).expect("json");

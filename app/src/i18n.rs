@@ -346,6 +346,25 @@ pub struct Texts {
     pub logons: LogonTexts,
     pub audit_search: AuditSearchTexts,
     pub detail: DetailTexts,
+    pub inventory: InventoryTexts,
+}
+
+/// The words of 電子証明書一覧.
+pub struct InventoryTexts {
+    pub title: &'static str,
+    pub intro: &'static str,
+    /// Its columns, on the screen and in its CSV file.
+    pub columns: [&'static str; 8],
+    /// The names of [`crate::model::InventoryState`], in its order.
+    pub states: [&'static str; 6],
+    pub state_label: &'static str,
+    pub within_label: &'static str,
+    pub within_hint: &'static str,
+    pub err_within: &'static str,
+    pub empty: &'static str,
+    pub administrator: &'static str,
+    /// The pages' summary line (`{total}`, `{page}`, `{pages}`).
+    pub summary: &'static str,
 }
 
 /// The words of 操作履歴照会's 内容 (see [`crate::audit_detail`]).
@@ -532,6 +551,7 @@ impl Texts {
             Field::Passkey => self.passkey.label,
             Field::PeriodFrom => self.audit_search.from,
             Field::PeriodTo => self.audit_search.to,
+            Field::Within => self.inventory.within_label,
         }
     }
 
@@ -547,6 +567,7 @@ impl Texts {
             (Field::UserName | Field::Email | Field::PasskeyName, Problem::Format) => self.err_format,
             (Field::Code, Problem::Format) => self.otp.err_format,
             (Field::PeriodFrom | Field::PeriodTo, Problem::Format) => self.audit_search.err_date,
+            (Field::Within, _) => self.inventory.err_within,
             (_, Problem::BeforeStart) => self.audit_search.err_before_start,
             (Field::Code, Problem::Wrong) => self.otp.err_wrong,
             (Field::Passkey, Problem::Wrong) => self.passkey.err_wrong,
@@ -719,6 +740,7 @@ pub static JA: Texts = Texts {
         ("corporation_second_factor_reset", "管理者の二要素認証の解除（銀行）"),
         ("audit_export", "操作履歴のCSV保存"),
         ("users_export", "利用者一覧のCSV保存"),
+        ("certificates_export", "電子証明書一覧のCSV保存"),
     ],
     audit_export_columns: ["連番", "日時", "操作者", "操作", "操作コード", "対象", "結果", "内容", "接続元", "直前の記録のハッシュ", "ハッシュ"],
     audit_export: "CSVファイルで保存",
@@ -986,6 +1008,19 @@ pub static JA: Texts = Texts {
             ("passkey", "パスキー"),
         ],
     },
+    inventory: InventoryTexts {
+        title: "電子証明書一覧",
+        intro: "契約法人の電子証明書を、利用中のものも過去のものもすべて表示します。列名を押すと並べ替えます。",
+        columns: ["保有者", "名前", "シリアル番号", "状態", "失効理由", "発行日時", "取得日時", "有効期限（取得期限）"],
+        states: ["取得待ち", "取得期限切れ", "利用中", "有効期限間近", "有効期限切れ", "失効"],
+        state_label: "状態",
+        within_label: "有効期限までの日数",
+        within_hint: "この日数以内に有効期限を迎える、利用中の電子証明書（1〜3650）",
+        err_within: "{field}は1〜3650の半角数字で入力してください。",
+        empty: "該当する電子証明書はありません。",
+        administrator: "管理者",
+        summary: "全{total}件　{page} / {pages} ページ",
+    },
 };
 
 pub static EN: Texts = Texts {
@@ -1142,6 +1177,7 @@ pub static EN: Texts = Texts {
         ("corporation_second_factor_reset", "Administrator's second factor removed (bank)"),
         ("audit_export", "Audit log saved as CSV"),
         ("users_export", "User list saved as CSV"),
+        ("certificates_export", "Certificate list saved as CSV"),
     ],
     audit_export_columns: ["No.", "Time", "Actor", "Operation", "Operation code", "Target", "Result", "Detail", "From", "Previous record's hash", "Hash"],
     audit_export: "Save as a CSV file",
@@ -1408,6 +1444,19 @@ pub static EN: Texts = Texts {
             ("confirmation pin", "confirmation PIN"),
             ("passkey", "passkey"),
         ],
+    },
+    inventory: InventoryTexts {
+        title: "Certificates",
+        intro: "Every certificate of the corporation, current and past. Press a column's name to sort by it.",
+        columns: ["Holder", "Name", "Serial number", "State", "Revocation reason", "Issued", "Acquired", "Valid until (acquire by)"],
+        states: ["Awaiting acquisition", "Acquisition lapsed", "In use", "Expiring soon", "Expired", "Revoked"],
+        state_label: "State",
+        within_label: "Days until expiry",
+        within_hint: "certificates in use that end within this many days (1-3650)",
+        err_within: "Enter {field} as a number from 1 to 3650.",
+        empty: "No certificate matches.",
+        administrator: "Administrator",
+        summary: "{total} in all — page {page} of {pages}",
     },
 };
 

@@ -40,8 +40,8 @@ use pages::{
     UserLogonPage,
 };
 use screens::{
-    Acquire, AdminAcquire, AdminEmail, AdminStatus, Audit, CertLogon, FileSettings, Notices, PinChange,
-    UserDelete, UserEdit, UserNew, UserStatus, Users,
+    Acquire, AdminAcquire, AdminEmail, AdminStatus, Audit, CertLogon, Certificates, FileSettings, Notices,
+    PinChange, UserDelete, UserEdit, UserNew, UserStatus, Users,
 };
 
 /// The language of this page load: on the server from `?lang=` / the `lang` cookie, in the
@@ -227,6 +227,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/users/delete") view={Lazy::<UserDelete>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users/file-settings") view={Lazy::<FileSettings>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin/audit") view={Lazy::<Audit>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/admin/certificates") view={Lazy::<Certificates>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin/notices") view={Lazy::<Notices>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin/email") view={Lazy::<AdminEmail>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin/acquire") view={Lazy::<AdminAcquire>::new()}/>

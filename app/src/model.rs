@@ -433,3 +433,100 @@ impl LogonFactors {
         self.totp || self.passkey
     }
 }
+
+/// A certificate's place in 電子証明書一覧.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InventoryState {
+    /// Issued by the administrator, awaiting the holder's acquisition.
+    Awaiting,
+    /// Its acquisition window passed without an acquisition.
+    Lapsed,
+    InUse,
+    /// Valid, ending within 30 days.
+    Expiring,
+    Expired,
+    Revoked,
+}
+
+impl InventoryState {
+    pub const ALL: [InventoryState; 6] = [
+        InventoryState::Awaiting,
+        InventoryState::Lapsed,
+        InventoryState::InUse,
+        InventoryState::Expiring,
+        InventoryState::Expired,
+        InventoryState::Revoked,
+    ];
+
+    /// The code of the list's filter and of its query.
+    pub fn code(self) -> &'static str {
+        match self {
+            InventoryState::Awaiting => "awaiting",
+            InventoryState::Lapsed => "lapsed",
+            InventoryState::InUse => "in_use",
+            InventoryState::Expiring => "expiring",
+            InventoryState::Expired => "expired",
+            InventoryState::Revoked => "revoked",
+        }
+    }
+
+    /// The index of its name in `Texts::inventory_states`.
+    pub fn index(self) -> usize {
+        Self::ALL.iter().position(|s| *s == self).unwrap_or_default()
+    }
+}
+
+/// One line of 電子証明書一覧.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryEntry {
+    /// The user ID; empty for the administrator's certificate.
+    pub holder: String,
+    pub holder_name: String,
+    /// Hexadecimal; empty before the acquisition.
+    pub serial: String,
+    pub state: InventoryState,
+    /// RFC 5280's name of the revocation reason.
+    pub reason: Option<String>,
+    pub issued_at: i64,
+    pub acquired_at: Option<i64>,
+    /// Valid until (acquired), or acquire by (not yet).
+    pub until: i64,
+}
+
+/// 電子証明書一覧's filter and order, as its GET form and the page's query carry them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InventoryFilter {
+    /// An [`InventoryState`] code, or empty for all.
+    pub state: String,
+    /// Valid certificates ending within this many days, or empty.
+    pub within: String,
+    /// The column sorted by: `holder`, `serial`, `state`, `issued`, `acquired`, `until`.
+    pub sort: String,
+    /// `asc` or `desc`.
+    pub order: String,
+}
+
+impl InventoryFilter {
+    /// The filter's part of a URL query, empty parts left out.
+    pub fn query(&self) -> String {
+        [("state", &self.state), ("within", &self.within), ("sort", &self.sort), ("order", &self.order)]
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+/// One page of 電子証明書一覧.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inventory {
+    pub entries: Vec<InventoryEntry>,
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    /// What is wrong with the filter (then nothing is listed).
+    pub problems: Vec<crate::error::FieldError>,
+}

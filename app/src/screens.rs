@@ -71,6 +71,7 @@ screen_group!(
     UserDelete => crate::pages::UserDeletePage,
     FileSettings => crate::pages::FileSettingsPage,
     Audit => crate::pages::AuditPage,
+    Certificates => crate::pages::CertificateListPage,
     Notices => crate::pages::NoticesPage,
     AdminEmail => crate::pages::AdminEmailPage,
     AdminAcquire => crate::pages::AdminAcquirePage,

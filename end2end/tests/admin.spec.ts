@@ -185,3 +185,48 @@ test("操作履歴照会 lists this corporation's operations, newest first", asy
   await expect(page).toHaveURL(/\/admin\/audit$/);
   expect(errors).toEqual([]);
 });
+
+test("電子証明書一覧: filters and order in the query, sortable headers, a bad filter explained, saved as CSV", async ({ page }, testInfo) => {
+  const errors = watchErrors(page);
+  await new AdminLogonPage(page).open(testInfo);
+  await new AdminLogonPage(page).logon(DEMO.contractId, DEMO.adminPin);
+  await expect(page).toHaveURL(/\/admin\/status$/);
+  await page.getByText("契約法人管理情報変更").click();
+  await page.getByRole("link", { name: "電子証明書一覧" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "電子証明書一覧" })).toBeVisible();
+  await settled(page, testInfo);
+  const headers = page.locator("#inventory thead th");
+  await expect(headers).toHaveText(["保有者", "名前", "シリアル番号", "状態", "失効理由", "発行日時", "取得日時", "有効期限（取得期限）"]);
+  await expect(headers.nth(5)).toHaveAttribute("aria-sort", "descending");
+  await inspect(page, testInfo, "15-certificates");
+
+  await page.getByLabel("状態", { exact: true }).selectOption({ label: "利用中" });
+  await page.getByRole("button", { name: "検索", exact: true }).click();
+  await expect(page).toHaveURL(/\/admin\/certificates\?.*state=in_use/);
+  await settled(page, testInfo);
+  await expect(page.getByLabel("状態", { exact: true })).toHaveValue("in_use");
+  // A header sorts by its column, keeping the filter; pressed again, the other way round.
+  await headers.nth(0).getByRole("link").click();
+  await expect(page).toHaveURL(/state=in_use.*sort=holder.*order=asc/);
+  await settled(page, testInfo);
+  await expect(page.locator("#inventory thead th").nth(0)).toHaveAttribute("aria-sort", "ascending");
+  await page.locator("#inventory thead th").nth(0).getByRole("link").click();
+  await expect(page).toHaveURL(/sort=holder.*order=desc/);
+  await settled(page, testInfo);
+
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: "CSVファイルで保存" }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(new RegExp(`^certificates-${DEMO.contractId}-\\d{8}\\.csv$`));
+  const text = readFileSync(await file.path(), "utf8");
+  expect(text.startsWith("\ufeff保有者,名前,シリアル番号,状態,失効理由,発行日時,取得日時,有効期限（取得期限）\r\n")).toBe(true);
+  const rows = await page.locator("#inventory tbody tr").count();
+  const listed = (await page.locator("#inventory tbody").innerText()).includes("該当する電子証明書はありません。") ? 0 : rows;
+  expect(text.slice(1).split("\r\n").filter((l) => l.length > 0).length - 1).toBe(listed);
+
+  await page.goto("/admin/certificates?within=abc");
+  await settled(page, testInfo);
+  await expect(page.locator("#within-error")).toHaveText("有効期限までの日数は1〜3650の半角数字で入力してください。");
+  await expect(page.getByLabel("有効期限までの日数", { exact: true })).toHaveAttribute("aria-invalid", "true");
+  expect(errors).toEqual([]);
+});

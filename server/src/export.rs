@@ -1,4 +1,4 @@
-//! The administrator's CSV files (操作履歴照会, 利用者情報選択) as downloads: GET routes, so that a plain link saves the file
+//! The administrator's CSV files (操作履歴照会, 利用者情報選択, 電子証明書一覧) as downloads: GET routes, so that a plain link saves the file
 //! with or without JavaScript. Each checks the session exactly as the server functions do (the
 //! certificate binding included); without one the browser goes to the logon page. The domain
 //! (`app::ssr::admin`) makes the bytes; this module turns them into HTTP responses.
@@ -17,6 +17,8 @@ use std::net::SocketAddr;
 pub const AUDIT_CSV_PATH: &str = "/admin/audit.csv";
 /// 利用者情報選択 [CSVファイルで保存].
 pub const USERS_CSV_PATH: &str = "/admin/users.csv";
+/// 電子証明書一覧 [CSVファイルで保存], with the list's filter and order as its query.
+pub const CERTIFICATES_CSV_PATH: &str = "/admin/certificates.csv";
 
 /// The request as the domain takes it: state, request parts and the client's address.
 fn call_of(state: AppState, request: Request) -> Call {
@@ -76,6 +78,26 @@ pub async fn users_csv(state: AppState, request: Request) -> Response {
         Err(e) => return refusal(&call, e),
     };
     match admin::users::export(&call.state, &admin, (call.lang(), &call.client_addr), now).await {
+        Ok(file) => csv(&file.file_name, file.bytes),
+        Err(e) => refusal(&call, e),
+    }
+}
+
+/// `GET /admin/certificates.csv?state=…&within=…&sort=…&order=…`.
+pub async fn certificates_csv(
+    state: AppState,
+    filter: app::model::InventoryFilter,
+    request: Request,
+) -> Response {
+    let call = call_of(state, request);
+    let now = app::ssr::now();
+    let admin = match auth::require_admin(&call, now).await {
+        Ok(admin) => admin,
+        Err(e) => return refusal(&call, e),
+    };
+    match admin::certificates::export(&call.state, &admin, &filter, (call.lang(), &call.client_addr), now)
+        .await
+    {
         Ok(file) => csv(&file.file_name, file.bytes),
         Err(e) => refusal(&call, e),
     }

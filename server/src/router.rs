@@ -40,7 +40,7 @@ fn routes(state: AppState, options: LeptosOptions, ocsp: bool) -> Router {
     };
     let context_state = state.clone();
     let (crl_state, ca_state, tls_crl_state) = (state.clone(), state.clone(), state.clone());
-    let (audit_state, users_state) = (state.clone(), state.clone());
+    let (audit_state, users_state, certs_state) = (state.clone(), state.clone(), state.clone());
     let mut router = Router::new()
         // Published for relying parties: no session, no cookies.
         .route(CRL_PATH, get(move || crate::publish::crl(crl_state.clone())))
@@ -56,6 +56,12 @@ fn routes(state: AppState, options: LeptosOptions, ocsp: bool) -> Router {
         .route(
             crate::export::USERS_CSV_PATH,
             get(move |request| crate::export::users_csv(users_state.clone(), request)),
+        )
+        .route(
+            crate::export::CERTIFICATES_CSV_PATH,
+            get(move |axum::extract::Query(filter), request| {
+                crate::export::certificates_csv(certs_state.clone(), filter, request)
+            }),
         );
     if ocsp {
         let (post_state, get_state) = (state.clone(), state);

@@ -72,12 +72,15 @@ pub fn Pager(
     /// The page's own query (its search), kept by the links to other pages.
     #[prop(optional, into)]
     query: String,
+    /// The summary line (`{total}`, `{page}`, `{pages}`); the audit log's "newest first" by default.
+    #[prop(optional)]
+    summary: Option<&'static str>,
     children: Children,
 ) -> impl IntoView {
     let t = crate::i18n::texts();
     let more = if query.is_empty() { String::new() } else { format!("&{query}") };
-    let summary = t
-        .audit_summary
+    let summary = summary
+        .unwrap_or(t.audit_summary)
         .replace("{total}", &total.to_string())
         .replace("{page}", &page.to_string())
         .replace("{pages}", &pages.to_string());

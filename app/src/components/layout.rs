@@ -73,6 +73,7 @@ pub fn AdminMenu() -> impl IntoView {
                 <summary>{t.menu_corp_admin}<span aria-hidden="true">" ▼"</span></summary>
                 <ul>
                     <li><a href="/admin/users">{t.menu_users}</a></li>
+                    <li><a href="/admin/certificates">{t.inventory.title}</a></li>
                     <li><a href="/admin/audit">{t.audit_title}</a></li>
                     <li><a href="/admin/notices">{t.notices_title}</a></li>
                     <li><a href="/admin/email">{t.admin_email_title}</a></li>

@@ -141,7 +141,7 @@ async fn reissue_acquire_profile_and_revocation_in_the_crl() {
 }
 
 /// The `cert_version` 利用者情報変更 shows for `user` (what a reissue must name).
-async fn cert_version(app: &TestApp, cookie: &str, user: &str) -> String {
+pub(crate) async fn cert_version(app: &TestApp, cookie: &str, user: &str) -> String {
     let detail = app.call("get_user", &[("user", user)], Some(cookie)).await;
     detail.body.split(r#""cert_version":"#).nth(1).expect("version").split(',').next().expect("n").to_owned()
 }

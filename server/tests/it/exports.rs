@@ -135,3 +135,101 @@ async fn the_user_list_exports_every_column_as_shown_with_formulas_neutralised()
     let other = app.other_admin_cookie().await;
     assert!(!app.get("/admin/users.csv", Some(&other)).await.body.contains("test01"));
 }
+
+/// 電子証明書一覧: every certificate and issuance with its state, filtered, sorted and saved.
+#[tokio::test]
+async fn the_certificate_list_shows_every_state_filters_sorts_and_exports() {
+    use crate::certificates::{acquire, admin_certificate, cert_version, csr, reissue};
+    let app = TestApp::new().await;
+    let cookie = app.demo_admin_cookie().await;
+    // test01: acquired (in use). test02: reissued before acquiring (the first revoked as
+    // superseded, the second awaiting). test03: its window passed. The administrator's: acquired.
+    assert_eq!(reissue(&app, &cookie, "test01", "0").await.status, StatusCode::OK);
+    assert_eq!(acquire(&app, "test01", &csr()).await.status, StatusCode::OK);
+    assert_eq!(reissue(&app, &cookie, "test02", "0").await.status, StatusCode::OK);
+    let version = cert_version(&app, &cookie, "test02").await;
+    assert_eq!(reissue(&app, &cookie, "test02", &version).await.status, StatusCode::OK);
+    assert_eq!(reissue(&app, &cookie, "test03", "0").await.status, StatusCode::OK);
+    sqlx::query(
+        "UPDATE certificates SET acquire_by = 1 WHERE state = 'awaiting' \
+         AND user_pk = (SELECT id FROM users WHERE user_id = 'test03')",
+    )
+    .execute(&app.state.db)
+    .await
+    .expect("the window passed");
+    assert_eq!(admin_certificate(&app).await.status, StatusCode::OK);
+
+    let list = |form: Vec<(&'static str, &'static str)>| {
+        let cookie = cookie.clone();
+        let app = &app;
+        async move {
+            let mut form = form;
+            form.push(("page", "1"));
+            let reply = app.call("certificate_list", &form, Some(&cookie)).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+            serde_json::from_str::<serde_json::Value>(&reply.body).expect("json")
+        }
+    };
+    let states = |v: &serde_json::Value| -> Vec<(String, String)> {
+        v["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .map(|e| {
+                (
+                    e["holder"].as_str().unwrap_or_default().to_owned(),
+                    e["state"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let all = list(vec![]).await;
+    assert_eq!(all["total"], 5, "{all}");
+    let mut got = states(&all);
+    got.sort();
+    let want = [
+        ("", "in_use"),
+        ("test01", "in_use"),
+        ("test02", "awaiting"),
+        ("test02", "revoked"),
+        ("test03", "lapsed"),
+    ];
+    assert_eq!(got, want.map(|(h, s)| (h.to_owned(), s.to_owned())));
+
+    let revoked = list(vec![("state", "revoked")]).await;
+    assert_eq!(revoked["total"], 1);
+    assert_eq!(revoked["entries"][0]["reason"], "superseded");
+    assert_eq!(revoked["entries"][0]["serial"], "", "never acquired: no serial");
+    // Ending within a year: the two acquired ones; within ten days: none.
+    assert_eq!(list(vec![("within", "400")]).await["total"], 2);
+    assert_eq!(list(vec![("within", "10")]).await["total"], 0);
+    // Sorted by holder, both ways (the administrator's, without a user ID, first).
+    let by_holder = states(&list(vec![("sort", "holder"), ("order", "asc")]).await);
+    assert_eq!(by_holder.first().map(|h| h.0.as_str()), Some(""));
+    assert_eq!(by_holder.last().map(|h| h.0.as_str()), Some("test03"));
+    let reversed = states(&list(vec![("sort", "holder"), ("order", "desc")]).await);
+    assert_eq!(reversed.first().map(|h| h.0.as_str()), Some("test03"));
+    // A bad number of days is a message under its field.
+    let bad = list(vec![("within", "abc")]).await;
+    assert!(bad["problems"].to_string().contains(r#""field":"within""#), "{bad}");
+
+    // Saved as CSV with the same filter, and the save audited.
+    let file = app.get("/admin/certificates.csv?state=in_use&sort=holder&order=asc", Some(&cookie)).await;
+    assert_eq!(file.status, StatusCode::OK, "{}", file.body);
+    let table = rows(&file.body);
+    assert_eq!(table[0][0], "保有者");
+    assert_eq!(table.len(), 3, "{table:?}");
+    assert_eq!(table[1][0], "管理者");
+    assert_eq!(table[2][0], "test01");
+    assert_eq!(table[2][3], "利用中");
+    assert_eq!(table[2][2].len(), 32, "the serial in hexadecimal: {:?}", table[2]);
+    assert!(app
+        .audit_actions()
+        .await
+        .iter()
+        .any(|(a, _, d)| a == "certificates_export" && d.contains("state=in_use")));
+    // Another corporation's administrator sees none of these.
+    let other = app.other_admin_cookie().await;
+    let theirs = app.call("certificate_list", &[("page", "1")], Some(&other)).await;
+    assert!(theirs.body.contains(r#""total":0"#), "{}", theirs.body);
+}

@@ -10,6 +10,7 @@
 //! Never: authenticates (that is `access`), signs (that is `pki`), or serves the bank operator.
 
 pub mod audit;
+pub mod certificates;
 pub mod csv;
 pub mod notices;
 pub mod status;

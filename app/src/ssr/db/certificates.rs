@@ -296,3 +296,32 @@ pub async fn store_crl(tx: &mut Tx, row: &CrlRow) -> Result<(), sqlx::Error> {
     .await?;
     Ok(())
 }
+
+/// One certificate (or issuance) of 電子証明書一覧, with its holder.
+#[derive(Debug, sqlx::FromRow)]
+pub struct InventoryRow {
+    /// The user's ID and name; `None`: the administrator's.
+    pub user_id: Option<String>,
+    pub name: Option<String>,
+    pub state: String,
+    pub opened_at: i64,
+    pub acquire_by: i64,
+    pub serial: Option<Vec<u8>>,
+    pub not_after: Option<i64>,
+    pub acquired_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub revocation_reason: Option<i64>,
+}
+
+/// Every certificate and issuance of the corporation, current and past, newest first.
+pub async fn inventory(pool: &Pool, corporation_id: i64) -> Result<Vec<InventoryRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT u.user_id, u.name, c.state, c.opened_at, c.acquire_by, c.serial, c.not_after, c.acquired_at, \
+         c.revoked_at, c.revocation_reason \
+         FROM certificates c LEFT JOIN users u ON u.id = c.user_pk \
+         WHERE c.corporation_id = $1 ORDER BY c.id DESC",
+    )
+    .bind(corporation_id)
+    .fetch_all(pool)
+    .await
+}
