@@ -150,11 +150,6 @@ pub async fn export(
             ]
         }),
     );
-    let actor_name = format!("admin:{}", corp.contract_id);
-    let actor = crate::ssr::audit::Actor { name: &actor_name, corporation_id: Some(corp.id), client_addr };
     let detail = format!("records={count} {}", filter.query());
-    let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
-    crate::ssr::audit::write(&mut tx, &actor.did("audit_export", "", detail.trim_end()), now).await?;
-    tx.commit().await.map_err(|e| internal("commit", e))?;
-    Ok(csv::File { file_name: format!("audit-{}-{}.csv", corp.contract_id, csv::file_date(now)), bytes })
+    csv::recorded(state, &corp, ("audit", "audit_export", &detail), (client_addr, now), bytes).await
 }

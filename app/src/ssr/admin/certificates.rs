@@ -13,7 +13,6 @@ use crate::error::{AppError, Field, Problem};
 use crate::i18n::Lang;
 use crate::model::{Inventory, InventoryEntry, InventoryFilter, InventoryState};
 use crate::ssr::access::auth::AdminSession;
-use crate::ssr::audit::Actor;
 use crate::ssr::{db, internal, pki::reason, AppState};
 
 /// Days before its end from which a valid certificate counts as expiring (as on the status screens).
@@ -162,16 +161,9 @@ pub async fn export(
             ]
         }),
     );
-    let name = format!("admin:{}", corp.contract_id);
-    let actor = Actor { name: &name, corporation_id: Some(corp.id), client_addr };
     let detail = format!("records={count} {}", filter.query());
-    let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
-    crate::ssr::audit::write(&mut tx, &actor.did("certificates_export", "", detail.trim_end()), now).await?;
-    tx.commit().await.map_err(|e| internal("commit", e))?;
-    Ok(csv::File {
-        file_name: format!("certificates-{}-{}.csv", corp.contract_id, csv::file_date(now)),
-        bytes,
-    })
+    csv::recorded(state, &corp, ("certificates", "certificates_export", &detail), (client_addr, now), bytes)
+        .await
 }
 
 #[cfg(test)]

@@ -9,6 +9,24 @@ pub struct File {
     pub bytes: Vec<u8>,
 }
 
+/// A file of `kind` (`audit`, `users`, …) for the corporation, its download recorded in the audit
+/// log as `action` with the number of rows and the screen's query (`detail`).
+pub async fn recorded(
+    state: &crate::ssr::AppState,
+    corp: &crate::ssr::db::corporations::CorporationRow,
+    (kind, action, detail): (&str, &str, &str),
+    (client_addr, now): (&str, i64),
+    bytes: Vec<u8>,
+) -> Result<File, crate::error::AppError> {
+    use crate::ssr::{audit, db, internal};
+    let name = format!("admin:{}", corp.contract_id);
+    let actor = audit::Actor { name: &name, corporation_id: Some(corp.id), client_addr };
+    let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
+    audit::write(&mut tx, &actor.did(action, "", detail.trim_end()), now).await?;
+    tx.commit().await.map_err(|e| internal("commit", e))?;
+    Ok(File { file_name: format!("{kind}-{}-{}.csv", corp.contract_id, file_date(now)), bytes })
+}
+
 /// A flag as the screens show it: ○ or -.
 pub fn mark(on: bool) -> String {
     (if on { "○" } else { "-" }).to_owned()

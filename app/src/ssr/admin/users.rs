@@ -230,7 +230,7 @@ pub async fn export(
     (lang, client_addr): (crate::i18n::Lang, &str),
     now: i64,
 ) -> Result<super::csv::File, AppError> {
-    use super::csv::{document, file_date, mark};
+    use super::csv::{document, mark};
     let corp = corporation(state, admin).await?;
     let users = db::users::list_with_certificates(&state.db, corp.id).await.map_err(db_err("list users"))?;
     let t = lang.texts();
@@ -262,14 +262,8 @@ pub async fn export(
             row
         }),
     );
-    let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
-    let acting = Acting { name: format!("admin:{}", corp.contract_id), corp, client_addr };
-    audit::write(&mut tx, &acting.actor().did("users_export", "", &format!("records={count}")), now).await?;
-    tx.commit().await.map_err(db_err("commit"))?;
-    Ok(super::csv::File {
-        file_name: format!("users-{}-{}.csv", acting.corp.contract_id, file_date(now)),
-        bytes,
-    })
+    let detail = format!("records={count}");
+    super::csv::recorded(state, &corp, ("users", "users_export", &detail), (client_addr, now), bytes).await
 }
 
 fn summary(u: &db::users::ListedUser, now: i64) -> UserSummary {
