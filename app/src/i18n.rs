@@ -417,7 +417,7 @@ pub struct LogonTexts {
     pub certificate: &'static str,
     pub with_totp: &'static str,
     pub with_passkey: &'static str,
-    /// `{count}`: failed logon attempts since the logon before this session's.
+    /// `{count}`: failed logon attempts since the person's previous logon.
     pub failed: &'static str,
     pub none: &'static str,
 }

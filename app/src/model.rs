@@ -25,7 +25,7 @@ pub struct CorporationStatus {
 }
 
 /// ログオン履歴 of a status screen: the person's last three logons, and the logon attempts that
-/// failed since the one before this session's.
+/// failed since their previous logon (the second-newest).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogonHistory {
     pub recent: Vec<LogonRecord>,

@@ -207,7 +207,7 @@ test("a passkey is registered under a name, answers the ID and certificate logon
     await browser.close();
   }
 
-  // Removed, it no longer answers: the next logon has no second step (optional, none left).
+  // A removed passkey answers nothing; with none left under `optional`, the logon has no second step.
   await page.goto("/passkeys");
   await settled(page, testInfo);
   await page.getByRole("button", { name: "削除 会社のパソコン" }).click();

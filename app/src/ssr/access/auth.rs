@@ -559,7 +559,7 @@ pub async fn logoff(
 
 /// ログオン履歴 of a status screen for the person the audit log names `actor`: their last three
 /// logons that opened a session, and the attempts that failed since the one before the newest
-/// (so that the failures before this session's logon show on it).
+/// (the person's previous logon): failures just before the newest logon count too.
 pub async fn logon_history(
     state: &AppState,
     corporation_id: i64,

@@ -114,6 +114,17 @@ impl<'a> Acting<'a> {
     }
 }
 
+impl UserInput {
+    /// What the administrator gave beside the form to confirm it.
+    fn proof(&self) -> AdminProof<'_> {
+        AdminProof {
+            pin: self.admin_confirm_pin.expose(),
+            code: &self.admin_code,
+            passkey: &self.admin_passkey,
+        }
+    }
+}
+
 /// What the administrator gives to confirm a change: 契約法人確認暗証番号 and, when they have a
 /// second factor, its ワンタイムパスワード or a パスキー's assertion (the browser's JSON).
 #[derive(Clone, Copy)]
@@ -345,19 +356,7 @@ pub async fn register(
     let user_id = input.user_id.clone().unwrap_or_default();
     let acting = Acting::of(state, admin, client_addr).await?;
     let corp = &acting.corp;
-    confirm(
-        state,
-        &acting,
-        AdminProof {
-            pin: input.admin_confirm_pin.expose(),
-            code: &input.admin_code,
-            passkey: &input.admin_passkey,
-        },
-        "user_create",
-        &user_id,
-        now,
-    )
-    .await?;
+    confirm(state, &acting, input.proof(), "user_create", &user_id, now).await?;
     // Both at once, on two of the PIN pool's threads.
     let (pin_hash, confirm_hash) =
         tokio::join!(state.pins.hash(&input.pin), state.pins.hash(&input.confirm_pin));
@@ -426,19 +425,7 @@ pub async fn change(
         .await
         .map_err(db_err("find user"))?
         .ok_or(AppError::NotFound)?;
-    confirm(
-        state,
-        &acting,
-        AdminProof {
-            pin: input.admin_confirm_pin.expose(),
-            code: &input.admin_code,
-            passkey: &input.admin_passkey,
-        },
-        "user_change",
-        user_id,
-        now,
-    )
-    .await?;
+    confirm(state, &acting, input.proof(), "user_change", user_id, now).await?;
 
     // The two PINs must differ also when only one of them is reset.
     let new_pin = (!input.pin.expose().is_empty()).then(|| input.pin.clone());
