@@ -31,7 +31,7 @@ echo "$speed" | grep -E '^([[:space:]]+sign|.*256 bits ecdsa)' || true
 # P1's crypto per certificate: one ECDSA signature (the certificate) and one verification (the CSR).
 echo "$speed" | awk '/256 bits ecdsa/ { s = $(NF-1); v = $NF; printf "\nsign + verify per certificate, all cores: %.0f/s\n", 1 / (1 / s + 1 / v) }'
 echo
-echo "## Server: P1, P2, P3, P5 (list server function)"
+echo "## Server: P1, P2, P3, P5 (list server function), P9, P10 (bulk work)"
 echo
 SERVER_BIN="$server" "$bench" all
 echo

@@ -96,6 +96,8 @@ fn pair(t: &Texts, lang: Lang, key: &str, value: &str) -> Option<(&'static str, 
         }
         "max_users" => (d.max_users, value.to_owned()),
         "records" => (d.records, value.to_owned()),
+        "skipped" => (d.skipped, value.to_owned()),
+        "upload" => (d.upload, value.to_owned()),
         _ => return None,
     })
 }

@@ -347,6 +347,60 @@ pub struct Texts {
     pub audit_search: AuditSearchTexts,
     pub detail: DetailTexts,
     pub inventory: InventoryTexts,
+    pub bulk: BulkTexts,
+    pub import: ImportTexts,
+}
+
+/// The words of 一括再発行.
+pub struct BulkTexts {
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub select_all: &'static str,
+    /// The result (`{n}`: how many got a new issuance).
+    pub done: &'static str,
+    pub issued_heading: &'static str,
+    pub skipped_heading: &'static str,
+    pub none_issued: &'static str,
+    /// The words of [`crate::model::SkipReason`], in its order.
+    pub skip_reasons: [&'static str; 2],
+    pub reason_column: &'static str,
+}
+
+/// The words of 利用者一括登録.
+pub struct ImportTexts {
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub template: &'static str,
+    pub rules_heading: &'static str,
+    /// How to fill the columns: (columns, rule).
+    pub rules: [(&'static str, &'static str); 4],
+    pub file_label: &'static str,
+    pub file_hint: &'static str,
+    pub check: &'static str,
+    /// `{file}`, `{n}`.
+    pub file_summary: &'static str,
+    pub problems_heading: &'static str,
+    /// 行, 項目, 内容.
+    pub problem_columns: [&'static str; 3],
+    pub whole_line: &'static str,
+    /// `{n}`.
+    pub ready: &'static str,
+    pub line_column: &'static str,
+    pub register: &'static str,
+    /// `{n}`.
+    pub done: &'static str,
+    pub pins_warning: &'static str,
+    pub pin_columns: [&'static str; 2],
+    pub result_gone: &'static str,
+    /// The words of [`crate::model::ImportRefusal`], in its order (`{max}`, `{live}`, `{n}`).
+    pub refusals: [&'static str; 7],
+    /// `{field}`.
+    pub err_mark: &'static str,
+    /// `{n}`.
+    pub err_cells: &'static str,
+    /// `{line}`.
+    pub err_duplicate: &'static str,
+    pub err_deleted: &'static str,
 }
 
 /// The words of 電子証明書一覧.
@@ -385,6 +439,8 @@ pub struct DetailTexts {
     pub reasons: [(&'static str, &'static str); 6],
     pub max_users: &'static str,
     pub records: &'static str,
+    pub skipped: &'static str,
+    pub upload: &'static str,
     /// Who acted: the administrator, a user (with their ID), the bank, the server itself.
     pub actors: [&'static str; 4],
     /// Free text of the log (the reasons of failures, mostly) in words.
@@ -740,6 +796,8 @@ pub static JA: Texts = Texts {
         ("corporation_second_factor_reset", "管理者の二要素認証の解除（銀行）"),
         ("audit_export", "操作履歴のCSV保存"),
         ("users_export", "利用者一覧のCSV保存"),
+        ("users_import", "利用者一括登録"),
+        ("users_reissue", "一括再発行"),
         ("certificates_export", "電子証明書一覧のCSV保存"),
     ],
     audit_export_columns: ["連番", "日時", "操作者", "操作", "操作コード", "対象", "結果", "内容", "接続元", "直前の記録のハッシュ", "ハッシュ"],
@@ -988,6 +1046,8 @@ pub static JA: Texts = Texts {
         ],
         max_users: "利用者数上限",
         records: "件数",
+        skipped: "対象外",
+        upload: "ファイル名",
         actors: ["管理者", "利用者", "銀行", "システム"],
         phrases: &[
             ("wrong pin", "暗証番号の誤り"),
@@ -1020,6 +1080,56 @@ pub static JA: Texts = Texts {
         empty: "該当する電子証明書はありません。",
         administrator: "管理者",
         summary: "全{total}件　{page} / {pages} ページ",
+    },
+    bulk: BulkTexts {
+        title: "一括再発行",
+        intro: "電子証明書を再発行する利用者を選択し、契約法人確認暗証番号を入力して［OK］を押してください。選択した利用者の現在の電子証明書は失効し、新しい電子証明書を取得できるようになります。",
+        select_all: "すべて選択",
+        done: "{n}名の電子証明書を再発行しました。",
+        issued_heading: "再発行した利用者",
+        skipped_heading: "再発行しなかった利用者",
+        none_issued: "再発行した利用者はいません。",
+        skip_reasons: ["登録抹消済み、または見つかりません", "事故登録中のため再発行できません"],
+        reason_column: "理由",
+    },
+    import: ImportTexts {
+        title: "利用者一括登録",
+        intro: "CSVファイルで利用者をまとめて登録します。テンプレートをダウンロードし、1行に1名ずつ記入して送信してください。内容を確認してから登録します。",
+        template: "テンプレート（CSVファイル）をダウンロード",
+        rules_heading: "記入のしかた",
+        rules: [
+            ("利用者ID・利用者名・メールアドレス", "利用者情報登録と同じ規則です。メールアドレスは省略できます。登録抹消した利用者の利用者IDは使えません。"),
+            ("ログオン方式", "「電子証明書方式」または「ID・暗証番号方式」"),
+            ("権限の各列・電子証明書を発行する", "○（あり）または -（なし）"),
+            ("暗証番号", "仮の利用者暗証番号と利用者確認暗証番号は登録時に作成し、登録結果の画面に一度だけ表示します。"),
+        ],
+        file_label: "CSVファイル",
+        file_hint: "UTF-8 または Shift_JIS、256KBまで。1行目はテンプレートの列名のままにしてください。",
+        check: "内容を確認する",
+        file_summary: "{file}：{n}名",
+        problems_heading: "ファイルに誤りがあります。次の点を直して、もう一度送信してください。何も登録していません。",
+        problem_columns: ["行", "項目", "内容"],
+        whole_line: "行全体",
+        ready: "次の{n}名を登録します。内容を確かめ、契約法人確認暗証番号を入力して［登録］を押してください。",
+        line_column: "行",
+        register: "登録",
+        done: "{n}名の利用者を登録しました。",
+        pins_warning: "仮暗証番号はこの画面に一度だけ表示します。利用者ごとに安全な方法で伝えてください。この画面を離れると再表示できません（利用者情報変更で再設定できます）。",
+        pin_columns: ["利用者暗証番号（仮）", "利用者確認暗証番号（仮）"],
+        result_gone: "登録結果はすでに表示したか、表示の期限が切れました。仮暗証番号は利用者情報変更で再設定できます。",
+        refusals: [
+            "CSVファイルを選択してください。",
+            "ファイルが大きすぎます（256KBまで）。",
+            "文字コードを読み取れません。UTF-8 または Shift_JIS のCSVファイルにしてください。",
+            "1行目の列名がテンプレートと違います。テンプレートの列のとおりにしてください。",
+            "登録する利用者がありません。",
+            "利用者数の上限を超えます（上限{max}名、登録済み{live}名、ファイル{n}名）。",
+            "確認したファイルは登録済み、または期限切れです。もう一度送信してください。",
+        ],
+        err_mark: "{field}は ○ か - で入力してください。",
+        err_cells: "列の数が{n}ではありません。",
+        err_duplicate: "{line}行目と同じ利用者IDです。",
+        err_deleted: "登録抹消した利用者の利用者IDです。同じ利用者IDは再登録できません。",
     },
 };
 
@@ -1177,6 +1287,8 @@ pub static EN: Texts = Texts {
         ("corporation_second_factor_reset", "Administrator's second factor removed (bank)"),
         ("audit_export", "Audit log saved as CSV"),
         ("users_export", "User list saved as CSV"),
+        ("users_import", "Bulk user registration"),
+        ("users_reissue", "Bulk reissue"),
         ("certificates_export", "Certificate list saved as CSV"),
     ],
     audit_export_columns: ["No.", "Time", "Actor", "Operation", "Operation code", "Target", "Result", "Detail", "From", "Previous record's hash", "Hash"],
@@ -1425,6 +1537,8 @@ pub static EN: Texts = Texts {
         ],
         max_users: "User limit",
         records: "Records",
+        skipped: "Left out",
+        upload: "File name",
         actors: ["Administrator", "User", "Bank", "System"],
         phrases: &[
             ("wrong pin", "wrong PIN"),
@@ -1457,6 +1571,56 @@ pub static EN: Texts = Texts {
         empty: "No certificate matches.",
         administrator: "Administrator",
         summary: "{total} in all — page {page} of {pages}",
+    },
+    bulk: BulkTexts {
+        title: "Bulk reissue",
+        intro: "Select the users whose certificates are to be reissued, enter the contract confirmation PIN and press [OK]. Each selected user's current certificate is revoked, and a new one can be acquired.",
+        select_all: "Select all",
+        done: "Certificates reissued for {n} users.",
+        issued_heading: "Reissued",
+        skipped_heading: "Not reissued",
+        none_issued: "No certificate was reissued.",
+        skip_reasons: ["Deleted, or not found", "An incident is registered (事故登録): no reissue"],
+        reason_column: "Reason",
+    },
+    import: ImportTexts {
+        title: "Bulk user registration",
+        intro: "Register many users at once from a CSV file. Download the template, write one user per line and send it. The file is checked before anything is registered.",
+        template: "Download the template (CSV file)",
+        rules_heading: "How to fill it in",
+        rules: [
+            ("User ID, user name, e-mail address", "The rules of user registration. The e-mail address may be left empty. The ID of a deleted user cannot be used."),
+            ("Logon method", "「電子証明書方式」 (certificate) or 「ID・暗証番号方式」 (ID and PIN)"),
+            ("Each permission and 'Issue a certificate'", "○ (yes) or - (no)"),
+            ("PINs", "Provisional PINs are made at registration and shown once, on the result screen."),
+        ],
+        file_label: "CSV file",
+        file_hint: "UTF-8 or Shift_JIS, up to 256 KB. Keep the template's column names on line 1.",
+        check: "Check the file",
+        file_summary: "{file}: {n} users",
+        problems_heading: "The file has errors. Correct these and send it again. Nothing was registered.",
+        problem_columns: ["Line", "Column", "Problem"],
+        whole_line: "Whole line",
+        ready: "These {n} users will be registered. Check them, enter the contract confirmation PIN and press [Register].",
+        line_column: "Line",
+        register: "Register",
+        done: "{n} users registered.",
+        pins_warning: "The provisional PINs are shown on this screen only once. Tell each user by a safe way. Once you leave this screen they cannot be shown again (they can be reset in user maintenance).",
+        pin_columns: ["User PIN (provisional)", "User confirmation PIN (provisional)"],
+        result_gone: "The result was already shown, or its time has passed. Provisional PINs can be reset in user maintenance.",
+        refusals: [
+            "Choose a CSV file.",
+            "The file is too large (256 KB at most).",
+            "The file's character encoding cannot be read. Save it as UTF-8 or Shift_JIS CSV.",
+            "Line 1 does not have the template's column names. Use the template's columns.",
+            "The file has no users to register.",
+            "The user limit would be exceeded (limit {max}, registered {live}, in the file {n}).",
+            "The checked file was registered already, or has expired. Send it again.",
+        ],
+        err_mark: "{field}: write ○ or -.",
+        err_cells: "The line does not have {n} columns.",
+        err_duplicate: "The same user ID as line {line}.",
+        err_deleted: "The ID of a deleted user. A user ID is never given again.",
     },
 };
 

@@ -40,8 +40,8 @@ use pages::{
     UserLogonPage,
 };
 use screens::{
-    Acquire, AdminAcquire, AdminEmail, AdminStatus, Audit, CertLogon, Certificates, FileSettings, Notices,
-    PinChange, UserDelete, UserEdit, UserNew, UserStatus, Users,
+    Acquire, AdminAcquire, AdminEmail, AdminStatus, Audit, BulkReissue, CertLogon, Certificates,
+    FileSettings, Import, Notices, PinChange, UserDelete, UserEdit, UserNew, UserStatus, Users,
 };
 
 /// The language of this page load: on the server from `?lang=` / the `lang` cookie, in the
@@ -225,6 +225,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/users/new") view={Lazy::<UserNew>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users/edit") view={Lazy::<UserEdit>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users/delete") view={Lazy::<UserDelete>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/admin/users/reissue") view={Lazy::<BulkReissue>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/admin/users/import") view={Lazy::<Import>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users/file-settings") view={Lazy::<FileSettings>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin/audit") view={Lazy::<Audit>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin/certificates") view={Lazy::<Certificates>::new()} ssr=SsrMode::Async/>

@@ -530,3 +530,167 @@ pub struct Inventory {
     /// What is wrong with the filter (then nothing is listed).
     pub problems: Vec<crate::error::FieldError>,
 }
+
+/// Why 一括再発行 left out a user who was selected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// Not a user of the corporation (any more): deleted since the list was shown.
+    NotFound,
+    /// 事故登録 blocks every new issuance until it is cleared.
+    Accident,
+}
+
+impl SkipReason {
+    pub const ALL: [SkipReason; 2] = [SkipReason::NotFound, SkipReason::Accident];
+
+    /// The code of the result's query; also the index of its words.
+    pub fn code(self) -> &'static str {
+        match self {
+            SkipReason::NotFound => "not_found",
+            SkipReason::Accident => "accident",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// What 一括再発行 did: who got a new issuance, and who was left out and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkReissued {
+    pub issued: Vec<String>,
+    pub skipped: Vec<(String, SkipReason)>,
+}
+
+impl BulkReissued {
+    /// The result as the screen's query (`issued=a,b&skipped=c.accident`): user IDs are
+    /// half-width letters and digits, so neither `,` nor `.` occurs in one.
+    pub fn query(&self) -> String {
+        let skipped: Vec<String> = self.skipped.iter().map(|(id, r)| format!("{id}.{}", r.code())).collect();
+        format!("done=1&issued={}&skipped={}", self.issued.join(","), skipped.join(","))
+    }
+
+    /// The result from the screen's query (what [`Self::query`] wrote).
+    pub fn from_query(issued: &str, skipped: &str) -> Self {
+        let ids = |s: &str| s.split(',').filter(|id| !id.is_empty()).map(str::to_owned).collect::<Vec<_>>();
+        Self {
+            issued: ids(issued),
+            skipped: ids(skipped)
+                .iter()
+                .filter_map(|s| {
+                    let (id, code) = s.split_once('.')?;
+                    Some((id.to_owned(), SkipReason::from_code(code)?))
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Why an uploaded 利用者一括登録 file is refused as a whole (nothing is kept of it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportRefusal {
+    /// No file was chosen.
+    NoFile,
+    /// Larger than [`IMPORT_MAX_BYTES`].
+    TooLarge,
+    /// Neither UTF-8 nor Shift_JIS.
+    Encoding,
+    /// The first line is not the template's column names.
+    Columns,
+    /// No user in it.
+    Empty,
+    /// More users than the corporation may still register.
+    TooMany,
+    /// The checked file is gone: registered, replaced by another upload, or expired.
+    Expired,
+}
+
+/// The largest 利用者一括登録 file: a template line is under 300 bytes, so this holds far more
+/// lines than any corporation's user limit.
+pub const IMPORT_MAX_BYTES: usize = 256 * 1024;
+
+impl ImportRefusal {
+    pub const ALL: [ImportRefusal; 7] = [
+        ImportRefusal::NoFile,
+        ImportRefusal::TooLarge,
+        ImportRefusal::Encoding,
+        ImportRefusal::Columns,
+        ImportRefusal::Empty,
+        ImportRefusal::TooMany,
+        ImportRefusal::Expired,
+    ];
+
+    /// The code in the screen's query; also the index of its words.
+    pub fn code(self) -> &'static str {
+        match self {
+            ImportRefusal::NoFile => "no_file",
+            ImportRefusal::TooLarge => "too_large",
+            ImportRefusal::Encoding => "encoding",
+            ImportRefusal::Columns => "columns",
+            ImportRefusal::Empty => "empty",
+            ImportRefusal::TooMany => "too_many",
+            ImportRefusal::Expired => "expired",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One user of a checked 利用者一括登録 file, as it will be registered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportLine {
+    /// The line of the file (the column names are line 1).
+    pub line: u64,
+    pub user_id: String,
+    pub name: String,
+    pub email: String,
+    pub logon_method: LogonMethod,
+    pub online: [bool; 7],
+    pub file: [bool; 3],
+    pub issue_certificate: bool,
+}
+
+/// One refused value of a 利用者一括登録 file: where, and what is wrong, in the reader's words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportProblem {
+    pub line: u64,
+    /// The column's name as the template writes it (empty: the line as a whole).
+    pub column: String,
+    pub message: String,
+}
+
+/// 利用者一括登録's report on the uploaded file, before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// The upload's key, sent back with the confirmation.
+    pub upload: String,
+    pub file_name: String,
+    /// The users (data lines) in the file.
+    pub count: usize,
+    pub lines: Vec<ImportLine>,
+    /// Every refused value; when there is one, nothing can be registered.
+    pub problems: Vec<ImportProblem>,
+}
+
+/// A user registered by 利用者一括登録 with the provisional PINs the server chose for them,
+/// shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedUser {
+    pub user_id: String,
+    pub name: String,
+    pub pin: String,
+    pub confirm_pin: String,
+}

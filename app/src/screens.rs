@@ -69,6 +69,8 @@ screen_group!(
     UserNew => crate::pages::UserNewPage,
     UserEdit => crate::pages::UserEditPage,
     UserDelete => crate::pages::UserDeletePage,
+    BulkReissue => crate::pages::BulkReissuePage,
+    Import => crate::pages::ImportPage,
     FileSettings => crate::pages::FileSettingsPage,
     Audit => crate::pages::AuditPage,
     Certificates => crate::pages::CertificateListPage,

@@ -8,6 +8,7 @@
 //! It reaches the domain through `app::ssr::bench` (the feature `bench`, which the shipped server
 //! is built without) and starts the real server binary for the HTTPS benchmarks.
 
+mod bulk;
 pub mod client;
 mod harness;
 mod https;
@@ -98,6 +99,15 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         runs: usize,
     },
+    /// P10: 利用者一括登録 of a full corporation, and the audit log's CSV export at many records
+    Bulk {
+        #[arg(long, default_value_t = 99)]
+        users: usize,
+        #[arg(long, default_value_t = 100_000)]
+        records: usize,
+        #[arg(long, default_value_t = 5, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+        runs: usize,
+    },
 }
 
 #[tokio::main]
@@ -122,6 +132,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             https::round_trips(32, 20, Some(p1), false).await?;
             https::logon_storm(16, 15).await?;
             list::list(10_000, 20).await?;
+            bulk::bulk(99, 100_000, 5).await?;
             spray::spray(200_000, 20).await?;
             scrape::scrape(10_000, 20).await
         }
@@ -134,6 +145,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Revocation { revoked, runs } => revocation::revocation(revoked, runs).await,
         Command::LogonStorm { clients, seconds } => https::logon_storm(clients, seconds).await,
         Command::List { users, runs } => list::list(users, runs).await,
+        Command::Bulk { users, records, runs } => bulk::bulk(users, records, runs).await,
         Command::ThrottleSpray { keys, runs } => spray::spray(keys, runs).await,
         Command::Scrape { corporations, runs } => scrape::scrape(corporations, runs).await,
     }

@@ -4,7 +4,7 @@
 pub mod backup;
 pub mod checkpoints;
 pub mod config;
-pub mod export;
+pub mod files;
 pub mod lang;
 pub mod ops;
 pub mod publish;

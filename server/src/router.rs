@@ -41,6 +41,7 @@ fn routes(state: AppState, options: LeptosOptions, ocsp: bool) -> Router {
     let context_state = state.clone();
     let (crl_state, ca_state, tls_crl_state) = (state.clone(), state.clone(), state.clone());
     let (audit_state, users_state, certs_state) = (state.clone(), state.clone(), state.clone());
+    let (template_state, upload_state) = (state.clone(), state.clone());
     let mut router = Router::new()
         // Published for relying parties: no session, no cookies.
         .route(CRL_PATH, get(move || crate::publish::crl(crl_state.clone())))
@@ -48,20 +49,28 @@ fn routes(state: AppState, options: LeptosOptions, ocsp: bool) -> Router {
         .route(TLS_CRL_PATH, get(move || std::future::ready(crate::publish::tls_crl(&tls_crl_state))))
         // The administrator's CSV files (a session, as for every screen).
         .route(
-            crate::export::AUDIT_CSV_PATH,
+            crate::files::AUDIT_CSV_PATH,
             get(move |axum::extract::Query(filter), request| {
-                crate::export::audit_csv(audit_state.clone(), filter, request)
+                crate::files::audit_csv(audit_state.clone(), filter, request)
             }),
         )
         .route(
-            crate::export::USERS_CSV_PATH,
-            get(move |request| crate::export::users_csv(users_state.clone(), request)),
+            crate::files::USERS_CSV_PATH,
+            get(move |request| crate::files::users_csv(users_state.clone(), request)),
         )
         .route(
-            crate::export::CERTIFICATES_CSV_PATH,
+            crate::files::CERTIFICATES_CSV_PATH,
             get(move |axum::extract::Query(filter), request| {
-                crate::export::certificates_csv(certs_state.clone(), filter, request)
+                crate::files::certificates_csv(certs_state.clone(), filter, request)
             }),
+        )
+        .route(
+            crate::files::IMPORT_TEMPLATE_PATH,
+            get(move |request| crate::files::import_template(template_state.clone(), request)),
+        )
+        .route(
+            crate::files::IMPORT_UPLOAD_PATH,
+            axum::routing::post(move |request| crate::files::import_upload(upload_state.clone(), request)),
         );
     if ocsp {
         let (post_state, get_state) = (state.clone(), state);

@@ -118,7 +118,8 @@ async fn read_at_most(mut body: Body, limit: usize) -> Option<axum::body::Bytes>
 
 /// The gate in front of every handler: refuses state-changing requests from other origins (403,
 /// the wire error `"Forbidden"`) and bodies larger than [`crate::router::MAX_BODY_BYTES`] (413,
-/// `"BadRequest"`), whether announced in `content-length` or streamed; otherwise hands the
+/// `"BadRequest"`; 利用者一括登録's upload: [`crate::files::IMPORT_UPLOAD_BYTES`], refused by a
+/// redirect to its screen), whether announced in `content-length` or streamed; otherwise hands the
 /// handler the body read whole. A refused request's body is read and discarded before the
 /// answer ([`DISCARD_AT_MOST`]), so the answer reaches HTTP/2 clients without a stream reset.
 pub async fn admit(State(origins): State<Origins>, req: Request, next: Next) -> Response {
@@ -129,17 +130,26 @@ pub async fn admit(State(origins): State<Origins>, req: Request, next: Next) -> 
         discard(req.into_body()).await;
         return refusal(StatusCode::FORBIDDEN, "\"Forbidden\"");
     }
-    let limit = crate::router::MAX_BODY_BYTES;
+    // 利用者一括登録's file is the one larger body; too large, it goes back to its screen in words.
+    let upload = req.uri().path() == crate::files::IMPORT_UPLOAD_PATH;
+    let limit = if upload { crate::files::IMPORT_UPLOAD_BYTES } else { crate::router::MAX_BODY_BYTES };
+    let too_large = || {
+        if upload {
+            crate::files::import_too_large()
+        } else {
+            refusal(StatusCode::PAYLOAD_TOO_LARGE, "\"BadRequest\"")
+        }
+    };
     let announced = req.body().size_hint().exact().or_else(|| {
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok())
     });
     let (parts, body) = req.into_parts();
     if announced.is_some_and(|n| n > limit as u64) {
         discard(body).await;
-        return refusal(StatusCode::PAYLOAD_TOO_LARGE, "\"BadRequest\"");
+        return too_large();
     }
     let Some(bytes) = read_at_most(body, limit).await else {
-        return refusal(StatusCode::PAYLOAD_TOO_LARGE, "\"BadRequest\"");
+        return too_large();
     };
     next.run(Request::from_parts(parts, Body::from(bytes))).await
 }

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod auth;
 pub mod certificates;
+pub mod import;
 pub mod inventory;
 pub mod notices;
 pub mod passkeys;

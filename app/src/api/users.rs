@@ -137,15 +137,40 @@ pub async fn delete_user(
 ) -> Result<(), AppError> {
     use crate::ssr::{access::request::Call, admin::users, now};
     let (call, admin) = Call::admin().await?;
-    let confirm = users::AdminProof {
-        pin: &admin_confirm_pin,
-        code: otp.as_deref().unwrap_or_default().trim(),
-        passkey: passkey.as_deref().unwrap_or_default(),
-    };
+    let confirm = users::AdminProof::from_form(&admin_confirm_pin, otp.as_deref(), passkey.as_deref());
     users::delete(&call.state, &admin, &user, confirm, &call.client_addr, now())
         .await
         .map_err(|e| call.fail(e))?;
     back_to_list(&format!("done=deleted&user={user}"));
+    Ok(())
+}
+
+/// 一括再発行 [OK]: the selected users (`user[]`, one per ticked box) with one confirmation; the
+/// screen shows the result from its query.
+#[server(prefix = "/api", endpoint = "reissue_users")]
+pub async fn reissue_users(
+    user: Option<Vec<String>>,
+    key_compromise: Option<String>,
+    admin_confirm_pin: String,
+    otp: Option<String>,
+    passkey: Option<String>,
+) -> Result<(), AppError> {
+    use crate::ssr::{access::request::Call, admin::users, now};
+    let (call, admin) = Call::admin().await?;
+    let confirm = users::AdminProof::from_form(&admin_confirm_pin, otp.as_deref(), passkey.as_deref());
+    let selected = user.unwrap_or_default();
+    let done = users::reissue_many(
+        &call.state,
+        &admin,
+        &selected,
+        key_compromise.is_some(),
+        confirm,
+        &call.client_addr,
+        now(),
+    )
+    .await
+    .map_err(|e| call.fail(e))?;
+    leptos_axum::redirect(&format!("/admin/users/reissue?{}", done.query()));
     Ok(())
 }
 
@@ -162,11 +187,7 @@ pub async fn change_file_settings(
     use crate::ssr::{access::request::Call, admin::users, now};
     let (call, admin) = Call::admin().await?;
     let steps = [file_register.is_some(), file_approve.is_some(), file_send.is_some()];
-    let confirm = users::AdminProof {
-        pin: &admin_confirm_pin,
-        code: otp.as_deref().unwrap_or_default().trim(),
-        passkey: passkey.as_deref().unwrap_or_default(),
-    };
+    let confirm = users::AdminProof::from_form(&admin_confirm_pin, otp.as_deref(), passkey.as_deref());
     users::change_file_settings(&call.state, &admin, steps, confirm, &call.client_addr, now())
         .await
         .map_err(|e| call.fail(e))?;
@@ -184,11 +205,7 @@ pub async fn change_admin_email(
 ) -> Result<(), AppError> {
     use crate::ssr::{access::request::Call, admin::users, now};
     let (call, admin) = Call::admin().await?;
-    let confirm = users::AdminProof {
-        pin: &admin_confirm_pin,
-        code: otp.as_deref().unwrap_or_default().trim(),
-        passkey: passkey.as_deref().unwrap_or_default(),
-    };
+    let confirm = users::AdminProof::from_form(&admin_confirm_pin, otp.as_deref(), passkey.as_deref());
     users::change_admin_email(&call.state, &admin, &email, confirm, &call.client_addr, now())
         .await
         .map_err(|e| call.fail(e))?;

@@ -153,6 +153,10 @@ pub fn UsersPage() -> impl IntoView {
                 <h2 id="new-user-h" class="visually-hidden">{t.register_new}</h2>
                 <p>{t.new_user_intro}</p>
                 <a class="button primary" href="/admin/users/new">{t.register_new}</a>
+                " "
+                <a class="button secondary" href="/admin/users/import" id="bulk-import">{t.import.title}</a>
+                " "
+                <a class="button secondary" href="/admin/users/reissue" id="bulk-reissue">{t.bulk.title}</a>
             </section>
             <section aria-labelledby="select-h">
                 <h2 id="select-h">{t.users_select_title}</h2>

@@ -54,6 +54,29 @@ secret_string!(
     TokenPin
 );
 
+impl Pin {
+    /// A random PIN that satisfies the user PIN rules (which the administrator's rules include):
+    /// 10 letters and digits, both present, no look-alikes. Provisional PINs the server chooses.
+    pub fn generate() -> Self {
+        use crate::validate::{new_pin, PinOwner};
+        use rand::Rng;
+        const LETTERS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+        const DIGITS: &[u8] = b"23456789";
+        let mut rng = rand::rngs::OsRng;
+        loop {
+            let pin: String = (0..10)
+                .map(|_| {
+                    let set = if rng.gen_bool(0.5) { LETTERS } else { DIGITS };
+                    char::from(set[rng.gen_range(0..set.len())])
+                })
+                .collect();
+            if new_pin(&pin, PinOwner::User).is_ok() {
+                return Self(pin);
+            }
+        }
+    }
+}
+
 impl Drop for TokenPin {
     fn drop(&mut self) {
         zeroize::Zeroize::zeroize(&mut self.0);

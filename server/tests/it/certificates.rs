@@ -243,7 +243,7 @@ async fn a_crl_kept_in_memory_is_not_used_once_another_crl_took_its_place() {
         reason: 4,
         not_after,
     };
-    app::ssr::pki::crl::refresh_crl(&mut tx, &app.state.pki, Some(newly), now).await.expect("CRL");
+    app::ssr::pki::crl::refresh_crl(&mut tx, &app.state.pki, Some(vec![newly]), now).await.expect("CRL");
     tx.rollback().await.expect("rollback");
 
     let pki = app::ssr::pki::Pki { crl: std::sync::Arc::default(), ..app.state.pki.clone() };

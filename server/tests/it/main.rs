@@ -5,6 +5,7 @@ mod support;
 
 mod auth;
 mod backup;
+mod bulk;
 mod ca_at_rest;
 mod certificates;
 mod cli;

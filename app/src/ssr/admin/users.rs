@@ -6,7 +6,10 @@
 //! corporation, so another corporation's user IDs are "not found".
 
 use crate::error::{AppError, Field, FieldError, Problem};
-use crate::model::{Changed, FileSettings, LogonFactors, LogonMethod, UserDetail, UserList, UserSummary};
+use crate::model::{
+    BulkReissued, Changed, FileSettings, LogonFactors, LogonMethod, SkipReason, UserDetail, UserList,
+    UserSummary,
+};
 use crate::ssr::access::auth::AdminSession;
 use crate::ssr::access::lockout::{self, PinKind};
 use crate::ssr::access::throttle_attempt;
@@ -79,7 +82,7 @@ impl UserInput {
     }
 }
 
-fn db_err(context: &'static str) -> impl Fn(sqlx::Error) -> AppError {
+pub(super) fn db_err(context: &'static str) -> impl Fn(sqlx::Error) -> AppError {
     move |e| internal(context, e)
 }
 
@@ -92,24 +95,28 @@ async fn corporation(state: &AppState, admin: &AdminSession) -> Result<Corporati
 
 /// The administrator acting on their corporation's users: the corporation's row, and how every
 /// audit record of the change names them.
-struct Acting<'a> {
-    corp: CorporationRow,
+pub(super) struct Acting<'a> {
+    pub(super) corp: CorporationRow,
     name: String,
     client_addr: &'a str,
 }
 
 impl<'a> Acting<'a> {
-    async fn of(state: &AppState, admin: &AdminSession, client_addr: &'a str) -> Result<Self, AppError> {
+    pub(super) async fn of(
+        state: &AppState,
+        admin: &AdminSession,
+        client_addr: &'a str,
+    ) -> Result<Self, AppError> {
         let corp = corporation(state, admin).await?;
         Ok(Self { name: format!("admin:{}", corp.contract_id), corp, client_addr })
     }
 
-    fn actor(&self) -> Actor<'_> {
+    pub(super) fn actor(&self) -> Actor<'_> {
         Actor { name: &self.name, corporation_id: Some(self.corp.id), client_addr: self.client_addr }
     }
 
     /// A user of this corporation as the holder of a certificate.
-    fn holder<'u>(&self, user_id: &'u str, user_pk: i64) -> Holder<'u> {
+    pub(super) fn holder<'u>(&self, user_id: &'u str, user_pk: i64) -> Holder<'u> {
         Holder { corporation_id: self.corp.id, name: user_id, user_pk: Some(user_pk) }
     }
 }
@@ -134,11 +141,19 @@ pub struct AdminProof<'a> {
     pub passkey: &'a str,
 }
 
+impl<'a> AdminProof<'a> {
+    /// The proof as a change's form sends it: `admin_confirm_pin`, and `otp` / `passkey` when
+    /// the administrator has a second factor.
+    pub fn from_form(pin: &'a str, otp: Option<&'a str>, passkey: Option<&'a str>) -> Self {
+        Self { pin, code: otp.unwrap_or_default().trim(), passkey: passkey.unwrap_or_default() }
+    }
+}
+
 /// Checks the 契約法人確認暗証番号 and, when the administrator has a second factor, the
 /// ワンタイムパスワード typed beside it or the passkey's assertion (first that one was given at
 /// all). A wrong one is audited (in its own transaction, since the change itself does not
 /// happen), counted toward the lock, and answered as a field error.
-async fn confirm(
+pub(super) async fn confirm(
     state: &AppState,
     acting: &Acting<'_>,
     proof: AdminProof<'_>,
@@ -392,7 +407,7 @@ pub async fn register(
     Ok(user_id)
 }
 
-fn describe_fields(f: &UserFields<'_>) -> String {
+pub(super) fn describe_fields(f: &UserFields<'_>) -> String {
     let bits = |b: &[bool]| b.iter().map(|&x| if x { '1' } else { '0' }).collect::<String>();
     format!(
         "name={} email={} logon_method={} online={} file={} accident={}",
@@ -622,6 +637,55 @@ pub async fn delete(
     certs::revoke_live(&mut tx, &state.pki, acting.actor(), holder, reason::CESSATION_OF_OPERATION, now)
         .await?;
     tx.commit().await.map_err(db_err("commit"))
+}
+
+/// 一括再発行: with one confirmation, revokes the live certificate of each selected user and opens
+/// a new issuance — one transaction, one `certificate_issue` record (and, for a live
+/// certificate, one `certificate_revoke`) per user, one CRL re-signing for all. A selected user
+/// who is no longer there, or is under 事故登録, is left out and named in the result.
+pub async fn reissue_many(
+    state: &AppState,
+    admin: &AdminSession,
+    user_ids: &[String],
+    key_compromise: bool,
+    proof: AdminProof<'_>,
+    client_addr: &str,
+    now: i64,
+) -> Result<BulkReissued, AppError> {
+    let mut selected: Vec<&str> = user_ids.iter().map(|id| id.trim()).filter(|id| !id.is_empty()).collect();
+    selected.sort_unstable();
+    selected.dedup();
+    let mut errors = Vec::new();
+    if selected.is_empty() {
+        errors.push(FieldError { field: Field::Selection, problem: Problem::Required });
+    }
+    if let Err(problem) = validate::logon_pin(proof.pin) {
+        errors.push(FieldError { field: Field::AdminConfirmPin, problem });
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let acting = Acting::of(state, admin, client_addr).await?;
+    confirm(state, &acting, proof, "users_reissue", "", now).await?;
+    let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
+    let live = db::users::live_brief(&mut tx, acting.corp.id).await.map_err(db_err("users"))?;
+    let mut done = BulkReissued::default();
+    let mut holders = Vec::new();
+    for id in selected {
+        match live.iter().find(|(_, user_id, _)| user_id == id) {
+            None => done.skipped.push((id.to_owned(), SkipReason::NotFound)),
+            Some((_, _, true)) => done.skipped.push((id.to_owned(), SkipReason::Accident)),
+            Some((user_pk, user_id, false)) => {
+                holders.push(acting.holder(user_id, *user_pk));
+                done.issued.push(user_id.clone());
+            }
+        }
+    }
+    certs::reissue_all(&mut tx, &state.pki, acting.actor(), &holders, key_compromise, now).await?;
+    let detail = format!("records={} skipped={}", done.issued.len(), done.skipped.len());
+    audit::write(&mut tx, &acting.actor().did("users_reissue", "", &detail), now).await?;
+    tx.commit().await.map_err(db_err("commit"))?;
+    Ok(done)
 }
 
 /// 外部ファイル送信権限設定 (登録, 承認, 送信).

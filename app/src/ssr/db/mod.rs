@@ -18,6 +18,7 @@ pub mod bench;
 pub mod certificates;
 pub mod check;
 pub mod corporations;
+pub mod imports;
 pub mod notices;
 pub mod ocsp;
 pub mod ops;

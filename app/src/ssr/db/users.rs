@@ -291,6 +291,31 @@ pub async fn set_final_pins(
     Ok(())
 }
 
+/// Every user ID the corporation has given, with whether its user was deleted (a deleted user's
+/// ID is never given again).
+pub async fn given_ids(
+    conn: &mut sqlx::AnyConnection,
+    corporation_id: i64,
+) -> Result<Vec<(String, bool)>, sqlx::Error> {
+    let rows: Vec<(String, Flag)> =
+        sqlx::query_as("SELECT user_id, deleted_at IS NOT NULL FROM users WHERE corporation_id = $1")
+            .bind(corporation_id)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().map(|(id, deleted)| (id, deleted.0)).collect())
+}
+
+/// The live users of a corporation as 一括再発行 needs them: row id, user ID and 事故登録.
+pub async fn live_brief(tx: &mut Tx, corporation_id: i64) -> Result<Vec<(i64, String, bool)>, sqlx::Error> {
+    let rows: Vec<(i64, String, Flag)> = sqlx::query_as(
+        "SELECT id, user_id, accident FROM users WHERE corporation_id = $1 AND deleted_at IS NULL",
+    )
+    .bind(corporation_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows.into_iter().map(|(id, user_id, accident)| (id, user_id, accident.0)).collect())
+}
+
 /// Users that count against the limit (deleted ones do not).
 pub async fn count_live(tx: &mut Tx, corporation_id: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE corporation_id = $1 AND deleted_at IS NULL")

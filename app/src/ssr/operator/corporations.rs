@@ -78,24 +78,6 @@ fn problem_text(p: crate::error::Problem) -> &'static str {
     }
 }
 
-/// A random PIN that satisfies the PIN rules: 10 letters and digits, both present, no look-alikes.
-pub fn generate_pin() -> Pin {
-    const LETTERS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-    const DIGITS: &[u8] = b"23456789";
-    let mut rng = rand::rngs::OsRng;
-    loop {
-        let pin: String = (0..10)
-            .map(|_| {
-                let set = if rng.gen_bool(0.5) { LETTERS } else { DIGITS };
-                char::from(set[rng.gen_range(0..set.len())])
-            })
-            .collect();
-        if validate::new_pin(&pin, PinOwner::User).is_ok() {
-            return Pin::new(pin);
-        }
-    }
-}
-
 fn generate_contract_id() -> String {
     let mut rng = rand::rngs::OsRng;
     format!("{}{:010}", rng.gen_range(1..=9), rng.gen_range(0..10_000_000_000_u64))
@@ -127,8 +109,8 @@ pub async fn create(state: &AppState, req: CreateRequest, now: i64) -> Result<Cr
     if !(1..=9999).contains(&max_users) {
         return Err(CorporationError::MaxUsers);
     }
-    let admin_pin = req.admin_pin.unwrap_or_else(generate_pin);
-    let confirm_pin = req.admin_confirm_pin.unwrap_or_else(generate_pin);
+    let admin_pin = req.admin_pin.unwrap_or_else(Pin::generate);
+    let confirm_pin = req.admin_confirm_pin.unwrap_or_else(Pin::generate);
     validate::new_pin(admin_pin.expose(), PinOwner::Admin)
         .map_err(|p| CorporationError::Pin("契約法人暗証番号 (admin PIN)", problem_text(p)))?;
     validate::new_pin(confirm_pin.expose(), PinOwner::Admin).map_err(|p| {

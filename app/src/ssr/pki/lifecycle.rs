@@ -59,6 +59,31 @@ pub async fn revoke_live(
     reason_code: u8,
     now: i64,
 ) -> Result<bool, AppError> {
+    let mut listed = Vec::new();
+    let revoked = revoke_unlisted(tx, pki, actor, holder, reason_code, now, &mut listed).await?;
+    sign_crl(tx, pki, listed, now).await?;
+    Ok(revoked)
+}
+
+/// Re-signs the CRL with `listed`, the certificates this transaction revoked, if there are any.
+async fn sign_crl(tx: &mut Tx, pki: &Pki, listed: Vec<Revoked>, now: i64) -> Result<(), AppError> {
+    if listed.is_empty() {
+        return Ok(());
+    }
+    refresh_crl(tx, pki, Some(listed), now).await
+}
+
+/// [`revoke_live`] without the CRL: an issued certificate it revokes is added to `listed`, for
+/// the caller to sign into the CRL in the same transaction.
+async fn revoke_unlisted(
+    tx: &mut Tx,
+    pki: &Pki,
+    actor: Actor<'_>,
+    holder: Holder<'_>,
+    reason_code: u8,
+    now: i64,
+    listed: &mut Vec<Revoked>,
+) -> Result<bool, AppError> {
     let target = holder.name;
     let revoked = db::certificates::revoke_live(tx, holder.corporation_id, holder.user_pk, reason_code, now)
         .await
@@ -79,8 +104,7 @@ pub async fn revoke_live(
             tell_revoked(tx, pki, holder, &serial, reason_code, now).await?;
         }
         db::sessions::delete_for_certificate(tx, &serial).await.map_err(|e| internal("end sessions", e))?;
-        let newly = Revoked { serial, at: odt(now), reason: reason_code, not_after: old.not_after };
-        refresh_crl(tx, pki, Some(newly), now).await?;
+        listed.push(Revoked { serial, at: odt(now), reason: reason_code, not_after: old.not_after });
     }
     Ok(true)
 }
@@ -147,7 +171,7 @@ pub async fn revoke_serial(
     let not_after = revoked.not_after;
     db::sessions::delete_for_certificate(tx, serial).await.map_err(|e| internal("end sessions", e))?;
     let newly = Revoked { serial: serial.to_vec(), at: odt(now), reason: reason_code, not_after };
-    refresh_crl(tx, pki, Some(newly), now).await?;
+    refresh_crl(tx, pki, Some(vec![newly]), now).await?;
     Ok(true)
 }
 
@@ -164,13 +188,43 @@ pub async fn reissue(
     key_compromise: bool,
     now: i64,
 ) -> Result<(), AppError> {
-    let Holder { corporation_id, name: target, user_pk } = holder;
-    let live = db::certificates::live(tx, corporation_id, user_pk).await.map_err(|e| internal("live", e))?;
+    let live = db::certificates::live(tx, holder.corporation_id, holder.user_pk)
+        .await
+        .map_err(|e| internal("live", e))?;
     if live.as_ref().map_or(0, |c| c.id) != expected_live {
         return Err(AppError::Conflict);
     }
+    reissue_all(tx, pki, actor, &[holder], key_compromise, now).await
+}
+
+/// 一括再発行: [`reissue`] for each of `holders` in `tx`, whatever certificate each has now, with
+/// one CRL re-signing for all the certificates revoked.
+pub async fn reissue_all(
+    tx: &mut Tx,
+    pki: &Pki,
+    actor: Actor<'_>,
+    holders: &[Holder<'_>],
+    key_compromise: bool,
+    now: i64,
+) -> Result<(), AppError> {
     let code = if key_compromise { reason::KEY_COMPROMISE } else { reason::SUPERSEDED };
-    revoke_live(tx, pki, actor, holder, code, now).await?;
+    let mut listed = Vec::new();
+    for &holder in holders {
+        revoke_unlisted(tx, pki, actor, holder, code, now, &mut listed).await?;
+        open_issuance(tx, pki, actor, holder, now).await?;
+    }
+    sign_crl(tx, pki, listed, now).await
+}
+
+/// Opens the holder's new issuance, awaiting acquisition, with its notice and audit record.
+async fn open_issuance(
+    tx: &mut Tx,
+    pki: &Pki,
+    actor: Actor<'_>,
+    holder: Holder<'_>,
+    now: i64,
+) -> Result<(), AppError> {
+    let Holder { corporation_id, name: target, user_pk } = holder;
     let acquire_by = now + pki.settings.acquire_window_secs;
     match db::certificates::open(tx, corporation_id, user_pk, now, acquire_by).await {
         Ok(_) => {}

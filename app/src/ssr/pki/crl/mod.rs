@@ -50,19 +50,24 @@ pub const CRL_RESIGN_AFTER_SECS: i64 = 23 * 3600;
 /// revoked (docs/PERFORMANCE.md, "再発行 on a grown CA"). OCSP still answers "revoked" for it: OCSP
 /// answers come from the database.
 ///
-/// `newly` is the certificate this transaction has just revoked. The entries of the last CRL
+/// `newly` are the certificates this transaction has just revoked. The entries of the last CRL
 /// this process signed are kept ([`CrlCache`]); when the current CRL is still that one, the new
 /// one's entries are those, less the expired, plus `newly`, instead of every revoked certificate
 /// read again (docs/PERFORMANCE.md, "再発行 on a grown CA"). That holds because every revocation
 /// re-signs the CRL in its own transaction, naming what it revoked: a CRL still current has seen
-/// every revocation but this one. Without `newly` (at start, the scheduled re-signing) every
+/// every revocation but these. Without `newly` (at start, the scheduled re-signing) every
 /// entry is read from the database.
-pub async fn refresh_crl(tx: &mut Tx, pki: &Pki, newly: Option<Revoked>, now: i64) -> Result<(), AppError> {
+pub async fn refresh_crl(
+    tx: &mut Tx,
+    pki: &Pki,
+    newly: Option<Vec<Revoked>>,
+    now: i64,
+) -> Result<(), AppError> {
     let (number, previous, tail) = db::certificates::crl_head(tx).await.map_err(|e| internal("crl", e))?;
     let listed = |r: &Revoked| r.not_after.is_none_or(|na| na >= previous);
     let kept = newly.and_then(|newly| Some((pki.crl.take(number, &tail, previous)?, newly)));
     let revoked: Vec<Revoked> = if let Some((mut kept, newly)) = kept {
-        kept.push(newly);
+        kept.extend(newly);
         kept.retain(listed);
         kept
     } else {
