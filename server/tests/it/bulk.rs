@@ -176,12 +176,6 @@ async fn an_imported_file_is_reported_then_registered_at_once_with_pins_shown_on
         .await;
     assert_eq!(logon.status, StatusCode::OK, "{}", logon.body);
     assert!(logon.session_cookie().is_some());
-    // Another corporation's administrator never sees this corporation's upload.
-    let other = app.other_admin_cookie().await;
-    assert_eq!(
-        app.call("checked_upload", &[("upload", &key)], Some(&other)).await.status,
-        StatusCode::NOT_FOUND
-    );
     assert_eq!(app::ssr::audit::verify_chain(&app.state.db).await.expect("verify"), None);
 }
 
@@ -211,6 +205,21 @@ async fn bad_files_are_refused_with_a_reason_and_change_nothing() {
         let location = upload(&app, &cookie, bytes).await;
         assert_eq!(location, format!("/admin/users/import?{expected}"));
     }
+    // The screens and the template in English for an English reader.
+    let english = format!("{cookie}; lang=en");
+    let page = app.get("/admin/users/import?error=too_many&max=99&live=5&n=95", Some(&english)).await;
+    assert!(
+        page.body.contains("Bulk user registration") && page.body.contains("Check the file"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("The user limit would be exceeded (limit 99, registered 5, in the file 95)."));
+    assert!(app
+        .get("/admin/users/reissue", Some(&english))
+        .await
+        .body
+        .contains("Select the users whose certificates"));
+    assert!(header_line(&app, &english).await.starts_with("User ID,User name,E-mail address,Logon method,"));
     let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM user_imports")
         .fetch_one(&app.state.db)
         .await
@@ -339,7 +348,20 @@ async fn a_failure_in_the_middle_of_the_registration_registers_none() {
         .await
         .expect("count");
     assert_eq!(issuances, issuances_before);
-    // The file is still there: once the cause is gone it registers, all of it.
+    // The file is still there, for this corporation only: another corporation's administrator
+    // can neither read its report nor register it with their own PIN.
+    let other = app.other_admin_cookie().await;
+    assert_eq!(
+        app.call("checked_upload", &[("upload", &key)], Some(&other)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(register(&app, &other, &key, "OtherConf1").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.call("import_result", &[("upload", &key)], Some(&other)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(checked(&app, &cookie, &key).await["lines"].as_array().map(Vec::len), Some(3));
+    // Once the cause is gone it registers, all of it.
     for sql in drop {
         sqlx::query(sql).execute(&app.state.db).await.expect("drop");
     }
