@@ -276,6 +276,84 @@ pub async fn round_trips(
     Ok(())
 }
 
+/// The Vault-comparable figure: acquisitions alone (`acquire_certificate`: both PINs checked —
+/// at Argon2id's lowest cost, [`cheapen_pins`] —, the CSR verified and signed, the group commit,
+/// the answer after the durable commit) over HTTPS from `clients` kept-alive connections, for
+/// `count` issuances opened beforehand (untimed), beside P1 of the same run (`p1`).
+pub async fn acquisitions(clients: usize, count: usize, p1: Option<f64>) -> anyhow::Result<()> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    const CORPORATIONS: usize = 8;
+    let per_corporation = count.div_ceil(CORPORATIONS);
+    let inst = instance().await?;
+    for c in 0..CORPORATIONS {
+        let id = corporation(&inst.state, &contract(c), i64::try_from(per_corporation)?).await?;
+        users(&inst.state, id, per_corporation).await?;
+        crate::harness::open_issuances(&inst.state, id, &contract(c)).await?;
+    }
+    cheapen_pins(&inst.state).await?;
+    inst.state.db.close().await;
+    let server = Server::start(inst.dir.path())?;
+    let csrs = Arc::new(csrs(256)?);
+    let total = per_corporation * CORPORATIONS;
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..clients)
+        .map(|_| {
+            let (client, csrs, next) = (server.client.clone(), csrs.clone(), next.clone());
+            tokio::spawn(async move {
+                let mut conn = client.connect().await?;
+                let mut times = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= total {
+                        break;
+                    }
+                    let (contract, user) = (contract(i % CORPORATIONS), format!("u{:05}", i / CORPORATIONS));
+                    let form = [
+                        ("contract_id", contract.as_str()),
+                        ("user_id", user.as_str()),
+                        ("user_pin", USER_PIN),
+                        ("user_confirm_pin", USER_CONFIRM_PIN),
+                        ("csr", csrs[i % csrs.len()].as_str()),
+                    ];
+                    let t = Instant::now();
+                    let acquired = conn.call("acquire_certificate", &form, None).await?;
+                    ok(&acquired, "acquire_certificate")?;
+                    times.push(t.elapsed());
+                }
+                anyhow::Ok(times)
+            })
+        })
+        .collect();
+    let mut times = Vec::new();
+    for t in tasks {
+        times.extend(t.await??);
+    }
+    let elapsed = started.elapsed();
+    drop(server);
+    anyhow::ensure!(times.len() == total, "{} of {total} acquisitions answered", times.len());
+    #[allow(clippy::cast_precision_loss)]
+    let rate = total as f64 / elapsed.as_secs_f64();
+    let (median, p99) = median_p99(&mut times);
+    row(
+        "P11",
+        &format!(
+            "acquisitions alone over HTTPS (acquire_certificate), {clients} kept-alive clients, {total} issuances opened beforehand, PIN hashes at Argon2id m=8 KiB t=1"
+        ),
+        &format!("{rate:.0} certificates/s; per call p50 {median:.1} ms p99 {p99:.1} ms"),
+        &format!(
+            "P1 (in-process) {}; Vault PKI's published stored rate 2,200/s",
+            p1.map_or_else(|| "not run".to_owned(), |r| format!("{r:.0}/s"))
+        ),
+        &format!(
+            "{}≥ 2,200/s: {}",
+            p1.map_or_else(String::new, |r| format!("{:.0} % of P1; ", rate / r * 100.0)),
+            met(rate >= 2200.0)
+        ),
+    );
+    Ok(())
+}
+
 /// P3: `clients` clients log on (利用者ログオン, one Argon2id verification each) as fast as the
 /// server answers for `seconds`, while one administrator's status page (契約法人ステータス) is
 /// requested every 20 ms and timed.

@@ -71,6 +71,13 @@ enum Command {
         #[arg(long, default_value_t = 20, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         runs: usize,
     },
+    /// P11: acquisitions alone over HTTPS (cheap PIN hashes), beside P1 of the same run
+    Acquisitions {
+        #[arg(long, default_value_t = 32)]
+        clients: usize,
+        #[arg(long, default_value_t = 40_000)]
+        count: usize,
+    },
     /// P3: logon storm (Argon2id), timing other requests meanwhile
     LogonStorm {
         #[arg(long, default_value_t = 16)]
@@ -130,6 +137,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             issuance::issuance(20_000, 32, 1, 0).await?;
             let p1 = issuance::issuance(20_000, 512, 3, 0).await?;
             https::round_trips(32, 20, Some(p1), false).await?;
+            https::acquisitions(32, 40_000, Some(p1)).await?;
             https::logon_storm(16, 15).await?;
             list::list(10_000, 20).await?;
             bulk::bulk(99, 100_000, 5).await?;
@@ -143,6 +151,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
             https::round_trips(clients, seconds, None, cheap_pins).await
         }
         Command::Revocation { revoked, runs } => revocation::revocation(revoked, runs).await,
+        Command::Acquisitions { clients, count } => {
+            let p1 = issuance::issuance(20_000, 512, 1, 0).await?;
+            https::acquisitions(clients, count, Some(p1)).await
+        }
         Command::LogonStorm { clients, seconds } => https::logon_storm(clients, seconds).await,
         Command::List { users, runs } => list::list(users, runs).await,
         Command::Bulk { users, records, runs } => bulk::bulk(users, records, runs).await,
