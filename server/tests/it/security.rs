@@ -321,6 +321,7 @@ async fn tenant_isolation_matrix_over_every_server_function() {
         ("passkey", "{}"),
         ("passkey_name", "x"),
         ("id", "1"),
+        ("upload", "x"),
     ]);
     // Functions anyone may call: they take credentials, not a session, and refuse wrong ones.
     let public = [
