@@ -400,6 +400,7 @@ pub struct ImportTexts {
     pub err_cells: &'static str,
     /// `{line}`.
     pub err_duplicate: &'static str,
+    pub err_method: &'static str,
     pub err_deleted: &'static str,
 }
 
@@ -1129,6 +1130,7 @@ pub static JA: Texts = Texts {
         err_mark: "{field}は ○ か - で入力してください。",
         err_cells: "列の数が{n}ではありません。",
         err_duplicate: "{line}行目と同じ利用者IDです。",
+        err_method: "ログオン方式は「電子証明書方式」か「ID・暗証番号方式」で入力してください。",
         err_deleted: "登録抹消した利用者の利用者IDです。同じ利用者IDは再登録できません。",
     },
 };
@@ -1620,6 +1622,7 @@ pub static EN: Texts = Texts {
         err_mark: "{field}: write ○ or -.",
         err_cells: "The line does not have {n} columns.",
         err_duplicate: "The same user ID as line {line}.",
+        err_method: "Logon method: write 「電子証明書方式」 (certificate) or 「ID・暗証番号方式」 (ID and PIN).",
         err_deleted: "The ID of a deleted user. A user ID is never given again.",
     },
 };

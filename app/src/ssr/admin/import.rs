@@ -192,7 +192,7 @@ fn check(lang: Lang, rows: &[Row], given: &HashMap<String, bool>) -> (Vec<Import
         }
         let method = logon_method(&cells[3]);
         if method.is_none() {
-            refuse(Some(3), t.field_problem(Field::LogonMethod, Problem::Required));
+            refuse(Some(3), t.import.err_method.to_owned());
         }
         let mut flags = [false; COLUMNS - 4];
         for (i, value) in cells[4..].iter().enumerate() {
@@ -501,6 +501,7 @@ mod tests {
             bad.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
             ["利用者ID", "利用者名", "メールアドレス", "ログオン方式", "残高照会"]
         );
+        assert_eq!(bad[3].1, "ログオン方式は「電子証明書方式」か「ID・暗証番号方式」で入力してください。");
         assert_eq!(bad[4].1, "残高照会は ○ か - で入力してください。");
         assert_eq!(
             at(6),
