@@ -82,7 +82,7 @@ test("利用者一括登録: a file's errors by line, then all its users at once
     await expect(row.locator("td").nth(3)).toHaveText(/^[A-Za-z0-9]{10}$/);
   }
   await inspect(page, testInfo, "bulk-04-registered");
-  // Shown once: the same address no longer shows them.
+  // Shown once: the result address shows no PINs a second time.
   await page.reload();
   await settled(page, testInfo);
   await expect(page.locator("#import-gone")).toBeVisible();

@@ -70,6 +70,12 @@ async fn register(app: &TestApp, cookie: &str, key: &str, pin: &str) -> crate::s
     app.call("import_users", &[("upload", key), ("admin_confirm_pin", pin)], Some(cookie)).await
 }
 
+/// 登録抹消 of the demo user test05.
+async fn delete_test05(app: &TestApp, cookie: &str) {
+    let form = [("user", "test05"), ("admin_confirm_pin", demo::ADMIN_CONFIRM_PIN)];
+    assert_eq!(app.call("delete_user", &form, Some(cookie)).await.status, StatusCode::OK);
+}
+
 async fn user_ids(app: &TestApp) -> Vec<String> {
     sqlx::query_scalar("SELECT user_id FROM users ORDER BY user_id")
         .fetch_all(&app.state.db)
@@ -228,14 +234,7 @@ async fn bad_files_are_refused_with_a_reason_and_change_nothing() {
     assert_eq!(user_ids(&app).await.len(), 5);
 
     // Lines with problems: each reported by line and column; nothing can be registered.
-    let deleted = app
-        .call(
-            "delete_user",
-            &[("user", "test05"), ("admin_confirm_pin", demo::ADMIN_CONFIRM_PIN)],
-            Some(&cookie),
-        )
-        .await;
-    assert_eq!(deleted.status, StatusCode::OK);
+    delete_test05(&app, &cookie).await;
     let text = file(
         &app,
         &cookie,
@@ -392,14 +391,7 @@ async fn bulk_reissue_reissues_every_selected_user_with_one_crl_signing_and_name
     let accident = with(crate::support::change_form("test04"), "accident", "on");
     let accident = with(accident, "name", "テスト04");
     assert_eq!(app.call("save_user", &accident, Some(&cookie)).await.status, StatusCode::OK);
-    let deleted = app
-        .call(
-            "delete_user",
-            &[("user", "test05"), ("admin_confirm_pin", demo::ADMIN_CONFIRM_PIN)],
-            Some(&cookie),
-        )
-        .await;
-    assert_eq!(deleted.status, StatusCode::OK);
+    delete_test05(&app, &cookie).await;
     let selected = ["test01", "test02", "test03", "test04", "test05", "nobody"];
     let form = |pin: &'static str| {
         let mut form: Vec<(&str, &str)> = selected.iter().map(|u| ("user[]", *u)).collect();

@@ -312,7 +312,7 @@ pub async fn report(
 /// [登録]: with the 契約法人確認暗証番号, registers every user of the kept file in one
 /// transaction — each with its `user_create` record, an issuance when its line asks for one,
 /// and one `users_import` record for the file — or none. The file is checked again inside the
-/// transaction: if it no longer passes (another change came between), nothing is registered.
+/// transaction: a file that no longer passes against the users of that moment registers nothing.
 /// Returns how many users were registered.
 pub async fn register(
     state: &AppState,

@@ -642,7 +642,8 @@ pub async fn delete(
 /// 一括再発行: with one confirmation, revokes the live certificate of each selected user and opens
 /// a new issuance — one transaction, one `certificate_issue` record (and, for a live
 /// certificate, one `certificate_revoke`) per user, one CRL re-signing for all. A selected user
-/// who is no longer there, or is under 事故登録, is left out and named in the result.
+/// who is not a live user of the corporation, or is under 事故登録, is left out and named in the
+/// result.
 pub async fn reissue_many(
     state: &AppState,
     admin: &AdminSession,
