@@ -31,6 +31,7 @@ pub fn install_recorder() -> anyhow::Result<PrometheusHandle> {
             &LATENCY_BUCKETS,
         )?
         .set_buckets_for_metric(Matcher::Full("bizdirect_group_commit_batch_size".into()), &BATCH_BUCKETS)?
+        .set_buckets_for_metric(Matcher::Full("bizdirect_change_commit_batch_size".into()), &BATCH_BUCKETS)?
         .install_recorder()?;
     for (name, help) in [
         ("bizdirect_http_requests_total", "HTTP requests answered, by listener, route and status."),
@@ -62,6 +63,10 @@ pub fn install_recorder() -> anyhow::Result<PrometheusHandle> {
     metrics::describe_histogram!(
         "bizdirect_group_commit_batch_size",
         "Acquisitions carried by one group commit (one durable commit)."
+    );
+    metrics::describe_histogram!(
+        "bizdirect_change_commit_batch_size",
+        "Administrators' changes carried by one group commit (one durable commit, one CRL re-signing)."
     );
     Ok(handle)
 }

@@ -14,7 +14,7 @@
 //! transaction.
 
 use super::db::Pool;
-use super::db::{self, audit::AuditRow, Tx};
+use super::db::{self, audit::AuditRow, Tx, WriteTx};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
@@ -163,7 +163,7 @@ fn chain_hash(prev: &[u8], row: &AuditRow) -> Vec<u8> {
 /// Appends `event` to the chain inside `tx` (which must be a [`db::begin_write`] transaction).
 /// Writes the change's audit record and commits the change with it (fail closed: if the record
 /// cannot be written, nothing commits).
-pub async fn commit_with(mut tx: Tx, event: &Event<'_>, now: i64) -> Result<(), crate::error::AppError> {
+pub async fn commit_with(mut tx: WriteTx, event: &Event<'_>, now: i64) -> Result<(), crate::error::AppError> {
     write(&mut tx, event, now).await?;
     tx.commit().await.map_err(|e| super::internal("commit", e))
 }
@@ -171,7 +171,7 @@ pub async fn commit_with(mut tx: Tx, event: &Event<'_>, now: i64) -> Result<(), 
 /// Commits `tx` with the record of `actor`'s attempt ([`Actor::tried`]) and answers the attempt:
 /// its value, or the answer its failure carries.
 pub async fn commit_attempt<T>(
-    tx: Tx,
+    tx: WriteTx,
     actor: Actor<'_>,
     action: &str,
     attempt: Result<T, (crate::error::AppError, &'static str)>,

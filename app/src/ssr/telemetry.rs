@@ -52,6 +52,12 @@ pub fn group_commit(batch: usize) {
     metrics::histogram!("bizdirect_group_commit_batch_size").record(batch as f64);
 }
 
+/// One group commit of administrators' changes: how many changes it carried.
+#[allow(clippy::cast_precision_loss)] // at most writes::MAX_BATCH
+pub fn change_group_commit(batch: usize) {
+    metrics::histogram!("bizdirect_change_commit_batch_size").record(batch as f64);
+}
+
 /// A notice not delivered: `transient` (tried again later) or `permanent` (failed for good).
 pub fn notice_failed(permanent: bool) {
     let kind = if permanent { "permanent" } else { "transient" };

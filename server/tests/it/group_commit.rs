@@ -193,3 +193,78 @@ async fn the_crl_is_read_from_its_index_alone() {
         .collect();
     assert!(plan.iter().any(|step| step.contains("USING COVERING INDEX certificates_revoked")), "{plan:?}");
 }
+
+/// Three administrators' changes handed to the writer together (the test runtime has one thread,
+/// so they form one batch, in this order): the middle one writes and then fails, and is undone
+/// alone; the two others revoke a certificate each, and the CRL is re-signed once, naming both,
+/// in the transaction that revokes them.
+#[tokio::test]
+async fn administrators_changes_share_one_commit_and_one_crl_and_a_failing_one_is_undone_alone() {
+    use app::ssr::audit::Actor;
+    use app::ssr::pki::{lifecycle, reason};
+    let app = TestApp::new().await;
+    let admin = app.demo_admin_cookie().await;
+    let mut serials = Vec::new();
+    for user in ["test01", "test02"] {
+        assert_eq!(reissue(&app, &admin, user, "0").await.status, StatusCode::OK);
+        let got = acquire(&app, user, &csr()).await;
+        assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+        serials.push(json_str(&got.body, "serial").to_ascii_lowercase());
+    }
+    let crl_number =
+        || sqlx::query_scalar::<_, i64>("SELECT number FROM crl WHERE id = 1").fetch_one(&app.state.db);
+    let before = crl_number().await.expect("crl");
+    let corp: i64 = sqlx::query_scalar("SELECT id FROM corporations WHERE contract_id = $1")
+        .bind(demo::CONTRACT_ID)
+        .fetch_one(&app.state.db)
+        .await
+        .expect("corp");
+    let user_pk = |user: &'static str| {
+        sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE user_id = $1")
+            .bind(user)
+            .fetch_one(&app.state.db)
+    };
+    let (pk01, pk02) = (user_pk("test01").await.expect("user"), user_pk("test02").await.expect("user"));
+    // Each `run` hands its change to the writer at its first poll, before any await: the three
+    // are queued before the writer (on this one thread) takes a batch.
+    let revoke = |user: &'static str, user_pk: i64| {
+        let pki = app.state.pki.clone();
+        app.state.pki.writes.run(&app.state.pki, move |batch| {
+            Box::pin(async move {
+                let actor = Actor { name: "admin:test", corporation_id: Some(corp), client_addr: "test" };
+                let holder = lifecycle::Holder { corporation_id: corp, name: user, user_pk: Some(user_pk) };
+                lifecycle::revoke_live_in(batch, &pki, actor, holder, reason::SUPERSEDED, now()).await
+            })
+        })
+    };
+    let failing = app.state.pki.writes.run(&app.state.pki, |batch| {
+        Box::pin(async move {
+            sqlx::query("UPDATE users SET name = 'undone' WHERE user_id = 'test03'")
+                .execute(&mut **batch.tx)
+                .await
+                .expect("update");
+            Err::<(), _>(app::error::AppError::Conflict)
+        })
+    });
+    let (first, middle, last) = tokio::join!(revoke("test01", pk01), failing, revoke("test02", pk02));
+    assert_eq!(
+        (first.ok(), middle.err(), last.ok()),
+        (Some(true), Some(app::error::AppError::Conflict), Some(true))
+    );
+    assert_eq!(crl_number().await.expect("crl"), before + 1, "one CRL re-signing for the batch");
+    let listed: Vec<String> = crate::certificates::crl_serials(&crate::certificates::crl_der(&app).await)
+        .into_iter()
+        .map(|(s, _)| s.to_ascii_lowercase())
+        .collect();
+    for serial in &serials {
+        assert!(listed.contains(serial), "{serial} on the CRL");
+    }
+    let name: String = sqlx::query_scalar("SELECT name FROM users WHERE user_id = 'test03'")
+        .fetch_one(&app.state.db)
+        .await
+        .expect("name");
+    assert_ne!(name, "undone", "the failed change is undone");
+    assert!(audit::verify_chain(&app.state.db).await.expect("chain").is_none());
+    let (_, violations) = check::run(&app.state, now()).await.expect("check");
+    assert!(violations.is_empty(), "{:?}", violations.iter().map(|v| v.detail.clone()).collect::<Vec<_>>());
+}

@@ -155,7 +155,8 @@ async fn two_instances_reissuing_the_same_user_at_once_give_one_issuance() {
     assert_eq!(open, 1, "exactly one issuance");
 
     // Then four users reissued at once across both instances after acquiring: every revocation
-    // gets its own CRL number and lands in the one CRL.
+    // lands in the one CRL. Each instance re-signs it at least once; concurrent revocations on one
+    // instance may share a re-signing (its group commit), so at most one number per revocation.
     acquire_der(&a, "test03").await;
     for (i, user) in ["test01", "test02", "test04"].into_iter().enumerate() {
         let app = if i % 2 == 0 { &a } else { &b };
@@ -175,8 +176,9 @@ async fn two_instances_reissuing_the_same_user_at_once_give_one_issuance() {
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     }
     let crl = crl_der(&b).await;
-    assert_eq!(crl_number(&crl), before + 4, "one CRL number per revocation, none lost or repeated");
-    assert_eq!(crl_serials(&crl).len(), 4);
+    let signed = crl_number(&crl) - before;
+    assert!((2..=4).contains(&signed), "{signed} re-signings for two instances' four revocations");
+    assert_eq!(crl_serials(&crl).len(), 4, "every revocation on the CRL, none lost");
     everything_checks(&a, &b).await;
 }
 

@@ -501,7 +501,7 @@ pub async fn change_pins(
 
 /// Commits `tx` (the lock counts of a refused 暗証番号変更) with its audit record.
 async fn refused_pin_change(
-    tx: db::Tx,
+    tx: db::WriteTx,
     actor: Actor<'_>,
     user_id: &str,
     reason: &str,

@@ -8,13 +8,20 @@
 //! hashed: the count and the lock are one statement, and the lock is re-read there, so racing
 //! attempts neither slip past the threshold nor log on after it.
 //!
+//! [`clean`] spares that transaction where the caller writes nothing else with the check (the
+//! confirmation PIN before a change, the two PINs before an acquisition): all PINs right, the
+//! holder unlocked and no wrong entry counted is decided by one read, ordered before any wrong
+//! attempt committed after it — as when the check's own transaction commits before the work it
+//! guards. Every other case, and every logon (whose session is written in the check's
+//! transaction), goes through [`check`].
+//!
 //! What the person is told: a wrong PIN is the generic [`AppError::LogonFailed`], except for the
 //! attempt that locks, which says so; a right PIN on a locked account says it is locked (only
 //! someone who knows the PIN learns that). 事故登録 and deleted users get the generic answer.
 
 use crate::error::AppError;
 pub use crate::ssr::db::PinKind;
-use crate::ssr::db::{self, Tx};
+use crate::ssr::db::{self, Pool, Tx};
 use crate::ssr::outbox::{self, texts};
 use crate::ssr::pki::lifecycle;
 use crate::ssr::{internal, AppState};
@@ -171,6 +178,21 @@ pub async fn right_pins(
         .map_err(|e| internal("reset", e))?;
     }
     Ok(Ok(()))
+}
+
+/// Whether every PIN in `typed` is right and the holder stands clean (not locked, no wrong entry
+/// of these PINs counted), read without the write lock: then [`check`] would change nothing and
+/// accept, and the caller needs no write transaction for it.
+pub async fn clean(pool: &Pool, who: Holder, typed: Typed<'_>) -> Result<bool, AppError> {
+    if typed.iter().any(|&(_, ok)| !ok) {
+        return Ok(false);
+    }
+    let kinds: Vec<PinKind> = typed.iter().map(|&(kind, _)| kind).collect();
+    match who {
+        Holder::Admin(corp) => db::corporations::admin_standing_clean(pool, corp, &kinds).await,
+        Holder::User(corp, user) => db::users::standing_clean(pool, corp, user, &kinds).await,
+    }
+    .map_err(|e| internal("standing", e))
 }
 
 /// The whole decision for the PINs typed in one attempt inside `tx`: unknown holder (`None`),

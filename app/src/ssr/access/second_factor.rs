@@ -412,7 +412,7 @@ pub async fn register(
 pub(super) async fn completed(
     call: &Call,
     caller: &Caller,
-    mut tx: db::Tx,
+    mut tx: db::WriteTx,
     said: &Said<'_>,
     detail: &str,
     now: i64,

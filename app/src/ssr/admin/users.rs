@@ -95,24 +95,24 @@ async fn corporation(state: &AppState, admin: &AdminSession) -> Result<Corporati
 
 /// The administrator acting on their corporation's users: the corporation's row, and how every
 /// audit record of the change names them.
-pub(super) struct Acting<'a> {
+pub(super) struct Acting {
     pub(super) corp: CorporationRow,
     name: String,
-    client_addr: &'a str,
+    client_addr: String,
 }
 
-impl<'a> Acting<'a> {
+impl Acting {
     pub(super) async fn of(
         state: &AppState,
         admin: &AdminSession,
-        client_addr: &'a str,
+        client_addr: &str,
     ) -> Result<Self, AppError> {
         let corp = corporation(state, admin).await?;
-        Ok(Self { name: format!("admin:{}", corp.contract_id), corp, client_addr })
+        Ok(Self { name: format!("admin:{}", corp.contract_id), corp, client_addr: client_addr.to_owned() })
     }
 
     pub(super) fn actor(&self) -> Actor<'_> {
-        Actor { name: &self.name, corporation_id: Some(self.corp.id), client_addr: self.client_addr }
+        Actor { name: &self.name, corporation_id: Some(self.corp.id), client_addr: &self.client_addr }
     }
 
     /// A user of this corporation as the holder of a certificate.
@@ -155,7 +155,7 @@ impl<'a> AdminProof<'a> {
 /// happen), counted toward the lock, and answered as a field error.
 pub(super) async fn confirm(
     state: &AppState,
-    acting: &Acting<'_>,
+    acting: &Acting,
     proof: AdminProof<'_>,
     action: &str,
     target: &str,
@@ -183,12 +183,18 @@ pub(super) async fn confirm(
     }
     // Throttled as the administrator's logon is, on the same account: guesses of the
     // confirmation PIN cost what guesses of the logon PIN cost.
-    throttle_attempt(state, acting.client_addr, &corp.contract_id, now)?;
+    throttle_attempt(state, &acting.client_addr, &corp.contract_id, now)?;
     let ok = state
         .pins
         .verify(Some(&corp.admin_confirm_pin_hash.0), &Pin::new(proof.pin.to_owned()))
         .await
         .map_err(|e| internal("confirm pin", e))?;
+    if ok
+        && !has_factor
+        && lockout::clean(&state.db, lockout::Holder::Admin(corp.id), &[(PinKind::Confirm, ok)]).await?
+    {
+        return Ok(());
+    }
     let totp = if has_factor && !by_passkey { second_factor::active(state, corp, None).await? } else { None };
     let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
     // The second factor is tried only with the right PIN: a wrong PIN uses up no code.
@@ -370,7 +376,6 @@ pub async fn register(
     }
     let user_id = input.user_id.clone().unwrap_or_default();
     let acting = Acting::of(state, admin, client_addr).await?;
-    let corp = &acting.corp;
     confirm(state, &acting, input.proof(), "user_create", &user_id, now).await?;
     // Both at once, on two of the PIN pool's threads.
     let (pin_hash, confirm_hash) =
@@ -378,33 +383,44 @@ pub async fn register(
     let hashed = |hash: Result<PinHash, crate::ssr::pin::PinError>| hash.map_err(|e| internal("hash pin", e));
     let (pin_hash, confirm_hash) = (hashed(pin_hash)?, hashed(confirm_hash)?);
 
-    let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
-    if db::users::count_live(&mut tx, corp.id).await.map_err(db_err("count"))? >= corp.max_users {
-        return Err(AppError::LimitReached { max: corp.max_users });
-    }
-    let new = NewUser {
-        corporation_id: corp.id,
-        user_id: &user_id,
-        pin_hash: &pin_hash,
-        confirm_pin_hash: &confirm_hash,
-        pins_provisional: true,
-        fields: input.fields(),
-    };
-    let user_pk = match db::users::insert(&mut tx, &new, now).await {
-        Ok(id) => id,
-        Err(e) if db::users::is_duplicate_user_id(&e) => {
-            return Err(AppError::field(Field::UserId, Problem::Taken));
-        }
-        Err(e) => return Err(internal("insert user", e)),
-    };
-    let detail = describe_fields(&input.fields());
-    audit::write(&mut tx, &acting.actor().did("user_create", &user_id, &detail), now).await?;
-    if input.issue_certificate {
-        let holder = acting.holder(&user_id, user_pk);
-        certs::reissue(&mut tx, &state.pki, acting.actor(), holder, 0, false, now).await?;
-    }
-    tx.commit().await.map_err(db_err("commit"))?;
-    Ok(user_id)
+    let (pki, input) = (state.pki.clone(), input.clone());
+    state
+        .pki
+        .writes
+        .run(&state.pki, move |batch| {
+            Box::pin(async move {
+                let corp = &acting.corp;
+                if db::users::count_live(&mut batch.tx, corp.id).await.map_err(db_err("count"))?
+                    >= corp.max_users
+                {
+                    return Err(AppError::LimitReached { max: corp.max_users });
+                }
+                let new = NewUser {
+                    corporation_id: corp.id,
+                    user_id: &user_id,
+                    pin_hash: &pin_hash,
+                    confirm_pin_hash: &confirm_hash,
+                    pins_provisional: true,
+                    fields: input.fields(),
+                };
+                let user_pk = match db::users::insert(&mut batch.tx, &new, now).await {
+                    Ok(id) => id,
+                    Err(e) if db::users::is_duplicate_user_id(&e) => {
+                        return Err(AppError::field(Field::UserId, Problem::Taken));
+                    }
+                    Err(e) => return Err(internal("insert user", e)),
+                };
+                let detail = describe_fields(&input.fields());
+                audit::write(&mut batch.tx, &acting.actor().did("user_create", &user_id, &detail), now)
+                    .await?;
+                if input.issue_certificate {
+                    let holder = acting.holder(&user_id, user_pk);
+                    certs::reissue_in(batch, &pki, acting.actor(), holder, 0, false, now).await?;
+                }
+                Ok(user_id)
+            })
+        })
+        .await
 }
 
 pub(super) fn describe_fields(f: &UserFields<'_>) -> String {
@@ -512,48 +528,69 @@ pub async fn change(
         return Ok(changed);
     }
 
-    let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
-    db::users::update(&mut tx, before.id, &fields, unlock).await.map_err(db_err("update user"))?;
-    if pin_hash.is_some() || confirm_hash.is_some() {
-        db::users::reset_pins(&mut tx, before.id, pin_hash.as_ref(), confirm_hash.as_ref())
-            .await
-            .map_err(db_err("reset pins"))?;
-    }
-    if remove_second_factor {
-        db::second_factor::remove(&mut tx, acting.corp.id, Some(before.id))
-            .await
-            .map_err(db_err("second factor"))?;
-        let said = second_factor::removed_notice();
-        certs::tell(&mut tx, &state.pki, acting.corp.id, Some(before.id), &said, false, now).await?;
-    }
-    // A reset PIN, 事故登録, another logon method or a removed second factor ends every session
-    // of the user at once: a session opened with the old credentials never outlives them.
-    let ends_sessions = pin_hash.is_some()
-        || confirm_hash.is_some()
-        || (fields.accident && !before.accident)
-        || fields.logon_method != before.logon_method
-        || remove_second_factor;
-    if ends_sessions {
-        db::sessions::delete_others(&mut tx, acting.corp.id, Some(before.id), &[])
-            .await
-            .map_err(db_err("end sessions"))?;
-    }
-    let detail = format!("changed={} {}", Changed::codes(&changed), describe_fields(&fields));
-    audit::write(&mut tx, &acting.actor().did("user_change", user_id, &detail), now).await?;
-    tell_changes(&mut tx, state, &acting, &before, &fields, &changed, now).await?;
-    let holder = acting.holder(user_id, before.id);
-    if fields.accident && !before.accident {
-        // 事故登録 revokes at once; acquisition stays blocked until it is cleared.
-        certs::revoke_live(&mut tx, &state.pki, acting.actor(), holder, reason::KEY_COMPROMISE, now).await?;
-    } else if input.issue_certificate {
-        if fields.accident {
-            return Err(AppError::Conflict);
-        }
-        let compromised = input.key_compromise;
-        certs::reissue(&mut tx, &state.pki, acting.actor(), holder, input.cert_version, compromised, now)
-            .await?;
-    }
-    tx.commit().await.map_err(db_err("commit"))?;
+    // In the administrators' group commit: the change, its audit record and notices, and the
+    // CRL re-signed for what it revokes, committed with the changes beside it.
+    let (state, input, user_id) = (state.clone(), input.clone(), user_id.to_owned());
+    let done = changed.clone();
+    let pki = state.pki.clone();
+    pki.writes
+        .run(&pki, move |batch| {
+            Box::pin(async move {
+                let (state, fields) = (&state, input.fields());
+                let tx = &mut batch.tx;
+                db::users::update(tx, before.id, &fields, unlock).await.map_err(db_err("update user"))?;
+                if pin_hash.is_some() || confirm_hash.is_some() {
+                    db::users::reset_pins(tx, before.id, pin_hash.as_ref(), confirm_hash.as_ref())
+                        .await
+                        .map_err(db_err("reset pins"))?;
+                }
+                if remove_second_factor {
+                    db::second_factor::remove(tx, acting.corp.id, Some(before.id))
+                        .await
+                        .map_err(db_err("second factor"))?;
+                    let said = second_factor::removed_notice();
+                    certs::tell(tx, &state.pki, acting.corp.id, Some(before.id), &said, false, now).await?;
+                }
+                // A reset PIN, 事故登録, another logon method or a removed second factor ends every
+                // session of the user at once: a session opened with the old credentials never
+                // outlives them.
+                let ends_sessions = pin_hash.is_some()
+                    || confirm_hash.is_some()
+                    || (fields.accident && !before.accident)
+                    || fields.logon_method != before.logon_method
+                    || remove_second_factor;
+                if ends_sessions {
+                    db::sessions::delete_others(tx, acting.corp.id, Some(before.id), &[])
+                        .await
+                        .map_err(db_err("end sessions"))?;
+                }
+                let detail = format!("changed={} {}", Changed::codes(&done), describe_fields(&fields));
+                audit::write(tx, &acting.actor().did("user_change", &user_id, &detail), now).await?;
+                tell_changes(tx, state, &acting, &before, &fields, &done, now).await?;
+                let holder = acting.holder(&user_id, before.id);
+                if fields.accident && !before.accident {
+                    // 事故登録 revokes at once; acquisition stays blocked until it is cleared.
+                    certs::revoke_live_in(
+                        batch,
+                        &state.pki,
+                        acting.actor(),
+                        holder,
+                        reason::KEY_COMPROMISE,
+                        now,
+                    )
+                    .await?;
+                } else if input.issue_certificate {
+                    if fields.accident {
+                        return Err(AppError::Conflict);
+                    }
+                    let (version, compromised) = (input.cert_version, input.key_compromise);
+                    certs::reissue_in(batch, &state.pki, acting.actor(), holder, version, compromised, now)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
     Ok(changed)
 }
 
@@ -562,7 +599,7 @@ pub async fn change(
 async fn tell_changes(
     tx: &mut db::Tx,
     state: &AppState,
-    acting: &Acting<'_>,
+    acting: &Acting,
     before: &db::users::UserRow,
     fields: &UserFields<'_>,
     changed: &[Changed],
@@ -630,13 +667,20 @@ pub async fn delete(
         .map_err(db_err("find user"))?
         .ok_or(AppError::NotFound)?;
     confirm(state, &acting, admin_confirm, "user_delete", user_id, now).await?;
-    let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
-    db::users::mark_deleted(&mut tx, user.id, now).await.map_err(db_err("delete user"))?;
-    audit::write(&mut tx, &acting.actor().did("user_delete", user_id, ""), now).await?;
-    let holder = acting.holder(user_id, user.id);
-    certs::revoke_live(&mut tx, &state.pki, acting.actor(), holder, reason::CESSATION_OF_OPERATION, now)
-        .await?;
-    tx.commit().await.map_err(db_err("commit"))
+    let (pki, user_id) = (state.pki.clone(), user_id.to_owned());
+    state
+        .pki
+        .writes
+        .run(&state.pki, move |batch| {
+            Box::pin(async move {
+                db::users::mark_deleted(&mut batch.tx, user.id, now).await.map_err(db_err("delete user"))?;
+                audit::write(&mut batch.tx, &acting.actor().did("user_delete", &user_id, ""), now).await?;
+                let holder = acting.holder(&user_id, user.id);
+                let reason = reason::CESSATION_OF_OPERATION;
+                certs::revoke_live_in(batch, &pki, acting.actor(), holder, reason, now).await.map(drop)
+            })
+        })
+        .await
 }
 
 /// 一括再発行: with one confirmation, revokes the live certificate of each selected user and opens

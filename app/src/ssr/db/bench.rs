@@ -39,7 +39,7 @@ pub async fn corporations_with_certificates(
         .bind(format!("B{:010}", i + 1))
         .bind(format!("性能試験{i}"))
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         let days = i64::try_from(i % 400).unwrap_or(0) + 1;
         for j in 0..=revoked_each {
@@ -58,7 +58,7 @@ pub async fn corporations_with_certificates(
             .bind(not_after)
             .bind((j > 0).then_some(now))
             .bind((j > 0).then_some(4_i64))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
     }

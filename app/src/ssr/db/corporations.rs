@@ -135,6 +135,18 @@ fn admin_failures(kind: PinKind) -> &'static str {
     }
 }
 
+/// Whether the contract is not suspended and no wrong entry of the administrator's PINs of
+/// `kinds` is counted — a right PIN would change nothing. A read, without the write lock.
+pub async fn admin_standing_clean(pool: &Pool, id: i64, kinds: &[PinKind]) -> Result<bool, sqlx::Error> {
+    let counts: String = kinds.iter().map(|&kind| [" AND ", admin_failures(kind), " = 0"].concat()).collect();
+    let clean: Option<Flag> =
+        sqlx::query_scalar(&format!("SELECT suspended_at IS NULL{counts} FROM corporations WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(clean.is_some_and(|f| f.0))
+}
+
 /// Wrong administrator PIN of `kind`: counts consecutive failures of that PIN and, at
 /// `threshold`, suspends the whole contract (契約法人利用中止) and ends its sessions. One statement,
 /// inside the caller's write transaction, so concurrent attempts cannot slip past the threshold.

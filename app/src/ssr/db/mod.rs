@@ -30,7 +30,9 @@ pub mod users;
 use sqlx::any::{AnyPoolOptions, AnyTypeInfo, AnyTypeInfoKind, AnyValueRef};
 use sqlx::error::BoxDynError;
 use sqlx::{Any, Executor, Transaction, TypeInfo as _, ValueRef as _};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 /// Which of a person's credentials was typed: each has its own count of consecutive wrong entries.
@@ -228,17 +230,71 @@ fn sqlite_url(path: &Path) -> Result<String, sqlx::Error> {
 /// SQLite takes its write lock at once (`BEGIN IMMEDIATE`); PostgreSQL takes one
 /// transaction-scoped advisory lock (`pg_advisory_xact_lock`), released at commit or rollback,
 /// under READ COMMITTED, so every statement after the lock sees what the previous writer committed.
-pub async fn begin_write(pool: &Pool) -> Result<Tx, sqlx::Error> {
-    match backend(pool) {
-        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+///
+/// Within this process the writers of one database first take their turn in arrival order
+/// ([`WriteTx`]), before they take a connection: SQLite's own wait for its write lock sleeps in
+/// growing steps (1 ms, 2 ms, 5 ms … 100 ms) however soon the lock is free, which leaves the
+/// cores idle while writers queue; and a writer waiting for its turn holds no connection the
+/// readers need. A turn not had within [`WRITE_TURN_WAIT`] is [`sqlx::Error::PoolTimedOut`]
+/// (answered 503, like SQLite's `busy_timeout` of the same length).
+pub async fn begin_write(pool: &Pool) -> Result<WriteTx, sqlx::Error> {
+    let turn = tokio::time::timeout(WRITE_TURN_WAIT, write_turns(pool).lock_owned())
+        .await
+        .map_err(|_| sqlx::Error::PoolTimedOut)?;
+    let tx = match backend(pool) {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
         Backend::Postgres => {
             let mut tx = pool.begin_with("BEGIN ISOLATION LEVEL READ COMMITTED").await?;
             sqlx::query("SELECT TRUE FROM pg_advisory_xact_lock($1)")
                 .bind(WRITE_LOCK_KEY)
                 .execute(&mut *tx)
                 .await?;
-            Ok(tx)
+            tx
         }
+    };
+    Ok(WriteTx { tx, _turn: turn })
+}
+
+/// How long a writer waits for its turn in this process (SQLite's `busy_timeout`).
+pub const WRITE_TURN_WAIT: Duration = Duration::from_secs(10);
+
+/// The queue of this process's writers to the database `pool` opens (one per database URL, so
+/// that every pool of one SQLite file shares it).
+fn write_turns(pool: &Pool) -> Arc<tokio::sync::Mutex<()>> {
+    static TURNS: LazyLock<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> =
+        LazyLock::new(Default::default);
+    let url = pool.connect_options().database_url.as_str().to_owned();
+    TURNS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).entry(url).or_default().clone()
+}
+
+/// A write transaction ([`begin_write`]) with this process's turn to write, which ends with it
+/// (commit, rollback or drop). Used as the [`Tx`] it holds.
+pub struct WriteTx {
+    tx: Tx,
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = Tx;
+
+    fn deref(&self) -> &Tx {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Tx {
+        &mut self.tx
     }
 }
 

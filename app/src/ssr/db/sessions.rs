@@ -50,9 +50,14 @@ pub async fn insert(tx: &mut Tx, s: &NewSession<'_>, created_at: i64, now: i64) 
     Ok(())
 }
 
-/// The session with this token hash if it is still alive at `now`; refreshes its idle clock.
-/// Expired sessions are deleted on the way; a logon waits at its second factor
-/// [`SECOND_STEP_SECS`] at most.
+/// How stale a live session's idle clock may be before a request writes it: within this many
+/// seconds of the last write a request only reads the session, so requests in quick succession
+/// do not each take the write lock. The idle timeout may so end up to this much early, never late.
+pub const IDLE_CLOCK_STEP_SECS: i64 = 5;
+
+/// The session with this token hash if it is still alive at `now`; refreshes its idle clock
+/// (at most every [`IDLE_CLOCK_STEP_SECS`]). Expired sessions are deleted on the way; a logon
+/// waits at its second factor [`SECOND_STEP_SECS`] at most.
 pub async fn touch_live(
     pool: &Pool,
     token_hash: &[u8],
@@ -61,23 +66,46 @@ pub async fn touch_live(
     max_secs: i64,
 ) -> Result<Option<SessionRow>, sqlx::Error> {
     let row: Option<SessionRow> = sqlx::query_as(
-        "UPDATE sessions SET last_seen_at = $1 \
-         WHERE token_hash = $2 AND last_seen_at + $3 > $1 AND created_at + $4 > $1 \
-         AND (stage = 'full' OR created_at + $5 > $1) \
-         RETURNING role, corporation_id, user_pk, created_at, last_seen_at, cert_serial, stage",
+        "SELECT role, corporation_id, user_pk, created_at, last_seen_at, cert_serial, stage FROM sessions \
+         WHERE token_hash = $1",
     )
-    .bind(now)
     .bind(token_hash)
-    .bind(idle_secs)
-    .bind(max_secs)
-    .bind(SECOND_STEP_SECS)
     .fetch_optional(pool)
     .await?;
-    if row.is_none() {
-        // Gone or expired: make sure an expired one cannot come back.
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(pool).await?;
+    let live = |r: &SessionRow| {
+        r.last_seen_at + idle_secs > now
+            && r.created_at + max_secs > now
+            && (r.stage == "full" || r.created_at + SECOND_STEP_SECS > now)
+    };
+    match row {
+        None => Ok(None),
+        Some(r) if live(&r) && r.last_seen_at + IDLE_CLOCK_STEP_SECS > now => Ok(Some(r)),
+        Some(r) if live(&r) => {
+            // Alive when read: its clock moves on, unless it ended meanwhile (logoff, lock).
+            let mut tx = super::begin_write(pool).await?;
+            let row = sqlx::query_as(
+                "UPDATE sessions SET last_seen_at = CASE WHEN last_seen_at < $1 THEN $1 ELSE last_seen_at END \
+                 WHERE token_hash = $2 \
+                 RETURNING role, corporation_id, user_pk, created_at, last_seen_at, cert_serial, stage",
+            )
+            .bind(now)
+            .bind(token_hash)
+            .fetch_optional(&mut **tx)
+            .await?;
+            tx.commit().await?;
+            Ok(row)
+        }
+        Some(_) => {
+            // Expired: make sure it cannot come back.
+            let mut tx = super::begin_write(pool).await?;
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(token_hash)
+                .execute(&mut **tx)
+                .await?;
+            tx.commit().await?;
+            Ok(None)
+        }
     }
-    Ok(row)
 }
 
 /// Ends one session; returns whether it existed.

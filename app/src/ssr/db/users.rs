@@ -227,6 +227,27 @@ fn failures(kind: PinKind) -> &'static str {
     }
 }
 
+/// Whether the user (of `corporation_id`) is neither 利用停止, 事故登録 nor deleted, the contract is
+/// not suspended, and no wrong entry of the user's PINs of `kinds` is counted — a right PIN would
+/// change nothing. A read, without the write lock.
+pub async fn standing_clean(
+    pool: &Pool,
+    corporation_id: i64,
+    id: i64,
+    kinds: &[PinKind],
+) -> Result<bool, sqlx::Error> {
+    let counts: String = kinds.iter().map(|&kind| [" AND u.", failures(kind), " = 0"].concat()).collect();
+    let clean: Option<Flag> = sqlx::query_scalar(&format!(
+        "SELECT c.suspended_at IS NULL AND NOT u.suspended AND NOT u.accident AND u.deleted_at IS NULL{counts} \
+         FROM users u JOIN corporations c ON c.id = u.corporation_id WHERE u.id = $1 AND c.id = $2"
+    ))
+    .bind(id)
+    .bind(corporation_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(clean.is_some_and(|f| f.0))
+}
+
 /// Wrong user PIN of `kind`: counts consecutive failures of that PIN and, at `threshold`, sets
 /// 利用停止 and ends the user's sessions — one statement inside the caller's write transaction, so
 /// concurrent attempts cannot slip past the threshold. Returns whether the user is locked now.

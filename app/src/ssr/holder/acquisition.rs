@@ -62,12 +62,15 @@ async fn check_holder(
         (Some(c), Some(_), Some(u)) => Some(lockout::Holder::User(c.id, u.id)),
         _ => None,
     };
+    let typed = [(PinKind::Logon, pin_ok), (PinKind::Confirm, confirm_ok)];
+    let corp = match (who, corp) {
+        (Some(who), Some(corp)) if lockout::clean(&state.db, who, &typed).await? => {
+            return Ok(Checked(Applicant { corp, user, actor }));
+        }
+        (_, corp) => corp,
+    };
     let mut tx = db::begin_write(&state.db).await.map_err(|e| internal("begin", e))?;
-    let refusal = match (
-        lockout::check(&mut tx, state, who, &[(PinKind::Logon, pin_ok), (PinKind::Confirm, confirm_ok)], now)
-            .await?,
-        corp,
-    ) {
+    let refusal = match (lockout::check(&mut tx, state, who, &typed, now).await?, corp) {
         (Ok(()), Some(corp)) => {
             tx.commit().await.map_err(|e| internal("commit", e))?;
             return Ok(Checked(Applicant { corp, user, actor }));

@@ -2,7 +2,7 @@
 //! corporation with its administrator, list corporations, and seed the demo corporation.
 
 use crate::ssr::audit::{self, Actor};
-use crate::ssr::db::{self, corporations::NewCorporation, users::NewUser, users::UserFields, Tx};
+use crate::ssr::db::{self, corporations::NewCorporation, users::NewUser, users::UserFields, WriteTx};
 use crate::ssr::secret::Pin;
 use crate::ssr::AppState;
 
@@ -192,7 +192,7 @@ pub async fn set_max_users(
 /// Commits the bank's change of one setting of a contract with its audit record; `updated`
 /// `false` (no such contract) is the "not registered" refusal, and nothing is written.
 async fn commit_setting(
-    mut tx: Tx,
+    mut tx: WriteTx,
     updated: bool,
     contract_id: &str,
     action: &str,

@@ -4,6 +4,7 @@
 //! completes.
 
 use super::crl::refresh_crl;
+use super::writes::Batch;
 use super::{ca::Revoked, odt, reason, Pki};
 use crate::error::AppError;
 use crate::model::{CertState, CertificateStatus};
@@ -188,13 +189,50 @@ pub async fn reissue(
     key_compromise: bool,
     now: i64,
 ) -> Result<(), AppError> {
+    still_live(tx, holder, expected_live).await?;
+    reissue_all(tx, pki, actor, &[holder], key_compromise, now).await
+}
+
+/// A conflict unless the holder's live certificate is still `expected_live` (0: none).
+async fn still_live(tx: &mut Tx, holder: Holder<'_>, expected_live: i64) -> Result<(), AppError> {
     let live = db::certificates::live(tx, holder.corporation_id, holder.user_pk)
         .await
         .map_err(|e| internal("live", e))?;
-    if live.as_ref().map_or(0, |c| c.id) != expected_live {
-        return Err(AppError::Conflict);
+    if live.as_ref().map_or(0, |c| c.id) == expected_live {
+        Ok(())
+    } else {
+        Err(AppError::Conflict)
     }
-    reissue_all(tx, pki, actor, &[holder], key_compromise, now).await
+}
+
+/// [`reissue`] in a [group commit](super::writes)'s batch, whose CRL re-signing lists what it
+/// revokes.
+pub async fn reissue_in(
+    batch: &mut Batch,
+    pki: &Pki,
+    actor: Actor<'_>,
+    holder: Holder<'_>,
+    expected_live: i64,
+    key_compromise: bool,
+    now: i64,
+) -> Result<(), AppError> {
+    let (tx, listed) = batch.parts();
+    still_live(tx, holder, expected_live).await?;
+    reissue_unlisted(tx, pki, actor, &[holder], key_compromise, now, listed).await
+}
+
+/// [`revoke_live`] in a [group commit](super::writes)'s batch, whose CRL re-signing lists what it
+/// revokes.
+pub async fn revoke_live_in(
+    batch: &mut Batch,
+    pki: &Pki,
+    actor: Actor<'_>,
+    holder: Holder<'_>,
+    reason_code: u8,
+    now: i64,
+) -> Result<bool, AppError> {
+    let (tx, listed) = batch.parts();
+    revoke_unlisted(tx, pki, actor, holder, reason_code, now, listed).await
 }
 
 /// 一括再発行: [`reissue`] for each of `holders` in `tx`, whatever certificate each has now, with
@@ -207,13 +245,27 @@ pub async fn reissue_all(
     key_compromise: bool,
     now: i64,
 ) -> Result<(), AppError> {
-    let code = if key_compromise { reason::KEY_COMPROMISE } else { reason::SUPERSEDED };
     let mut listed = Vec::new();
+    reissue_unlisted(tx, pki, actor, holders, key_compromise, now, &mut listed).await?;
+    sign_crl(tx, pki, listed, now).await
+}
+
+/// [`reissue_all`] without the CRL: the issued certificates it revokes are added to `listed`.
+async fn reissue_unlisted(
+    tx: &mut Tx,
+    pki: &Pki,
+    actor: Actor<'_>,
+    holders: &[Holder<'_>],
+    key_compromise: bool,
+    now: i64,
+    listed: &mut Vec<Revoked>,
+) -> Result<(), AppError> {
+    let code = if key_compromise { reason::KEY_COMPROMISE } else { reason::SUPERSEDED };
     for &holder in holders {
-        revoke_unlisted(tx, pki, actor, holder, code, now, &mut listed).await?;
+        revoke_unlisted(tx, pki, actor, holder, code, now, listed).await?;
         open_issuance(tx, pki, actor, holder, now).await?;
     }
-    sign_crl(tx, pki, listed, now).await
+    Ok(())
 }
 
 /// Opens the holder's new issuance, awaiting acquisition, with its notice and audit record.

@@ -21,6 +21,7 @@ pub mod lifecycle;
 pub mod ocsp;
 pub mod pkcs11;
 pub mod reason;
+pub mod writes;
 pub mod x509;
 
 pub use judge::{judge, CertOwner};
@@ -45,6 +46,8 @@ pub struct Pki {
     pub signing: Arc<cpu::Pool>,
     /// Shared commits of concurrent issuances.
     pub group: Arc<group_commit::GroupCommit>,
+    /// Shared commits of concurrent administrators' changes.
+    pub writes: Arc<writes::Writes>,
     /// The entries of the last CRL signed here.
     pub crl: Arc<crl::CrlCache>,
     /// The HTTPS certificate issuer's CRL, as published.
@@ -59,6 +62,7 @@ impl Pki {
             settings,
             ca: Arc::new(ca),
             signing: Arc::new(cpu::Pool::new("sign", cpu::Priority::Normal)),
+            writes: Arc::default(),
             crl: Arc::default(),
             tls_crl: Arc::default(),
         }
