@@ -206,12 +206,12 @@ pub(crate) async fn issue_all(
 }
 
 #[allow(clippy::cast_precision_loss)]
-fn rate(count: usize, elapsed: Duration) -> f64 {
+pub(crate) fn rate(count: usize, elapsed: Duration) -> f64 {
     count as f64 / elapsed.as_secs_f64()
 }
 
 /// CSR verification and signing only, on `threads` threads: the most this machine can issue.
-fn crypto_ceiling(
+pub(crate) fn crypto_ceiling(
     state: &app::ssr::AppState,
     holder: &Prechecked,
     csrs: &[String],

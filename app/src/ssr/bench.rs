@@ -13,7 +13,7 @@ use crate::ssr::pki::group_commit::Issuance;
 use crate::ssr::pki::issuance::{self, Applicant};
 use crate::ssr::pki::lifecycle::{self, Holder};
 use crate::ssr::pki::{crl, reason};
-use crate::ssr::secret::Pin;
+use crate::ssr::secret::{Pin, PinHash};
 use crate::ssr::{now, AppState};
 
 /// A holder taken as if both PINs had been checked (skips [`crate::ssr::holder::acquisition`]'s
@@ -63,24 +63,34 @@ pub async fn users(
     let mut tx = db::begin_write(&state.db).await.map_err(failed)?;
     for i in 0..count {
         let user_id = format!("u{i:05}");
-        let user = NewUser {
-            corporation_id,
-            user_id: &user_id,
-            pin_hash: &pin_hash,
-            confirm_pin_hash: &confirm_hash,
-            pins_provisional: false,
-            fields: UserFields {
-                name: "性能 試験",
-                email: None,
-                logon_method: "id_pin",
-                online: [true; 7],
-                file: [false; 3],
-                accident: false,
-            },
-        };
+        let user = bench_user(corporation_id, &user_id, &pin_hash, &confirm_hash);
         db::users::insert(&mut tx, &user, now).await.map_err(failed)?;
     }
     tx.commit().await.map_err(failed)
+}
+
+/// A user `user_id` with final PINs of the given hashes, every service on, 利用者ID・暗証番号方式.
+fn bench_user<'a>(
+    corporation_id: i64,
+    user_id: &'a str,
+    pin_hash: &'a PinHash,
+    confirm_pin_hash: &'a PinHash,
+) -> NewUser<'a> {
+    NewUser {
+        corporation_id,
+        user_id,
+        pin_hash,
+        confirm_pin_hash,
+        pins_provisional: false,
+        fields: UserFields {
+            name: "性能 試験",
+            email: None,
+            logon_method: "id_pin",
+            online: [true; 7],
+            file: [false; 3],
+            accident: false,
+        },
+    }
 }
 
 /// The administrator's 再発行 for every user of the corporation, with its audit records, in one
@@ -102,7 +112,20 @@ pub async fn open_issuances(
     }
     tx.commit().await.map_err(failed)?;
     let mut holders = Vec::with_capacity(rows.len());
-    for user in rows {
+    as_holders(state, corporation_id, contract_id, rows, &mut holders).await?;
+    Ok(holders)
+}
+
+/// Appends `users` of the corporation to `holders`, each holder with its own copy of the
+/// corporation's row, as each request reads it.
+async fn as_holders(
+    state: &AppState,
+    corporation_id: i64,
+    contract_id: &str,
+    users: Vec<db::users::UserRow>,
+    holders: &mut Vec<Prechecked>,
+) -> Result<(), AppError> {
+    for user in users {
         let corp = db::corporations::find_by_id(&state.db, corporation_id)
             .await
             .map_err(failed)?
@@ -113,7 +136,61 @@ pub async fn open_issuances(
             user: Some(user),
         }));
     }
+    Ok(())
+}
+
+/// Bank scale: the corporations `K0000000001`… numbered `numbers` (placeholder administrator PIN
+/// hashes, never logged on), `users_each` users each sharing one PIN hash, every user's issuance
+/// opened by the administrator's 再発行 (with its audit records and notice), all in one
+/// transaction; returns the users as [`Prechecked`] holders.
+pub async fn bank_corporations(
+    state: &AppState,
+    numbers: std::ops::Range<usize>,
+    users_each: usize,
+    pins: (&str, &str),
+) -> Result<Vec<Prechecked>, AppError> {
+    let pin_hash = state.pins.hash(&Pin::new(pins.0.to_owned())).await.map_err(failed)?;
+    let confirm_hash = state.pins.hash(&Pin::new(pins.1.to_owned())).await.map_err(failed)?;
+    let now = now();
+    let mut made = Vec::with_capacity(numbers.len());
+    let mut tx = db::begin_write(&state.db).await.map_err(failed)?;
+    for number in numbers {
+        let contract_id = format!("K{:010}", number + 1);
+        let max_users = i64::try_from(users_each).map_err(failed)?;
+        let id = db::bench::corporation(&mut tx, &contract_id, max_users, now).await.map_err(failed)?;
+        let admin = format!("admin:{contract_id}");
+        let actor = Actor { name: &admin, corporation_id: Some(id), client_addr: "bench" };
+        for i in 0..users_each {
+            let user_id = format!("u{i:05}");
+            let user = bench_user(id, &user_id, &pin_hash, &confirm_hash);
+            let user_pk = db::users::insert(&mut tx, &user, now).await.map_err(failed)?;
+            let holder = Holder { corporation_id: id, name: &user_id, user_pk: Some(user_pk) };
+            lifecycle::reissue(&mut tx, &state.pki, actor, holder, 0, false, now).await?;
+        }
+        made.push((id, contract_id));
+    }
+    tx.commit().await.map_err(failed)?;
+    let mut holders = Vec::new();
+    for (id, contract_id) in made {
+        let users = db::users::list(&state.db, id).await.map_err(failed)?;
+        as_holders(state, id, &contract_id, users, &mut holders).await?;
+    }
     Ok(holders)
+}
+
+/// The administrator's 一括再発行 of the holders' current certificates (superseded), one
+/// transaction and one CRL re-signing; they can then acquire again.
+pub async fn reissue_all(state: &AppState, holders: &[Prechecked]) -> Result<(), AppError> {
+    let now = now();
+    let mut tx = db::begin_write(&state.db).await.map_err(failed)?;
+    for h in holders {
+        let admin = format!("admin:{}", h.contract_id());
+        let actor = Actor { name: &admin, corporation_id: Some(h.corporation_id()), client_addr: "bench" };
+        let name = h.user_id().unwrap_or(lifecycle::ADMIN_HOLDER);
+        let holder = Holder { corporation_id: h.corporation_id(), name, user_pk: h.user_pk() };
+        lifecycle::reissue_all(&mut tx, &state.pki, actor, &[holder], false, now).await?;
+    }
+    tx.commit().await.map_err(failed)
 }
 
 /// 電子証明書取得 after the PIN check: the signing pool and the group commit, answered after the

@@ -1,6 +1,6 @@
 //! SQL that only the benchmark harness runs (feature `bench`), on its own temporary data.
 
-use super::Pool;
+use super::{Pool, Tx};
 
 /// Sets every administrator's and every user's two PIN hashes.
 pub async fn set_every_pin_hash(
@@ -19,6 +19,25 @@ pub async fn set_every_pin_hash(
         .execute(pool)
         .await?;
     Ok(())
+}
+
+/// A corporation `contract_id` with placeholder PIN hashes (never logged on); its id.
+pub async fn corporation(
+    tx: &mut Tx,
+    contract_id: &str,
+    max_users: i64,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO corporations (contract_id, name, admin_pin_hash, admin_confirm_pin_hash, max_users, created_at) \
+         VALUES ($1, $2, 'bench', 'bench', $3, $4) RETURNING id",
+    )
+    .bind(contract_id)
+    .bind(format!("性能試験{contract_id}"))
+    .bind(max_users)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
 }
 
 /// `corporations` corporations `B0000000001`… (the same placeholder PIN hashes, never logged on),
