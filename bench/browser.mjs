@@ -60,7 +60,12 @@ const ms = (n) => (Number.isFinite(n) ? n.toFixed(1) : "n/a");
 
 // ---- the server ---------------------------------------------------------------------------
 const dataDir = mkdtempSync(join(tmpdir(), "bizdirect-bench-web-"));
-const server = spawn(serverBin, ["--demo", "--data-dir", dataDir, "--addr", `127.0.0.1:${port}`], {
+// The setup registers 99 users, each confirmed with the 契約法人確認暗証番号 within a minute: the
+// attempt throttle's limits are raised, as bench/pages.sh and the Playwright suite do.
+const server = spawn(serverBin, [
+  "--demo", "--data-dir", dataDir, "--addr", `127.0.0.1:${port}`,
+  "--attempts-per-minute-per-address", "100000000", "--attempts-per-minute-per-account", "100000000",
+], {
   cwd: root,
   stdio: ["ignore", "ignore", "pipe"],
 });
@@ -293,7 +298,7 @@ try {
   out.push(`# bizdirect browser benchmarks (${new Date().toISOString()}, Chromium ${browser.version()})`);
   out.push("");
   for (const l of logons) {
-    out.push(`## P4 ${l.path}: bytes until interactive (goal ≤ 250 KB of JS + WASM + CSS as served)`);
+    out.push(`## P4 ${l.path}: bytes until interactive (goal ≤ 200 KB of JS + WASM + CSS as served)`);
     out.push("");
     out.push("| asset | served as | transferred B | raw B | .gz B | .br B | cache-control |");
     out.push("|---|---|---:|---:|---:|---:|---|");
@@ -309,8 +314,8 @@ try {
   out.push("");
   out.push("| # | what | median | goal | ratio to goal |");
   out.push("|---|---|---:|---:|---:|");
-  out.push(`| P4 | /admin/logon JS + WASM + CSS transferred | ${kb(logons[0].assetBytes)} KB | 250 KB | ${ratio(logons[0].assetBytes, 250000)} |`);
-  out.push(`| P4 | /user/logon JS + WASM + CSS transferred | ${kb(logons[1].assetBytes)} KB | 250 KB | ${ratio(logons[1].assetBytes, 250000)} |`);
+  out.push(`| P4 | /admin/logon JS + WASM + CSS transferred | ${kb(logons[0].assetBytes)} KB | 200 KB | ${ratio(logons[0].assetBytes, 200000)} |`);
+  out.push(`| P4 | /user/logon JS + WASM + CSS transferred | ${kb(logons[1].assetBytes)} KB | 200 KB | ${ratio(logons[1].assetBytes, 200000)} |`);
   out.push(`| P5 | 利用者情報選択, 99 users: menu click → list painted (${runsP5} runs) | ${ms(list.click)} ms | 100 ms | ${ratio(list.click, 100)} |`);
   out.push(`| P5 | … of which: click → list_users answer received | ${ms(list.clickCall)} ms | – | – |`);
   out.push(`| P5 | … of which: rendering the 99 rows (the rest) | ${ms(list.click - list.clickCall)} ms | – | – |`);
@@ -324,6 +329,14 @@ try {
   out.push("");
   out.push(`WASM modules fetched by the acquisition page: ${acq.modules.join(", ")}`);
   const site = readdirSync(join(siteRoot, "pkg"));
+  // Every WASM module of the site as served (brotli), the groups fetched after a logon among them.
+  out.push("");
+  out.push("| WASM module | raw B | .br B |");
+  out.push("|---|---:|---:|");
+  for (const f of site.filter((f) => f.endsWith(".wasm")).sort()) {
+    const br = join(siteRoot, "pkg", `${f}.br`);
+    out.push(`| ${f} | ${statSync(join(siteRoot, "pkg", f)).size} | ${existsSync(br) ? statSync(br).size : "-"} |`);
+  }
   if (!site.some((f) => f.startsWith("split_"))) out.push("NOTE: no split module in the site: build with `cargo leptos build --release --split --precompress`.");
   if (!site.some((f) => f.endsWith(".wasm.br"))) out.push("NOTE: no .br files in the site: the assets were served uncompressed (build with --precompress).");
   console.log(out.join("\n"));

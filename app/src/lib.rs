@@ -35,13 +35,11 @@ use leptos_router::{
     components::{Route, Router, Routes},
     path, Lazy, SsrMode,
 };
-use pages::{
-    AdminLogonPage, EnvironmentPage, LogonCodePage, NotFoundPage, OtpRegisterPage, PasskeysPage, TopPage,
-    UserLogonPage,
-};
+use pages::{AdminLogonPage, EnvironmentPage, NotFoundPage, TopPage, UserLogonPage};
 use screens::{
     Acquire, AdminAcquire, AdminEmail, AdminStatus, Audit, BulkReissue, CertLogon, Certificates,
-    FileSettings, Import, Notices, PinChange, UserDelete, UserEdit, UserNew, UserStatus, Users,
+    FileSettings, Import, LogonCode, Notices, OtpRegister, Passkeys, PinChange, UserDelete, UserEdit,
+    UserNew, UserStatus, Users,
 };
 
 /// The language of this page load: on the server from `?lang=` / the `lang` cookie, in the
@@ -238,9 +236,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/user/status") view={Lazy::<UserStatus>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/user/pins") view={Lazy::<PinChange>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/cert/logon") view={Lazy::<CertLogon>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/logon/code") view=LogonCodePage ssr=SsrMode::Async/>
-                <Route path=path!("/passkeys") view=PasskeysPage ssr=SsrMode::Async/>
-                <Route path=path!("/otp/register") view=OtpRegisterPage ssr=SsrMode::Async/>
+                <Route path=path!("/logon/code") view={Lazy::<LogonCode>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/passkeys") view={Lazy::<Passkeys>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/otp/register") view={Lazy::<OtpRegister>::new()} ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

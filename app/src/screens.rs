@@ -1,8 +1,10 @@
-//! The screens behind a logon, as two lazily loaded groups: the administrator's and the user's.
+//! The screens behind a logon, as three lazily loaded groups: the administrator's, the user's,
+//! and the second factor's (the logon's code step, one-time password and passkey registration),
+//! which both roles reach.
 //!
 //! In split builds (`cargo leptos build --split`, which is what `scripts/run.sh` and the test
 //! suite build) each group is a WASM module of its own, fetched the first time one of its routes
-//! is shown, so the logon pages' bundle carries neither (P4 in docs/PERFORMANCE.md). One module
+//! is shown, so the logon pages' bundle carries none (P4 in docs/PERFORMANCE.md). One module
 //! per group rather than per screen: per-screen splitting cuts the shared code into ~90 chunk
 //! files that the first click into a screen would fetch one by one.
 //!
@@ -86,4 +88,12 @@ screen_group!(
     UserStatus => crate::pages::UserStatusPage,
     PinChange => crate::pages::PinChangePage,
     CertLogon => crate::pages::CertLogonPage,
+});
+
+screen_group!(
+    /// The second factor's screens, the administrator's and the user's alike.
+    factor_screens, __preload_factor_screens, FactorScreens {
+    LogonCode => crate::pages::LogonCodePage,
+    Passkeys => crate::pages::PasskeysPage,
+    OtpRegister => crate::pages::OtpRegisterPage,
 });

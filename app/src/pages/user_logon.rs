@@ -15,10 +15,12 @@ pub fn UserLogonPage() -> impl IntoView {
     let logon = ServerAction::<UserLogon>::new();
     let shown = Signal::derive(move || logon.value().get().and_then(Result::err));
     let general = form_message(shown);
-    // The screens after a logon are a module of their own: fetch it while the PIN is checked.
+    // The screens after a logon are modules of their own (the role's, the second factor's):
+    // fetch them while the PIN is checked.
     Effect::new(move || {
         if logon.pending().get() {
             crate::screens::UserScreens::preload();
+            crate::screens::FactorScreens::preload();
         }
     });
     view! {
