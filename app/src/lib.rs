@@ -3,7 +3,7 @@
 //!
 //! Crate map:
 //! - [`pages`]: one module per screen; [`components`]: the frame and shared pieces;
-//!   [`screens`]: the screens behind a logon as two lazily loaded groups (their own WASM modules).
+//!   [`screens`]: the screens behind a logon as three lazily loaded groups (their own WASM modules).
 //! - [`api`]: the `#[server]` functions (public endpoints under `/api/`).
 //! - [`error`]: [`error::AppError`], the one wire error; [`model`]: wire DTOs (no secrets).
 //! - [`i18n`]: Japanese/English texts; [`validate`]: input rules run on both sides;

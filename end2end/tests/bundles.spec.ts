@@ -1,7 +1,8 @@
 // What each page downloads. scripts/test.sh builds the site split, as scripts/run.sh does: the
-// logon pages get the main module only; the administrator's screens, the user's screens and the
-// in-page cryptography are modules of their own, fetched when first needed (docs/PERFORMANCE.md,
-// P4). Every other spec loads the screens behind a logon directly as well, and waits for them to
+// logon pages get the main module only; the administrator's screens, the user's screens, the
+// second factor's screens and the in-page cryptography are modules of their own, fetched when
+// first needed — the role's and the second factor's already while the PIN is checked
+// (docs/PERFORMANCE.md, P4). Every other spec loads the screens behind a logon directly as well, and waits for them to
 // hydrate (support.ts `settled`).
 import { expect, test, type Page } from "@playwright/test";
 import { AdminLogonPage, DEMO, jsEnabled, settled, watchErrors } from "./support";
@@ -34,6 +35,8 @@ test("the logon pages load no screen behind a logon; each group's module comes w
   await new AdminLogonPage(page).logon(DEMO.contractId, DEMO.adminPin);
   await expect(page.getByRole("heading", { level: 1, name: "契約法人ステータス" })).toBeVisible();
   expect(group(fetched, "split_admin_screens_")).toHaveLength(1);
+  // Preloaded beside the administrator's group, though this logon asks no second factor.
+  await expect.poll(() => group(fetched, "split_factor_screens_")).toHaveLength(1);
   expect(group(fetched, "split_user_screens_")).toEqual([]);
   expect(group(fetched, "split_make_")).toEqual([]);
 
