@@ -243,7 +243,7 @@ pub(crate) fn crypto_ceiling(
                                 serial: &serial,
                                 not_before: now,
                                 not_after: now + time::Duration::days(365),
-                                crl_url: &state.settings.crl_url,
+                                crl_url: &app::ssr::pki::crl::url(&state.settings, holder.corporation_id()),
                                 ocsp_url: &state.settings.ocsp_url,
                             },
                         )?;

@@ -1,7 +1,7 @@
-//! 再発行 on a CA that has already revoked many certificates. A revocation re-signs the CRL in the
-//! same transaction (SPEC §5: "re-signed on every revocation"), so its cost follows the CRL's
-//! length: this prints it beside the CRL's re-signing alone, for `revoked` revoked certificates
-//! (all still valid, so all listed). A 再発行 takes the entries of the CRL before it from memory;
+//! 再発行 in a corporation that has already revoked many certificates. A revocation re-signs its
+//! corporation's CRL in the same transaction (SPEC §5: "re-signed on every revocation"), so its
+//! cost follows that CRL's length: this prints it beside the CRL's re-signing alone, for
+//! `revoked` revoked certificates of one corporation (all still valid, so all listed). A 再発行 takes the entries of the CRL before it from memory;
 //! the re-signing alone reads every entry from the database, as at start or on schedule.
 
 use crate::harness::{csrs, instance, median_p99, row};
@@ -28,10 +28,13 @@ pub async fn revocation(revoked: usize, runs: usize) -> anyhow::Result<()> {
         reissues.push(t.elapsed());
 
         let t = Instant::now();
-        domain::resign_crl(state).await.map_err(|e| anyhow::anyhow!("CRL: {e:?}"))?;
+        domain::resign_crl(state, holders[0].corporation_id())
+            .await
+            .map_err(|e| anyhow::anyhow!("CRL: {e:?}"))?;
         crls.push(t.elapsed());
     }
-    let size = app::ssr::pki::crl::current(&state.db).await?.map_or(0, |der| der.len());
+    let size =
+        app::ssr::pki::crl::current(&state.db, holders[0].corporation_id()).await?.map_or(0, |der| der.len());
     let listed = revoked + runs;
     for (what, samples) in [
         (

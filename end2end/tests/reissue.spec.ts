@@ -90,7 +90,8 @@ test("the seed's reissue procedure, and the old serial in the CRL", async ({ pag
     headers: { origin: new URL(process.env.E2E_BASE_URL!).origin }, // the page's own origin, as a browser sends it
   });
   expect(acquired.status()).toBe(200);
-  const serial: string = (await acquired.json()).serial;
+  const issued: { serial: string; certificate_pem: string } = await acquired.json();
+  const serial = issued.serial;
   await page.goto("/admin/users");
   await expectCertCell(page, "利用中");
   await page.goto("/admin/status");
@@ -98,7 +99,12 @@ test("the seed's reissue procedure, and the old serial in the CRL", async ({ pag
 
   // The procedure again: the certificate in use is revoked and a new one awaits acquisition.
   await seedProcedure(page, testInfo, "31-second");
-  const crl = await page.request.get("/crl/bizdirect.crl");
+  // The CRL the certificate names (its corporation's) lists it.
+  writeFileSync(join(dir, "cert.pem"), issued.certificate_pem);
+  const points = execFileSync("openssl", ["x509", "-in", join(dir, "cert.pem"), "-noout", "-ext", "crlDistributionPoints"]).toString();
+  const crlPath = new URL(/URI:(\S+)/.exec(points)![1]).pathname;
+  expect(crlPath).toMatch(/^\/crl\/c\/\d+\.crl$/);
+  const crl = await page.request.get(crlPath);
   expect(crl.status()).toBe(200);
   expect(crl.headers()["content-type"]).toBe("application/pkix-crl");
   writeFileSync(join(dir, "crl.der"), await crl.body());

@@ -452,8 +452,8 @@ async fn verify_restored(opened: &start::Opened) -> anyhow::Result<()> {
     }
     ensure!(violations.is_empty(), "{} invariant violation(s) in the archive's data", violations.len());
     println!(
-        "check passed: {} certificates, {} audit records, CRL #{}; every invariant holds",
-        checked.certificates, checked.audit_records, checked.crl_number
+        "check passed: {} certificates, {} audit records, {} CRLs; every invariant holds",
+        checked.certificates, checked.audit_records, checked.crls
     );
     Ok(())
 }
@@ -464,7 +464,9 @@ fn prove_ca_key(ca: &CertificateAuthority) -> anyhow::Result<()> {
     use x509_parser::prelude::{FromDer, X509Certificate};
     use x509_parser::revocation_list::CertificateRevocationList;
     let now = time::OffsetDateTime::now_utc();
-    let issue = CrlIssue { number: 1, this_update: now, next_update: now + time::Duration::days(1) };
+    let next_update = now + time::Duration::days(1);
+    let issue =
+        CrlIssue { number: 1, this_update: now, next_update, url: "https://restore.invalid/test.crl" };
     let der = ca.sign_crl(&[], issue).context("signing with the CA key")?;
     let cert_der = ca.cert_der();
     let (_, cert) = X509Certificate::from_der(cert_der).map_err(|e| anyhow!("ca.crt: {e}"))?;

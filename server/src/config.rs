@@ -766,7 +766,6 @@ impl Config {
             session_max_secs: i64::from(self.session_max_minutes) * 60,
             acquire_window_secs: i64::from(self.acquire_window_days) * 86_400,
             certificate_validity_secs: i64::from(self.certificate_days) * 86_400,
-            crl_url: format!("{}{}", self.public_url, app::ssr::pki::crl::CRL_PATH),
             ocsp_url: format!("{}{}", self.public_url, app::ssr::pki::ocsp::OCSP_PATH),
             public_url: self.public_url.clone(),
             cert_url: self.cert_public_url.clone(),

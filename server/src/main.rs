@@ -108,8 +108,8 @@ async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
             }
             anyhow::ensure!(violations.is_empty(), "{} invariant violation(s)", violations.len());
             println!(
-                "check passed: {} certificates, {} audit records, CRL #{}; every invariant holds",
-                checked.certificates, checked.audit_records, checked.crl_number
+                "check passed: {} certificates, {} audit records, {} CRLs; every invariant holds",
+                checked.certificates, checked.audit_records, checked.crls
             );
             Ok(())
         }

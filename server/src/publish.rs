@@ -1,4 +1,4 @@
-//! What the ID listener publishes for relying parties, without a session or cookies: the CRL,
+//! What the ID listener publishes for relying parties, without a session or cookies: the CRLs,
 //! the CA certificate, the OCSP responder, and the HTTPS certificate issuer's CRL. The domain (`app::ssr::pki`) makes the bytes; this
 //! module turns them into HTTP responses.
 
@@ -7,11 +7,25 @@ use app::ssr::AppState;
 use axum::response::{IntoResponse, Response};
 use http::{header::CONTENT_TYPE, HeaderMap, StatusCode};
 
-/// The current CRL as `application/pkix-crl` (503 before the first is signed).
+/// The shared CRL as `application/pkix-crl` (503 before the first is signed).
 pub async fn crl(state: AppState) -> Response {
-    match app::ssr::pki::crl::current(&state.db).await {
+    crl_of(&state, app::ssr::pki::crl::SHARED, StatusCode::SERVICE_UNAVAILABLE).await
+}
+
+/// A corporation's CRL (`file`: `{corporation id}.crl`) as `application/pkix-crl`; 404 for a
+/// name that is not one, or a partition without a CRL.
+pub async fn partition_crl(state: AppState, file: &str) -> Response {
+    match app::ssr::pki::crl::partition_named(file) {
+        Some(partition) => crl_of(&state, partition, StatusCode::NOT_FOUND).await,
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `partition`'s current CRL, or `missing` when there is none.
+async fn crl_of(state: &AppState, partition: i64, missing: StatusCode) -> Response {
+    match app::ssr::pki::crl::current(&state.db, partition).await {
         Ok(Some(der)) => ([(CONTENT_TYPE, "application/pkix-crl")], der).into_response(),
-        Ok(None) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        Ok(None) => missing.into_response(),
         Err(e) => {
             tracing::error!("crl: {e}");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()

@@ -2,7 +2,7 @@
 //! them. No business rule lives here.
 
 use app::ssr::pki::ca::tls_issuer::TLS_CRL_PATH;
-use app::ssr::pki::crl::{CA_CERT_PATH, CRL_PATH};
+use app::ssr::pki::crl::{CA_CERT_PATH, CRL_PATH, PARTITION_DIR};
 use app::ssr::pki::ocsp::OCSP_PATH;
 use app::ssr::AppState;
 use app::{shell, App};
@@ -40,11 +40,19 @@ fn routes(state: AppState, options: LeptosOptions, ocsp: bool) -> Router {
     };
     let context_state = state.clone();
     let (crl_state, ca_state, tls_crl_state) = (state.clone(), state.clone(), state.clone());
+    let partition_state = state.clone();
     let (audit_state, users_state, certs_state) = (state.clone(), state.clone(), state.clone());
     let (template_state, upload_state) = (state.clone(), state.clone());
     let mut router = Router::new()
         // Published for relying parties: no session, no cookies.
         .route(CRL_PATH, get(move || crate::publish::crl(crl_state.clone())))
+        .route(
+            &format!("{PARTITION_DIR}{{file}}"),
+            get(move |axum::extract::Path(file): axum::extract::Path<String>| {
+                let state = partition_state.clone();
+                async move { crate::publish::partition_crl(state, &file).await }
+            }),
+        )
         .route(CA_CERT_PATH, get(move || std::future::ready(crate::publish::ca_cert(&ca_state))))
         .route(TLS_CRL_PATH, get(move || std::future::ready(crate::publish::tls_crl(&tls_crl_state))))
         // The administrator's CSV files (a session, as for every screen).

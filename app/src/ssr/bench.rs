@@ -158,6 +158,7 @@ pub async fn bank_corporations(
         let contract_id = format!("K{:010}", number + 1);
         let max_users = i64::try_from(users_each).map_err(failed)?;
         let id = db::bench::corporation(&mut tx, &contract_id, max_users, now).await.map_err(failed)?;
+        crl::refresh_crl(&mut tx, &state.pki, id, None, now).await?;
         let admin = format!("admin:{contract_id}");
         let actor = Actor { name: &admin, corporation_id: Some(id), client_addr: "bench" };
         for i in 0..users_each {
@@ -203,8 +204,9 @@ pub async fn acquire(
     issuance::issue_acquired(&state.pki, &holder.0, csr_pem, "bench", now()).await
 }
 
-/// Revokes the holders' live certificates in one transaction and signs the CRL once (the setup of
-/// a grown CA: one re-signing instead of one per revocation).
+/// Revokes the holders' live certificates in one transaction and signs each of their
+/// corporations' CRLs once (the setup of a grown CA: one re-signing instead of one per
+/// revocation).
 pub async fn revoke_all(state: &AppState, holders: &[Prechecked]) -> Result<(), AppError> {
     let now = now();
     let mut tx = db::begin_write(&state.db).await.map_err(failed)?;
@@ -213,7 +215,11 @@ pub async fn revoke_all(state: &AppState, holders: &[Prechecked]) -> Result<(), 
             .await
             .map_err(failed)?;
     }
-    crl::refresh_crl(&mut tx, &state.pki, None, now).await?;
+    let partitions: std::collections::BTreeSet<i64> =
+        holders.iter().map(Prechecked::corporation_id).collect();
+    for partition in partitions {
+        crl::refresh_crl(&mut tx, &state.pki, partition, None, now).await?;
+    }
     tx.commit().await.map_err(failed)
 }
 
@@ -239,11 +245,11 @@ pub async fn reissue(state: &AppState, holder: &Prechecked) -> Result<(), AppErr
     tx.commit().await.map_err(failed)
 }
 
-/// The CRL re-signed in its own transaction with every entry read from the database (as at
-/// start and on schedule).
-pub async fn resign_crl(state: &AppState) -> Result<(), AppError> {
+/// `partition`'s CRL re-signed in its own transaction with every entry read from the database
+/// (as on schedule).
+pub async fn resign_crl(state: &AppState, partition: i64) -> Result<(), AppError> {
     let mut tx = db::begin_write(&state.db).await.map_err(failed)?;
-    crl::refresh_crl(&mut tx, &state.pki, None, now()).await?;
+    crl::refresh_crl(&mut tx, &state.pki, partition, None, now()).await?;
     tx.commit().await.map_err(failed)
 }
 

@@ -11,8 +11,6 @@ pub struct Settings {
     pub acquire_window_secs: i64,
     /// Validity of an issued client certificate (SPEC: 1 year).
     pub certificate_validity_secs: i64,
-    /// Where the CRL is published (the CRL distribution point of issued certificates).
-    pub crl_url: String,
     /// Where the OCSP responder answers (the authorityInfoAccess of issued certificates).
     pub ocsp_url: String,
     /// Origin of the ID listener as browsers reach it, e.g. `https://127.0.0.1:3000`.
@@ -40,7 +38,6 @@ impl Default for Settings {
             session_max_secs: 8 * 3600,
             acquire_window_secs: 80 * 86_400,
             certificate_validity_secs: 365 * 86_400,
-            crl_url: "https://127.0.0.1:3000/crl/bizdirect.crl".into(),
             ocsp_url: "https://127.0.0.1:3000/ocsp".into(),
             public_url: "https://127.0.0.1:3000".into(),
             cert_url: "https://127.0.0.1:3001".into(),

@@ -64,12 +64,23 @@ pub(crate) fn pem_of(body: &str, key: &str) -> String {
     json_str(body, key).replace("\\n", "\n").replace("\\r", "")
 }
 
+/// The demo corporation's CRL, the one its certificates name.
 pub(crate) async fn crl_der(app: &TestApp) -> Vec<u8> {
-    let req = http::Request::get("/crl/bizdirect.crl").body(axum::body::Body::empty()).expect("req");
+    let path = app::ssr::pki::crl::path(app.demo_corporation_id().await);
+    let (status, der) = crl_at(app, &path).await;
+    assert_eq!(status, StatusCode::OK, "{path}");
+    der
+}
+
+/// What `path` answers (a CRL's DER when 200, as `application/pkix-crl`).
+pub(crate) async fn crl_at(app: &TestApp, path: &str) -> (StatusCode, Vec<u8>) {
+    let req = http::Request::get(path).body(axum::body::Body::empty()).expect("req");
     let res = tower::ServiceExt::oneshot(app.router.clone(), req).await.expect("crl");
-    assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(res.headers()[http::header::CONTENT_TYPE], "application/pkix-crl");
-    http_body_util::BodyExt::collect(res.into_body()).await.expect("body").to_bytes().to_vec()
+    let status = res.status();
+    if status == StatusCode::OK {
+        assert_eq!(res.headers()[http::header::CONTENT_TYPE], "application/pkix-crl");
+    }
+    (status, http_body_util::BodyExt::collect(res.into_body()).await.expect("body").to_bytes().to_vec())
 }
 
 pub(crate) fn crl_serials(der: &[u8]) -> Vec<(String, Option<String>)> {
@@ -123,7 +134,8 @@ async fn reissue_acquire_profile_and_revocation_in_the_crl() {
         .iter()
         .find(|e| e.oid == x509_parser::oid_registry::OID_X509_EXT_CRL_DISTRIBUTION_POINTS);
     assert!(dp.is_some(), "CRL distribution point present");
-    assert!(String::from_utf8_lossy(dp.expect("dp").value).contains("/crl/bizdirect.crl"));
+    let own = format!("/crl/c/{}.crl", app.demo_corporation_id().await);
+    assert!(String::from_utf8_lossy(dp.expect("dp").value).contains(&own), "its corporation's CRL");
     let serial = json_str(&got.body, "serial").to_owned();
 
     // One certificate per user: a second acquisition has nothing to take.
@@ -140,15 +152,29 @@ async fn reissue_acquire_profile_and_revocation_in_the_crl() {
     );
 }
 
+/// 再発行 for each of `users` (none holding a certificate) and the acquisition that follows; the
+/// acquisitions' replies, in order.
+pub(crate) async fn issue_to(app: &TestApp, cookie: &str, users: &[&str]) -> Vec<crate::support::Reply> {
+    let mut replies = Vec::new();
+    for user in users {
+        assert_eq!(reissue(app, cookie, user, "0").await.status, StatusCode::OK);
+        let got = acquire(app, user, &csr()).await;
+        assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+        replies.push(got);
+    }
+    replies
+}
+
 /// The `cert_version` 利用者情報変更 shows for `user` (what a reissue must name).
 pub(crate) async fn cert_version(app: &TestApp, cookie: &str, user: &str) -> String {
     let detail = app.call("get_user", &[("user", user)], Some(cookie)).await;
     detail.body.split(r#""cert_version":"#).nth(1).expect("version").split(',').next().expect("n").to_owned()
 }
 
-/// Signs the CRL at `at` — by revoking the certificate `revoke` then (its entries from the CRL
-/// before, kept in memory), or without a revocation (every entry read from the database) —, runs
-/// `server check` then, and says whether the CRL lists `serial`.
+/// Signs the demo corporation's CRL at `at` — by revoking the certificate `revoke` then (its
+/// entries from the CRL before, kept in memory), or without a revocation (every entry read from
+/// the database) —, runs the hourly check (the other CRLs re-signed) and `server check` then, and
+/// says whether the CRL lists `serial`.
 async fn listed_when_signed_at(app: &TestApp, serial: &str, at: i64, revoke: Option<&str>) -> bool {
     if let Some(other) = revoke {
         assert!(app::ssr::operator::certificates::revoke_by_serial(&app.state, other, 4, at)
@@ -156,9 +182,11 @@ async fn listed_when_signed_at(app: &TestApp, serial: &str, at: i64, revoke: Opt
             .expect("revoke"));
     } else {
         let mut tx = app::ssr::db::begin_write(&app.state.db).await.expect("tx");
-        app::ssr::pki::crl::refresh_crl(&mut tx, &app.state.pki, None, at).await.expect("CRL");
+        let partition = app.demo_corporation_id().await;
+        app::ssr::pki::crl::refresh_crl(&mut tx, &app.state.pki, partition, None, at).await.expect("CRL");
         tx.commit().await.expect("commit");
     }
+    app::ssr::pki::crl::ensure_fresh_crl(&app.state.pki, at).await.expect("the hourly check");
     let (_, violations) = app::ssr::operator::check::run(&app.state, at).await.expect("check");
     assert!(violations.is_empty(), "{:?}", violations.iter().map(|v| &v.detail).collect::<Vec<_>>());
     crl_serials(&crl_der(app).await).iter().any(|(s, _)| s.eq_ignore_ascii_case(serial))
@@ -183,13 +211,8 @@ async fn an_expired_revoked_certificate_leaves_crls_made_from_the_entries_kept_i
 async fn expired_certificates_leave_the_crl(by_revoking: bool) {
     let app = TestApp::new().await;
     let cookie = app.demo_admin_cookie().await;
-    let mut serials = Vec::new();
-    for user in ["test01", "test02", "test03", "test04"] {
-        assert_eq!(reissue(&app, &cookie, user, "0").await.status, StatusCode::OK);
-        let got = acquire(&app, user, &csr()).await;
-        assert_eq!(got.status, StatusCode::OK, "{}", got.body);
-        serials.push(json_str(&got.body, "serial").to_owned());
-    }
+    let issued = issue_to(&app, &cookie, &["test01", "test02", "test03", "test04"]).await;
+    let serials: Vec<String> = issued.iter().map(|got| json_str(&got.body, "serial").to_owned()).collect();
     let serial = &serials[0];
     let by_serial = || async {
         app::ssr::db::certificates::by_serial(&app.state.db, &hex::decode(serial).expect("hex"))
@@ -222,13 +245,8 @@ async fn expired_certificates_leave_the_crl(by_revoking: bool) {
 async fn a_crl_kept_in_memory_is_not_used_once_another_crl_took_its_place() {
     let app = TestApp::new().await;
     let cookie = app.demo_admin_cookie().await;
-    let mut serials = Vec::new();
-    for user in ["test01", "test02"] {
-        assert_eq!(reissue(&app, &cookie, user, "0").await.status, StatusCode::OK);
-        let got = acquire(&app, user, &csr()).await;
-        assert_eq!(got.status, StatusCode::OK, "{}", got.body);
-        serials.push(json_str(&got.body, "serial").to_owned());
-    }
+    let issued = issue_to(&app, &cookie, &["test01", "test02"]).await;
+    let serials: Vec<String> = issued.iter().map(|got| json_str(&got.body, "serial").to_owned()).collect();
     let now = app::ssr::now();
     let rolled_back = hex::decode(&serials[0]).expect("hex");
     let mut tx = app::ssr::db::begin_write(&app.state.db).await.expect("tx");
@@ -242,8 +260,9 @@ async fn a_crl_kept_in_memory_is_not_used_once_another_crl_took_its_place() {
         at: ::time::OffsetDateTime::from_unix_timestamp(now).expect("time"),
         reason: 4,
         not_after,
+        partition: app.demo_corporation_id().await,
     };
-    app::ssr::pki::crl::refresh_crl(&mut tx, &app.state.pki, Some(vec![newly]), now).await.expect("CRL");
+    app::ssr::pki::crl::sign_revoked(&mut tx, &app.state.pki, vec![newly], now).await.expect("CRL");
     tx.rollback().await.expect("rollback");
 
     let pki = app::ssr::pki::Pki { crl: std::sync::Arc::default(), ..app.state.pki.clone() };
@@ -256,7 +275,8 @@ async fn a_crl_kept_in_memory_is_not_used_once_another_crl_took_its_place() {
     assert_eq!(listed(&crl_der(&app).await), [serials[1].to_ascii_lowercase()]);
 
     let mut tx = app::ssr::db::begin_write(&app.state.db).await.expect("tx");
-    app::ssr::pki::crl::refresh_crl(&mut tx, &app.state.pki, None, now).await.expect("CRL");
+    let partition = app.demo_corporation_id().await;
+    app::ssr::pki::crl::refresh_crl(&mut tx, &app.state.pki, partition, None, now).await.expect("CRL");
     tx.commit().await.expect("commit");
     assert_eq!(
         listed(&crl_der(&app).await),
@@ -485,20 +505,158 @@ pub(crate) async fn lint_ca_user_and_crl(app: &TestApp, user: &str) {
     }
 }
 
-/// Without revocations the CRL is re-signed once a day (the hourly check re-signs it at 23 hours):
-/// a CRL older than a day means its re-signing fails, the operators' alert.
+/// Without revocations every CRL (the shared one and each corporation's) is re-signed once a
+/// day (the hourly check re-signs it at 23 hours): a CRL older than a day means its re-signing
+/// fails, the operators' alert. A corporation whose CRL is missing gets one at the next check.
 #[tokio::test]
-async fn the_crl_is_re_signed_once_a_day() {
-    use app::ssr::pki::crl::{ensure_fresh_crl, CRL_RESIGN_AFTER_SECS};
+async fn every_crl_is_re_signed_once_a_day() {
+    use app::ssr::pki::crl::{ensure_fresh_crl, CRL_RESIGN_AFTER_SECS, SHARED};
     let app = TestApp::new().await;
-    let crl = || async {
-        let row =
-            app::ssr::db::certificates::crl(&app.state.db).await.expect("crl").expect("signed at start");
-        (row.number, row.this_update)
+    let demo = app.demo_corporation_id().await;
+    let crl = |partition: i64| {
+        let db = app.state.db.clone();
+        async move {
+            let row = app::ssr::db::certificates::crl(&db, partition).await.expect("crl").expect("signed");
+            (row.number, row.this_update)
+        }
     };
-    let (number, signed) = crl().await;
+    let (number, signed) = crl(SHARED).await;
+    let (_, demo_signed) = crl(demo).await;
+    assert!(demo_signed >= signed, "the demo corporation's CRL was signed when it was created");
+    sqlx::query("DELETE FROM crls WHERE partition_id = $1")
+        .bind(demo)
+        .execute(&app.state.db)
+        .await
+        .expect("rm");
     ensure_fresh_crl(&app.state.pki, signed + CRL_RESIGN_AFTER_SECS - 1).await.expect("check");
-    assert_eq!(crl().await, (number, signed), "younger than 23 hours: kept");
+    assert_eq!(crl(SHARED).await, (number, signed), "younger than 23 hours: kept");
+    assert_eq!(crl(demo).await, (1, signed + CRL_RESIGN_AFTER_SECS - 1), "missing: signed");
     ensure_fresh_crl(&app.state.pki, signed + CRL_RESIGN_AFTER_SECS).await.expect("check");
-    assert_eq!(crl().await, (number + 1, signed + CRL_RESIGN_AFTER_SECS), "23 hours old: re-signed");
+    assert_eq!(crl(SHARED).await, (number + 1, signed + CRL_RESIGN_AFTER_SECS), "23 hours old: re-signed");
+    assert_eq!(crl(demo).await.0, 1, "one second old: kept");
+    let later = demo_signed.max(signed) + 2 * CRL_RESIGN_AFTER_SECS;
+    ensure_fresh_crl(&app.state.pki, later).await.expect("check");
+    assert_eq!(crl(demo).await, (2, later), "re-signed with the others");
+    let signings: Vec<String> = app
+        .audit_actions()
+        .await
+        .into_iter()
+        .filter(|(action, _, _)| action == "crl_sign")
+        .map(|(_, _, detail)| detail)
+        .collect();
+    assert!(signings.iter().any(|d| d == &format!("scheduled partitions={demo}")), "{signings:?}");
+}
+
+/// Each corporation's certificates name its own CRL, which carries a critical
+/// issuingDistributionPoint naming the same URL: openssl checks a certificate against its own
+/// corporation's CRL and refuses to take another corporation's (or the shared one) for it. A
+/// revocation re-signs only its corporation's CRL. Certificates on the shared CRL (issued before
+/// the partitioning) are listed there when revoked. Paths that name no partition are 404.
+#[tokio::test]
+async fn each_corporation_has_its_own_crl_and_a_revocation_re_signs_only_that_one() {
+    use app::ssr::operator::corporations::{create, CreateRequest};
+    use app::ssr::pki::crl::{path, SHARED};
+    let app = TestApp::new().await;
+    let cookie = app.demo_admin_cookie().await;
+    let demo = app.demo_corporation_id().await;
+    let request = CreateRequest {
+        name: "別会社".into(),
+        contract_id: Some("20000000002".into()),
+        ..Default::default()
+    };
+    create(&app.state, request, app::ssr::now()).await.expect("create");
+    let other: i64 = sqlx::query_scalar("SELECT id FROM corporations WHERE contract_id = '20000000002'")
+        .fetch_one(&app.state.db)
+        .await
+        .expect("other");
+    let fetch = |partition: i64| {
+        let app = &app;
+        async move {
+            let (status, der) = crl_at(app, &path(partition)).await;
+            assert_eq!(status, StatusCode::OK, "partition {partition}");
+            der
+        }
+    };
+    let other_crl = fetch(other).await;
+    let (_, parsed) = CertificateRevocationList::from_der(&other_crl).expect("crl");
+    assert_eq!(parsed.iter_revoked_certificates().count(), 0, "a new corporation's CRL: signed, empty");
+    let shared_before = fetch(SHARED).await;
+
+    let dir = tempfile::tempdir().expect("dir");
+    let write = |name: &str, data: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, data).expect("write");
+        p
+    };
+    let ca = write("ca.pem", app.state.pki.ca.cert_pem().as_bytes());
+    let issued = issue_to(&app, &cookie, &["test01", "test02"]).await;
+    let serials: Vec<String> = issued.iter().map(|got| json_str(&got.body, "serial").to_owned()).collect();
+    for (user, got) in ["test01", "test02"].iter().zip(&issued) {
+        write(&format!("{user}.pem"), pem_of(&got.body, "certificate_pem").as_bytes());
+    }
+    let idp_of = |der: &[u8]| {
+        let (_, crl) = CertificateRevocationList::from_der(der).expect("crl");
+        let ext = crl
+            .extensions()
+            .iter()
+            .find(|e| e.oid == x509_parser::oid_registry::OID_X509_EXT_ISSUER_DISTRIBUTION_POINT)
+            .expect("issuingDistributionPoint")
+            .clone();
+        assert!(ext.critical);
+        String::from_utf8_lossy(ext.value).into_owned()
+    };
+    let demo_url = app::ssr::pki::crl::url(&app.state.settings, demo);
+    assert!(idp_of(&crl_der(&app).await).contains(&demo_url), "names {demo_url}");
+    assert!(idp_of(&shared_before).contains("/crl/bizdirect.crl"));
+    let verify = |crl: &[u8], name: &str| {
+        let crl = write(name, ::pem::encode(&::pem::Pem::new("X509 CRL", crl.to_vec())).as_bytes());
+        let out = std::process::Command::new("openssl")
+            .args(["verify", "-CAfile"])
+            .arg(&ca)
+            .args(["-crl_check", "-CRLfile"])
+            .arg(&crl)
+            .arg(dir.path().join("test01.pem"))
+            .output()
+            .expect("openssl must be installed (scripts/setup.sh installs it)");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (ok, out) = verify(&crl_der(&app).await, "own.pem");
+    assert!(ok, "its own corporation's CRL: {out}");
+    for (crl, name) in [(&other_crl, "other.pem"), (&shared_before, "shared.pem")] {
+        let (ok, out) = verify(crl, name);
+        assert!(!ok && out.contains("different CRL scope"), "not its CRL ({name}): {out}");
+    }
+
+    // 再発行 of test01: the demo corporation's CRL lists it; the others are untouched.
+    let demo_before = crl_der(&app).await;
+    let version = cert_version(&app, &cookie, "test01").await;
+    assert_eq!(reissue(&app, &cookie, "test01", &version).await.status, StatusCode::OK);
+    let demo_after = crl_der(&app).await;
+    assert_ne!(demo_after, demo_before);
+    assert!(crl_serials(&demo_after).iter().any(|(s, _)| s.eq_ignore_ascii_case(&serials[0])));
+    let (ok, out) = verify(&demo_after, "own-after.pem");
+    assert!(!ok && out.contains("revoked"), "revoked: {out}");
+    assert_eq!(fetch(other).await, other_crl, "another corporation's CRL is not re-signed");
+    assert_eq!(fetch(SHARED).await, shared_before, "nor the shared one");
+
+    // A certificate on the shared CRL is listed there when revoked, not on its corporation's.
+    sqlx::query("UPDATE certificates SET shared_crl = 1 WHERE serial = $1")
+        .bind(hex::decode(&serials[1]).expect("hex"))
+        .execute(&app.state.db)
+        .await
+        .expect("mark");
+    let version = cert_version(&app, &cookie, "test02").await;
+    assert_eq!(reissue(&app, &cookie, "test02", &version).await.status, StatusCode::OK);
+    let listed = |der: &[u8]| crl_serials(der).iter().any(|(s, _)| s.eq_ignore_ascii_case(&serials[1]));
+    assert!(listed(&fetch(SHARED).await), "on the shared CRL");
+    assert!(!listed(&crl_der(&app).await), "not on its corporation's");
+    let (_, violations) = app::ssr::operator::check::run(&app.state, app::ssr::now()).await.expect("check");
+    assert!(violations.is_empty(), "{:?}", violations.iter().map(|v| &v.detail).collect::<Vec<_>>());
+
+    for missing in ["/crl/c/999999.crl", "/crl/c/0.crl", "/crl/c/01.crl", "/crl/c/x.crl", "/crl/c/1"] {
+        assert_eq!(crl_at(&app, missing).await.0, StatusCode::NOT_FOUND, "{missing}");
+    }
 }

@@ -12,15 +12,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Settings whose published URLs (CRL, OCSP) name `port` on loopback, where [`serve_id`] listens.
+/// Settings whose published URLs (CRLs, OCSP) name `port` on loopback, where [`serve_id`] listens.
 pub(crate) fn settings_for(port: u16) -> Settings {
     let public_url = format!("https://127.0.0.1:{port}");
-    Settings {
-        crl_url: format!("{public_url}/crl/bizdirect.crl"),
-        ocsp_url: format!("{public_url}/ocsp"),
-        public_url,
-        ..Settings::default()
-    }
+    Settings { ocsp_url: format!("{public_url}/ocsp"), public_url, ..Settings::default() }
 }
 
 /// Serves the ID listener's router of `app` over TLS on `listener`.
@@ -176,7 +171,7 @@ pub(crate) async fn good_revoked_unknown(app: &TestApp, addr: SocketAddr, url: &
                 serial: &app::ssr::pki::x509::random_serial().to_bytes(),
                 not_before: now,
                 not_after: now + time::Duration::days(1),
-                crl_url: &app.state.settings.crl_url,
+                crl_url: &app::ssr::pki::crl::url(&app.state.settings, 1),
                 ocsp_url: url,
             },
         )

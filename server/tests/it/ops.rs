@@ -129,7 +129,8 @@ async fn metrics_count_exactly_what_happened_and_promtool_accepts_them() {
     assert!(moved(r#"bizdirect_certificates{state="revoked"}"#) >= 1.0, "{text}");
     assert!(after.keys().all(|series| !series.contains("test0")), "no person in a label:\n{text}");
     assert!(after.contains_key(r#"bizdirect_pool_queue_depth{pool="pin_hash"}"#));
-    assert!(after.get("bizdirect_crl_number").is_some_and(|n| *n >= 2.0), "re-signed at the revocation");
+    assert!(moved("bizdirect_crl_signatures") >= 1.0, "re-signed at the revocation:\n{text}");
+    assert!(after.get("bizdirect_crls").is_some_and(|n| *n >= 2.0), "the shared CRL and the demo's:\n{text}");
     let findings = promtool(&text);
     assert!(findings.trim().is_empty(), "promtool: {findings}");
 }

@@ -322,6 +322,15 @@ impl TestApp {
         self.send(req.body(Body::empty()).expect("request")).await
     }
 
+    /// The demo corporation's id: its CRL partition.
+    pub async fn demo_corporation_id(&self) -> i64 {
+        sqlx::query_scalar("SELECT id FROM corporations WHERE contract_id = $1")
+            .bind(corporations::demo::CONTRACT_ID)
+            .fetch_one(&self.state.db)
+            .await
+            .expect("the demo corporation")
+    }
+
     /// Logs the demo administrator on and returns the session cookie.
     pub async fn demo_admin_cookie(&self) -> String {
         let reply = self

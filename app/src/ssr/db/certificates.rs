@@ -1,4 +1,4 @@
-//! Tables `certificates` and `crl`.
+//! Tables `certificates` and `crls`.
 
 use super::Pool;
 use super::Tx;
@@ -17,10 +17,13 @@ pub struct CertRow {
     pub not_after: Option<i64>,
     pub revoked_at: Option<i64>,
     pub revocation_reason: Option<i64>,
+    /// 1: the certificate names the shared CRL (`pki::crl::SHARED`), not its corporation's.
+    pub shared_crl: Option<i64>,
 }
 
 const COLUMNS: &str =
-    "id, corporation_id, user_pk, state, opened_at, acquire_by, serial, der, not_after, revoked_at, revocation_reason";
+    "id, corporation_id, user_pk, state, opened_at, acquire_by, serial, der, not_after, revoked_at, \
+     revocation_reason, shared_crl";
 
 /// The holder's live row (public for the query-plan test).
 pub fn live_sql() -> String {
@@ -112,12 +115,13 @@ pub async fn revoke_live(
     Ok(before)
 }
 
-/// A certificate revoked by serial: whose it was, and its `notAfter`.
+/// A certificate revoked by serial: whose it was, its `notAfter` and its CRL.
 #[derive(Debug, Clone, Copy, sqlx::FromRow)]
 pub struct RevokedBySerial {
     pub corporation_id: i64,
     pub user_pk: Option<i64>,
     pub not_after: Option<i64>,
+    pub shared_crl: Option<i64>,
 }
 
 /// Revokes one certificate by serial (bank operator). `None` when no issued one has that serial.
@@ -129,7 +133,7 @@ pub async fn revoke_serial(
 ) -> Result<Option<RevokedBySerial>, sqlx::Error> {
     sqlx::query_as(
         "UPDATE certificates SET state = 'revoked', revoked_at = $1, revocation_reason = $2 \
-         WHERE serial = $3 AND state = 'issued' RETURNING corporation_id, user_pk, not_after",
+         WHERE serial = $3 AND state = 'issued' RETURNING corporation_id, user_pk, not_after, shared_crl",
     )
     .bind(now)
     .bind(i64::from(reason))
@@ -218,31 +222,40 @@ pub async fn complete(tx: &mut Tx, issuances: &[(i64, Completed<'_>, i64)]) -> R
     Ok(query.fetch_all(&mut **tx).await?.len())
 }
 
-/// The statement of [`revoked`] (one row, one column: the JSON array).
-pub fn revoked_sql(tx: &Tx) -> String {
+/// The statement of [`revoked`] (one row, one column: the JSON array): the certificates on the
+/// shared CRL, or a corporation's others.
+pub fn revoked_sql(tx: &Tx, shared: bool) -> String {
     let backend = super::Backend::of(tx);
     let (array, aggregate) = backend.json_functions();
     let hex = match backend {
         super::Backend::Sqlite => "hex(serial)",
         super::Backend::Postgres => "encode(serial, 'hex')",
     };
+    let partition = if shared { "shared_crl = 1" } else { "corporation_id = $2 AND shared_crl IS NULL" };
     format!(
         "SELECT coalesce(CAST({aggregate}({array}({hex}, revoked_at, revocation_reason, not_after) ORDER BY revoked_at) \
          AS TEXT), '[]') FROM certificates \
-         WHERE state = 'revoked' AND serial IS NOT NULL AND (not_after IS NULL OR not_after >= $1)"
+         WHERE state = 'revoked' AND serial IS NOT NULL AND {partition} AND (not_after IS NULL OR not_after >= $1)"
     )
 }
 
-/// `(serial, revoked_at, reason, not_after)` of every revoked certificate still valid at
-/// `valid_at` (what the CRL lists), in order of revocation, from the index
-/// `certificates_revoked` alone. Read as one JSON array: handed over one row at a time from
-/// SQLite's worker thread, 10,000 of them cost a re-signing 25 ms, as one array 15
-/// (docs/PERFORMANCE.md, "再発行 on a grown CA").
+/// `(serial, revoked_at, reason, not_after)` of every revoked certificate of the CRL partition
+/// `partition` (`pki::crl::SHARED`, or a corporation's id) still valid at `valid_at` (what its
+/// CRL lists), in order of revocation, from the index `certificates_revoked` alone. Read as one
+/// JSON array: handed over one row at a time from SQLite's worker thread, 10,000 of them cost a
+/// re-signing 25 ms, as one array 15 (docs/PERFORMANCE.md, "再発行 on a grown CA").
 pub async fn revoked(
     tx: &mut Tx,
+    partition: i64,
     valid_at: i64,
 ) -> Result<Vec<(Vec<u8>, i64, i64, Option<i64>)>, sqlx::Error> {
-    let all: String = sqlx::query_scalar(&revoked_sql(tx)).bind(valid_at).fetch_one(&mut **tx).await?;
+    let shared = partition == SHARED_PARTITION;
+    let sql = revoked_sql(tx, shared);
+    let mut query = sqlx::query_scalar(&sql).bind(valid_at);
+    if !shared {
+        query = query.bind(partition);
+    }
+    let all: String = query.fetch_one(&mut **tx).await?;
     let decode = |e: Box<dyn std::error::Error + Send + Sync>| sqlx::Error::Decode(e);
     let all: Vec<(String, i64, i64, Option<i64>)> =
         serde_json::from_str(&all).map_err(|e| decode(Box::new(e)))?;
@@ -253,6 +266,9 @@ pub async fn revoked(
         .collect()
 }
 
+/// The partition of the shared CRL in table `crls` (`pki::crl::SHARED`).
+pub const SHARED_PARTITION: i64 = 0;
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CrlRow {
     pub number: i64,
@@ -261,19 +277,65 @@ pub struct CrlRow {
     pub der: Vec<u8>,
 }
 
-pub async fn crl(pool: &Pool) -> Result<Option<CrlRow>, sqlx::Error> {
-    sqlx::query_as("SELECT number, this_update, next_update, der FROM crl WHERE id = 1")
+/// The current CRL of `partition`.
+pub async fn crl(pool: &Pool, partition: i64) -> Result<Option<CrlRow>, sqlx::Error> {
+    sqlx::query_as("SELECT number, this_update, next_update, der FROM crls WHERE partition_id = $1")
+        .bind(partition)
         .fetch_optional(pool)
         .await
 }
 
-/// The current CRL's number, `this_update` and the last [`CRL_TAIL`] bytes of its DER, which
-/// are its signature's and tell one signing from another (`(0, 0, [])` before the first).
-pub async fn crl_head(tx: &mut Tx) -> Result<(i64, i64, Vec<u8>), sqlx::Error> {
+/// Every partition's current CRL, by partition.
+pub async fn crls(pool: &Pool) -> Result<Vec<(i64, CrlRow)>, sqlx::Error> {
+    let rows: Vec<(i64, i64, i64, i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT partition_id, number, this_update, next_update, der FROM crls ORDER BY partition_id",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(p, number, this_update, next_update, der)| {
+            (p, CrlRow { number, this_update, next_update, der })
+        })
+        .collect())
+}
+
+/// The partitions whose CRL is missing or was signed at or before `signed_by`: the shared one
+/// and every corporation's.
+pub async fn stale_crls(pool: &Pool, signed_by: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT p.id FROM (SELECT 0 AS id UNION ALL SELECT id FROM corporations) AS p \
+         LEFT JOIN crls ON crls.partition_id = p.id \
+         WHERE crls.partition_id IS NULL OR crls.this_update <= $1 ORDER BY p.id",
+    )
+    .bind(signed_by)
+    .fetch_all(pool)
+    .await
+}
+
+/// How many partitions have a CRL, the sum of their cRLNumbers (how many CRLs were signed), the
+/// oldest `this_update` and the earliest `next_update` (`None` before the first).
+pub async fn crl_times(pool: &Pool) -> Result<Option<(i64, i64, i64, i64)>, sqlx::Error> {
+    let row: (i64, Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT count(*), CAST(sum(number) AS BIGINT), min(this_update), min(next_update) FROM crls",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(match row {
+        (n, Some(signed), Some(oldest), Some(next)) if n > 0 => Some((n, signed, oldest, next)),
+        _ => None,
+    })
+}
+
+/// `partition`'s current CRL's number, `this_update` and the last [`CRL_TAIL`] bytes of its
+/// DER, which are its signature's and tell one signing from another (`(0, 0, [])` before the
+/// first).
+pub async fn crl_head(tx: &mut Tx, partition: i64) -> Result<(i64, i64, Vec<u8>), sqlx::Error> {
     Ok(sqlx::query_as::<_, (i64, i64, Vec<u8>)>(&format!(
-        "SELECT number, this_update, substr(der, length(der) - {}) FROM crl WHERE id = 1",
+        "SELECT number, this_update, substr(der, length(der) - {}) FROM crls WHERE partition_id = $1",
         CRL_TAIL - 1
     ))
+    .bind(partition)
     .fetch_optional(&mut **tx)
     .await?
     .unwrap_or_default())
@@ -282,12 +344,14 @@ pub async fn crl_head(tx: &mut Tx) -> Result<(i64, i64, Vec<u8>), sqlx::Error> {
 /// How many bytes of a CRL's end [`crl_head`] reads.
 pub const CRL_TAIL: usize = 64;
 
-pub async fn store_crl(tx: &mut Tx, row: &CrlRow) -> Result<(), sqlx::Error> {
+/// Stores `row` as `partition`'s current CRL.
+pub async fn store_crl(tx: &mut Tx, partition: i64, row: &CrlRow) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO crl (id, number, this_update, next_update, der) VALUES (1, $1, $2, $3, $4) \
-         ON CONFLICT (id) DO UPDATE SET number = excluded.number, this_update = excluded.this_update, \
+        "INSERT INTO crls (partition_id, number, this_update, next_update, der) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (partition_id) DO UPDATE SET number = excluded.number, this_update = excluded.this_update, \
          next_update = excluded.next_update, der = excluded.der",
     )
+    .bind(partition)
     .bind(row.number)
     .bind(row.this_update)
     .bind(row.next_update)

@@ -30,11 +30,22 @@ pub async fn holders_with_several_live(pool: &Pool) -> Result<Vec<(i64, i64, i64
     .await
 }
 
-/// `(id, corporation id, serial, der, state)` of every certificate that was issued (issued or
-/// revoked since).
-pub async fn issued(pool: &Pool) -> Result<Vec<(i64, i64, Vec<u8>, Vec<u8>, String)>, sqlx::Error> {
+/// A certificate that was issued (issued or revoked since).
+#[derive(Debug, sqlx::FromRow)]
+pub struct Issued {
+    pub id: i64,
+    pub corporation_id: i64,
+    pub serial: Vec<u8>,
+    pub der: Vec<u8>,
+    pub state: String,
+    pub shared_crl: Option<i64>,
+}
+
+/// Every certificate that was issued (issued or revoked since).
+pub async fn issued(pool: &Pool) -> Result<Vec<Issued>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, corporation_id, serial, der, state FROM certificates WHERE serial IS NOT NULL ORDER BY id",
+        "SELECT id, corporation_id, serial, der, state, shared_crl FROM certificates WHERE serial IS NOT NULL \
+         ORDER BY id",
     )
     .fetch_all(pool)
     .await

@@ -2,15 +2,17 @@
 //!
 //! - serial numbers are never reused;
 //! - a holder has at most one live certificate (awaiting acquisition or issued);
-//! - the current CRL is signed by the CA, not expired, and lists every revoked certificate that
-//!   had not expired when it was signed;
+//! - every CRL partition a certificate names has a CRL; each CRL is signed by the CA and not
+//!   expired, and lists every revoked certificate of its partition that had not expired when it
+//!   was signed;
 //! - every issued certificate verifies against the CA and carries the serial on record;
 //! - the audit chain is intact;
 //! - no issuance and no certificate exists without its audit record;
 //! - every stored TOTP secret opens under this server's key, for its own holder.
 
+use crate::ssr::pki::crl::partition_of;
 use crate::ssr::{audit, db, AppState};
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::revocation_list::CertificateRevocationList;
 
@@ -26,7 +28,8 @@ pub struct Violation {
 pub struct Checked {
     pub certificates: i64,
     pub audit_records: i64,
-    pub crl_number: i64,
+    /// CRLs (partitions) checked.
+    pub crls: i64,
 }
 
 fn violation(invariant: &'static str, detail: impl Into<String>) -> Violation {
@@ -62,27 +65,26 @@ pub async fn run(state: &AppState, now: i64) -> Result<(Checked, Vec<Violation>)
     };
     let ca_key = ca.public_key();
 
-    let crl_row = db::certificates::crl(pool).await?;
-    let mut listed = HashSet::new();
-    let mut crl_number = 0;
-    match &crl_row {
-        None => found.push(violation("every revoked certificate is in the CRL", "there is no CRL")),
-        Some(row) => {
-            crl_number = row.number;
-            match CertificateRevocationList::from_der(&row.der) {
-                Err(_) => found.push(violation("CRL", "does not parse")),
-                Ok((_, crl)) => {
-                    if crl.verify_signature(ca_key).is_err() {
-                        found.push(violation("CRL", "not signed by the CA"));
-                    }
-                    if crl.next_update().is_some_and(|t| t.timestamp() <= now) {
-                        found.push(violation("CRL", "expired (nextUpdate passed)"));
-                    }
-                    listed = crl.iter_revoked_certificates().map(|r| r.raw_serial().to_vec()).collect();
+    // Each partition's CRL: when it was signed, and the serials it lists.
+    let mut crls: HashMap<i64, (i64, HashSet<Vec<u8>>)> = HashMap::new();
+    for (partition, row) in db::certificates::crls(pool).await? {
+        let which = format!("partition {partition}");
+        let mut listed = HashSet::new();
+        match CertificateRevocationList::from_der(&row.der) {
+            Err(_) => found.push(violation("CRL", format!("{which}: does not parse"))),
+            Ok((_, crl)) => {
+                if crl.verify_signature(ca_key).is_err() {
+                    found.push(violation("CRL", format!("{which}: not signed by the CA")));
                 }
+                if crl.next_update().is_some_and(|t| t.timestamp() <= now) {
+                    found.push(violation("CRL", format!("{which}: expired (nextUpdate passed)")));
+                }
+                listed = crl.iter_revoked_certificates().map(|r| r.raw_serial().to_vec()).collect();
             }
         }
+        crls.insert(partition, (row.this_update, listed));
     }
+    let mut unsigned = BTreeSet::new();
 
     // Each serial named by a successful acquisition or renewal record, with its corporation
     // (one pass over the log: the check stays linear in the number of records).
@@ -92,7 +94,9 @@ pub async fn run(state: &AppState, now: i64) -> Result<(Checked, Vec<Violation>)
             acquired.insert((corp, serial.to_owned()));
         }
     }
-    for (id, corp, serial, der, cert_state) in db::check::issued(pool).await? {
+    for db::check::Issued { id, corporation_id: corp, serial, der, state: cert_state, shared_crl } in
+        db::check::issued(pool).await?
+    {
         let hex_serial = hex::encode(&serial);
         let mut not_after = None;
         match X509Certificate::from_der(&der) {
@@ -115,20 +119,34 @@ pub async fn run(state: &AppState, now: i64) -> Result<(Checked, Vec<Violation>)
                 }
             }
         }
-        // A certificate that expired before the CRL was signed may have left it (RFC 5280;
+        // A certificate that expired before its CRL was signed may have left it (RFC 5280;
         // `pki::crl::refresh_crl`); one still valid then must be on it.
-        let valid_at_crl = crl_row.as_ref().is_some_and(|c| not_after.is_none_or(|t| t >= c.this_update));
-        if cert_state == "revoked" && valid_at_crl && !listed.contains(&serial) {
-            found.push(violation(
-                "every revoked certificate is in the CRL",
-                format!("serial {hex_serial} missing"),
-            ));
+        let partition = partition_of(corp, shared_crl);
+        match crls.get(&partition) {
+            None => {
+                unsigned.insert(partition);
+            }
+            Some((signed, listed)) => {
+                let valid_at_crl = not_after.is_none_or(|t| t >= *signed);
+                if cert_state == "revoked" && valid_at_crl && !listed.contains(&serial) {
+                    found.push(violation(
+                        "every revoked certificate is in the CRL",
+                        format!("serial {hex_serial} missing from partition {partition}"),
+                    ));
+                }
+            }
         }
         if !acquired.contains(&(Some(corp), hex_serial)) {
             found.push(violation("no certificate without its audit record", format!("certificate row {id}")));
         }
     }
 
+    for partition in unsigned {
+        found.push(violation(
+            "every certificate's CRL is signed",
+            format!("partition {partition} has no CRL"),
+        ));
+    }
     if let Some(b) = audit::verify_chain(pool).await? {
         found.push(violation("audit chain intact", format!("broken at record {}: {}", b.seq, b.reason)));
     }
@@ -146,5 +164,6 @@ pub async fn run(state: &AppState, now: i64) -> Result<(Checked, Vec<Violation>)
         }
     }
     let (certificates, audit_records) = db::check::counts(pool).await?;
-    Ok((Checked { certificates, audit_records, crl_number }, found))
+    let crls = i64::try_from(crls.len()).unwrap_or(i64::MAX);
+    Ok((Checked { certificates, audit_records, crls }, found))
 }

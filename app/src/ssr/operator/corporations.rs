@@ -153,6 +153,8 @@ pub async fn create(state: &AppState, req: CreateRequest, now: i64) -> Result<Cr
     let detail = format!("name={name} max_users={max_users}");
     audit::record(&mut tx, &Actor::bank(Some(id)).did("corporation_create", &contract_id, &detail), now)
         .await?;
+    // Its CRL, empty, exists before its first certificate names it.
+    crate::ssr::pki::crl::refresh_crl(&mut tx, &state.pki, id, None, now).await?;
     tx.commit().await?;
     Ok(Created { contract_id, admin_pin, admin_confirm_pin: confirm_pin })
 }

@@ -108,24 +108,30 @@ pub async fn snapshot(state: &AppState, now: i64) -> Result<String, sqlx::Error>
             .iter()
             .map(|(contract, first, _)| (format!("{{corporation=\"{}\"}}", label(contract)), *first)),
     );
-    if let Some(crl) = db::certificates::crl(&state.db).await? {
+    if let Some((crls, signed, oldest, next)) = db::certificates::crl_times(&state.db).await? {
         family(
             &mut out,
-            "bizdirect_crl_number",
-            "The current CRL's cRLNumber.",
-            [(String::new(), crl.number)],
+            "bizdirect_crls",
+            "CRLs published: the shared one and one per corporation.",
+            [(String::new(), crls)],
+        );
+        family(
+            &mut out,
+            "bizdirect_crl_signatures",
+            "CRLs signed so far: the sum of the current CRLs' cRLNumbers (one more per revocation's re-signing).",
+            [(String::new(), signed)],
         );
         family(
             &mut out,
             "bizdirect_crl_age_seconds",
-            "Seconds since the current CRL's thisUpdate.",
-            [(String::new(), now - crl.this_update)],
+            "Seconds since the oldest CRL's thisUpdate.",
+            [(String::new(), now - oldest)],
         );
         family(
             &mut out,
             "bizdirect_crl_next_update_seconds",
-            "The current CRL's nextUpdate (unix seconds).",
-            [(String::new(), crl.next_update)],
+            "The earliest nextUpdate (unix seconds) among the CRLs.",
+            [(String::new(), next)],
         );
     }
     let (notices, oldest_pending) = db::ops::notices_by_state(&state.db).await?;

@@ -153,6 +153,8 @@ impl Issued {
 
 /// Whom a certificate names.
 struct Subject {
+    /// Its CRL partition (`crl::partition_of`): a new certificate names its corporation's CRL.
+    corporation_id: i64,
     corporation_name: String,
     contract_id: String,
     user_id: Option<String>,
@@ -161,6 +163,7 @@ struct Subject {
 impl Subject {
     fn of(corp: &db::corporations::CorporationRow, user: Option<&db::users::UserRow>) -> Self {
         Self {
+            corporation_id: corp.id,
             corporation_name: corp.name.clone(),
             contract_id: corp.contract_id.clone(),
             user_id: user.map(|u| u.user_id.clone()),
@@ -222,7 +225,7 @@ fn sign(
                 serial: &serial,
                 not_before: odt(not_before),
                 not_after: odt(not_after),
-                crl_url: &settings.crl_url,
+                crl_url: &super::crl::url(settings, subject.corporation_id),
                 ocsp_url: &settings.ocsp_url,
             },
         )

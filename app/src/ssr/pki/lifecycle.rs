@@ -3,7 +3,7 @@
 //! re-signed CRL and the end of the sessions bound to it), and the open issuance an acquisition
 //! completes.
 
-use super::crl::refresh_crl;
+use super::crl::{partition_of, sign_revoked};
 use super::writes::Batch;
 use super::{ca::Revoked, odt, reason, Pki};
 use crate::error::AppError;
@@ -51,7 +51,7 @@ pub struct Holder<'a> {
 }
 
 /// Revokes the holder's live certificate, if any, in `tx`; re-signs the CRL when an issued
-/// certificate was revoked. Returns whether anything was revoked.
+/// certificate was revoked (its partition's). Returns whether anything was revoked.
 pub async fn revoke_live(
     tx: &mut Tx,
     pki: &Pki,
@@ -62,16 +62,8 @@ pub async fn revoke_live(
 ) -> Result<bool, AppError> {
     let mut listed = Vec::new();
     let revoked = revoke_unlisted(tx, pki, actor, holder, reason_code, now, &mut listed).await?;
-    sign_crl(tx, pki, listed, now).await?;
+    sign_revoked(tx, pki, listed, now).await?;
     Ok(revoked)
-}
-
-/// Re-signs the CRL with `listed`, the certificates this transaction revoked, if there are any.
-async fn sign_crl(tx: &mut Tx, pki: &Pki, listed: Vec<Revoked>, now: i64) -> Result<(), AppError> {
-    if listed.is_empty() {
-        return Ok(());
-    }
-    refresh_crl(tx, pki, Some(listed), now).await
 }
 
 /// [`revoke_live`] without the CRL: an issued certificate it revokes is added to `listed`, for
@@ -105,7 +97,14 @@ async fn revoke_unlisted(
             tell_revoked(tx, pki, holder, &serial, reason_code, now).await?;
         }
         db::sessions::delete_for_certificate(tx, &serial).await.map_err(|e| internal("end sessions", e))?;
-        listed.push(Revoked { serial, at: odt(now), reason: reason_code, not_after: old.not_after });
+        let partition = partition_of(old.corporation_id, old.shared_crl);
+        listed.push(Revoked {
+            serial,
+            at: odt(now),
+            reason: reason_code,
+            not_after: old.not_after,
+            partition,
+        });
     }
     Ok(true)
 }
@@ -171,8 +170,9 @@ pub async fn revoke_serial(
     tell_revoked(tx, pki, holder, serial, reason_code, now).await?;
     let not_after = revoked.not_after;
     db::sessions::delete_for_certificate(tx, serial).await.map_err(|e| internal("end sessions", e))?;
-    let newly = Revoked { serial: serial.to_vec(), at: odt(now), reason: reason_code, not_after };
-    refresh_crl(tx, pki, Some(vec![newly]), now).await?;
+    let partition = partition_of(revoked.corporation_id, revoked.shared_crl);
+    let newly = Revoked { serial: serial.to_vec(), at: odt(now), reason: reason_code, not_after, partition };
+    sign_revoked(tx, pki, vec![newly], now).await?;
     Ok(true)
 }
 
@@ -247,7 +247,7 @@ pub async fn reissue_all(
 ) -> Result<(), AppError> {
     let mut listed = Vec::new();
     reissue_unlisted(tx, pki, actor, holders, key_compromise, now, &mut listed).await?;
-    sign_crl(tx, pki, listed, now).await
+    sign_revoked(tx, pki, listed, now).await
 }
 
 /// [`reissue_all`] without the CRL: the issued certificates it revokes are added to `listed`.

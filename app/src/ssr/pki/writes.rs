@@ -1,13 +1,13 @@
 //! Group commit of the administrators' writes (利用者情報登録/変更, 登録抹消, 一括再発行): concurrent
-//! changes share one write transaction, one durable commit and one CRL re-signing, instead of
-//! each taking the write lock, re-signing the whole CRL and waiting for its own fsync.
+//! changes share one write transaction, one durable commit and one re-signing of each CRL they
+//! touch, instead of each taking the write lock, re-signing its CRL and waiting for its own fsync.
 //!
 //! One writer task takes the changes waiting at the moment (up to [`MAX_BATCH`]) and, inside one
 //! [`db::begin_write`] transaction, runs each in arrival order within a savepoint of its own: a
 //! change that fails (a conflict, a refusal, a failing statement) is rolled back to its savepoint
 //! and answered with its error, and the others go on. The certificates the batch revoked are then
-//! signed into the CRL once ([`refresh_crl`]), still in the transaction that revokes them, and the
-//! batch commits. Each change's answer is handed back only after that commit returned: nothing is
+//! signed into their partitions' CRLs, each once ([`sign_revoked`]), still in the transaction that
+//! revokes them, and the batch commits. Each change's answer is handed back only after that commit returned: nothing is
 //! acknowledged before it is on disk. If the CRL or the commit fails, the whole batch is undone
 //! and every change in it is answered with that error. A change whose requester has gone away is
 //! still done (it may already be confirmed by its PIN); its answer is dropped.
@@ -18,7 +18,7 @@
 //! holds for each change and for the batch.
 
 use super::ca::Revoked;
-use super::crl::refresh_crl;
+use super::crl::sign_revoked;
 use super::Pki;
 use crate::error::AppError;
 use crate::ssr::db::{self, Tx, WriteTx};
@@ -172,9 +172,7 @@ async fn run_batch(
         }
     }
     let Batch { mut tx, revoked } = batch;
-    if !revoked.is_empty() {
-        refresh_crl(&mut tx, pki, Some(revoked), crate::ssr::now()).await?;
-    }
+    sign_revoked(&mut tx, pki, revoked, crate::ssr::now()).await?;
     tx.commit().await.map_err(failed)
 }
 

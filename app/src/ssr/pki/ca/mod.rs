@@ -33,9 +33,10 @@ use key::{
 };
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
-    CustomExtension, DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod,
-    KeyPair, KeyUsagePurpose, PublicKeyData, RevocationReason, RevokedCertParams, SerialNumber, SigningKey,
-    SubjectPublicKeyInfo, PKCS_ECDSA_P256_SHA256,
+    CrlIssuingDistributionPoint, CustomExtension, DistinguishedName, DnType, DnValue,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose, PublicKeyData,
+    RevocationReason, RevokedCertParams, SerialNumber, SigningKey, SubjectPublicKeyInfo,
+    PKCS_ECDSA_P256_SHA256,
 };
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -122,12 +123,14 @@ const OID_TITLE: [u64; 4] = [2, 5, 4, 12];
 const TITLE_ADMIN: &str = "管理者";
 const TITLE_USER: &str = "利用者";
 
-/// A CRL's number and its thisUpdate / nextUpdate.
+/// A CRL's number, its thisUpdate / nextUpdate, and the URL it is published at (its
+/// issuingDistributionPoint: it covers the certificates that name that URL).
 #[derive(Debug, Clone, Copy)]
-pub struct CrlIssue {
+pub struct CrlIssue<'a> {
     pub number: u64,
     pub this_update: OffsetDateTime,
     pub next_update: OffsetDateTime,
+    pub url: &'a str,
 }
 
 /// Who a client certificate is for, and for how long.
@@ -155,6 +158,8 @@ pub struct Revoked {
     /// The certificate's notAfter (Unix seconds), which decides when it leaves the CRL; not
     /// part of the entry.
     pub not_after: Option<i64>,
+    /// The CRL partition that lists it (`pki::crl::partition_of`).
+    pub partition: i64,
 }
 
 fn revocation_reason(code: u8) -> RevocationReason {
@@ -430,8 +435,8 @@ impl CertificateAuthority {
 
     /// Signs a CRL listing `revoked`, written by [`crate::ssr::pki::crl::der`] (the same bytes as rcgen's, in a
     /// fraction of the time); by rcgen for a CA key that is not P-256.
-    pub fn sign_crl(&self, revoked: &[Revoked], issue: CrlIssue) -> Result<Vec<u8>, CaError> {
-        let CrlIssue { number, this_update, next_update } = issue;
+    pub fn sign_crl(&self, revoked: &[Revoked], issue: CrlIssue<'_>) -> Result<Vec<u8>, CaError> {
+        let CrlIssue { number, this_update, next_update, url } = issue;
         let key = self.issuer.key();
         if key.algorithm() != &PKCS_ECDSA_P256_SHA256 {
             return self.sign_crl_by_rcgen(revoked, issue);
@@ -452,6 +457,7 @@ impl CertificateAuthority {
             number,
             this_update,
             next_update,
+            url,
         };
         let tbs = super::crl::der::tbs(&header, &entries);
         let signature = key.sign(&tbs)?;
@@ -459,12 +465,15 @@ impl CertificateAuthority {
     }
 
     /// [`Self::sign_crl`] by rcgen.
-    pub fn sign_crl_by_rcgen(&self, revoked: &[Revoked], issue: CrlIssue) -> Result<Vec<u8>, CaError> {
+    pub fn sign_crl_by_rcgen(&self, revoked: &[Revoked], issue: CrlIssue<'_>) -> Result<Vec<u8>, CaError> {
         let params = CertificateRevocationListParams {
             this_update: issue.this_update,
             next_update: issue.next_update,
             crl_number: SerialNumber::from(issue.number),
-            issuing_distribution_point: None,
+            issuing_distribution_point: Some(CrlIssuingDistributionPoint {
+                distribution_point: CrlDistributionPoint { uris: vec![issue.url.to_owned()] },
+                scope: None,
+            }),
             revoked_certs: revoked
                 .iter()
                 .map(|r| RevokedCertParams {
@@ -567,6 +576,7 @@ mod tests {
             at: at(unix),
             reason,
             not_after: None,
+            partition: 1,
         };
         let few = vec![
             entry(vec![0x80, 1, 2], 1_795_000_000, 4),
@@ -589,7 +599,8 @@ mod tests {
             for (list, number, next) in
                 [(&vec![], 1, 1_795_600_000), (&few, 2, 2_600_000_000), (&many, 3, 1_795_600_000)]
             {
-                let issue = CrlIssue { number, this_update: now, next_update: at(next) };
+                let url = "https://127.0.0.1:3000/crl/c/1.crl";
+                let issue = CrlIssue { number, this_update: now, next_update: at(next), url };
                 let ours = ca.sign_crl(list, issue).expect("ours");
                 let theirs = ca.sign_crl_by_rcgen(list, issue).expect("rcgen");
                 assert_eq!(tbs_of(&ours), tbs_of(&theirs), "{} entries", list.len());
@@ -597,6 +608,13 @@ mod tests {
                 assert!(rest.is_empty());
                 assert_eq!(crl.iter_revoked_certificates().count(), list.len());
                 crl.verify_signature(cert.public_key()).expect("signed by the CA");
+                let idp = crl
+                    .extensions()
+                    .iter()
+                    .find(|e| e.oid == x509_parser::oid_registry::OID_X509_EXT_ISSUER_DISTRIBUTION_POINT);
+                let idp = idp.expect("issuingDistributionPoint");
+                assert!(idp.critical, "issuingDistributionPoint is critical");
+                assert!(idp.value.windows(url.len()).any(|w| w == url.as_bytes()), "names {url}");
             }
         }
         let _ = fs::remove_dir_all(&dir);

@@ -5,15 +5,16 @@
 //! one buffer.
 //! Only what our CRLs hold: version 2, ECDSA with SHA-256, the CA's subject, thisUpdate /
 //! nextUpdate, the entries (serial, date, reasonCode unless unspecified),
-//! authorityKeyIdentifier and cRLNumber.
+//! authorityKeyIdentifier, cRLNumber and a critical issuingDistributionPoint naming one URL.
 
 use time::OffsetDateTime;
 
 /// ecdsa-with-SHA256 (1.2.840.10045.4.3.2), as an AlgorithmIdentifier.
 const ECDSA_SHA256: [u8; 12] = [0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
-/// id-ce-authorityKeyIdentifier, id-ce-cRLNumber.
+/// id-ce-authorityKeyIdentifier, id-ce-cRLNumber, id-ce-issuingDistributionPoint.
 const AUTHORITY_KEY_ID: [u8; 5] = [0x06, 0x03, 0x55, 0x1d, 0x23];
 const CRL_NUMBER: [u8; 5] = [0x06, 0x03, 0x55, 0x1d, 0x14];
+const ISSUING_DISTRIBUTION_POINT: [u8; 5] = [0x06, 0x03, 0x55, 0x1d, 0x1c];
 
 /// One entry of the list: serial (unsigned, big-endian), revocation time, CRLReason code
 /// (0, unspecified, is left out as RFC 5280 5.3.1 asks).
@@ -32,6 +33,8 @@ pub struct Header<'a> {
     pub number: u64,
     pub this_update: OffsetDateTime,
     pub next_update: OffsetDateTime,
+    /// The CRL's URL (issuingDistributionPoint's fullName).
+    pub url: &'a str,
 }
 
 /// The TBSCertList.
@@ -65,9 +68,19 @@ pub fn tbs(header: &Header<'_>, entries: &[Entry<'_>]) -> Vec<u8> {
     tlv(&mut aki, 0x30, &key_id);
     let mut number = Vec::new();
     unsigned(&mut number, &header.number.to_be_bytes());
+    // IssuingDistributionPoint { distributionPoint [0] { fullName [0] { [6] URI } } }
+    let mut uri = Vec::new();
+    tlv(&mut uri, 0x86, header.url.as_bytes());
+    let mut full_name = Vec::new();
+    tlv(&mut full_name, 0xa0, &uri);
+    let mut point = Vec::new();
+    tlv(&mut point, 0xa0, &full_name);
+    let mut idp = Vec::new();
+    tlv(&mut idp, 0x30, &point);
     let mut extensions = Vec::new();
-    extension(&mut extensions, &AUTHORITY_KEY_ID, &aki);
-    extension(&mut extensions, &CRL_NUMBER, &number);
+    extension(&mut extensions, &AUTHORITY_KEY_ID, false, &aki);
+    extension(&mut extensions, &CRL_NUMBER, false, &number);
+    extension(&mut extensions, &ISSUING_DISTRIBUTION_POINT, true, &idp);
     let mut sequence = Vec::new();
     tlv(&mut sequence, 0x30, &extensions);
     tlv(&mut body, 0xa0, &sequence);
@@ -90,10 +103,13 @@ pub fn signed(tbs: &[u8], signature: &[u8]) -> Vec<u8> {
     out
 }
 
-/// A non-critical extension: `SEQUENCE { oid, OCTET STRING { value } }`.
-fn extension(out: &mut Vec<u8>, oid: &[u8], value: &[u8]) {
-    let mut inner = Vec::with_capacity(oid.len() + value.len() + 4);
+/// An extension: `SEQUENCE { oid, critical BOOLEAN DEFAULT FALSE, OCTET STRING { value } }`.
+fn extension(out: &mut Vec<u8>, oid: &[u8], critical: bool, value: &[u8]) {
+    let mut inner = Vec::with_capacity(oid.len() + value.len() + 7);
     inner.extend_from_slice(oid);
+    if critical {
+        inner.extend_from_slice(&[0x01, 0x01, 0xff]);
+    }
     tlv(&mut inner, 0x04, value);
     tlv(out, 0x30, &inner);
 }
