@@ -660,3 +660,94 @@ async fn each_corporation_has_its_own_crl_and_a_revocation_re_signs_only_that_on
         assert_eq!(crl_at(&app, missing).await.0, StatusCode::NOT_FOUND, "{missing}");
     }
 }
+
+/// A database from before the CRL was partitioned, whose certificates name the one CRL
+/// `/crl/bizdirect.crl`: the migration keeps them on it (`shared_crl`) and moves that CRL, with
+/// its number, to the shared partition; the first start re-signs it (a day old) and signs the
+/// corporation's own, empty. Revoking such a certificate re-signs the shared CRL, which lists it
+/// beside the one revoked before, and leaves the corporation's CRL alone; an issuance that was
+/// awaiting acquisition will name the corporation's CRL.
+#[tokio::test]
+async fn certificates_issued_before_the_partitioning_stay_on_the_shared_crl() {
+    use app::ssr::pki::crl::{path, SHARED};
+    let dir = tempfile::tempdir().expect("dir");
+    let file = server::start::database_path(dir.path());
+    let now = app::ssr::now();
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&format!("sqlite://{}?mode=rwc", file.display())).await.expect("db");
+    let mut before = sqlx::migrate!("../migrations/sqlite");
+    before.migrations =
+        before.migrations.iter().filter(|m| m.version < 16).cloned().collect::<Vec<_>>().into();
+    before.run(&pool).await.expect("the migrations before the partitioning");
+    let (old, live) = ([0x11_u8; 16], [0x22_u8; 16]);
+    for statement in [
+        format!(
+            "INSERT INTO corporations (id, contract_id, name, admin_pin_hash, admin_confirm_pin_hash, created_at) \
+             VALUES (7, '30000000003', '旧会社', 'x', 'y', {now})"
+        ),
+        format!(
+            "INSERT INTO certificates (corporation_id, state, opened_at, acquire_by, serial, der, not_before, \
+             not_after, acquired_at, revoked_at, revocation_reason) \
+             VALUES (7, 'revoked', {now}, {now}, x'{}', x'00', {now}, {}, {now}, {now}, 1)",
+            hex::encode(old),
+            now + 86_400
+        ),
+        format!(
+            "INSERT INTO certificates (corporation_id, user_pk, state, opened_at, acquire_by, serial, der, \
+             not_before, not_after, acquired_at) VALUES (7, NULL, 'issued', {now}, {now}, x'{}', x'00', {now}, {}, {now})",
+            hex::encode(live),
+            now + 86_400
+        ),
+        "INSERT INTO users (corporation_id, user_id, name, pin_hash, confirm_pin_hash, created_at) \
+         VALUES (7, 'u1', '利用者', 'x', 'y', 1)"
+            .to_owned(),
+        format!(
+            "INSERT INTO certificates (corporation_id, user_pk, state, opened_at, acquire_by) \
+             VALUES (7, (SELECT id FROM users WHERE user_id = 'u1'), 'awaiting', {now}, {})",
+            now + 86_400
+        ),
+        format!("INSERT INTO crl (id, number, this_update, next_update, der) VALUES (1, 41, {}, {now}, x'00')", now - 86_400),
+    ] {
+        sqlx::query(&statement).execute(&pool).await.expect(&statement);
+    }
+    pool.close().await;
+
+    let database = app::ssr::Database::Sqlite(file);
+    let opened = server::start::open_with(
+        dir.path(),
+        &database,
+        &server::start::CaOptions::default(),
+        app::ssr::Settings::default(),
+    )
+    .await
+    .expect("open: the remaining migrations, then the CRLs signed");
+    let app = TestApp::from_opened(opened, dir).await;
+    let marks: Vec<(String, Option<i64>)> =
+        sqlx::query_as("SELECT state, shared_crl FROM certificates WHERE corporation_id = 7 ORDER BY id")
+            .fetch_all(&app.state.db)
+            .await
+            .expect("marks");
+    let marks: Vec<(&str, Option<i64>)> = marks.iter().map(|(s, m)| (s.as_str(), *m)).collect();
+    assert_eq!(marks, [("revoked", Some(1)), ("issued", Some(1)), ("awaiting", None)]);
+    let number = |partition: i64| {
+        let db = app.state.db.clone();
+        async move { app::ssr::db::certificates::crl(&db, partition).await.expect("crl").expect("signed").number }
+    };
+    assert_eq!(number(SHARED).await, 42, "the shared CRL keeps its numbers, re-signed at start (a day old)");
+    assert_eq!(number(7).await, 1, "the corporation's own CRL signed at start");
+    let listed =
+        |der: &[u8]| crl_serials(der).into_iter().map(|(s, _)| s.to_ascii_lowercase()).collect::<Vec<_>>();
+    let (status, shared) = crl_at(&app, &path(SHARED)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(listed(&shared), [hex::encode(old)]);
+    let (_, own) = crl_at(&app, &path(7)).await;
+    assert!(listed(&own).is_empty());
+
+    assert!(app::ssr::operator::certificates::revoke_by_serial(&app.state, &hex::encode(live), 1, now)
+        .await
+        .expect("revoke"));
+    let (_, shared) = crl_at(&app, &path(SHARED)).await;
+    assert_eq!(listed(&shared), [hex::encode(old), hex::encode(live)], "the shared CRL lists it");
+    assert_eq!(number(SHARED).await, 43);
+    assert_eq!(crl_at(&app, &path(7)).await.1, own, "the corporation's CRL is not re-signed");
+}
