@@ -17,6 +17,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::signal::unix::{signal, SignalKind};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -370,7 +371,14 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let certificate = server::tls::ServerCertificate::new(&material.chain, material.key.expose())?;
     let tls = server::tls::id_listener(&certificate)?;
     let cert_tls = server::tls::certificate_listener(&certificate, opened.state.pki.ca.cert_der())?;
-    tokio::spawn(reload_on_sighup(certificate, config.tls_files.clone()));
+    // Every signal's handler is installed here, before the listeners bind: a signal that arrives
+    // right after start is handled, never the default action (which ends the process uncleanly).
+    let hangups = signal(SignalKind::hangup()).context("listening for SIGHUP")?;
+    let stops = (
+        signal(SignalKind::interrupt()).context("listening for SIGINT")?,
+        signal(SignalKind::terminate()).context("listening for SIGTERM")?,
+    );
+    tokio::spawn(reload_on_sighup(hangups, certificate, config.tls_files.clone()));
 
     let mut options = leptos::config::get_configuration(None)?.leptos_options;
     if options.output_name.is_empty() {
@@ -448,7 +456,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         }
     });
     let (handle, cert_handle) = (axum_server::Handle::new(), axum_server::Handle::new());
-    tokio::spawn(shutdown_on_signal(vec![handle.clone(), cert_handle.clone()]));
+    tokio::spawn(shutdown_on_signal(stops, vec![handle.clone(), cert_handle.clone()]));
     let server = server::tls::bind(config.addr, tls)
         .handle(handle.clone())
         .serve(router.into_make_service_with_connect_info::<SocketAddr>());
@@ -520,15 +528,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 /// `--tls-key`) and presents them from the next handshake on. Files that do not load, or do not
 /// make a pair, are logged and the current certificate stays. Without those options SIGHUP
 /// changes nothing (and does not end the process).
-async fn reload_on_sighup(certificate: Arc<server::tls::ServerCertificate>, files: Option<TlsFiles>) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut hangups = match signal(SignalKind::hangup()) {
-        Ok(hangups) => hangups,
-        Err(e) => {
-            tracing::error!("cannot listen for SIGHUP (HTTPS certificate reload): {e}");
-            return;
-        }
-    };
+async fn reload_on_sighup(
+    mut hangups: tokio::signal::unix::Signal,
+    certificate: Arc<server::tls::ServerCertificate>,
+    files: Option<TlsFiles>,
+) {
     while hangups.recv().await.is_some() {
         let Some(files) = &files else {
             tracing::info!("SIGHUP: no --tls-cert / --tls-key to reload");
@@ -544,19 +548,11 @@ async fn reload_on_sighup(certificate: Arc<server::tls::ServerCertificate>, file
     }
 }
 
-async fn shutdown_on_signal(handles: Vec<axum_server::Handle<SocketAddr>>) {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! { () = ctrl_c => {}, () = term => {} }
+async fn shutdown_on_signal(
+    (mut interrupt, mut terminate): (tokio::signal::unix::Signal, tokio::signal::unix::Signal),
+    handles: Vec<axum_server::Handle<SocketAddr>>,
+) {
+    tokio::select! { _ = interrupt.recv() => {}, _ = terminate.recv() => {} }
     tracing::info!("shutting down: finishing requests in flight");
     for handle in handles {
         handle.graceful_shutdown(Some(Duration::from_secs(10)));

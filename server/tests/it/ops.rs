@@ -136,7 +136,8 @@ async fn metrics_count_exactly_what_happened_and_promtool_accepts_them() {
 }
 
 /// The serving server (`--demo`) on `data` with `extra` arguments and environment, its log to
-/// `log`; returns once it listens on `port`.
+/// `log`; returns once it says it serves (its own words on standard output, not merely something
+/// listening on `port`, which another test may have taken meanwhile).
 fn serve_on(
     data: &std::path::Path,
     (port, ops_port): (u16, u16),
@@ -144,7 +145,7 @@ fn serve_on(
     envs: Vec<(&'static str, String)>,
     log: Stdio,
 ) -> std::process::Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_server"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
         .args(["--demo", "--data-dir", data.to_str().expect("path"), "--addr", &format!("127.0.0.1:{port}")])
         .args([
             "--cert-addr",
@@ -154,11 +155,22 @@ fn serve_on(
         ])
         .args(extra)
         .envs(envs)
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(log)
         .spawn()
         .expect("serve");
-    until_listening(port, 60, "the server");
+    let out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let (serving, started) = std::sync::mpsc::channel();
+    // Read to the end, so the server never writes into a closed pipe.
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(out).map_while(Result::ok) {
+            if line.starts_with("bizdirect is serving at") {
+                let _ = serving.send(());
+            }
+        }
+    });
+    started.recv_timeout(Duration::from_secs(60)).expect("the server did not start");
+    until_listening(port, 5, "the server");
     child
 }
 
@@ -168,11 +180,12 @@ fn client_of(data: &std::path::Path, port: u16) -> client::Client {
     client::Client::new(&issuer, std::net::SocketAddr::from(([127, 0, 0, 1], port))).expect("client")
 }
 
-/// SIGTERM, and the exit (the database closed cleanly).
-fn stop(mut child: std::process::Child) {
+/// SIGTERM, and the exit (the database closed cleanly); its log (`log`) tells why if not.
+fn stop(mut child: std::process::Child, log: &std::path::Path) {
     let pid = child.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
-    assert!(child.wait().expect("exit").success());
+    let status = child.wait().expect("exit");
+    assert!(status.success(), "{status}:\n{}", std::fs::read_to_string(log).unwrap_or_default());
 }
 
 /// A size-limited tmpfs the test mounts itself (root), unmounted when dropped.
@@ -210,7 +223,7 @@ async fn a_full_disk_refuses_writes_with_503_and_recovers_without_a_restart() {
     // First start seeds the demo; a clean stop folds the write-ahead log into the database.
     let log_to =
         || Stdio::from(std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log"));
-    stop(serve_on(&data, (port, ops_port), &[], Vec::new(), log_to()));
+    stop(serve_on(&data, (port, ops_port), &[], Vec::new(), log_to()), &log);
     let server = serve_on(&data, (port, ops_port), &[], Vec::new(), log_to());
     assert_eq!(get(ops_port, "/readyz").0, 200);
 
@@ -247,7 +260,7 @@ async fn a_full_disk_refuses_writes_with_503_and_recovers_without_a_restart() {
     let printed = std::fs::read_to_string(&log).unwrap_or_default();
     assert_eq!(answer.status, 200, "writes again without a restart: {}\n{printed}", answer.body);
     assert!(answer.cookie.is_some());
-    stop(server);
+    stop(server, &log);
     let check = Command::new(env!("CARGO_BIN_EXE_server"))
         .args(["check", "--data-dir", data.to_str().expect("path")])
         .output()
