@@ -315,7 +315,7 @@ pub async fn stale_crls(pool: &Pool, signed_by: i64) -> Result<Vec<i64>, sqlx::E
 
 /// How many partitions have a CRL, the sum of their cRLNumbers (how many CRLs were signed), the
 /// oldest `this_update` and the earliest `next_update` (`None` before the first).
-pub async fn crl_times(pool: &Pool) -> Result<Option<(i64, i64, i64, i64)>, sqlx::Error> {
+pub async fn crl_summary(pool: &Pool) -> Result<Option<(i64, i64, i64, i64)>, sqlx::Error> {
     let row: (i64, Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
         "SELECT count(*), CAST(sum(number) AS BIGINT), min(this_update), min(next_update) FROM crls",
     )

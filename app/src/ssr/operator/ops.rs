@@ -108,7 +108,7 @@ pub async fn snapshot(state: &AppState, now: i64) -> Result<String, sqlx::Error>
             .iter()
             .map(|(contract, first, _)| (format!("{{corporation=\"{}\"}}", label(contract)), *first)),
     );
-    if let Some((crls, signed, oldest, next)) = db::certificates::crl_times(&state.db).await? {
+    if let Some((crls, signed, oldest, next)) = db::certificates::crl_summary(&state.db).await? {
         family(
             &mut out,
             "bizdirect_crls",
