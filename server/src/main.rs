@@ -19,6 +19,11 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::signal::unix::{signal, SignalKind};
 
+/// mimalloc rather than glibc's malloc: a request allocates on tokio's threads and frees on
+/// SQLite's and the other way round, which glibc pays for in arena locks and consolidation.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match cli.options.resolve() {
