@@ -13,6 +13,7 @@ use crate::i18n::Lang;
 use crate::model::{CertificateHolder, LogonHistory, LogonRecord};
 use crate::ssr::audit::{self, Actor, Outcome};
 use crate::ssr::db;
+use crate::ssr::db::corporations::CorporationRow;
 use crate::ssr::pki::{judge, CertOwner};
 use crate::ssr::secret::{Pin, SessionToken};
 use crate::ssr::{internal, telemetry, AppState};
@@ -43,6 +44,8 @@ pub fn typed_actor(
 #[derive(Debug, Clone)]
 pub struct AdminSession {
     pub corporation_id: i64,
+    /// The corporation's row, read with the session.
+    pub corporation: CorporationRow,
     /// Logged on by certificate: its owner record (checked at this request).
     pub certificate: Option<CertOwner>,
 }
@@ -51,6 +54,8 @@ pub struct AdminSession {
 #[derive(Debug, Clone)]
 pub struct UserSession {
     pub corporation_id: i64,
+    /// The corporation's row, read with the session.
+    pub corporation: CorporationRow,
     pub user_pk: i64,
     pub certificate: Option<CertOwner>,
     /// When this session's logon was (its absolute lifetime counts from there).
@@ -180,9 +185,9 @@ async fn resume_any_stage(
 pub async fn require_admin(call: &Call, now: i64) -> Result<AdminSession, AppError> {
     let tls = call.parts.extensions.get::<TlsClient>();
     match authenticate(&call.state, call.session_token().as_ref(), tls, now).await? {
-        (LiveSession { principal: Principal::Admin { corporation_id }, .. }, certificate) => {
+        (LiveSession { principal: Principal::Admin { corporation_id }, corporation, .. }, certificate) => {
             call.note_corporation(corporation_id);
-            Ok(AdminSession { corporation_id, certificate })
+            Ok(AdminSession { corporation_id, corporation, certificate })
         }
         _ => Err(AppError::Unauthenticated),
     }
@@ -195,7 +200,9 @@ pub async fn require_user(call: &Call, now: i64, pin_change: bool) -> Result<Use
     let tls = call.parts.extensions.get::<TlsClient>();
     let token = call.session_token();
     let (
-        LiveSession { principal: Principal::User { corporation_id, user_pk }, logged_on_at, .. },
+        LiveSession {
+            principal: Principal::User { corporation_id, user_pk }, logged_on_at, corporation, ..
+        },
         certificate,
     ) = authenticate(&call.state, token.as_ref(), tls, now).await?
     else {
@@ -212,7 +219,7 @@ pub async fn require_user(call: &Call, now: i64, pin_change: bool) -> Result<Use
     if user.pins_provisional && !pin_change {
         return Err(AppError::PinChangeRequired);
     }
-    Ok(UserSession { corporation_id, user_pk, certificate, logged_on_at })
+    Ok(UserSession { corporation_id, corporation, user_pk, certificate, logged_on_at })
 }
 
 /// The certificate presented on the certificate-logon origin, and whose it is.
@@ -402,10 +409,7 @@ pub async fn change_pins(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    let corp = db::corporations::find_by_id(&state.db, user.corporation_id)
-        .await
-        .map_err(|e| internal("corp", e))?
-        .ok_or(AppError::Unauthenticated)?;
+    let corp = &user.corporation;
     let actor_name = format!("user:{}/{}", corp.contract_id, row.user_id);
     let actor = Actor { name: &actor_name, corporation_id: Some(corp.id), client_addr };
     let who = Holder::User(corp.id, row.id);
@@ -535,11 +539,7 @@ pub async fn logoff(
         db::sessions::delete_others(&mut tx, corporation_id, user_pk, &[])
             .await
             .map_err(|e| internal("delete sessions", e))?;
-        let corp = db::corporations::find_by_id(&state.db, corporation_id)
-            .await
-            .map_err(|e| internal("lookup", e))?
-            .map(|c| c.contract_id)
-            .unwrap_or_default();
+        let corp = &live.corporation.contract_id;
         let (actor, action) = match user_pk {
             None => (format!("admin:{corp}"), "admin_logoff"),
             Some(pk) => {
@@ -565,11 +565,7 @@ pub async fn logon_history(
     corporation_id: i64,
     actor: &str,
 ) -> Result<LogonHistory, AppError> {
-    let rows = db::audit::logons_of(&state.db, corporation_id, actor, 3)
-        .await
-        .map_err(|e| internal("logon history", e))?;
-    let since = rows.get(1).map_or(0, |r| r.0);
-    let failed = db::audit::failed_logons_after(&state.db, corporation_id, actor, since)
+    let (rows, failed) = db::audit::logon_history(&state.db, corporation_id, actor, 3)
         .await
         .map_err(|e| internal("logon history", e))?;
     let recent = rows

@@ -168,10 +168,7 @@ impl Caller {
             Principal::User { corporation_id, user_pk } => (corporation_id, Some(user_pk)),
         };
         call.note_corporation(corporation_id);
-        let corp = db::corporations::find_by_id(&state.db, corporation_id)
-            .await
-            .map_err(db_err("corporation"))?
-            .ok_or(AppError::Unauthenticated)?;
+        let corp = live.corporation.clone();
         let user = match user_pk {
             Some(pk) => Some(
                 db::users::find_by_pk(&state.db, pk)

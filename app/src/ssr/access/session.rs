@@ -1,6 +1,7 @@
 //! Sessions: random 256-bit tokens in an HttpOnly cookie, SHA-256 of the token in the database,
 //! idle timeout and absolute lifetime enforced on the server at every request.
 
+use crate::ssr::db::corporations::CorporationRow;
 use crate::ssr::db::Pool;
 use crate::ssr::db::{self, sessions::NewSession, Tx};
 use crate::ssr::secret::SessionToken;
@@ -45,6 +46,8 @@ pub struct LiveSession {
     /// When the person logged on: the start of the session's absolute lifetime.
     pub logged_on_at: i64,
     pub stage: Stage,
+    /// The session's corporation, read with the session.
+    pub corporation: CorporationRow,
 }
 
 pub fn token_hash(token: &SessionToken) -> Vec<u8> {
@@ -113,7 +116,7 @@ async fn insert(
     Ok(token)
 }
 
-/// A live session, refreshing its idle clock; `None` if unknown or expired.
+/// A live session with its corporation, refreshing its idle clock; `None` if unknown or expired.
 pub async fn resume(
     pool: &Pool,
     settings: &Settings,
@@ -128,7 +131,7 @@ pub async fn resume(
         settings.session_max_secs,
     )
     .await?;
-    Ok(row.and_then(|r| {
+    Ok(row.and_then(|(r, corporation)| {
         let principal = match (r.role.as_str(), r.user_pk) {
             ("admin", None) => Principal::Admin { corporation_id: r.corporation_id },
             ("user", Some(user_pk)) => Principal::User { corporation_id: r.corporation_id, user_pk },
@@ -140,6 +143,12 @@ pub async fn resume(
             "enrol" => Stage::Enrol,
             _ => return None,
         };
-        Some(LiveSession { principal, cert_serial: r.cert_serial, logged_on_at: r.created_at, stage })
+        Some(LiveSession {
+            principal,
+            cert_serial: r.cert_serial,
+            logged_on_at: r.created_at,
+            stage,
+            corporation,
+        })
     }))
 }

@@ -67,10 +67,7 @@ pub async fn page_for(
     page: i64,
     filter: &AuditFilter,
 ) -> Result<AuditPage, AppError> {
-    let corp = db::corporations::find_by_id(&state.db, admin.corporation_id)
-        .await
-        .map_err(|e| internal("corporation", e))?
-        .ok_or(AppError::Unauthenticated)?;
+    let corp = &admin.corporation;
     let search = match search_of(&corp.contract_id, filter) {
         Ok(search) => search,
         Err(AppError::Invalid(problems)) => {
@@ -115,10 +112,7 @@ pub async fn export(
     (lang, client_addr): (crate::i18n::Lang, &str),
     now: i64,
 ) -> Result<csv::File, AppError> {
-    let corp = db::corporations::find_by_id(&state.db, admin.corporation_id)
-        .await
-        .map_err(|e| internal("corporation", e))?
-        .ok_or(AppError::Unauthenticated)?;
+    let corp = &admin.corporation;
     let search = search_of(&corp.contract_id, filter)?;
     let mut rows = db::audit::page_search(&state.db, corp.id, &search, i64::MAX, 0)
         .await
@@ -151,5 +145,5 @@ pub async fn export(
         }),
     );
     let detail = format!("records={count} {}", filter.query());
-    csv::recorded(state, &corp, ("audit", "audit_export", &detail), (client_addr, now), bytes).await
+    csv::recorded(state, corp, ("audit", "audit_export", &detail), (client_addr, now), bytes).await
 }

@@ -133,10 +133,7 @@ pub async fn export(
     (lang, client_addr): (Lang, &str),
     now: i64,
 ) -> Result<csv::File, AppError> {
-    let corp = db::corporations::find_by_id(&state.db, admin.corporation_id)
-        .await
-        .map_err(|e| internal("corporation", e))?
-        .ok_or(AppError::Unauthenticated)?;
+    let corp = &admin.corporation;
     let entries = selected(state, corp.id, filter, now).await?;
     let t = lang.texts();
     let when = |at: Option<i64>| at.map(csv::timestamp).unwrap_or_default();
@@ -162,7 +159,7 @@ pub async fn export(
         }),
     );
     let detail = format!("records={count} {}", filter.query());
-    csv::recorded(state, &corp, ("certificates", "certificates_export", &detail), (client_addr, now), bytes)
+    csv::recorded(state, corp, ("certificates", "certificates_export", &detail), (client_addr, now), bytes)
         .await
 }
 

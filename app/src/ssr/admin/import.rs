@@ -255,10 +255,7 @@ pub async fn upload(
         Ok(checked) => checked,
         Err(why) => return Ok(Err(why.into())),
     };
-    let corp = db::corporations::find_by_id(&state.db, admin.corporation_id)
-        .await
-        .map_err(db_err("corporation"))?
-        .ok_or(AppError::Unauthenticated)?;
+    let corp = &admin.corporation;
     let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
     let live = db::users::count_live(&mut tx, corp.id).await.map_err(db_err("count"))?;
     if i64::try_from(count).unwrap_or(i64::MAX) > corp.max_users - live {
@@ -322,7 +319,7 @@ pub async fn register(
     client_addr: &str,
     now: i64,
 ) -> Result<usize, AppError> {
-    let acting = Acting::of(state, admin, client_addr).await?;
+    let acting = Acting::of(admin, client_addr);
     let corp_id = acting.corp.id;
     let seen = report(state, admin, Lang::Ja, upload, now).await?;
     if !seen.problems.is_empty() {

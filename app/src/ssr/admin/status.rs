@@ -14,11 +14,8 @@ pub async fn admin_status(
     admin: &AdminSession,
     now: i64,
 ) -> Result<CorporationStatus, AppError> {
-    let corp = db::corporations::find_by_id(&state.db, admin.corporation_id)
-        .await
-        .map_err(|e| internal("status lookup", e))?
-        .ok_or(AppError::Unauthenticated)?;
-    let users =
+    let corp = &admin.corporation;
+    let (users, own) =
         db::users::list_with_certificates(&state.db, corp.id).await.map_err(|e| internal("users", e))?;
     let users_in = |wanted: CertState| -> Vec<String> {
         users
@@ -27,7 +24,7 @@ pub async fn admin_status(
             .map(|u| u.user_id.clone())
             .collect()
     };
-    let second_factor = crate::ssr::access::second_factor::registered(state, &corp, None).await?;
+    let second_factor = crate::ssr::access::second_factor::registered(state, corp, None).await?;
     let logons =
         crate::ssr::access::auth::logon_history(state, corp.id, &format!("admin:{}", corp.contract_id))
             .await?;
@@ -36,11 +33,11 @@ pub async fn admin_status(
         second_factor,
         users_awaiting: users_in(CertState::AwaitingAcquisition),
         users_expiring: users_in(CertState::ExpiringSoon),
-        certificate: lifecycle::status(&state.db, corp.id, None, now).await?,
+        certificate: lifecycle::status_from(own, now),
         by_certificate: admin.certificate.is_some(),
-        contract_id: corp.contract_id,
-        corporation_name: corp.name,
+        contract_id: corp.contract_id.clone(),
+        corporation_name: corp.name.clone(),
         previous_logon_at: corp.previous_logon_at,
-        admin_email: corp.admin_email,
+        admin_email: corp.admin_email.clone(),
     })
 }

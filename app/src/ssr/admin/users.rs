@@ -86,13 +86,6 @@ pub(super) fn db_err(context: &'static str) -> impl Fn(sqlx::Error) -> AppError 
     move |e| internal(context, e)
 }
 
-async fn corporation(state: &AppState, admin: &AdminSession) -> Result<CorporationRow, AppError> {
-    db::corporations::find_by_id(&state.db, admin.corporation_id)
-        .await
-        .map_err(db_err("corporation"))?
-        .ok_or(AppError::Unauthenticated)
-}
-
 /// The administrator acting on their corporation's users: the corporation's row, and how every
 /// audit record of the change names them.
 pub(super) struct Acting {
@@ -102,13 +95,9 @@ pub(super) struct Acting {
 }
 
 impl Acting {
-    pub(super) async fn of(
-        state: &AppState,
-        admin: &AdminSession,
-        client_addr: &str,
-    ) -> Result<Self, AppError> {
-        let corp = corporation(state, admin).await?;
-        Ok(Self { name: format!("admin:{}", corp.contract_id), corp, client_addr: client_addr.to_owned() })
+    pub(super) fn of(admin: &AdminSession, client_addr: &str) -> Self {
+        let corp = admin.corporation.clone();
+        Self { name: format!("admin:{}", corp.contract_id), corp, client_addr: client_addr.to_owned() }
     }
 
     pub(super) fn actor(&self) -> Actor<'_> {
@@ -243,7 +232,7 @@ pub(super) async fn confirm(
 /// The administrator's second factors, when the contract uses them: what their changes ask for
 /// beside 契約法人確認暗証番号.
 pub async fn admin_factors(state: &AppState, admin: &AdminSession) -> Result<LogonFactors, AppError> {
-    admin_factors_of(state, &corporation(state, admin).await?).await
+    admin_factors_of(state, &admin.corporation).await
 }
 
 async fn admin_factors_of(state: &AppState, corp: &CorporationRow) -> Result<LogonFactors, AppError> {
@@ -263,8 +252,9 @@ pub async fn export(
     now: i64,
 ) -> Result<super::csv::File, AppError> {
     use super::csv::{document, mark};
-    let corp = corporation(state, admin).await?;
-    let users = db::users::list_with_certificates(&state.db, corp.id).await.map_err(db_err("list users"))?;
+    let corp = &admin.corporation;
+    let (users, _) =
+        db::users::list_with_certificates(&state.db, corp.id).await.map_err(db_err("list users"))?;
     let t = lang.texts();
     let mut header = vec![
         t.col_user_id,
@@ -295,7 +285,7 @@ pub async fn export(
         }),
     );
     let detail = format!("records={count}");
-    super::csv::recorded(state, &corp, ("users", "users_export", &detail), (client_addr, now), bytes).await
+    super::csv::recorded(state, corp, ("users", "users_export", &detail), (client_addr, now), bytes).await
 }
 
 fn summary(u: &db::users::ListedUser, now: i64) -> UserSummary {
@@ -313,8 +303,9 @@ fn summary(u: &db::users::ListedUser, now: i64) -> UserSummary {
 
 /// 利用者情報選択.
 pub async fn list(state: &AppState, admin: &AdminSession) -> Result<UserList, AppError> {
-    let corp = corporation(state, admin).await?;
-    let users = db::users::list_with_certificates(&state.db, corp.id).await.map_err(db_err("list users"))?;
+    let corp = &admin.corporation;
+    let (users, _) =
+        db::users::list_with_certificates(&state.db, corp.id).await.map_err(db_err("list users"))?;
     let now = crate::ssr::now();
     Ok(UserList {
         users: users.iter().map(|u| summary(u, now)).collect(),
@@ -375,7 +366,7 @@ pub async fn register(
         return Err(AppError::Invalid(errors));
     }
     let user_id = input.user_id.clone().unwrap_or_default();
-    let acting = Acting::of(state, admin, client_addr).await?;
+    let acting = Acting::of(admin, client_addr);
     confirm(state, &acting, input.proof(), "user_create", &user_id, now).await?;
     // Both at once, on two of the PIN pool's threads.
     let (pin_hash, confirm_hash) =
@@ -450,7 +441,7 @@ pub async fn change(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    let acting = Acting::of(state, admin, client_addr).await?;
+    let acting = Acting::of(admin, client_addr);
     // Not found before the PIN check: the administrator learns nothing new either way (own corp).
     let before = db::users::find(&state.db, acting.corp.id, user_id)
         .await
@@ -661,7 +652,7 @@ pub async fn delete(
     client_addr: &str,
     now: i64,
 ) -> Result<(), AppError> {
-    let acting = Acting::of(state, admin, client_addr).await?;
+    let acting = Acting::of(admin, client_addr);
     let user = db::users::find(&state.db, acting.corp.id, user_id)
         .await
         .map_err(db_err("find user"))?
@@ -710,7 +701,7 @@ pub async fn reissue_many(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    let acting = Acting::of(state, admin, client_addr).await?;
+    let acting = Acting::of(admin, client_addr);
     confirm(state, &acting, proof, "users_reissue", "", now).await?;
     let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
     let live = db::users::live_brief(&mut tx, acting.corp.id).await.map_err(db_err("users"))?;
@@ -742,7 +733,7 @@ pub async fn change_file_settings(
     client_addr: &str,
     now: i64,
 ) -> Result<(), AppError> {
-    let acting = Acting::of(state, admin, client_addr).await?;
+    let acting = Acting::of(admin, client_addr);
     confirm(state, &acting, admin_confirm, "file_settings_change", "", now).await?;
     let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
     db::corporations::set_file_settings(&mut tx, acting.corp.id, steps)
@@ -774,7 +765,7 @@ pub async fn change_admin_email(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    let acting = Acting::of(state, admin, client_addr).await?;
+    let acting = Acting::of(admin, client_addr);
     confirm(state, &acting, admin_confirm, "admin_email_change", "", now).await?;
     let old = acting.corp.admin_email.clone();
     if validate::same_address(&old, email) {

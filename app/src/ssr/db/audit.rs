@@ -90,45 +90,39 @@ pub async fn count(pool: &Pool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(pool).await
 }
 
-/// The logon records of one person (`actor` as the audit log names them) that opened a session:
-/// the newest `limit`, as `(seq, at, detail, client_addr)`. A logon's PIN step that went on to a
-/// second factor opened none (its detail says so); the second factor's record did.
-pub async fn logons_of(
+/// A status screen's ログオン履歴 of one person (`actor` as the audit log names them), in one
+/// statement: their newest `limit` logon records that opened a session, newest first, as
+/// `(seq, at, detail, client_addr)`, and how many of their logon attempts failed after the
+/// second newest of those (the person's previous logon; all of them if there is none). A logon's
+/// PIN step that went on to a second factor opened none (its detail says so); the second
+/// factor's record did.
+pub async fn logon_history(
     pool: &Pool,
     corporation_id: i64,
     actor: &str,
     limit: i64,
-) -> Result<Vec<(i64, i64, String, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT seq, at, detail, client_addr FROM audit_log \
-         WHERE corporation_id = $1 AND actor = $2 AND action IN ('admin_logon', 'user_logon') \
-         AND outcome = 'success' AND detail NOT LIKE '%second factor%' \
-         ORDER BY seq DESC LIMIT $3",
-    )
+) -> Result<(Vec<(i64, i64, String, String)>, i64), sqlx::Error> {
+    const PERSON: &str = "corporation_id = $1 AND actor = $2 AND action IN ('admin_logon', 'user_logon')";
+    // The count comes as one more row, its seq -1, after the logons (seq ≥ 1).
+    let mut rows: Vec<(i64, i64, String, String)> = sqlx::query_as(&format!(
+        "WITH recent AS (SELECT seq, at, detail, client_addr FROM audit_log \
+         WHERE {PERSON} AND outcome = 'success' AND detail NOT LIKE '%second factor%' \
+         ORDER BY seq DESC LIMIT $3) \
+         SELECT seq, at, detail, client_addr FROM recent \
+         UNION ALL \
+         SELECT -1, COUNT(*), '', '' FROM audit_log WHERE {PERSON} AND outcome = 'failure' \
+         AND seq > coalesce((SELECT seq FROM recent ORDER BY seq DESC LIMIT 1 OFFSET 1), 0) \
+         ORDER BY 1 DESC"
+    ))
     .bind(corporation_id)
     .bind(actor)
     .bind(limit)
     .fetch_all(pool)
-    .await
-}
-
-/// How many of the person's logon attempts failed after record `after_seq`.
-pub async fn failed_logons_after(
-    pool: &Pool,
-    corporation_id: i64,
-    actor: &str,
-    after_seq: i64,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_log \
-         WHERE corporation_id = $1 AND actor = $2 AND action IN ('admin_logon', 'user_logon') \
-         AND outcome = 'failure' AND seq > $3",
-    )
-    .bind(corporation_id)
-    .bind(actor)
-    .bind(after_seq)
-    .fetch_one(pool)
-    .await
+    .await?;
+    let Some((-1, failed, _, _)) = rows.pop() else {
+        return Err(sqlx::Error::RowNotFound);
+    };
+    Ok((rows, failed))
 }
 
 /// 操作履歴照会's search in terms of the table; `None` is "any".

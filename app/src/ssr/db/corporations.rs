@@ -5,7 +5,7 @@ use super::{Flag, PinKind, Tx};
 use crate::ssr::secret::PinHash;
 
 /// A corporation row as the logon needs it.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CorporationRow {
     pub id: i64,
     pub contract_id: String,
@@ -34,13 +34,13 @@ pub struct CorporationRow {
 }
 
 /// The columns of [`CorporationRow`].
-const CORPORATION_COLUMNS: &str =
+pub(super) const CORPORATION_COLUMNS: &str =
     "id, contract_id, name, admin_pin_hash, admin_confirm_pin_hash, suspended_at, \
      previous_logon_at, max_users, file_register_enabled, file_approve_enabled, file_send_enabled, \
      admin_logon_method, admin_email, admin_lang, second_factor";
 
 /// Column wrapper so that a hash read from the database is a [`PinHash`] at once.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PinHashCol(pub PinHash);
 
 impl From<String> for PinHashCol {

@@ -145,6 +145,9 @@ pub async fn open(location: &Location) -> Result<Pool, sqlx::Error> {
             let url = sqlite_url(path)?;
             let pool = AnyPoolOptions::new()
                 .max_connections(8)
+                // A file cannot hang up: the ping before every hand-out would only add a round
+                // trip to the connection's worker thread to every statement.
+                .test_before_acquire(false)
                 .after_connect(|conn, _| {
                     Box::pin(async move {
                         conn.execute(

@@ -1,7 +1,10 @@
 //! Table `sessions`. Tokens are looked up by their SHA-256; the token itself is never stored.
 
+use super::corporations::{CorporationRow, CORPORATION_COLUMNS};
 use super::Pool;
 use super::Tx;
+use sqlx::FromRow as _;
+use std::sync::LazyLock;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
@@ -55,23 +58,31 @@ pub async fn insert(tx: &mut Tx, s: &NewSession<'_>, created_at: i64, now: i64) 
 /// do not each take the write lock. The idle timeout may so end up to this much early, never late.
 pub const IDLE_CLOCK_STEP_SECS: i64 = 5;
 
-/// The session with this token hash if it is still alive at `now`; refreshes its idle clock
-/// (at most every [`IDLE_CLOCK_STEP_SECS`]). Expired sessions are deleted on the way; a logon
-/// waits at its second factor [`SECOND_STEP_SECS`] at most.
+/// The session with this token hash and its corporation, read in one statement (every request
+/// with a session asks for both), if the session is still alive at `now`; refreshes its idle
+/// clock (at most every [`IDLE_CLOCK_STEP_SECS`]). Expired sessions are deleted on the way; a
+/// logon waits at its second factor [`SECOND_STEP_SECS`] at most.
 pub async fn touch_live(
     pool: &Pool,
     token_hash: &[u8],
     now: i64,
     idle_secs: i64,
     max_secs: i64,
-) -> Result<Option<SessionRow>, sqlx::Error> {
-    let row: Option<SessionRow> = sqlx::query_as(
-        "SELECT role, corporation_id, user_pk, created_at, last_seen_at, cert_serial, stage FROM sessions \
-         WHERE token_hash = $1",
-    )
-    .bind(token_hash)
-    .fetch_optional(pool)
-    .await?;
+) -> Result<Option<(SessionRow, CorporationRow)>, sqlx::Error> {
+    static WITH_CORPORATION: LazyLock<String> = LazyLock::new(|| {
+        let corporation: Vec<String> =
+            CORPORATION_COLUMNS.split(", ").map(|c| format!("c.{}", c.trim())).collect();
+        format!(
+            "SELECT s.role, s.corporation_id, s.user_pk, s.created_at, s.last_seen_at, s.cert_serial, s.stage, {} \
+             FROM sessions s JOIN corporations c ON c.id = s.corporation_id WHERE s.token_hash = $1",
+            corporation.join(", ")
+        )
+    });
+    let row = sqlx::query(&WITH_CORPORATION).bind(token_hash).fetch_optional(pool).await?;
+    let row = match row {
+        Some(row) => Some((SessionRow::from_row(&row)?, CorporationRow::from_row(&row)?)),
+        None => None,
+    };
     let live = |r: &SessionRow| {
         r.last_seen_at + idle_secs > now
             && r.created_at + max_secs > now
@@ -79,8 +90,8 @@ pub async fn touch_live(
     };
     match row {
         None => Ok(None),
-        Some(r) if live(&r) && r.last_seen_at + IDLE_CLOCK_STEP_SECS > now => Ok(Some(r)),
-        Some(r) if live(&r) => {
+        Some((r, corp)) if live(&r) && r.last_seen_at + IDLE_CLOCK_STEP_SECS > now => Ok(Some((r, corp))),
+        Some((r, corp)) if live(&r) => {
             // Alive when read: its clock moves on, unless it ended meanwhile (logoff, lock).
             let mut tx = super::begin_write(pool).await?;
             let row = sqlx::query_as(
@@ -93,7 +104,7 @@ pub async fn touch_live(
             .fetch_optional(&mut **tx)
             .await?;
             tx.commit().await?;
-            Ok(row)
+            Ok(row.map(|r| (r, corp)))
         }
         Some(_) => {
             // Expired: make sure it cannot come back.

@@ -99,6 +99,15 @@ pub struct ListedUser {
     pub cert_not_after: Option<i64>,
 }
 
+/// A live certificate as a list reads it: its `state` (`awaiting` / `issued`), `not_after` and
+/// `acquire_by`.
+#[derive(Debug, serde::Deserialize)]
+pub struct LiveCertificate {
+    pub state: String,
+    pub not_after: Option<i64>,
+    pub acquire_by: i64,
+}
+
 /// A yes/no value inside the JSON of [`list_with_certificates`]: `true`/`false` from PostgreSQL,
 /// `1`/`0` from SQLite.
 struct JsonFlag(bool);
@@ -118,46 +127,51 @@ impl<'de> serde::Deserialize<'de> for JsonFlag {
     }
 }
 
-/// The live users of a corporation by user ID, each with their live certificate's state.
+/// The live users of a corporation by user ID, each with their live certificate's state, and the
+/// administrator's live certificate.
 ///
-/// Two reads (users; live certificates), each aggregated by the database into one JSON array
-/// (one row instead of one per user: handing 10,000 rows one by one from SQLite's worker thread
+/// One statement of two reads (users; live certificates), each aggregated by the database into
+/// one JSON array (one row instead of one per user: handing 10,000 rows one by one from SQLite's worker thread
 /// costs most of the time, see docs/PERFORMANCE.md P5), joined here by user id — linear in the
 /// corporation's size whatever the planner does (SQLite does not use the `coalesce` index for a
 /// SQL join, which takes seconds for 10,000 users).
 pub async fn list_with_certificates(
     pool: &Pool,
     corporation_id: i64,
-) -> Result<Vec<ListedUser>, sqlx::Error> {
+) -> Result<(Vec<ListedUser>, Option<LiveCertificate>), sqlx::Error> {
     type Row = (i64, String, String, [JsonFlag; 11]);
     let (array, aggregate) = super::backend(pool).json_functions();
-    let users: String = sqlx::query_scalar(&format!(
-        "SELECT coalesce(CAST({aggregate}({array}(id, user_id, name, {array}(suspended, accident, collection_blocked, \
-         collection_cum_blocked, perm_balance, perm_deposits, perm_history, perm_transfer, perm_scheduled_view, \
-         perm_scheduled_cancel, perm_payments)) ORDER BY user_id) AS TEXT), '[]') \
-         FROM users WHERE corporation_id = $1 AND deleted_at IS NULL"
-    ))
-    .bind(corporation_id)
-    .fetch_one(pool)
-    .await?;
-    let live: String = sqlx::query_scalar(&format!(
-        "SELECT coalesce(CAST({aggregate}({array}(user_pk, state, not_after)) AS TEXT), '[]') FROM certificates \
-         WHERE corporation_id = $1 AND user_pk IS NOT NULL AND state IN ('awaiting', 'issued')"
+    let (users, live): (String, String) = sqlx::query_as(&format!(
+        "SELECT (SELECT coalesce(CAST({aggregate}({array}(id, user_id, name, {array}(suspended, accident, \
+         collection_blocked, collection_cum_blocked, perm_balance, perm_deposits, perm_history, perm_transfer, \
+         perm_scheduled_view, perm_scheduled_cancel, perm_payments)) ORDER BY user_id) AS TEXT), '[]') \
+         FROM users WHERE corporation_id = $1 AND deleted_at IS NULL), \
+         (SELECT coalesce(CAST({aggregate}({array}(user_pk, state, not_after, acquire_by)) AS TEXT), '[]') \
+         FROM certificates WHERE corporation_id = $1 AND state IN ('awaiting', 'issued'))"
     ))
     .bind(corporation_id)
     .fetch_one(pool)
     .await?;
     let decode = |e: serde_json::Error| sqlx::Error::Decode(Box::new(e));
     let users: Vec<Row> = serde_json::from_str(&users).map_err(decode)?;
-    let live: Vec<(i64, String, Option<i64>)> = serde_json::from_str(&live).map_err(decode)?;
-    let mut live: std::collections::HashMap<i64, (String, Option<i64>)> =
-        live.into_iter().map(|(user_pk, state, not_after)| (user_pk, (state, not_after))).collect();
-    Ok(users
+    let live: Vec<(Option<i64>, String, Option<i64>, i64)> = serde_json::from_str(&live).map_err(decode)?;
+    let mut administrator = None;
+    let mut of_users = std::collections::HashMap::with_capacity(live.len());
+    for (user_pk, state, not_after, acquire_by) in live {
+        match user_pk {
+            Some(user_pk) => {
+                of_users.insert(user_pk, (state, not_after));
+            }
+            None => administrator = Some(LiveCertificate { state, not_after, acquire_by }),
+        }
+    }
+    let users = users
         .into_iter()
         .map(|(id, user_id, name, flags)| {
             let [suspended, accident, collection_blocked, collection_cum_blocked, online @ ..] =
                 flags.map(|f| f.0);
-            let (cert_state, cert_not_after) = live.remove(&id).map_or((None, None), |(s, n)| (Some(s), n));
+            let (cert_state, cert_not_after) =
+                of_users.remove(&id).map_or((None, None), |(s, n)| (Some(s), n));
             ListedUser {
                 id,
                 user_id,
@@ -171,7 +185,8 @@ pub async fn list_with_certificates(
                 cert_not_after,
             }
         })
-        .collect())
+        .collect();
+    Ok((users, administrator))
 }
 
 /// The live (not deleted) users of a corporation, by user ID.

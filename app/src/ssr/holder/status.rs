@@ -8,22 +8,19 @@ use crate::ssr::{db, internal, AppState};
 
 /// 利用者ステータス.
 pub async fn user_status(state: &AppState, user: &UserSession, now: i64) -> Result<UserOverview, AppError> {
-    let corp = db::corporations::find_by_id(&state.db, user.corporation_id)
-        .await
-        .map_err(|e| internal("corp", e))?
-        .ok_or(AppError::Unauthenticated)?;
+    let corp = &user.corporation;
     let row = db::users::find_by_pk(&state.db, user.user_pk)
         .await
         .map_err(|e| internal("user", e))?
         .ok_or(AppError::Unauthenticated)?;
-    let second_factor = crate::ssr::access::second_factor::registered(state, &corp, Some(row.id)).await?;
+    let second_factor = crate::ssr::access::second_factor::registered(state, corp, Some(row.id)).await?;
     let actor = format!("user:{}/{}", corp.contract_id, row.user_id);
     let logons = crate::ssr::access::auth::logon_history(state, corp.id, &actor).await?;
     Ok(UserOverview {
         logons,
         second_factor,
-        corporation_name: corp.name,
-        contract_id: corp.contract_id,
+        corporation_name: corp.name.clone(),
+        contract_id: corp.contract_id.clone(),
         user_id: row.user_id,
         user_name: row.name,
         previous_logon_at: row.previous_logon_at,

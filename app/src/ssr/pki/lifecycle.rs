@@ -320,7 +320,20 @@ pub async fn status(
 ) -> Result<CertificateStatus, AppError> {
     let live =
         db::certificates::live_of(pool, corporation_id, user_pk).await.map_err(|e| internal("live", e))?;
-    let cert_state = state_of(live.as_ref(), now);
+    Ok(status_from(
+        live.map(|c| db::users::LiveCertificate {
+            state: c.state,
+            not_after: c.not_after,
+            acquire_by: c.acquire_by,
+        }),
+        now,
+    ))
+}
+
+/// The certificate part of a status screen from the holder's live certificate, if any.
+pub fn status_from(live: Option<db::users::LiveCertificate>, now: i64) -> CertificateStatus {
+    let cert_state =
+        state_from(live.as_ref().map(|c| c.state.as_str()), live.as_ref().and_then(|c| c.not_after), now);
     let until = live.as_ref().map(|c| {
         if cert_state == CertState::AwaitingAcquisition {
             c.acquire_by
@@ -333,5 +346,5 @@ pub async fn status(
         .filter(|c| c.state == "issued")
         .and_then(|c| c.not_after)
         .is_some_and(|na| renewal_open(na, now));
-    Ok(CertificateStatus { state: cert_state, until, renewal_open })
+    CertificateStatus { state: cert_state, until, renewal_open }
 }
