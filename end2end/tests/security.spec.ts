@@ -57,6 +57,7 @@ test.describe("in the browser", () => {
   test("the page warns before the idle timeout, [延長] keeps the session, then it returns to logon", async ({ page }, testInfo) => {
     await page.clock.install();
     await logonAsDemoAdmin(page, testInfo);
+    await expect(page.locator("html")).toHaveAttribute("data-idle-watch", "armed");
     await expect(page.locator("#idle-warning")).toHaveCount(0);
     await page.clock.fastForward("09:10");
     await expect(page.locator("#idle-warning")).toBeVisible();

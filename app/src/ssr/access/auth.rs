@@ -43,7 +43,6 @@ pub fn typed_actor(
 /// An authenticated administrator.
 #[derive(Debug, Clone)]
 pub struct AdminSession {
-    pub corporation_id: i64,
     /// The corporation's row, read with the session.
     pub corporation: CorporationRow,
     /// Logged on by certificate: its owner record (checked at this request).
@@ -53,7 +52,6 @@ pub struct AdminSession {
 /// An authenticated user.
 #[derive(Debug, Clone)]
 pub struct UserSession {
-    pub corporation_id: i64,
     /// The corporation's row, read with the session.
     pub corporation: CorporationRow,
     pub user_pk: i64,
@@ -187,7 +185,7 @@ pub async fn require_admin(call: &Call, now: i64) -> Result<AdminSession, AppErr
     match authenticate(&call.state, call.session_token().as_ref(), tls, now).await? {
         (LiveSession { principal: Principal::Admin { corporation_id }, corporation, .. }, certificate) => {
             call.note_corporation(corporation_id);
-            Ok(AdminSession { corporation_id, corporation, certificate })
+            Ok(AdminSession { corporation, certificate })
         }
         _ => Err(AppError::Unauthenticated),
     }
@@ -219,7 +217,7 @@ pub async fn require_user(call: &Call, now: i64, pin_change: bool) -> Result<Use
     if user.pins_provisional && !pin_change {
         return Err(AppError::PinChangeRequired);
     }
-    Ok(UserSession { corporation_id, corporation, user_pk, certificate, logged_on_at })
+    Ok(UserSession { corporation, user_pk, certificate, logged_on_at })
 }
 
 /// The certificate presented on the certificate-logon origin, and whose it is.
@@ -483,10 +481,10 @@ pub async fn change_pins(
     // Every session of the user ends, this one included: the caller gets a new one (a new
     // token after a change of credentials), bound to the same certificate if any, and as old as
     // the logon it continues.
-    db::sessions::delete_others(&mut tx, user.corporation_id, Some(row.id), &[])
+    db::sessions::delete_others(&mut tx, user.corporation.id, Some(row.id), &[])
         .await
         .map_err(|e| internal("sessions", e))?;
-    let principal = Principal::User { corporation_id: user.corporation_id, user_pk: row.id };
+    let principal = Principal::User { corporation_id: user.corporation.id, user_pk: row.id };
     let serial = user.certificate.as_ref().map(|c| c.serial.as_slice());
     let token = session::rotate(&mut tx, &principal, serial, client_addr, user.logged_on_at, now).await?;
     let said = crate::ssr::outbox::texts::Said {

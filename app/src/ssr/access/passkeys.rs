@@ -112,7 +112,7 @@ async fn start(
 pub async fn list(call: &Call, now: i64) -> Result<PasskeyList, AppError> {
     let caller = Caller::of(call, now).await?;
     may_register(&caller)?;
-    let rows = db::passkeys::list(&call.state.db, caller.corp.id, caller.user_pk())
+    let rows = db::passkeys::list(&call.state.db, caller.corp().id, caller.user_pk())
         .await
         .map_err(db_err("passkeys"))?;
     Ok(PasskeyList {
@@ -137,7 +137,7 @@ pub async fn registration_options(call: &Call, now: i64) -> Result<String, AppEr
     may_register(&caller)?;
     let state = &call.state;
     let rp = relying_party(state)?.ok_or(AppError::Forbidden)?;
-    let holder = (caller.corp.id, caller.user_pk());
+    let holder = (caller.corp().id, caller.user_pk());
     let rows = db::passkeys::list(&state.db, holder.0, holder.1).await.map_err(db_err("passkeys"))?;
     if rows.len() >= MAX_PER_PERSON {
         return Err(AppError::Conflict);
@@ -172,7 +172,7 @@ pub async fn register(
     validate::user_name(name).map_err(|problem| AppError::field(Field::PasskeyName, problem))?;
     let state = &call.state;
     let rp = relying_party(state)?.ok_or(AppError::Forbidden)?;
-    let holder = (caller.corp.id, caller.user_pk());
+    let holder = (caller.corp().id, caller.user_pk());
     let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
     let ceremony = db::passkeys::take_ceremony(&mut tx, holder, "register", now)
         .await
@@ -231,12 +231,12 @@ pub async fn remove(call: &Call, id: i64, now: i64) -> Result<(), AppError> {
     }
     let state = &call.state;
     let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
-    let removed = db::passkeys::remove(&mut tx, caller.corp.id, caller.user_pk(), id)
+    let removed = db::passkeys::remove(&mut tx, caller.corp().id, caller.user_pk(), id)
         .await
         .map_err(db_err("passkey"))?;
     let Some(name) = removed else { return Err(AppError::NotFound) };
     let who = caller.name();
-    let actor = Actor { name: &who, corporation_id: Some(caller.corp.id), client_addr: &call.client_addr };
+    let actor = Actor { name: &who, corporation_id: Some(caller.corp().id), client_addr: &call.client_addr };
     audit::commit_with(tx, &actor.did("passkey_remove", "", &format!("name={name}")), now).await
 }
 
@@ -249,9 +249,9 @@ pub async fn assertion_options(call: &Call, now: i64) -> Result<String, AppError
     }
     let state = &call.state;
     let rp = relying_party(state)?.ok_or(AppError::Forbidden)?;
-    let holder = (caller.corp.id, caller.user_pk());
+    let holder = (caller.corp().id, caller.user_pk());
     let rows = db::passkeys::list(&state.db, holder.0, holder.1).await.map_err(db_err("passkeys"))?;
-    if rows.is_empty() || caller.corp.second_factor == "off" {
+    if rows.is_empty() || caller.corp().second_factor == "off" {
         return Err(AppError::Forbidden);
     }
     let passkeys = rows.iter().map(stored).collect::<Result<Vec<_>, _>>()?;
@@ -306,7 +306,7 @@ pub async fn logon(
     let state = &call.state;
     super::throttle_attempt(state, &call.client_addr, &caller.account(), now)?;
     let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
-    let right = accept(&mut tx, state, (caller.corp.id, caller.user_pk()), credential, now).await?;
+    let right = accept(&mut tx, state, (caller.corp().id, caller.user_pk()), credential, now).await?;
     let outcome =
         match lockout::check(&mut tx, state, Some(caller.holder()), &[(PinKind::Code, right)], now).await? {
             Ok(()) => Ok((caller.open_session(&mut tx, &call.client_addr, now).await?, caller.first_page())),
@@ -314,7 +314,7 @@ pub async fn logon(
         };
     let who = caller.name();
     let action = if caller.user.is_some() { "user_logon" } else { "admin_logon" };
-    let actor = Actor { name: &who, corporation_id: Some(caller.corp.id), client_addr: &call.client_addr };
+    let actor = Actor { name: &who, corporation_id: Some(caller.corp().id), client_addr: &call.client_addr };
     let result = audit::commit_attempt(tx, actor, action, outcome, caller.logon_detail("passkey"), now).await;
     crate::ssr::telemetry::logon("passkey", if caller.user.is_some() { "user" } else { "admin" }, &result);
     result.map_err(|e| match e {

@@ -154,7 +154,6 @@ fn check_shape(typed: &str) -> Result<(), AppError> {
 pub(super) struct Caller {
     pub(super) live: LiveSession,
     token_hash: Vec<u8>,
-    pub(super) corp: CorporationRow,
     pub(super) user: Option<UserRow>,
 }
 
@@ -168,7 +167,6 @@ impl Caller {
             Principal::User { corporation_id, user_pk } => (corporation_id, Some(user_pk)),
         };
         call.note_corporation(corporation_id);
-        let corp = live.corporation.clone();
         let user = match user_pk {
             Some(pk) => Some(
                 db::users::find_by_pk(&state.db, pk)
@@ -178,7 +176,11 @@ impl Caller {
             ),
             None => None,
         };
-        Ok(Self { token_hash: session::token_hash(&token), live, corp, user })
+        Ok(Self { token_hash: session::token_hash(&token), live, user })
+    }
+
+    pub(super) fn corp(&self) -> &CorporationRow {
+        &self.live.corporation
     }
 
     pub(super) fn user_pk(&self) -> Option<i64> {
@@ -187,23 +189,23 @@ impl Caller {
 
     pub(super) fn holder(&self) -> Holder {
         match &self.user {
-            Some(u) => Holder::User(self.corp.id, u.id),
-            None => Holder::Admin(self.corp.id),
+            Some(u) => Holder::User(self.corp().id, u.id),
+            None => Holder::Admin(self.corp().id),
         }
     }
 
     /// How the audit log and the authenticator app name the person.
     pub(super) fn name(&self) -> String {
         match &self.user {
-            Some(u) => format!("user:{}/{}", self.corp.contract_id, u.user_id),
-            None => format!("admin:{}", self.corp.contract_id),
+            Some(u) => format!("user:{}/{}", self.corp().contract_id, u.user_id),
+            None => format!("admin:{}", self.corp().contract_id),
         }
     }
 
     pub(super) fn account(&self) -> String {
         match &self.user {
-            Some(u) => format!("{}/{}", self.corp.contract_id, u.user_id),
-            None => self.corp.contract_id.clone(),
+            Some(u) => format!("{}/{}", self.corp().contract_id, u.user_id),
+            None => self.corp().contract_id.clone(),
         }
     }
 
@@ -251,7 +253,7 @@ pub async fn logon_code(call: &Call, code: &str, now: i64) -> Result<(SessionTok
     let name = caller.name();
     super::throttle_attempt(state, &call.client_addr, &caller.account(), now)?;
     // Removed meanwhile (by the administrator or the bank): the logon starts again.
-    let factor = active(state, &caller.corp, caller.user_pk()).await?.ok_or(AppError::Unauthenticated)?;
+    let factor = active(state, caller.corp(), caller.user_pk()).await?.ok_or(AppError::Unauthenticated)?;
     let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
     let right = accept(&mut tx, &factor, code, now).await?;
     let outcome =
@@ -260,7 +262,7 @@ pub async fn logon_code(call: &Call, code: &str, now: i64) -> Result<(SessionTok
             Err(refusal) => Err(refusal),
         };
     let action = if caller.user.is_some() { "user_logon" } else { "admin_logon" };
-    let actor = Actor { name: &name, corporation_id: Some(caller.corp.id), client_addr: &call.client_addr };
+    let actor = Actor { name: &name, corporation_id: Some(caller.corp().id), client_addr: &call.client_addr };
     let result = audit::commit_attempt(tx, actor, action, outcome, caller.logon_detail("totp"), now).await;
     crate::ssr::telemetry::logon("totp", if caller.user.is_some() { "user" } else { "admin" }, &result);
     result.map_err(|e| match e {
@@ -276,7 +278,7 @@ pub async fn logon_factors(call: &Call, now: i64) -> Result<LogonFactors, AppErr
     if caller.live.stage != Stage::Code {
         return Err(AppError::Unauthenticated);
     }
-    let factors = factors(&call.state, caller.corp.id, caller.user_pk()).await?;
+    let factors = factors(&call.state, caller.corp().id, caller.user_pk()).await?;
     Ok(LogonFactors { passkey: factors.passkey && super::passkeys::available(&call.state), ..factors })
 }
 
@@ -296,7 +298,7 @@ pub struct Registration {
 pub(super) fn may_register(caller: &Caller) -> Result<(), AppError> {
     match caller.live.stage {
         Stage::Code => Err(AppError::Unauthenticated),
-        Stage::Full if caller.corp.second_factor == "off" => Err(AppError::Forbidden),
+        Stage::Full if caller.corp().second_factor == "off" => Err(AppError::Forbidden),
         Stage::Full if caller.user.as_ref().is_some_and(|u| u.pins_provisional) => {
             Err(AppError::PinChangeRequired)
         }
@@ -310,7 +312,7 @@ pub async fn registration(call: &Call, now: i64) -> Result<Registration, AppErro
     let caller = Caller::of(call, now).await?;
     may_register(&caller)?;
     let state = &call.state;
-    let (corp_id, user_pk) = (caller.corp.id, caller.user_pk());
+    let (corp_id, user_pk) = (caller.corp().id, caller.user_pk());
     let row = db::second_factor::find(&state.db, corp_id, user_pk).await.map_err(db_err("totp"))?;
     let secret = match row {
         Some(r) if r.confirmed_at.is_some() => {
@@ -362,7 +364,7 @@ pub async fn register(
     let state = &call.state;
     let name = caller.name();
     super::throttle_attempt(state, &call.client_addr, &caller.account(), now)?;
-    let (corp_id, user_pk) = (caller.corp.id, caller.user_pk());
+    let (corp_id, user_pk) = (caller.corp().id, caller.user_pk());
     let row = db::second_factor::find(&state.db, corp_id, user_pk)
         .await
         .map_err(db_err("totp"))?
@@ -418,7 +420,7 @@ pub(super) async fn completed(
     if let Err((answer, _)) = lockout::check(&mut tx, state, Some(caller.holder()), &[], now).await? {
         return Err(answer);
     }
-    let (corp_id, user_pk) = (caller.corp.id, caller.user_pk());
+    let (corp_id, user_pk) = (caller.corp().id, caller.user_pk());
     crate::ssr::pki::lifecycle::tell(&mut tx, &state.pki, corp_id, user_pk, said, false, now).await?;
     let opened = match caller.live.stage {
         Stage::Enrol => {

@@ -108,7 +108,7 @@ pub async fn list(
     filter: &InventoryFilter,
     now: i64,
 ) -> Result<Inventory, AppError> {
-    let entries = match selected(state, admin.corporation_id, filter, now).await {
+    let entries = match selected(state, admin.corporation.id, filter, now).await {
         Ok(entries) => entries,
         Err(AppError::Invalid(problems)) => {
             return Ok(Inventory { entries: Vec::new(), page: 1, pages: 1, total: 0, problems })

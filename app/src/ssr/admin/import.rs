@@ -303,7 +303,7 @@ pub async fn report(
     now: i64,
 ) -> Result<ImportReport, AppError> {
     let mut conn = state.db.acquire().await.map_err(db_err("acquire"))?;
-    checked(&mut conn, admin.corporation_id, (lang, upload), now).await
+    checked(&mut conn, admin.corporation.id, (lang, upload), now).await
 }
 
 /// [登録]: with the 契約法人確認暗証番号, registers every user of the kept file in one
@@ -410,7 +410,7 @@ pub async fn take_result(
     upload: &str,
     now: i64,
 ) -> Result<Vec<ImportedUser>, AppError> {
-    let corp_id = admin.corporation_id;
+    let corp_id = admin.corporation.id;
     let mut tx = db::begin_write(&state.db).await.map_err(db_err("begin"))?;
     let sealed = db::imports::take_pins(&mut tx, corp_id, upload, now)
         .await

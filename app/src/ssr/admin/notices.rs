@@ -13,11 +13,11 @@ pub async fn page_for(
     admin: &AdminSession,
     page: i64,
 ) -> Result<NoticePage, crate::error::AppError> {
-    let total = db::notices::count_for_corporation(&state.db, admin.corporation_id)
+    let total = db::notices::count_for_corporation(&state.db, admin.corporation.id)
         .await
         .map_err(|e| internal("notice count", e))?;
     let (page, pages, offset) = paged(total, page);
-    let rows = db::notices::page_for_corporation(&state.db, admin.corporation_id, PAGE_SIZE, offset)
+    let rows = db::notices::page_for_corporation(&state.db, admin.corporation.id, PAGE_SIZE, offset)
         .await
         .map_err(|e| internal("notice page", e))?;
     let entries = rows

@@ -320,15 +320,15 @@ pub async fn list(state: &AppState, admin: &AdminSession) -> Result<UserList, Ap
 
 /// One user for 利用者情報変更 or 登録抹消.
 pub async fn get(state: &AppState, admin: &AdminSession, user_id: &str) -> Result<UserDetail, AppError> {
-    let u = db::users::find(&state.db, admin.corporation_id, user_id)
+    let u = db::users::find(&state.db, admin.corporation.id, user_id)
         .await
         .map_err(db_err("find user"))?
         .ok_or(AppError::NotFound)?;
-    let live = db::certificates::live_of(&state.db, admin.corporation_id, Some(u.id))
+    let live = db::certificates::live_of(&state.db, admin.corporation.id, Some(u.id))
         .await
         .map_err(db_err("certificates"))?;
     let cert = certs::state_of(live.as_ref(), crate::ssr::now());
-    let second_factor = second_factor::factors(state, admin.corporation_id, Some(u.id)).await?.any();
+    let second_factor = second_factor::factors(state, admin.corporation.id, Some(u.id)).await?.any();
     Ok(UserDetail {
         second_factor,
         cert_version: live.as_ref().map_or(0, |c| c.id),

@@ -24,7 +24,7 @@ pub async fn user_status(state: &AppState, user: &UserSession, now: i64) -> Resu
         user_id: row.user_id,
         user_name: row.name,
         previous_logon_at: row.previous_logon_at,
-        certificate: lifecycle::status(&state.db, user.corporation_id, Some(user.user_pk), now).await?,
+        certificate: lifecycle::status(&state.db, user.corporation.id, Some(user.user_pk), now).await?,
         by_certificate: user.certificate.is_some(),
     })
 }
