@@ -200,8 +200,8 @@ async fn the_crl_is_read_from_its_index_alone() {
     }
 }
 
-/// Three administrators' changes handed to the writer together (the test runtime has one thread,
-/// so they form one batch, in this order): the middle one writes and then fails, and is undone
+/// Three administrators' changes handed to the writer while the test holds the write turn (so
+/// they form one batch, in this order): the middle one writes and then fails, and is undone
 /// alone; the two others revoke a certificate each, and the CRL is re-signed once, naming both,
 /// in the transaction that revokes them.
 #[tokio::test]
@@ -226,8 +226,9 @@ async fn administrators_changes_share_one_commit_and_one_crl_and_a_failing_one_i
             .fetch_one(&app.state.db)
     };
     let (pk01, pk02) = (user_pk("test01").await.expect("user"), user_pk("test02").await.expect("user"));
-    // Each `run` hands its change to the writer at its first poll, before any await: the three
-    // are queued before the writer (on this one thread) takes a batch.
+    // Each `run` hands its change to the writer at its first poll, before any await; the writer
+    // takes its batch once it has the write turn, which this test gives up only after the three
+    // were polled.
     let revoke = |user: &'static str, user_pk: i64| {
         let pki = app.state.pki.clone();
         app.state.pki.writes.run(&app.state.pki, move |batch| {
@@ -247,7 +248,10 @@ async fn administrators_changes_share_one_commit_and_one_crl_and_a_failing_one_i
             Err::<(), _>(app::error::AppError::Conflict)
         })
     });
-    let (first, middle, last) = tokio::join!(revoke("test01", pk01), failing, revoke("test02", pk02));
+    let held = app::ssr::db::begin_write(&app.state.db).await.expect("write turn");
+    let give_up = async move { drop(held) };
+    let (first, middle, last, ()) =
+        tokio::join!(revoke("test01", pk01), failing, revoke("test02", pk02), give_up);
     assert_eq!(
         (first.ok(), middle.err(), last.ok()),
         (Some(true), Some(app::error::AppError::Conflict), Some(true))

@@ -219,6 +219,22 @@ async fn leaves_no_transaction(conn: &mut sqlx::AnyConnection) -> Result<bool, s
     Ok(!conn.is_in_transaction())
 }
 
+/// Runs a writer task (a group commit's) on a thread of its own, with a runtime of its own: the
+/// write lock is held while the task waits on each statement, and on the request threads every
+/// one of those waits would also queue behind the requests' work (TLS, signing, rendering).
+/// The thread ends when the task does (its queue closed).
+pub fn spawn_writer(name: &str, task: impl std::future::Future<Output = ()> + Send + 'static) {
+    let spawned = std::thread::Builder::new().name(name.to_owned()).spawn(move || {
+        match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(runtime) => runtime.block_on(task),
+            Err(e) => tracing::error!("the writer's runtime could not start: {e}"),
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::error!("the writer's thread could not start: {e}");
+    }
+}
+
 /// `sqlite://…?mode=rwc` for a file path (made absolute, percent-encoded).
 fn sqlite_url(path: &Path) -> Result<String, sqlx::Error> {
     let absolute = std::path::absolute(path).map_err(|e| sqlx::Error::Configuration(e.into()))?;

@@ -2,8 +2,9 @@
 //! transaction, one durable commit and a constant number of statements, instead of queueing for
 //! the write lock and paying one fsync and several database round trips each.
 //!
-//! One writer task takes the issuances waiting at the moment (up to [`MAX_BATCH`]) and, inside one
-//! [`db::begin_write`] transaction:
+//! One writer task, on a thread of its own ([`db::spawn_writer`]), waits for an issuance, takes
+//! its write turn ([`db::begin_write`]), then takes every issuance waiting (up to [`MAX_BATCH`]:
+//! those that came while the turn was awaited join the batch) and, inside that one transaction:
 //! 1. reads the holders' live rows with one `SELECT` (the batch's holders as `VALUES`,
 //!    [`db::certificates::live_of_many`]) and decides each issuance: completed, or why not (no
 //!    open issuance, its window has closed, the holder is blocked);
@@ -88,7 +89,7 @@ impl Queue {
     }
 }
 
-/// The group commit: its writer task starts at the first issuance, inside the runtime.
+/// The group commit: its writer task starts at the first issuance.
 pub struct GroupCommit {
     pool: db::Pool,
     /// For the notices written with the certificates.
@@ -106,7 +107,7 @@ impl GroupCommit {
         self.queue
             .get_or_init(|| {
                 let (queue, jobs) = mpsc::unbounded_channel();
-                tokio::spawn(writer(self.pool.clone(), self.settings.clone(), jobs));
+                db::spawn_writer("issuances", writer(self.pool.clone(), self.settings.clone(), jobs));
                 Queue(queue)
             })
             .clone()
@@ -116,12 +117,20 @@ impl GroupCommit {
 async fn writer(pool: db::Pool, settings: Arc<Settings>, mut jobs: mpsc::UnboundedReceiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let tx = db::begin_write(&pool).await;
+        if tx.is_ok() {
+            // The issuances that came while the turn was awaited join this batch.
+            while batch.len() < MAX_BATCH {
+                let Ok(job) = jobs.try_recv() else { break };
+                batch.push(job);
+            }
+        }
         let (issuances, replies): (Vec<_>, Vec<_>) =
             batch.drain(..).filter(|job| !job.reply.is_closed()).map(|job| (job.issuance, job.reply)).unzip();
         if issuances.is_empty() {
             continue;
         }
-        let answers = match run_batch(&pool, &settings, &issuances).await {
+        let answers = match run_batch(tx, &settings, &issuances).await {
             Ok(answers) => {
                 telemetry::group_commit(issuances.len());
                 telemetry::certificates_issued("acquisition", answers.iter().filter(|a| a.is_ok()).count());
@@ -139,14 +148,14 @@ async fn writer(pool: db::Pool, settings: Arc<Settings>, mut jobs: mpsc::Unbound
     }
 }
 
-/// Does the batch in one transaction and commits it; each issuance's answer, or an error that
-/// undid the whole batch.
+/// Does the batch in `tx` (or fails with why the write turn could not be had) and commits it;
+/// each issuance's answer, or an error that undid the whole batch.
 async fn run_batch(
-    pool: &db::Pool,
+    tx: Result<db::WriteTx, sqlx::Error>,
     mail: &Settings,
     batch: &[Issuance],
 ) -> Result<Vec<Result<(), AppError>>, sqlx::Error> {
-    let mut tx = db::begin_write(pool).await?;
+    let mut tx = tx?;
     let mut holders: Vec<(i64, Option<i64>)> =
         batch.iter().filter(|i| !i.blocked).map(|i| (i.corporation_id, i.user_pk)).collect();
     holders.sort_unstable();

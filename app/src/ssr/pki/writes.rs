@@ -2,15 +2,17 @@
 //! changes share one write transaction, one durable commit and one re-signing of each CRL they
 //! touch, instead of each taking the write lock, re-signing its CRL and waiting for its own fsync.
 //!
-//! One writer task takes the changes waiting at the moment (up to [`MAX_BATCH`]) and, inside one
-//! [`db::begin_write`] transaction, runs each in arrival order within a savepoint of its own: a
-//! change that fails (a conflict, a refusal, a failing statement) is rolled back to its savepoint
-//! and answered with its error, and the others go on. The certificates the batch revoked are then
-//! signed into their partitions' CRLs, each once ([`sign_revoked`]), still in the transaction that
-//! revokes them, and the batch commits. Each change's answer is handed back only after that commit returned: nothing is
-//! acknowledged before it is on disk. If the CRL or the commit fails, the whole batch is undone
-//! and every change in it is answered with that error. A change whose requester has gone away is
-//! still done (it may already be confirmed by its PIN); its answer is dropped.
+//! One writer task, on a thread of its own ([`db::spawn_writer`]), waits for a change, takes its
+//! write turn ([`db::begin_write`]), and then takes every change waiting (up to [`MAX_BATCH`]):
+//! those that came while the turn was awaited join the batch. Inside that one transaction it runs
+//! each in arrival order within a savepoint of its own: a change that fails (a conflict, a
+//! refusal, a failing statement) is rolled back to its savepoint and answered with its error,
+//! and the others go on. The certificates the batch revoked are then signed into their
+//! partitions' CRLs, each once ([`sign_revoked`]), still in the transaction that revokes them,
+//! and the batch commits. Each change's answer is handed back only after that commit returned:
+//! nothing is acknowledged before it is on disk. If the CRL or the commit fails, the whole batch
+//! is undone and every change in it is answered with that error. A change whose requester has
+//! gone away is still done (it may already be confirmed by its PIN); its answer is dropped.
 //!
 //! The outcomes are those of running the changes one after another in arrival order, each in its
 //! own transaction: every invariant the rooms keep inside a transaction (one live certificate per
@@ -85,7 +87,7 @@ where
     }
 }
 
-/// The writer: its task starts at the first change, inside the runtime.
+/// The writer: its task starts at the first change.
 #[derive(Default)]
 pub struct Writes {
     queue: OnceLock<mpsc::UnboundedSender<Box<dyn Change>>>,
@@ -102,7 +104,7 @@ impl Writes {
         let (reply, answer) = oneshot::channel();
         let queue = self.queue.get_or_init(|| {
             let (queue, jobs) = mpsc::unbounded_channel();
-            tokio::spawn(writer(pki.clone(), jobs));
+            db::spawn_writer("admin-writes", writer(pki.clone(), jobs));
             queue
         });
         queue.send(Box::new(Pending { work, reply })).map_err(|_| internal("writes", "writer stopped"))?;
@@ -113,9 +115,23 @@ impl Writes {
 async fn writer(pki: Pki, mut jobs: mpsc::UnboundedReceiver<Box<dyn Change>>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let committed = match db::begin_write(&pki.db).await {
+            Ok(tx) => {
+                // The changes that came while the turn was awaited join this batch.
+                while batch.len() < MAX_BATCH {
+                    let Ok(change) = jobs.try_recv() else { break };
+                    batch.push(change);
+                }
+                Ok(tx)
+            }
+            Err(e) => Err(failed(e)),
+        };
         let size = batch.len();
         let mut answers = Vec::with_capacity(size);
-        let committed = run_batch(&pki, &mut batch, &mut answers).await;
+        let committed = match committed {
+            Ok(tx) => run_batch(&pki, tx, &mut batch, &mut answers).await,
+            Err(e) => Err(e),
+        };
         match &committed {
             Ok(()) => telemetry::change_group_commit(size),
             Err(e) => tracing::error!("group commit of {size} change(s) failed, none happened: {e:?}"),
@@ -129,17 +145,16 @@ async fn writer(pki: Pki, mut jobs: mpsc::UnboundedReceiver<Box<dyn Change>>) {
     }
 }
 
-/// Runs the changes in one transaction and commits it. Each change run leaves `jobs` and puts its
+/// Runs the changes in `tx` and commits it. Each change run leaves `jobs` and puts its
 /// answer in `answers` (to be called with the commit's outcome); a change the batch could not run
 /// stays in `jobs`.
 async fn run_batch(
     pki: &Pki,
+    tx: WriteTx,
     jobs: &mut Vec<Box<dyn Change>>,
     answers: &mut Vec<Answer>,
 ) -> Result<(), AppError> {
-    let failed =
-        |e: sqlx::Error| if db::unavailable(&e) { AppError::Unavailable } else { internal("batch", e) };
-    let mut batch = Batch { tx: db::begin_write(&pki.db).await.map_err(failed)?, revoked: Vec::new() };
+    let mut batch = Batch { tx, revoked: Vec::new() };
     let mut waiting = std::mem::take(jobs).into_iter();
     for change in waiting.by_ref() {
         if let Err(e) = savepoint(&mut batch.tx, "SAVEPOINT change").await {
@@ -174,6 +189,15 @@ async fn run_batch(
     let Batch { mut tx, revoked } = batch;
     sign_revoked(&mut tx, pki, revoked, crate::ssr::now()).await?;
     tx.commit().await.map_err(failed)
+}
+
+/// A failure of the batch's own statements: every change in it gets this answer.
+fn failed(e: sqlx::Error) -> AppError {
+    if db::unavailable(&e) {
+        AppError::Unavailable
+    } else {
+        internal("batch", e)
+    }
 }
 
 async fn savepoint(tx: &mut Tx, statement: &'static str) -> Result<(), sqlx::Error> {
