@@ -235,6 +235,15 @@ pub fn spawn_writer(name: &str, task: impl std::future::Future<Output = ()> + Se
     }
 }
 
+/// Moves the jobs waiting in `queue` into `batch`, up to `max` in all: a writer that has just had
+/// its write turn takes those that came while it waited.
+pub fn join_waiting<T>(queue: &mut tokio::sync::mpsc::UnboundedReceiver<T>, batch: &mut Vec<T>, max: usize) {
+    while batch.len() < max {
+        let Ok(job) = queue.try_recv() else { break };
+        batch.push(job);
+    }
+}
+
 /// `sqlite://…?mode=rwc` for a file path (made absolute, percent-encoded).
 fn sqlite_url(path: &Path) -> Result<String, sqlx::Error> {
     let absolute = std::path::absolute(path).map_err(|e| sqlx::Error::Configuration(e.into()))?;

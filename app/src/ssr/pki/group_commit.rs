@@ -119,11 +119,7 @@ async fn writer(pool: db::Pool, settings: Arc<Settings>, mut jobs: mpsc::Unbound
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let tx = db::begin_write(&pool).await;
         if tx.is_ok() {
-            // The issuances that came while the turn was awaited join this batch.
-            while batch.len() < MAX_BATCH {
-                let Ok(job) = jobs.try_recv() else { break };
-                batch.push(job);
-            }
+            db::join_waiting(&mut jobs, &mut batch, MAX_BATCH);
         }
         let (issuances, replies): (Vec<_>, Vec<_>) =
             batch.drain(..).filter(|job| !job.reply.is_closed()).map(|job| (job.issuance, job.reply)).unzip();

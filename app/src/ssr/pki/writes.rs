@@ -117,11 +117,7 @@ async fn writer(pki: Pki, mut jobs: mpsc::UnboundedReceiver<Box<dyn Change>>) {
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let committed = match db::begin_write(&pki.db).await {
             Ok(tx) => {
-                // The changes that came while the turn was awaited join this batch.
-                while batch.len() < MAX_BATCH {
-                    let Ok(change) = jobs.try_recv() else { break };
-                    batch.push(change);
-                }
+                db::join_waiting(&mut jobs, &mut batch, MAX_BATCH);
                 Ok(tx)
             }
             Err(e) => Err(failed(e)),
