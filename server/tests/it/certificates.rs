@@ -393,6 +393,22 @@ async fn bad_csrs_wrong_pins_and_expired_windows_are_refused() {
     assert_eq!((late.status, late.body.as_str()), (StatusCode::GONE, r#""AcquisitionExpired""#));
     let none = acquire(&app, "test05", &csr()).await;
     assert_eq!(none.body, r#""NoOpenIssuance""#, "nothing was issued to test05");
+    // The first step (who the certificate would be for) gives the same answers.
+    let preview = |user: &'static str| {
+        let app = &app;
+        async move {
+            let fields = [
+                ("contract_id", demo::CONTRACT_ID),
+                ("user_id", user),
+                ("user_pin", demo::USER_PIN),
+                ("user_confirm_pin", demo::USER_CONFIRM_PIN),
+            ];
+            app.call("preview_acquisition", &fields, None).await
+        }
+    };
+    let late = preview("test04").await;
+    assert_eq!((late.status, late.body.as_str()), (StatusCode::GONE, r#""AcquisitionExpired""#));
+    assert_eq!(preview("test05").await.body, r#""NoOpenIssuance""#);
 }
 
 #[tokio::test]

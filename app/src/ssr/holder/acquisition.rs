@@ -8,7 +8,7 @@ use crate::model::{AcquiredCertificate, AcquisitionTarget};
 use crate::ssr::access::lockout::{self, PinKind};
 use crate::ssr::access::{auth::typed_actor, throttle_attempt};
 use crate::ssr::audit::{self, Actor, Outcome};
-use crate::ssr::db::{self, certificates::CertRow, Tx};
+use crate::ssr::db;
 use crate::ssr::pki::issuance::{self, Applicant};
 use crate::ssr::pki::lifecycle::{open_in, ADMIN_HOLDER};
 use crate::ssr::secret::Pin;
@@ -98,22 +98,6 @@ async fn check_holder(
     Err(answer)
 }
 
-/// The open issuance of a checked holder, or why there is none. `blocked`: the contract is
-/// suspended, or the user is 利用停止 or 事故登録 (as read when the PINs were checked).
-async fn open_issuance(
-    tx: &mut Tx,
-    blocked: bool,
-    corporation_id: i64,
-    user_pk: Option<i64>,
-    now: i64,
-) -> Result<CertRow, AppError> {
-    if blocked {
-        return Err(AppError::NoOpenIssuance);
-    }
-    let live = db::certificates::live(tx, corporation_id, user_pk).await.map_err(|e| internal("live", e))?;
-    open_in(live, now)
-}
-
 /// 電子証明書取得, first step: who the certificate will be for (after checking both PINs and
 /// that an issuance is open). Nothing changes.
 pub async fn preview(
@@ -123,10 +107,15 @@ pub async fn preview(
     now: i64,
 ) -> Result<AcquisitionTarget, AppError> {
     let checked = check_holder(state, req, client_addr, now).await?;
-    let mut tx = state.db.begin().await.map_err(|e| internal("begin", e))?;
-    let issuance =
-        open_issuance(&mut tx, checked.0.blocked(), checked.0.corp.id, checked.0.holder().user_pk, now)
-            .await?;
+    if checked.0.blocked() {
+        return Err(AppError::NoOpenIssuance);
+    }
+    // One row, read without a transaction: a read transaction would add a `BEGIN` and a
+    // `ROLLBACK`, each a hand-over to SQLite's thread (P2 in docs/PERFORMANCE.md).
+    let live = db::certificates::live_of(&state.db, checked.0.corp.id, checked.0.holder().user_pk)
+        .await
+        .map_err(|e| internal("live", e))?;
+    let issuance = open_in(live, now)?;
     Ok(AcquisitionTarget {
         corporation_name: checked.0.corp.name.clone(),
         contract_id: checked.0.corp.contract_id.clone(),
