@@ -12,6 +12,7 @@ what="${1:-all}"
 # As scripts/run.sh builds it: the acquisition crypto split into its own module, hashed file names
 # (hash.txt beside the binary) and .br/.gz files made at build time.
 cargo leptos build --release --split --precompress
+scripts/build-logon.sh --release
 server="$CARGO_TARGET_DIR/release/server"
 # The benchmark harness is a program of its own (crate bizdirect-bench, bench/src): the shipped
 # server has no benchmark in it. It starts $SERVER_BIN for the HTTPS benchmarks.

@@ -12,6 +12,8 @@ scripts/setup.sh run
 # WASM modules of their own; --precompress: a .br and a .gz beside every file of the site, served
 # as they are (see docs/PERFORMANCE.md, P4).
 cargo leptos build --release --split --precompress
+# The logon pages' own WASM (crate logon/), beside the app's, named in the same hash.txt.
+scripts/build-logon.sh --release
 
 # The install folder: the binary, the hash.txt that names the site's files (the server reads it beside
 # the binary) and the site itself, together: target/site is rebuilt by every cargo-leptos build

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent installer for everything bizdirect needs to build, run and test.
 # Usage: scripts/setup.sh [run|test|bench|all]
-#   run   – wasm32 target, cargo-leptos, wasm-bindgen-cli, wasm-opt (release build)
+#   run   – wasm32 target, cargo-leptos, wasm-bindgen-cli, wasm-opt, Debian's brotli (release build)
 #   test  – the above minus wasm-opt, plus Debian chromium/openssl/postgresql/softhsm2/testssl.sh/jq/python3-aiosmtpd/prometheus/systemd and end2end npm packages
 #   bench – run's tools plus Debian's h2load (nghttp2-client), for bench/run.sh
 # Each step is skipped when the pinned version is already present.
@@ -78,6 +78,11 @@ apt_packages() {
   if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
 }
 
+# brotli: the release build's .br files of the logon pages' bundle (scripts/build-logon.sh)
+brotli_tool() {
+  command -v brotli >/dev/null 2>&1 || apt_install brotli
+}
+
 # h2load (Debian's nghttp2-client): the page-latency rows of bench/run.sh, over HTTP/2 and HTTP/1.1.
 h2load_tool() {
   command -v h2load >/dev/null 2>&1 || apt_install nghttp2-client
@@ -103,10 +108,10 @@ npm_packages() {
 }
 
 case "$what" in
-  run)   rust_tools; wasm_opt ;;
+  run)   rust_tools; wasm_opt; brotli_tool ;;
   test)  apt_packages; rust_tools; pkilint; npm_packages ;;
-  bench) rust_tools; wasm_opt; h2load_tool ;;
-  all)   apt_packages; rust_tools; wasm_opt; pkilint; npm_packages; h2load_tool ;;
+  bench) rust_tools; wasm_opt; brotli_tool; h2load_tool ;;
+  all)   apt_packages; rust_tools; wasm_opt; brotli_tool; pkilint; npm_packages; h2load_tool ;;
   *) echo "usage: $0 [run|test|bench|all]" >&2; exit 2 ;;
 esac
 log "tools ready"

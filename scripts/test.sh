@@ -14,7 +14,7 @@ cargo fmt --all --check
 step "clippy (server, ssr, the benchmark harness; in-page enrolment natively)"
 cargo clippy -p server -p app -p enrol -p bizdirect-bench --features app/ssr --all-targets --locked -- -D warnings
 step "clippy (browser, hydrate, wasm32)"
-cargo clippy -p frontend -p enrol --target wasm32-unknown-unknown --locked -- -D warnings
+cargo clippy -p frontend -p logon -p enrol --target wasm32-unknown-unknown --locked -- -D warnings
 step "unit and integration tests on SQLite (the enrolment crate's files checked by openssl and NSS)"
 env -u BIZDIRECT_TEST_POSTGRES_URL cargo test -p server -p app -p enrol --features app/ssr --locked
 step "integration tests on PostgreSQL"
@@ -30,6 +30,7 @@ step "systemd unit (systemd-analyze verify)"
 scripts/check-systemd.sh "$CARGO_TARGET_DIR/debug/server"
 step "build the site, split into lazily loaded modules as scripts/run.sh does (cargo leptos build --split)"
 cargo leptos build --split
+scripts/build-logon.sh
 step "end-to-end (Playwright, Chromium)"
 export SERVER_BIN="$CARGO_TARGET_DIR/debug/server"
 (cd end2end && npx playwright test)

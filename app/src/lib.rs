@@ -163,10 +163,16 @@ fn content_security_policy(origins: &Origins) {
     }
 }
 
-/// The HTML document around the app (server side only).
+/// The HTML document around the app (server side only). The two logon pages get their own
+/// bundle ([`LogonApp`]) when the build made one (`logon` in `hash.txt`); every other page, and
+/// those two without it, the app's.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = page_lang();
     let origins = page_origins();
+    #[cfg(feature = "ssr")]
+    let logon = logon_page(&page_load().0).zip(ssr::site::logon_bundle(&options));
+    #[cfg(not(feature = "ssr"))]
+    let logon: Option<(bool, &str)> = None;
     let listener = if origins.on_certificate { "certificate" } else { "id" };
     #[cfg(feature = "ssr")]
     content_security_policy(&origins);
@@ -180,13 +186,34 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone()/>
                 // /pkg/bizdirect[.<hash>].css: the name cargo-leptos gave it (hash.txt)
                 <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options/>
+                {match logon {
+                    Some((_, hash)) => view! { <LogonScripts options hash/> }.into_any(),
+                    None => view! { <HydrationScripts options/> }.into_any(),
+                }}
                 <MetaTags/>
             </head>
             <body>
-                <App/>
+                {match logon {
+                    Some((admin, _)) => view! { <LogonApp admin/> }.into_any(),
+                    None => view! { <App/> }.into_any(),
+                }}
             </body>
         </html>
+    }
+}
+
+/// What `HydrationScripts` writes for the app, for the logon pages' bundle
+/// (`/pkg/logon.<hash>.{js,wasm}`, made by scripts/build-logon.sh).
+#[component]
+fn LogonScripts(options: LeptosOptions, hash: &'static str) -> impl IntoView {
+    let pkg = format!("/{}/logon.{hash}", options.site_pkg_dir);
+    let script = format!(
+        "import init, {{ hydrate }} from '{pkg}.js'; init({{ module_or_path: '{pkg}.wasm' }}).then(() => hydrate());"
+    );
+    view! {
+        <link rel="modulepreload" href=format!("{pkg}.js")/>
+        <link rel="preload" href=format!("{pkg}.wasm") r#as="fetch" r#type="application/wasm" crossorigin=""/>
+        <script type="module" nonce=leptos::nonce::use_nonce()>{script}</script>
     }
 }
 
@@ -204,6 +231,88 @@ pub fn mark_hydrated() {
     }
 }
 
+/// The logon page at `path`, if it is one: `Some(true)` 管理者ログオン, `Some(false)` 利用者ログオン.
+/// These two pages load a WASM of their own ([`LogonApp`], crate `logon`): their visitors have
+/// not logged on yet, and the router and the other screens are most of the app's main module
+/// (P4 in docs/PERFORMANCE.md).
+pub fn logon_page(path: &str) -> Option<bool> {
+    match path {
+        "/admin/logon" => Some(true),
+        "/user/logon" => Some(false),
+        _ => None,
+    }
+}
+
+/// The address of the page: its path, and its query without the `?`. In [`App`] the router's
+/// (they follow client-side navigation, [`RouterUrl`]); on a page without a router
+/// ([`LogonApp`]) this page load's. The frame reads it, so that it needs no router itself.
+#[derive(Debug, Clone, Copy)]
+pub struct PageUrl {
+    pub path: Signal<String>,
+    pub query: Signal<String>,
+}
+
+/// The [`PageUrl`] provided by [`App`] or [`LogonApp`].
+pub fn page_url() -> PageUrl {
+    use_context::<PageUrl>()
+        .unwrap_or(PageUrl { path: Signal::stored(String::new()), query: Signal::stored(String::new()) })
+}
+
+/// This page load's path and query (without the `?`): from the request on the server, from
+/// `window.location` in the browser.
+fn page_load() -> (String, String) {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .map(|p| (p.uri.path().to_owned(), p.uri.query().unwrap_or_default().to_owned()))
+            .unwrap_or_default()
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        let location = window().location();
+        let search = location.search().unwrap_or_default();
+        (location.pathname().unwrap_or_default(), search.strip_prefix('?').unwrap_or(&search).to_owned())
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        (String::new(), String::new())
+    }
+}
+
+/// Provides [`PageUrl`] from the router's location, inside [`App`]'s `<Router>`.
+#[component]
+fn RouterUrl(children: Children) -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    provide_context(PageUrl { path: location.pathname.into(), query: location.search.into() });
+    children()
+}
+
+/// One logon page (`admin`: 管理者ログオン, else 利用者ログオン) without the router: what the
+/// `logon` crate hydrates, and what the server renders for those two paths when that bundle was
+/// built ([`shell`]). Links leave it by page loads, and so does the logon's redirect (leptos'
+/// forms follow a redirect with a page load when no router has taken it over).
+#[component]
+pub fn LogonApp(admin: bool) -> impl IntoView {
+    provide_meta_context();
+    provide_context(page_lang());
+    provide_context(page_origins());
+    let (path, query) = page_load();
+    // What the router does in the app: a form posted without JavaScript comes back with the
+    // server function's error in the query, for its `ServerAction` to show.
+    let param = |name: &str| {
+        form_urlencoded::parse(query.as_bytes()).find(|(key, _)| key == name).map(|(_, value)| value)
+    };
+    if let (Some(err), Some(action)) = (param("__err"), param("__path")) {
+        provide_context(leptos::server::ServerActionError::new(&action, &err));
+    }
+    provide_context(PageUrl { path: Signal::stored(path), query: Signal::stored(query) });
+    if admin {
+        view! { <AdminLogonPage/> }.into_any()
+    } else {
+        view! { <UserLogonPage/> }.into_any()
+    }
+}
+
 /// The application: routes of every screen.
 #[component]
 pub fn App() -> impl IntoView {
@@ -212,34 +321,36 @@ pub fn App() -> impl IntoView {
     provide_context(page_origins());
     view! {
         <Router>
-            <Routes fallback=NotFoundPage>
-                <Route path=path!("/") view=TopPage/>
-                <Route path=path!("/environment") view=EnvironmentPage/>
-                <Route path=path!("/admin/logon") view=AdminLogonPage/>
-                // Async: the session check completes before the response starts, so that a
-                // missing session becomes a real 302 to the logon page.
-                <Route path=path!("/admin/status") view={Lazy::<AdminStatus>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/admin/users") view={Lazy::<Users>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/admin/users/new") view={Lazy::<UserNew>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/admin/users/edit") view={Lazy::<UserEdit>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/admin/users/delete") view={Lazy::<UserDelete>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/admin/users/reissue") view={Lazy::<BulkReissue>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/admin/users/import") view={Lazy::<Import>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/admin/users/file-settings") view={Lazy::<FileSettings>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/admin/audit") view={Lazy::<Audit>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/admin/certificates") view={Lazy::<Certificates>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/admin/notices") view={Lazy::<Notices>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/admin/email") view={Lazy::<AdminEmail>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/admin/acquire") view={Lazy::<AdminAcquire>::new()}/>
-                <Route path=path!("/user/logon") view=UserLogonPage/>
-                <Route path=path!("/user/acquire") view={Lazy::<Acquire>::new()}/>
-                <Route path=path!("/user/status") view={Lazy::<UserStatus>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/user/pins") view={Lazy::<PinChange>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/cert/logon") view={Lazy::<CertLogon>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/logon/code") view={Lazy::<LogonCode>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/passkeys") view={Lazy::<Passkeys>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/otp/register") view={Lazy::<OtpRegister>::new()} ssr=SsrMode::Async/>
-            </Routes>
+            <RouterUrl>
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/") view=TopPage/>
+                    <Route path=path!("/environment") view=EnvironmentPage/>
+                    <Route path=path!("/admin/logon") view=AdminLogonPage/>
+                    // Async: the session check completes before the response starts, so that a
+                    // missing session becomes a real 302 to the logon page.
+                    <Route path=path!("/admin/status") view={Lazy::<AdminStatus>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users") view={Lazy::<Users>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users/new") view={Lazy::<UserNew>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users/edit") view={Lazy::<UserEdit>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users/delete") view={Lazy::<UserDelete>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users/reissue") view={Lazy::<BulkReissue>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users/import") view={Lazy::<Import>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users/file-settings") view={Lazy::<FileSettings>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/audit") view={Lazy::<Audit>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/certificates") view={Lazy::<Certificates>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/notices") view={Lazy::<Notices>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/email") view={Lazy::<AdminEmail>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/acquire") view={Lazy::<AdminAcquire>::new()}/>
+                    <Route path=path!("/user/logon") view=UserLogonPage/>
+                    <Route path=path!("/user/acquire") view={Lazy::<Acquire>::new()}/>
+                    <Route path=path!("/user/status") view={Lazy::<UserStatus>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/user/pins") view={Lazy::<PinChange>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/cert/logon") view={Lazy::<CertLogon>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/logon/code") view={Lazy::<LogonCode>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/passkeys") view={Lazy::<Passkeys>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/otp/register") view={Lazy::<OtpRegister>::new()} ssr=SsrMode::Async/>
+                </Routes>
+            </RouterUrl>
         </Router>
     }
 }

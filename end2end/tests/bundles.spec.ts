@@ -1,8 +1,9 @@
-// What each page downloads. scripts/test.sh builds the site split, as scripts/run.sh does: the
-// logon pages get the main module only; the administrator's screens, the user's screens, the
-// second factor's screens and the in-page cryptography are modules of their own, fetched when
-// first needed — the role's and the second factor's already while the PIN is checked
-// (docs/PERFORMANCE.md, P4). Every other spec loads the screens behind a logon directly as well, and waits for them to
+// What each page downloads. scripts/test.sh builds the site as scripts/run.sh does: the two logon
+// pages hydrate with a WASM of their own (crate logon/, scripts/build-logon.sh), without the
+// router and the other screens; every other page with the app's main module, and the
+// administrator's screens, the user's screens, the second factor's screens and the in-page
+// cryptography are modules of their own, fetched when first needed (docs/PERFORMANCE.md, P4).
+// Every other spec loads the screens behind a logon directly as well, and waits for them to
 // hydrate (support.ts `settled`).
 import { expect, test, type Page } from "@playwright/test";
 import { AdminLogonPage, DEMO, jsEnabled, settled, watchErrors } from "./support";
@@ -19,24 +20,27 @@ function wasmRequests(page: Page): string[] {
 
 const group = (names: string[], prefix: string) => names.filter((n) => n.startsWith(prefix));
 
-test("the logon pages load no screen behind a logon; each group's module comes when first needed", async ({ page }, testInfo) => {
+test("the logon pages load their own bundle only; each group's module comes when first needed", async ({ page }, testInfo) => {
   test.skip(!jsEnabled(testInfo), "without JavaScript no module is loaded at all");
   const errors = watchErrors(page);
   const fetched = wasmRequests(page);
-  for (const path of ["/", "/admin/logon", "/user/logon"]) {
+  for (const [path, bundle] of [["/admin/logon", "logon"], ["/user/logon", "logon"], ["/", "bizdirect"]]) {
+    fetched.length = 0;
     await page.goto(path);
     await settled(page, testInfo);
+    expect([...new Set(fetched)], path).toEqual([bundle]);
   }
-  expect([...new Set(fetched)]).toEqual(["bizdirect"]);
 
-  fetched.length = 0;
+  // The logon leads to the app by a page load: its main module and the administrator's group.
   await page.goto("/admin/logon");
   await settled(page, testInfo);
+  fetched.length = 0;
   await new AdminLogonPage(page).logon(DEMO.contractId, DEMO.adminPin);
   await expect(page.getByRole("heading", { level: 1, name: "契約法人ステータス" })).toBeVisible();
+  await settled(page, testInfo);
   expect(group(fetched, "split_admin_screens_")).toHaveLength(1);
-  // Preloaded beside the administrator's group, though this logon asks no second factor.
-  await expect.poll(() => group(fetched, "split_factor_screens_")).toHaveLength(1);
+  expect(group(fetched, "logon")).toEqual([]);
+  expect(group(fetched, "split_factor_screens_")).toEqual([]);
   expect(group(fetched, "split_user_screens_")).toEqual([]);
   expect(group(fetched, "split_make_")).toEqual([]);
 

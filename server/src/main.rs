@@ -394,7 +394,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     options.site_addr = config.addr;
     // cargo-leptos (`hash-files = true`) names the site's files after their content and writes
     // the names into `hash.txt` beside the binary, where leptos looks them up for every page.
-    let hashes = server::router::site_hashes(&options);
+    let hashes = app::ssr::site::hashes(&options);
     options.hash_files = hashes.is_some();
     let wasm_name = match hashes.iter().flatten().find(|(file, _)| file == "wasm").map(|(_, hash)| hash) {
         Some(hash) => format!("{}.{hash}.wasm", options.output_name),

@@ -118,19 +118,6 @@ fn routes(state: AppState, options: LeptosOptions, ocsp: bool) -> Router {
         .with_state(options)
 }
 
-/// The hashes of the site's files (`wasm`, `js`, `css`, ...) from the `hash.txt` that cargo-leptos
-/// writes beside the binary when it names files after their content; `None` without one.
-pub fn site_hashes(options: &LeptosOptions) -> Option<Vec<(String, String)>> {
-    let exe = std::env::current_exe().ok()?;
-    let text = std::fs::read_to_string(exe.parent()?.join(options.hash_file.as_ref())).ok()?;
-    Some(
-        text.lines()
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-            .collect(),
-    )
-}
-
 /// `Cache-Control` of the built site's files whose names carry their content's hash
 /// (cargo-leptos `hash-files`): they never change under that name.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";

@@ -3,9 +3,9 @@
 
 use crate::api::auth::Logoff;
 use crate::i18n::{lang, texts};
+use crate::page_url;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_location;
 
 /// Frame of a screen. `title` becomes the page title and the `<h1>`.
 #[component]
@@ -22,13 +22,13 @@ pub fn Layout(
 ) -> impl IntoView {
     let t = texts();
     let other = lang().other();
-    let location = use_location();
+    let path = page_url().path;
     // A full page load (rel=external) so that the server renders the other language. The link is
     // a path of this site whatever the request's path: with its leading slashes (and backslashes,
     // which browsers read as slashes) made one, `//evil.example/x` cannot turn it into a link to
     // another host.
     let switch_href = move || {
-        let path = location.pathname.get();
+        let path = path.get();
         format!("/{}?lang={}", path.trim_start_matches(['/', '\\']), other.code())
     };
     let logoff = ServerAction::<Logoff>::new();
@@ -95,9 +95,9 @@ fn IdleWatch(admin: bool) -> impl IntoView {
     let timed_out = format!("{}?timeout=1", origins.logon_path(admin));
     let started = RwSignal::new(0.0_f64);
     let warn = RwSignal::new(false);
-    let location = use_location();
+    let path = page_url().path;
     Effect::new(move || {
-        location.pathname.track();
+        path.track();
         started.set(js_sys::Date::now());
         warn.set(false);
     });
@@ -147,9 +147,7 @@ fn IdleWatch(admin: bool) -> impl IntoView {
 #[component]
 pub fn TimedOutNotice() -> impl IntoView {
     let t = texts();
-    let query = leptos_router::hooks::use_query_map();
-    move || {
-        (query.read().get("timeout").as_deref() == Some("1"))
-            .then(|| view! { <p class="notice" role="status" id="timed-out">{t.timed_out}</p> })
-    }
+    let query = page_url().query;
+    let timed_out = move || query.read().split('&').any(|pair| pair == "timeout=1");
+    move || timed_out().then(|| view! { <p class="notice" role="status" id="timed-out">{t.timed_out}</p> })
 }

@@ -39,6 +39,7 @@ pub mod pki;
 pub mod seal;
 pub mod secret;
 pub mod settings;
+pub mod site;
 pub mod state;
 pub mod telemetry;
 pub mod throttle;
