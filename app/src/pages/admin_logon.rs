@@ -15,8 +15,10 @@ pub fn AdminLogonPage() -> impl IntoView {
     let logon = ServerAction::<AdminLogon>::new();
     let shown = Signal::derive(move || logon.value().get().and_then(Result::err));
     let general = form_message(shown);
-    // The screens after a logon are modules of their own (the role's, the second factor's):
-    // fetch them while the PIN is checked.
+    // Shown inside the app (reached by client-side navigation), the screens after a logon are
+    // modules of their own (the role's, the second factor's): fetch them while the PIN is
+    // checked. In the logon pages' own bundle there is nothing to preload: the logon leaves by a
+    // page load.
     Effect::new(move || {
         if logon.pending().get() {
             crate::screens::AdminScreens::preload();
